@@ -1,0 +1,111 @@
+"""Doorstep: after-sales field service. ``create_app`` builds the web application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+
+from . import database  # noqa: F401  (registers the SQLite engine settings)
+from .config import load_config
+from .extensions import api, babel, csrf, db, login_manager, migrate
+
+API_PREFIX = "/api/"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides the environment's configuration."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    from .errors import register_errorhandlers
+
+    register_errorhandlers(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the user's choice, then the browser's."""
+    from flask import current_app
+    from flask_login import current_user
+
+    languages = list(current_app.config["LANGUAGES"])
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    actor = g.get("actor") or (current_user if current_user.is_authenticated else None)
+    if actor is not None and getattr(actor, "locale", None) in languages:
+        return actor.locale
+    return request.accept_languages.best_match(languages) or current_app.config["DOORSTEP_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (the whole schema, for Alembic)
+
+    db.init_app(app)
+    # Batch mode lets later migrations alter tables on SQLite too.
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(app.root_path) / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "console.login"
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}]})
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        import uuid
+
+        from .accounts.models import User
+
+        try:
+            user = db.session.get(User, uuid.UUID(user_id))
+        except ValueError:
+            return None
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.routes import blp as accounts_blp
+    from .assets.routes import blp as assets_blp
+    from .console.routes import bp as console_bp
+    from .customers.routes import blp as customers_blp
+    from .inventory.routes import blp as parts_blp
+    from .workorders.routes import blp as workorders_blp
+
+    for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp):
+        # The API authenticates with bearer tokens, which a cross-site page cannot send.
+        csrf.exempt(blp)
+        api.register_blueprint(blp)
+    app.register_blueprint(console_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """One commit per request: services flush, the request commits if it succeeded."""
+    from .accounts.auth import load_api_actor
+
+    @app.before_request
+    def _authenticate_api():
+        if request.path.startswith(API_PREFIX):
+            load_api_actor()
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

@@ -1,0 +1,83 @@
+"""Who is calling: a bearer device token for the API, a session cookie for the console.
+
+Every view declares who may call it with ``@api_roles(...)`` or ``@console_roles(...)``;
+the authorisation matrix test walks every endpoint with every role.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, redirect, request, url_for
+from flask_login import current_user
+
+from ..database import utcnow
+from ..errors import ServiceError
+from .service import TokenProblem, device_for_token
+
+
+class Unauthorized(ServiceError):
+    status = 401
+
+
+class RoleForbidden(ServiceError):
+    status = 403
+
+
+def load_api_actor() -> None:
+    """Read the bearer token, if any, into ``g.actor`` and ``g.device``."""
+    g.actor = g.device = g.token_problem = None
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return
+    try:
+        device = device_for_token(header[len("Bearer "):].strip())
+    except TokenProblem as problem:
+        g.token_problem = problem.reason
+        return
+    # Throttle the write: last_seen is for the admin's device list, not an audit trail.
+    now = utcnow()
+    if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 300:
+        device.last_seen_at = now
+    g.actor, g.device = device.user, device
+
+
+def api_roles(*roles: str):
+    """Allow the API view only to callers with a valid token and one of ``roles``."""
+
+    def decorator(view):
+        view._doorstep_roles = roles
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("actor") is None:
+                reason = g.get("token_problem") or "token_missing"
+                raise Unauthorized("Sign in again: " + reason.replace("_", " ") + ".",
+                                   code=reason)
+            if g.actor.role not in roles:
+                raise RoleForbidden(f"A {g.actor.role} may not do this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def console_roles(*roles: str):
+    """Allow the console page only to signed-in users with one of ``roles``."""
+
+    def decorator(view):
+        view._doorstep_roles = roles
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("console.login", next=request.full_path))
+            if current_user.role not in roles:
+                raise RoleForbidden(f"A {current_user.role} may not open this page.")
+            g.actor = current_user
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

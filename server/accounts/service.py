@@ -1,0 +1,129 @@
+"""Accounts: passwords, sign-in and device tokens. Functions flush; the request commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+
+from ..audit import service as audit
+from ..database import utcnow
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from .models import Device, Role, User
+
+_hasher = PasswordHasher()
+# Verifying against this keeps sign-in time the same whether or not the e-mail exists.
+_DUMMY_HASH = _hasher.hash("not a real password")
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(email: str, name: str, role: str, password: str, locale: str | None = None,
+                actor: User | None = None) -> User:
+    """Create an account. Raises Invalid on a bad role or short password, Conflict on a taken e-mail."""
+    errors = {}
+    if role not in set(Role):
+        errors["role"] = [f"must be one of: {', '.join(Role)}"]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"must be at least {MIN_PASSWORD_LENGTH} characters"]
+    if "@" not in email:
+        errors["email"] = ["is not an e-mail address"]
+    if errors:
+        raise Invalid("The account details are not valid.", errors)
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with this e-mail exists.", {"email": ["is already used"]})
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password),
+                locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor, user, role=role)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_device_token(user: User, device_name: str, ttl: timedelta,
+                       device_id: uuid.UUID | None = None,
+                       app_version: str | None = None) -> tuple[Device, str]:
+    """Register (or re-register) a device and return it with a fresh bearer token.
+
+    Signing in again on the same device keeps its id, so its sync state survives.
+    Raises Conflict if the device id belongs to another user or was revoked.
+    """
+    token = "dst_" + secrets.token_urlsafe(32)
+    device = db.session.get(Device, device_id) if device_id else None
+    if device is not None and (device.user_id != user.id or device.revoked_at is not None):
+        raise Conflict("This device cannot be used by this account; sign in as a new device.",
+                       {"device_id": ["belongs to another account or was revoked"]})
+    if device is None:
+        device = Device(id=device_id or uuid.uuid4(), user_id=user.id, name=device_name,
+                        token_hash=_digest(token), token_expires_at=utcnow() + ttl)
+        db.session.add(device)
+    else:
+        device.token_hash = _digest(token)
+        device.token_expires_at = utcnow() + ttl
+        device.name = device_name
+    device.app_version = app_version
+    db.session.flush()
+    audit.record("device.token_issued", user, device)
+    return device, token
+
+
+class TokenProblem(Exception):
+    """The bearer token is unknown, expired or revoked; ``reason`` says which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def device_for_token(token: str) -> Device:
+    """The device holding ``token``. Raises TokenProblem (unknown/expired/revoked/inactive)."""
+    device = db.session.scalar(select(Device).where(Device.token_hash == _digest(token)))
+    if device is None:
+        raise TokenProblem("token_unknown")
+    if device.revoked_at is not None:
+        raise TokenProblem("device_revoked")
+    if device.token_expires_at <= utcnow():
+        raise TokenProblem("token_expired")
+    if not device.user.active:
+        raise TokenProblem("account_disabled")
+    return device
+
+
+def revoke_device(device_id: uuid.UUID, actor: User | None = None) -> Device:
+    """Revoke a device's token for good. Raises NotFound."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"No device {device_id}.")
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        audit.record("device.revoked", actor, device)
+    db.session.flush()
+    return device

@@ -1,0 +1,101 @@
+"""Command-line administration: ``flask create-user``, ``revoke-device``, ``seed-demo``.
+
+Each command commits once at the end, like a request.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(revoke_device_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(sla_sweep_command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "dispatcher", "technician"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--locale", type=click.Choice(["en", "zh"]), default=None)
+@click.option("--region", default="default", help="Technicians only: their region.")
+def create_user_command(email, name, role, password, locale, region):
+    """Create an account (a technician also gets a technician profile and a van)."""
+    from .accounts import service
+    from .errors import ServiceError
+    from .technicians.service import create_technician
+
+    try:
+        user = service.create_user(email, name, role, password, locale)
+        if role == "technician":
+            create_technician(user, skills=[], region=region)
+    except ServiceError as problem:
+        raise click.ClickException(f"{problem.message} {problem.errors or ''}") from None
+    db.session.commit()
+    click.echo(f"Created {role} {user.email} ({user.id}).")
+
+
+@click.command("revoke-device")
+@click.argument("device_id", required=False)
+@click.option("--user", "email", help="Revoke every device of this user instead.")
+def revoke_device_command(device_id, email):
+    """Revoke a device token (by device id), or all devices of a user."""
+    from .accounts import service
+    from .accounts.models import User
+    from .errors import ServiceError
+
+    if not device_id and not email:
+        raise click.UsageError("Give a DEVICE_ID or --user EMAIL.")
+    try:
+        if email:
+            user = db.session.scalar(select(User).where(User.email == email.lower()))
+            if user is None:
+                raise click.ClickException(f"No user {email}.")
+            ids = [d.id for d in user.devices if d.revoked_at is None]
+        else:
+            ids = [uuid.UUID(device_id)]
+        for revoked in ids:
+            service.revoke_device(revoked)
+            click.echo(f"Revoked device {revoked}.")
+    except ValueError:
+        raise click.ClickException("DEVICE_ID is not a UUID.") from None
+    except ServiceError as problem:
+        raise click.ClickException(problem.message) from None
+    db.session.commit()
+    if not ids:
+        click.echo("No active device to revoke.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+def seed_demo_command(if_empty):
+    """Fill the database with realistic demo data in English and Chinese."""
+    from .accounts.models import User
+    from .demo import DEMO_PASSWORD, seed
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)):
+        click.echo("Database already has data; demo seed skipped.")
+        return
+    counts = seed()
+    db.session.commit()
+    click.echo("Demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    click.echo(f"Sign in as dispatcher@demo.doorstep / {DEMO_PASSWORD}")
+
+
+@click.command("sla-sweep")
+def sla_sweep_command():
+    """Grade every open order's SLA now (the worker does this every minute)."""
+    from .workorders.service import grade_open_orders
+
+    changed = grade_open_orders()
+    db.session.commit()
+    click.echo(f"{changed} orders changed SLA state.")

@@ -1,0 +1,124 @@
+"""One error shape for every failure, and the exceptions services raise.
+
+Every error the API returns is ``{"code", "message", "description", "errors"}``: the HTTP
+status, its short name, a sentence for people, and field-level messages when the input
+was at fault. Console pages get the same information rendered as HTML.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+
+class ServiceError(Exception):
+    """A rule refused the request. Subclasses fix the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+        self.code = code
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class Invalid(ServiceError):
+    """Input that is well-formed but breaks a rule; ``errors`` names the fields."""
+
+    status = 422
+
+
+_NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+          409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
+          429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"])
+        == "application/json"
+    )
+
+
+def error_response(status: int, description: str, errors: dict | None = None,
+                   reason: str | None = None):
+    body = {
+        "code": status,
+        "message": _NAMES.get(status, "Error"),
+        "description": description,
+        "errors": errors or {},
+    }
+    if reason:
+        body["reason"] = reason
+    if _wants_json():
+        return jsonify(body), status
+    return render_template("console/error.html", error=body), status
+
+
+def register_errorhandlers(app) -> None:
+    """Route every kind of failure to the one error shape; roll back what was flushed."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.errors, exc.code)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        db.session.rollback()
+        errors = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            # webargs/flask-smorest: {"json": {"field": ["message"]}}
+            errors = data["messages"]
+        description = exc.description
+        if errors:
+            description = "The request did not pass validation: see errors."
+        response = error_response(exc.code or 500, description, errors)
+        if exc.code == 401:
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        db.session.rollback()
+        return error_response(409, "The change conflicts with existing data "
+                              "(a duplicate or a missing reference).")
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        db.session.rollback()
+        return error_response(409, "The record was changed by someone else; reload and retry.")
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError):
+        db.session.rollback()
+        if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
+            response = error_response(503, "The database is busy; retry shortly.")
+            response[0].headers["Retry-After"] = "1"
+            return response
+        app.logger.exception("database error")
+        return error_response(500, InternalServerError.description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500, InternalServerError.description)

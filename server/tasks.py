@@ -1,0 +1,66 @@
+"""Background work on huey: SQLite storage by default, Redis when REDIS_URL is set.
+
+The consumer runs as its own process (``huey_consumer server.tasks.huey``, the Procfile's
+``worker``). Tasks build the Flask app once per worker process and run inside its context,
+committing once at the end like a request does.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def make_huey():
+    if os.environ.get("REDIS_URL"):
+        return RedisHuey("doorstep", url=os.environ["REDIS_URL"])
+    INSTANCE.mkdir(exist_ok=True)
+    path = os.environ.get("HUEY_SQLITE_PATH") or str(INSTANCE / "queue.db")
+    return SqliteHuey("doorstep", filename=path)
+
+
+huey = make_huey()
+
+
+@functools.cache
+def _worker_app():
+    from . import create_app
+
+    return create_app()
+
+
+def in_app_context(fn):
+    """Run ``fn`` inside an app context and commit its work once, or roll it back."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flask import has_app_context
+
+        from .extensions import db
+
+        if has_app_context():  # called from a request, a CLI command or a test
+            return fn(*args, **kwargs)
+        with _worker_app().app_context():
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except Exception:
+                db.session.rollback()
+                raise
+
+    return wrapper
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def sla_sweep() -> int:
+    """Re-grade the SLA state of every open order, every minute."""
+    from .workorders.service import grade_open_orders
+
+    return grade_open_orders()

@@ -1,0 +1,82 @@
+"""Work orders over the JSON API. Views parse, call the service, and declare the response."""
+
+import uuid
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..accounts.auth import api_roles
+from . import service
+from .schemas import (
+    EventOut,
+    TransitionIn,
+    WorkOrderCreateIn,
+    WorkOrderOut,
+    WorkOrderPage,
+    WorkOrderQuery,
+    WorkOrderUpdateIn,
+)
+
+blp = Blueprint("workorders", __name__, url_prefix="/api/v1/workorders",
+                description="Work orders: a repair request's whole life.")
+ALL = ("admin", "dispatcher", "technician")
+OFFICE = ("admin", "dispatcher")
+
+
+@blp.route("/")
+class WorkOrders(MethodView):
+    @blp.arguments(WorkOrderQuery, location="query")
+    @blp.response(200, WorkOrderPage)
+    @api_roles(*ALL)
+    def get(self, args):
+        """List the orders you may see (technicians: their own)."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        items, total = service.list_orders(g.actor, service.OrderFilters(**args), page, per_page)
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+    @blp.arguments(WorkOrderCreateIn)
+    @blp.response(201, WorkOrderOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """Create a work order from a repair request."""
+        return service.create_order(g.actor, data)
+
+
+@blp.route("/<uuid:order_id>")
+class WorkOrderItem(MethodView):
+    @blp.response(200, WorkOrderOut)
+    @api_roles(*ALL)
+    def get(self, order_id: uuid.UUID):
+        """One order, if you may see it."""
+        return service.get_order(g.actor, order_id)
+
+    @blp.arguments(WorkOrderUpdateIn)
+    @blp.response(200, WorkOrderOut)
+    @api_roles(*ALL)
+    def patch(self, changes, order_id: uuid.UUID):
+        """Change fields your role owns; send ``version`` to refuse a stale edit."""
+        order = service.get_order(g.actor, order_id)
+        expected = changes.pop("version", None)
+        return service.update_order(g.actor, order, changes, expected_version=expected)
+
+
+@blp.route("/<uuid:order_id>/transitions")
+class Transitions(MethodView):
+    @blp.arguments(TransitionIn)
+    @blp.response(200, WorkOrderOut)
+    @api_roles(*ALL)
+    def post(self, data, order_id: uuid.UUID):
+        """Move the order to another status, as the state machine allows."""
+        order = service.get_order(g.actor, order_id)
+        service.transition(g.actor, order, data.pop("to"), device_id=g.device.id, **data)
+        return order
+
+
+@blp.route("/<uuid:order_id>/events")
+class Events(MethodView):
+    @blp.response(200, EventOut(many=True))
+    @api_roles(*ALL)
+    def get(self, order_id: uuid.UUID):
+        """The order's history, oldest first."""
+        return service.history(service.get_order(g.actor, order_id))

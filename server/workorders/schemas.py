@@ -1,0 +1,149 @@
+from marshmallow import Schema, fields, validate
+
+from ..assets.service import warranty_status
+from ..customers.schemas import AddressOut, CustomerBrief
+from ..schemas import AwareDateTime, Language, PageArgs, page_of
+from .lifecycle import Status
+from .models import Channel, OrderType, Priority, SlaState
+from .service import ROOT_CAUSES
+
+_text = lambda n: fields.String(validate=validate.Length(max=n), allow_none=True)  # noqa: E731
+
+
+class WorkOrderCreateIn(Schema):
+    id = fields.UUID()
+    channel = fields.String(required=True, validate=validate.OneOf(list(Channel)))
+    type = fields.String(required=True, validate=validate.OneOf(list(OrderType)))
+    priority = fields.String(required=True, validate=validate.OneOf(list(Priority)))
+    customer_id = fields.UUID(required=True)
+    address_id = fields.UUID(allow_none=True)
+    asset_id = fields.UUID(allow_none=True)
+    symptom_code = _text(60)
+    description = _text(5000)
+    intake_answers = fields.Dict(keys=fields.String(validate=validate.Length(max=60)),
+                                 values=fields.String(validate=validate.Length(max=500)))
+    customer_notes = _text(5000)
+    appointment_start = AwareDateTime(allow_none=True)
+    appointment_end = AwareDateTime(allow_none=True)
+    assignee_id = fields.UUID(allow_none=True)
+    language = Language()
+
+
+class WorkOrderUpdateIn(Schema):
+    """Any subset of the fields the caller's role owns, plus the version they last saw."""
+
+    version = fields.Integer(validate=validate.Range(min=1))
+    priority = fields.String(validate=validate.OneOf(list(Priority)))
+    type = fields.String(validate=validate.OneOf(list(OrderType)))
+    channel = fields.String(validate=validate.OneOf(list(Channel)))
+    symptom_code = _text(60)
+    description = _text(5000)
+    intake_answers = fields.Dict(keys=fields.String(validate=validate.Length(max=60)),
+                                 values=fields.String(validate=validate.Length(max=500)))
+    customer_notes = _text(5000)
+    appointment_start = AwareDateTime(allow_none=True)
+    appointment_end = AwareDateTime(allow_none=True)
+    assignee_id = fields.UUID(allow_none=True)
+    language = Language()
+    labour_cents = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    travel_cents = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    arrival_notes = _text(5000)
+    diagnosis = _text(5000)
+    resolution = _text(5000)
+    root_cause = fields.String(validate=validate.OneOf(ROOT_CAUSES), allow_none=True)
+
+
+class TransitionIn(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(list(Status)))
+    reason = _text(2000)
+    device_time = AwareDateTime(allow_none=True)
+    latitude = fields.Float(validate=validate.Range(-90, 90), allow_none=True)
+    longitude = fields.Float(validate=validate.Range(-180, 180), allow_none=True)
+
+
+class TechnicianBrief(Schema):
+    id = fields.UUID()
+    name = fields.Function(lambda tech: tech.user.name)
+    region = fields.String()
+
+
+class AssetBrief(Schema):
+    id = fields.UUID()
+    category = fields.String()
+    brand = fields.String()
+    model = fields.String()
+    serial = fields.String()
+    purchase_date = fields.Date()
+    warranty_end = fields.Date()
+    warranty_status = fields.Function(warranty_status)
+
+
+class WorkOrderOut(Schema):
+    id = fields.UUID()
+    number = fields.String()
+    channel = fields.String()
+    type = fields.String()
+    status = fields.String()
+    priority = fields.String()
+    language = fields.String()
+    customer = fields.Nested(CustomerBrief)
+    address = fields.Nested(AddressOut)
+    asset = fields.Nested(AssetBrief, allow_none=True)
+    symptom_code = fields.String()
+    description = fields.String()
+    intake_answers = fields.Dict()
+    customer_notes = fields.String()
+    respond_by = fields.DateTime()
+    resolve_by = fields.DateTime()
+    sla_state = fields.String(validate=validate.OneOf(list(SlaState)))
+    appointment_start = fields.DateTime()
+    appointment_end = fields.DateTime()
+    assignee = fields.Nested(TechnicianBrief, allow_none=True)
+    owner_id = fields.UUID()
+    repeat_of_id = fields.UUID()
+    arrival_notes = fields.String()
+    diagnosis = fields.String()
+    resolution = fields.String()
+    root_cause = fields.String()
+    in_warranty = fields.Boolean(allow_none=True)
+    labour_cents = fields.Integer()
+    travel_cents = fields.Integer()
+    parts_cents = fields.Integer()
+    currency = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime()
+    closed_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class EventOut(Schema):
+    id = fields.UUID()
+    seq = fields.Integer()
+    kind = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    actor_id = fields.UUID()
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None)
+    device_id = fields.UUID()
+    server_time = fields.DateTime()
+    device_time = fields.DateTime()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    reason = fields.String()
+    data = fields.Dict()
+
+
+class WorkOrderQuery(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(list(Status))))
+    priority = fields.String(validate=validate.OneOf(list(Priority)))
+    sla_state = fields.String(validate=validate.OneOf(list(SlaState)))
+    technician_id = fields.UUID()
+    unassigned = fields.Boolean(load_default=False)
+    date_from = fields.Date()
+    date_to = fields.Date()
+    q = fields.String(validate=validate.Length(max=100))
+
+
+WorkOrderPage = page_of(WorkOrderOut, "WorkOrder")

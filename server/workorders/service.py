@@ -1,0 +1,329 @@
+"""Work-order rules: who sees what, creation with SLA deadlines, edits, transitions, history.
+
+Functions here flush and never commit: the request (or the CLI command, or the task) that
+called them commits once. Every change to an order leaves an event in its history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..assets.models import Asset
+from ..assets.service import warranty_status
+from ..customers.models import Address, Customer
+from ..database import utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..technicians.models import Technician
+from . import lifecycle, sla
+from .lifecycle import Status, TransitionError
+from .models import NumberSequence, WorkOrder, WorkOrderEvent
+
+# Who may write which field. Everything else is set only by rules (status, SLA, numbers).
+OFFICE_FIELDS = frozenset({
+    "channel", "type", "priority", "symptom_code", "description", "intake_answers",
+    "customer_notes", "appointment_start", "appointment_end", "assignee_id", "language",
+    "respond_by", "resolve_by", "labour_cents", "travel_cents",
+})
+TECHNICIAN_FIELDS = frozenset({"arrival_notes", "diagnosis", "resolution", "root_cause"})
+ROOT_CAUSES = (
+    "wear_and_tear", "installation_fault", "manufacturing_defect", "misuse",
+    "power_supply", "water_supply", "blockage", "refrigerant_leak", "control_board",
+    "no_fault_found", "other",
+)
+
+
+def calendar() -> sla.WorkingCalendar:
+    return sla.WorkingCalendar.from_config(current_app.config)
+
+
+def technician_of(user: User) -> Technician | None:
+    return db.session.scalar(select(Technician).where(Technician.user_id == user.id))
+
+
+def visible_orders(actor: User) -> Select:
+    """A query of the orders ``actor`` may read: all for the office, own for technicians."""
+    query = select(WorkOrder)
+    if actor.role == "technician":
+        tech = technician_of(actor)
+        query = query.where(WorkOrder.assignee_id == (tech.id if tech else None))
+    return query
+
+
+@dataclass
+class OrderFilters:
+    status: list[str] | None = None
+    priority: str | None = None
+    technician_id: uuid.UUID | None = None
+    unassigned: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+    sla_state: str | None = None
+
+
+def list_orders(actor: User, filters: OrderFilters, page: int = 1, per_page: int = 50
+                ) -> tuple[list[WorkOrder], int]:
+    """A page of visible orders matching ``filters``, newest first, and the total count.
+
+    Dates filter on the appointment when there is one, else on the request date, in the
+    company's time zone.
+    """
+    query = visible_orders(actor)
+    if filters.status:
+        query = query.where(WorkOrder.status.in_(filters.status))
+    if filters.priority:
+        query = query.where(WorkOrder.priority == filters.priority)
+    if filters.sla_state:
+        query = query.where(WorkOrder.sla_state == filters.sla_state)
+    if filters.technician_id:
+        query = query.where(WorkOrder.assignee_id == filters.technician_id)
+    if filters.unassigned:
+        query = query.where(WorkOrder.assignee_id.is_(None))
+    day_column = func.coalesce(WorkOrder.appointment_start, WorkOrder.created_at)
+    zone = ZoneInfo(calendar().timezone)
+    if filters.date_from:
+        query = query.where(day_column >= datetime.combine(filters.date_from, time(), zone))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), zone)
+        query = query.where(day_column < end)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        query = query.join(Customer, Customer.id == WorkOrder.customer_id).where(
+            or_(WorkOrder.number.ilike(like), Customer.name.ilike(like),
+                Customer.phone.ilike(like), WorkOrder.description.ilike(like))
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(WorkOrder.customer), selectinload(WorkOrder.assignee)
+                      .selectinload(Technician.user))
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.number.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def get_order(actor: User, order_id: uuid.UUID) -> WorkOrder:
+    """The order if ``actor`` may see it. Raises NotFound otherwise (never says it exists)."""
+    order = db.session.scalar(visible_orders(actor).where(WorkOrder.id == order_id))
+    if order is None:
+        raise NotFound("No such work order.")
+    return order
+
+
+def next_number(prefix: str, year: int) -> str:
+    """The next human-readable number, e.g. WO-2026-000042. Serialised by the row update."""
+    name = f"{prefix}-{year}"
+    seq = db.session.get(NumberSequence, name, with_for_update=True)
+    if seq is None:
+        seq = NumberSequence(name=name, value=0)
+        db.session.add(seq)
+    seq.value += 1
+    db.session.flush()
+    return f"{name}-{seq.value:06d}"
+
+
+def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) -> WorkOrderEvent:
+    """Append an event to the order's history."""
+    last = db.session.scalar(
+        select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order.id)
+    )
+    event = WorkOrderEvent(work_order_id=order.id, seq=(last or 0) + 1, kind=kind,
+                           actor_id=actor.id if actor else None, **fields)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _check_references(data: dict) -> tuple[Customer, Address, Asset | None]:
+    customer = db.session.get(Customer, data["customer_id"])
+    if customer is None or customer.deleted_at is not None:
+        raise Invalid("Unknown customer.", {"customer_id": ["no such customer"]})
+    address_id = data.get("address_id")
+    if address_id is None:
+        live = [a for a in customer.addresses if a.deleted_at is None]
+        if not live:
+            raise Invalid("The customer has no address.", {"address_id": ["is required"]})
+        address = live[0]
+    else:
+        address = db.session.get(Address, address_id)
+        if address is None or address.customer_id != customer.id:
+            raise Invalid("Unknown address.", {"address_id": ["is not this customer's"]})
+    asset = None
+    if data.get("asset_id"):
+        asset = db.session.get(Asset, data["asset_id"])
+        if asset is None or asset.customer_id != customer.id:
+            raise Invalid("Unknown asset.", {"asset_id": ["is not this customer's"]})
+    return customer, address, asset
+
+
+def _check_assignee(technician_id: uuid.UUID | None) -> None:
+    if technician_id is None:
+        return
+    tech = db.session.get(Technician, technician_id)
+    if tech is None or not tech.active:
+        raise Invalid("Unknown technician.", {"assignee_id": ["no such active technician"]})
+
+
+def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOrder:
+    """Create an order from a repair request; SLA deadlines follow from priority and type.
+
+    Raises Invalid when a reference is unknown.
+    """
+    now = now or utcnow()
+    customer, address, asset = _check_references(data)
+    _check_assignee(data.get("assignee_id"))
+    deadlines = sla.compute_deadlines(data["priority"], data["type"], now, calendar())
+    order = WorkOrder(
+        id=data.get("id") or uuid.uuid4(),
+        number=next_number("WO", now.year),
+        channel=data["channel"], type=data["type"], priority=data["priority"],
+        status=Status.NEW, language=data.get("language") or customer.language,
+        customer_id=customer.id, address_id=address.id,
+        asset_id=asset.id if asset else None,
+        symptom_code=data.get("symptom_code"), description=data.get("description"),
+        intake_answers=data.get("intake_answers") or {},
+        customer_notes=data.get("customer_notes"),
+        respond_by=data.get("respond_by") or deadlines.respond_by,
+        resolve_by=data.get("resolve_by") or deadlines.resolve_by,
+        appointment_start=data.get("appointment_start"),
+        appointment_end=data.get("appointment_end"),
+        assignee_id=data.get("assignee_id"),
+        owner_id=actor.id,
+        in_warranty=(warranty_status(asset, now.date()) == "in_warranty") if asset else None,
+        currency=current_app.config["DOORSTEP_CURRENCY"],
+        created_at=now, updated_at=now,
+    )
+    db.session.add(order)
+    db.session.flush()
+    add_event(order, "created", actor, to_status=Status.NEW, server_time=now,
+              data={"channel": order.channel, "priority": order.priority})
+    if order.assignee_id:
+        add_event(order, "assigned", actor, server_time=now,
+                  data={"from": None, "to": str(order.assignee_id)})
+    order.sla_state = sla.grade(order, now)
+    return order
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def update_order(actor: User, order: WorkOrder, changes: dict,
+                 expected_version: int | None = None) -> WorkOrder:
+    """Change fields the actor's role owns; each change is recorded with its old value.
+
+    Raises Forbidden for a field the role does not own, Conflict for a stale edit or a
+    closed order, Invalid for a bad reference.
+    """
+    if expected_version is not None and expected_version != order.version:
+        raise Conflict("The order changed since you loaded it.",
+                       {"version": [f"is {order.version}, you had {expected_version}"]},
+                       code="stale")
+    allowed = TECHNICIAN_FIELDS if actor.role == "technician" else OFFICE_FIELDS | TECHNICIAN_FIELDS
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        raise Forbidden("You may not change these fields.",
+                        {f: ["is not yours to change"] for f in refused})
+    if order.status in lifecycle.TERMINAL:
+        raise Conflict(f"The order is {order.status}; reopen it first.", code="order_closed")
+    if "root_cause" in changes and changes["root_cause"] not in (None, *ROOT_CAUSES):
+        raise Invalid("Unknown root cause.", {"root_cause": ["is not in the picklist"]})
+    if "assignee_id" in changes:
+        _check_assignee(changes["assignee_id"])
+    start = changes.get("appointment_start", order.appointment_start)
+    end = changes.get("appointment_end", order.appointment_end)
+    if start and end and end <= start:
+        raise Invalid("The appointment ends before it starts.",
+                      {"appointment_end": ["must be after appointment_start"]})
+    for field, new in changes.items():
+        old = getattr(order, field)
+        if old == new:
+            continue
+        setattr(order, field, new)
+        kind = "assigned" if field == "assignee_id" else "field_changed"
+        add_event(order, kind, actor, data={"field": field, "from": _jsonable(old),
+                                            "to": _jsonable(new)})
+    order.sla_state = sla.grade(order, utcnow())
+    db.session.flush()
+    return order
+
+
+def transition(actor: User, order: WorkOrder, target: str, reason: str | None = None,
+               device_time: datetime | None = None, latitude: float | None = None,
+               longitude: float | None = None, device_id: uuid.UUID | None = None,
+               now: datetime | None = None) -> WorkOrderEvent:
+    """Move the order to ``target`` if the state machine allows it; record who, when, where.
+
+    Raises Conflict (with the state machine's code) when the transition is refused.
+    """
+    now = now or utcnow()
+    try:
+        lifecycle.check_transition(order, target, actor.role, reason)
+    except TransitionError as refused:
+        raise Conflict(refused.message, {"to": [refused.message]}, code=refused.code) from None
+    previous = order.status
+    order.status = target
+    if target == Status.ON_SITE and order.started_at is None:
+        order.started_at = device_time or now
+    elif target == Status.COMPLETED:
+        order.completed_at = device_time or now
+    elif target == Status.CLOSED:
+        order.closed_at = now
+    elif target == Status.REOPENED:
+        order.completed_at = order.closed_at = None
+    event = add_event(order, "transition", actor, from_status=previous, to_status=target,
+                      reason=reason, device_time=device_time, server_time=now,
+                      latitude=latitude, longitude=longitude, device_id=device_id)
+    order.sla_state = sla.grade(order, now)
+    db.session.flush()
+    return event
+
+
+def grade_open_orders(now: datetime | None = None) -> int:
+    """Re-grade every open order's SLA state; returns how many changed.
+
+    An order turning red gets an ``sla_breached`` event in its history.
+    """
+    now = now or utcnow()
+    changed = 0
+    open_statuses = [s.value for s in lifecycle.OPEN]
+    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.status.in_(open_statuses))):
+        state = sla.grade(order, now)
+        if state != order.sla_state:
+            order.sla_state = state
+            changed += 1
+            if state == "red":
+                add_event(order, "sla_breached", None, server_time=now)
+    db.session.flush()
+    return changed
+
+
+def history(order: WorkOrder) -> list[WorkOrderEvent]:
+    return list(db.session.scalars(
+        select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == order.id)
+        .options(selectinload(WorkOrderEvent.actor)).order_by(WorkOrderEvent.seq)
+    ))
+
+
+def previous_visits(order: WorkOrder, limit: int = 10) -> list[WorkOrder]:
+    """Earlier orders on the same asset (or, with no asset, for the same customer)."""
+    query = select(WorkOrder).where(WorkOrder.id != order.id,
+                                    WorkOrder.created_at < order.created_at)
+    if order.asset_id:
+        query = query.where(WorkOrder.asset_id == order.asset_id)
+    else:
+        query = query.where(WorkOrder.customer_id == order.customer_id)
+    return list(db.session.scalars(query.order_by(WorkOrder.created_at.desc()).limit(limit)))

@@ -1,0 +1,146 @@
+"""SLA deadlines from priority and type, on a configurable working-day calendar.
+
+Emergencies run on the wall clock (a gas leak does not wait for Monday); every other tier
+counts working time only: working days, working hours, holidays, in the company's time
+zone. Grading compares "now" with the next deadline still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    timezone: str = "Asia/Shanghai"
+    work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekdays
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_config(cls, config) -> WorkingCalendar:
+        start, end = (time.fromisoformat(t) for t in config["WORK_HOURS"].split("-"))
+        return cls(
+            timezone=config["DOORSTEP_TIMEZONE"],
+            work_days=frozenset(config["WORK_DAYS"]),
+            start=start,
+            end=end,
+            holidays=frozenset(date.fromisoformat(d) for d in config["HOLIDAYS"]),
+        )
+
+    @property
+    def day_length(self) -> timedelta:
+        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.isoweekday() in self.work_days and day not in self.holidays
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant ``amount`` of working time after ``start`` (an aware datetime).
+
+        A request after hours starts counting at the next working morning.
+        """
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        if not any(d in self.work_days for d in range(1, 8)):
+            raise ValueError("the working calendar has no working days")
+        zone = ZoneInfo(self.timezone)
+        cursor = start.astimezone(zone)
+        remaining = amount
+        while True:
+            day = cursor.date()
+            opens = datetime.combine(day, self.start, zone)
+            closes = datetime.combine(day, self.end, zone)
+            if not self.is_working_day(day) or cursor >= closes:
+                cursor = datetime.combine(day + timedelta(days=1), self.start, zone)
+                continue
+            cursor = max(cursor, opens)
+            available = closes - cursor
+            if remaining <= available:
+                return (cursor + remaining).astimezone(UTC)
+            remaining -= available
+            cursor = datetime.combine(day + timedelta(days=1), self.start, zone)
+
+
+@dataclass(frozen=True)
+class Tier:
+    respond: timedelta
+    resolve: timedelta
+    wall_clock: bool = False
+
+
+def _tiers(day: timedelta) -> dict[str, Tier]:
+    """Targets per priority; ``day`` is one working day of the calendar."""
+    return {
+        "emergency": Tier(respond=timedelta(hours=2), resolve=timedelta(hours=24), wall_clock=True),
+        "high": Tier(respond=timedelta(hours=4), resolve=day * 1),
+        "normal": Tier(respond=day * 1, resolve=day * 3),
+        "low": Tier(respond=day * 2, resolve=day * 5),
+    }
+
+
+# Installation and return/exchange jobs involve logistics: more time to resolve.
+TYPE_RESOLVE_FACTOR = {"install": 2, "return_exchange": 2}
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    respond_by: datetime
+    resolve_by: datetime
+
+
+def compute_deadlines(
+    priority: str, order_type: str, requested_at: datetime, calendar: WorkingCalendar
+) -> Deadlines:
+    """Deadlines for a request received at ``requested_at``. Raises KeyError on a bad priority."""
+    tier = _tiers(calendar.day_length)[priority]
+    if tier.wall_clock:
+        return Deadlines(requested_at + tier.respond, requested_at + tier.resolve)
+    factor = TYPE_RESOLVE_FACTOR.get(order_type, 1)
+    return Deadlines(
+        calendar.add_working_time(requested_at, tier.respond),
+        calendar.add_working_time(requested_at, tier.resolve * factor),
+    )
+
+
+def complaint_deadline(received_at: datetime, calendar: WorkingCalendar) -> datetime:
+    """Complaints are answered within one working day."""
+    return calendar.add_working_time(received_at, calendar.day_length)
+
+
+# Statuses after which the respond clock has stopped (someone is on site or has been).
+RESPONDED = {
+    "on_site", "awaiting_parts", "awaiting_customer", "completed", "signed", "closed",
+}
+RESOLVED = {"completed", "signed", "closed", "cancelled"}
+# Yellow when less than this share of the window is left.
+YELLOW_SHARE = 0.25
+
+
+def grade(order, now: datetime) -> str:
+    """green / yellow / red for an order, judged on the next deadline still running.
+
+    For non-emergencies the respond clock stops once an appointment is booked.
+    """
+    if order.status in RESOLVED:
+        deadline_missed = (
+            order.resolve_by is not None
+            and order.completed_at is not None
+            and order.completed_at > order.resolve_by
+        )
+        return "red" if deadline_missed else "green"
+    responded = order.status in RESPONDED or (
+        order.priority != "emergency" and order.appointment_start is not None
+    )
+    deadline = order.resolve_by if responded else order.respond_by
+    if deadline is None:
+        return "green"
+    if now >= deadline:
+        return "red"
+    window = deadline - order.created_at
+    if window.total_seconds() > 0 and (deadline - now) < window * YELLOW_SHARE:
+        return "yellow"
+    return "green"

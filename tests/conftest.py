@@ -1,0 +1,177 @@
+"""Test fixtures: one schema per run (built by the Alembic migrations), one rolled-back
+transaction per test, factories as callables, and API clients signed in per role.
+
+Set DATABASE_URL to run the suite on PostgreSQL; by default it runs on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from server import create_app
+from server.extensions import db
+from server.tasks import huey
+from tests import factories
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) \
+            if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+    huey.immediate = True  # tasks run in-process, synchronously
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "BLOB_DIR": str(tmp / "blobs"),
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        _reset_schema()
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _reset_schema() -> None:
+    """Start every run from an empty database, migrations included."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            for (name,) in conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type='table'")).all():
+                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Each test runs inside a transaction that is rolled back; commits become savepoints.
+
+    Tests marked ``live`` need real commits (a server in another thread) and clean up by
+    deleting every row instead.
+    """
+    with app.app_context():
+        if request.node.get_closest_marker("live"):
+            yield
+            _delete_all_rows()
+            return
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+def _delete_all_rows() -> None:
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user():
+    return factories.make_user
+
+
+@pytest.fixture
+def make_technician():
+    return factories.make_technician
+
+
+@pytest.fixture
+def make_customer():
+    return factories.make_customer
+
+
+@pytest.fixture
+def make_asset():
+    return factories.make_asset
+
+
+@pytest.fixture
+def make_part():
+    return factories.make_part
+
+
+@pytest.fixture
+def make_order():
+    return factories.make_order
+
+
+class ApiClient:
+    """A test client that sends a device token, as the technician app does."""
+
+    def __init__(self, client, user, token):
+        self._client, self.user, self.token = client, user, token
+
+    def _call(self, method, url, **kw):
+        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
+        return getattr(self._client, method)(url, headers=headers, **kw)
+
+    def get(self, url, **kw):
+        return self._call("get", url, **kw)
+
+    def post(self, url, **kw):
+        return self._call("post", url, **kw)
+
+    def patch(self, url, **kw):
+        return self._call("patch", url, **kw)
+
+
+@pytest.fixture
+def api_as(client):
+    """``api_as(user)`` → a client signed in on a device of ``user``."""
+    from datetime import timedelta
+
+    from server.accounts.service import issue_device_token
+
+    def sign_in(user):
+        _, token = issue_device_token(user, "test phone", timedelta(days=1))
+        return ApiClient(client, user, token)
+
+    return sign_in
+
+
+@pytest.fixture
+def dispatcher(make_user):
+    return make_user("dispatcher")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+@pytest.fixture
+def technician(make_technician):
+    return make_technician()
