@@ -78,7 +78,10 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         db.session.rollback()
-        return error_response(exc.status, exc.message, exc.errors, exc.code)
+        response = error_response(exc.status, exc.message, exc.errors, exc.code)
+        if exc.status == 401:
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -91,10 +94,7 @@ def register_errorhandlers(app) -> None:
         description = exc.description
         if errors:
             description = "The request did not pass validation: see errors."
-        response = error_response(exc.code or 500, description, errors)
-        if exc.code == 401:
-            response[0].headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
-        return response
+        return error_response(exc.code or 500, description, errors)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(exc: IntegrityError):

@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from server import create_app
 from server.extensions import db
@@ -25,6 +27,19 @@ def _database_url(tmp: Path) -> str:
         return url.replace("postgresql://", "postgresql+psycopg://", 1) \
             if url.startswith("postgresql://") else url
     return f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Argon2 with minimal cost: the same algorithm, without seconds of CPU per test user."""
+    from argon2 import PasswordHasher
+
+    from server.accounts import service
+
+    original = service._hasher
+    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    service._hasher = original
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +90,9 @@ def _transaction(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
+        db.session = scoped_session(sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint"))
         try:
             yield
         finally:
@@ -93,8 +109,20 @@ def _delete_all_rows() -> None:
             conn.execute(table.delete())
 
 
+class CommittingClient(FlaskClient):
+    """Commits the test's setup before each request, as if it were already in the database.
+
+    Without it a request that fails (and rolls back) would also undo the test's setup.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = CommittingClient
     return app.test_client()
 
 

@@ -1,0 +1,184 @@
+"""Who may call what: every API endpoint × every role, and technicians confined to their orders.
+
+A new endpoint fails ``test_every_api_route_is_in_the_matrix`` until its row is added here.
+"""
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from tests.factories import walk_to
+
+_n = itertools.count(1)
+
+
+@dataclass
+class World:
+    admin: object
+    dispatcher: object
+    tech: object
+    other_tech: object
+    own_order: object
+    other_order: object
+    customer: object
+    asset: object
+    part: object
+
+
+@pytest.fixture
+def world(make_user, make_technician, make_customer, make_asset, make_order, make_part):
+    dispatcher = make_user("dispatcher")
+    tech, other = make_technician(), make_technician()
+    customer = make_customer()
+    asset = make_asset(customer)
+    own = make_order(actor=dispatcher, customer=customer, asset=asset)
+    walk_to(own, "scheduled", dispatcher, tech)
+    theirs = make_order(actor=dispatcher, customer=customer, asset=asset)
+    walk_to(theirs, "scheduled", dispatcher, other)
+    return World(make_user("admin"), dispatcher, tech, other, own, theirs, customer, asset,
+                 make_part())
+
+
+def new_order_body(w):
+    return {"channel": "phone", "type": "repair", "priority": "normal",
+            "customer_id": str(w.customer.id)}
+
+
+def new_customer_body(w):
+    return {"name": "Alice Smith", "phone": "+44 20 7946 0000",
+            "addresses": [{"line1": "1 High St", "city": "London", "country": "GB"}]}
+
+
+def new_asset_body(w):
+    return {"customer_id": str(w.customer.id), "category": "water_heater", "brand": "A.O. Smith",
+            "model": "E60", "serial": f"AOS{next(_n)}"}
+
+
+def new_part_body(w):
+    return {"sku": f"NEW-{next(_n)}", "name_en": "Fan motor", "name_zh": "风扇电机",
+            "category": "air_conditioner", "price_cents": 12000}
+
+
+def new_user_body(w):
+    return {"email": f"new{next(_n)}@example.test", "name": "New", "role": "dispatcher",
+            "password": "long enough password"}
+
+
+OK, CREATED = 200, 201
+# (name, method, path(w), body(w) or None, {role: status}); roles: admin, dispatcher,
+# tech (the order's assignee), anon (no token).
+MATRIX = [
+    ("list orders", "get", lambda w: "/api/v1/workorders/", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("create order", "post", lambda w: "/api/v1/workorders/", new_order_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read own order", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("read another's order", "get", lambda w: f"/api/v1/workorders/{w.other_order.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("technician field on own order", "patch",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}", lambda w: {"diagnosis": "Capacitor"},
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("technician field on another's order", "patch",
+     lambda w: f"/api/v1/workorders/{w.other_order.id}", lambda w: {"diagnosis": "x"},
+     dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("dispatcher field", "patch", lambda w: f"/api/v1/workorders/{w.own_order.id}",
+     lambda w: {"priority": "high"}, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("transition own order", "post",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/transitions", lambda w: {"to": "en_route"},
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("transition another's order", "post",
+     lambda w: f"/api/v1/workorders/{w.other_order.id}/transitions",
+     lambda w: {"to": "en_route"}, dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("cancel order", "post", lambda w: f"/api/v1/workorders/{w.own_order.id}/transitions",
+     lambda w: {"to": "cancelled", "reason": "customer cancelled"},
+     dict(admin=OK, dispatcher=OK, tech=409, anon=401)),
+    ("own order history", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}/events", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("another's order history", "get",
+     lambda w: f"/api/v1/workorders/{w.other_order.id}/events", None,
+     dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("list customers", "get", lambda w: "/api/v1/customers/", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("create customer", "post", lambda w: "/api/v1/customers/", new_customer_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read customer", "get", lambda w: f"/api/v1/customers/{w.customer.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("edit customer", "patch", lambda w: f"/api/v1/customers/{w.customer.id}",
+     lambda w: {"notes": "VIP"}, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("add address", "post", lambda w: f"/api/v1/customers/{w.customer.id}/addresses",
+     lambda w: {"line1": "2 Low St", "city": "London"},
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("list assets", "get", lambda w: "/api/v1/assets/", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("create asset", "post", lambda w: "/api/v1/assets/", new_asset_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read asset", "get", lambda w: f"/api/v1/assets/{w.asset.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("edit asset", "patch", lambda w: f"/api/v1/assets/{w.asset.id}",
+     lambda w: {"notes": "outdoor unit on balcony"},
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("list parts", "get", lambda w: "/api/v1/parts/", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("create part", "post", lambda w: "/api/v1/parts/", new_part_body,
+     dict(admin=CREATED, dispatcher=403, tech=403, anon=401)),
+    ("read part", "get", lambda w: f"/api/v1/parts/{w.part.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("edit part", "patch", lambda w: f"/api/v1/parts/{w.part.id}",
+     lambda w: {"price_cents": 5000}, dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+    ("who am I", "get", lambda w: "/api/v1/auth/me", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("list users", "get", lambda w: "/api/v1/users", None,
+     dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+    ("create user", "post", lambda w: "/api/v1/users", new_user_body,
+     dict(admin=CREATED, dispatcher=403, tech=403, anon=401)),
+    ("list devices", "get", lambda w: "/api/v1/devices", None,
+     dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+    ("revoke a device", "post", lambda w: f"/api/v1/devices/{w.other_tech_device}/revoke", None,
+     dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+]
+
+
+@pytest.mark.parametrize("role", ["admin", "dispatcher", "tech", "anon"])
+@pytest.mark.parametrize(("name", "method", "path", "body", "expected"), MATRIX,
+                         ids=[row[0] for row in MATRIX])
+def test_authorisation_matrix(world, client, api_as, role, name, method, path, body, expected):
+    world.other_tech_device = _device_of(api_as(world.other_tech.user))
+    caller = {"admin": world.admin, "dispatcher": world.dispatcher, "tech": world.tech.user}
+    kwargs = {"json": body(world)} if body else {}
+    if role == "anon":
+        response = getattr(client, method)(path(world), **kwargs)
+    else:
+        response = getattr(api_as(caller[role]), method)(path(world), **kwargs)
+    assert response.status_code == expected[role], response.get_json()
+    if response.status_code >= 400:
+        error = response.get_json()
+        assert set(error) >= {"code", "message", "description", "errors"}
+
+
+def _device_of(api_client):
+    from server.accounts.service import device_for_token
+
+    return device_for_token(api_client.token).id
+
+
+def test_every_api_route_is_in_the_matrix(app):
+    covered = set()
+    for _, method, path, _, _ in MATRIX:
+        fake = World(*(type("X", (), {"id": uuid.UUID(int=0)})() for _ in range(9)))
+        fake.other_tech_device = uuid.UUID(int=0)
+        covered.add((method.upper(), path(fake).replace(str(uuid.UUID(int=0)), "<id>")))
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule.endswith("openapi.json"):
+            continue
+        if rule.rule == "/api/v1/auth/token":
+            continue  # open by design: the credentials are the check (test_device_auth)
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<uuid:{arg}>", "<id>")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, path))
+    assert routes <= covered, f"endpoints missing from the matrix: {sorted(routes - covered)}"
