@@ -50,6 +50,8 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    import sync.positions  # noqa: F401  (stamps change-feed positions on every flush)
+
     from . import models  # noqa: F401  (the whole schema, for Alembic)
 
     db.init_app(app)
@@ -84,9 +86,12 @@ def register_blueprints(app: Flask) -> None:
     from .console.routes import bp as console_bp
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
+    from .media.routes import blp as blobs_blp
+    from .sync_api.routes import blp as sync_blp
     from .workorders.routes import blp as workorders_blp
 
-    for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp):
+    for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
+                blobs_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)

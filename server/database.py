@@ -11,8 +11,33 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic migrations are reproducible on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every model. Free of Flask so ``sync/`` can use it."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Syncable:
+    """A table devices replicate: ``sync_pos`` is the change-feed position of its last write.
+
+    Set by the sync engine on every insert or update (``sync.positions``), never by hand.
+    """
+
+    sync_pos: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
 
 
 def utcnow() -> datetime:

@@ -23,3 +23,4 @@ from .workorders.models import (  # noqa: F401
     WorkOrderEvent,
     WorkOrderNote,
 )
+from sync.models import RejectedMutation, ScopeInterval, SyncConflict, SyncCounter  # noqa: F401,E402

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, new_uuid, utcnow
@@ -67,5 +67,8 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     app_version: Mapped[str | None] = mapped_column(String(40))
+    # Highest mutation id applied from this device; written in the same transaction as the
+    # mutation's effects (see sync.push).
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="devices")

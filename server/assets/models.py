@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..customers.models import Address, Customer
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
@@ -22,7 +22,7 @@ class ProductCategory(enum.StrEnum):
     RANGE_HOOD = "range_hood"
 
 
-class Asset(db.Model):
+class Asset(Syncable, db.Model):
     __tablename__ = "assets"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
-class Customer(db.Model):
+class Customer(Syncable, db.Model):
     __tablename__ = "customers"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
@@ -33,7 +33,7 @@ class Customer(db.Model):
     )
 
 
-class Address(db.Model):
+class Address(Syncable, db.Model):
     __tablename__ = "addresses"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
-class Survey(db.Model):
+class Survey(Syncable, db.Model):
     __tablename__ = "surveys"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

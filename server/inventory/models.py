@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
@@ -22,7 +22,7 @@ class LocationKind(enum.StrEnum):
     VAN = "van"
 
 
-class Part(db.Model):
+class Part(Syncable, db.Model):
     __tablename__ = "parts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
@@ -49,7 +49,7 @@ class StockLocation(db.Model):
     )
 
 
-class StockLevel(db.Model):
+class StockLevel(Syncable, db.Model):
     __tablename__ = "stock_levels"
     __table_args__ = (UniqueConstraint("location_id", "part_id"),)
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
-class KnowledgeArticle(db.Model):
+class KnowledgeArticle(Syncable, db.Model):
     __tablename__ = "knowledge_articles"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
 
@@ -31,7 +31,7 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Photo(db.Model):
+class Photo(Syncable, db.Model):
     __tablename__ = "photos"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
@@ -48,7 +48,7 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Signature(db.Model):
+class Signature(Syncable, db.Model):
     """The customer's signature on an order's report. Write-once."""
 
     __tablename__ = "signatures"
@@ -64,7 +64,7 @@ class Signature(db.Model):
     longitude: Mapped[float | None]
 
 
-class Report(db.Model):
+class Report(Syncable, db.Model):
     """The rendered, digitally signed PDF of an order's service report."""
 
     __tablename__ = "reports"

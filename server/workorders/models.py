@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..assets.models import Asset
 from ..customers.models import Address, Customer
-from ..database import UTCDateTime, new_uuid, utcnow
+from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 from ..inventory.models import Part
 from ..technicians.models import Technician
@@ -49,7 +49,7 @@ class SlaState(enum.StrEnum):
     RED = "red"
 
 
-class WorkOrder(db.Model):
+class WorkOrder(Syncable, db.Model):
     __tablename__ = "work_orders"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
@@ -144,7 +144,7 @@ class WorkOrderEvent(db.Model):
     actor = relationship("User")
 
 
-class WorkOrderNote(db.Model):
+class WorkOrderNote(Syncable, db.Model):
     __tablename__ = "work_order_notes"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
@@ -155,7 +155,7 @@ class WorkOrderNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PartUsage(db.Model):
+class PartUsage(Syncable, db.Model):
     """A part used on an order; a return is a new line with a negative quantity."""
 
     __tablename__ = "part_usages"
@@ -173,7 +173,7 @@ class PartUsage(db.Model):
     part: Mapped[Part] = relationship()
 
 
-class TimeLog(db.Model):
+class TimeLog(Syncable, db.Model):
     __tablename__ = "time_logs"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

@@ -327,3 +327,14 @@ def previous_visits(order: WorkOrder, limit: int = 10) -> list[WorkOrder]:
     else:
         query = query.where(WorkOrder.customer_id == order.customer_id)
     return list(db.session.scalars(query.order_by(WorkOrder.created_at.desc()).limit(limit)))
+
+
+def recompute_charges(order: WorkOrder) -> None:
+    """Parts, labour and travel from the lines used; nothing to pay while in warranty."""
+    config = current_app.config
+    if order.in_warranty:
+        order.parts_cents = order.labour_cents = order.travel_cents = 0
+        return
+    order.parts_cents = sum(line.quantity * line.unit_price_cents for line in order.parts_used)
+    order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
+    order.travel_cents = order.travel_cents or config["TRAVEL_CENTS"]

@@ -1,0 +1,63 @@
+"""Photos and signatures attached to orders. Functions flush; the caller commits.
+
+Blob bytes arrive separately (``blobs``); a photo or signature may reference a hash whose
+bytes have not arrived yet and stays ``pending`` until they do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..errors import Conflict
+from ..extensions import db
+from .models import Blob, Photo, Signature
+
+
+def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
+                 taken_at: datetime | None, caption: str | None = None) -> Photo:
+    """Add a photo line to ``order``; a second call with the same id changes nothing.
+
+    Raises Conflict if the id is already used for another order or other bytes.
+    """
+    existing = db.session.get(Photo, photo_id)
+    if existing is not None:
+        if existing.work_order_id != order.id or existing.sha256 != sha256:
+            raise Conflict("This photo id is already used for something else.",
+                           {"photo_id": ["is already used"]}, code="duplicate_id")
+        return existing
+    arrived = db.session.get(Blob, sha256) is not None
+    photo = Photo(id=photo_id, work_order_id=order.id, kind=kind, sha256=sha256,
+                  taken_at=taken_at, caption=caption, status="ready" if arrived else "pending")
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def capture_signature(order, signature_id: uuid.UUID, signer_name: str, image_sha256: str,
+                      content_hash: str, signed_at: datetime | None,
+                      latitude: float | None, longitude: float | None) -> Signature:
+    """Record the customer's signature. Write-once: a different second signature is refused.
+
+    Raises Conflict (code ``already_signed``) when the order already has another signature.
+    """
+    existing = db.session.scalar(select(Signature).where(Signature.work_order_id == order.id))
+    if existing is not None:
+        if existing.id == signature_id:
+            return existing
+        raise Conflict("The order is already signed; a new signature needs a reopened order.",
+                       {"signature_id": ["the order already has a signature"]},
+                       code="already_signed")
+    signature = Signature(id=signature_id, work_order_id=order.id, signer_name=signer_name,
+                          image_sha256=image_sha256, content_hash=content_hash,
+                          signed_at_device=signed_at, latitude=latitude, longitude=longitude)
+    db.session.add(signature)
+    db.session.flush()
+    return signature
+
+
+def photos_waiting_for(sha256: str) -> list[Photo]:
+    return list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256,
+                                                       Photo.status == "pending")))

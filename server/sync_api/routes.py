@@ -1,0 +1,124 @@
+"""The sync protocol over HTTP (docs/sync-protocol.md): push, pull, and the office's lists."""
+
+import uuid
+
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from sync import pull as feed
+from sync import push as outbox
+from sync.models import RejectedMutation, SyncConflict
+
+from ..accounts.auth import api_roles
+from ..database import utcnow
+from ..errors import ServiceError
+from ..extensions import db
+from . import service
+from .schemas import (
+    ConflictOut,
+    ListQuery,
+    PullOut,
+    PullQuery,
+    PushIn,
+    PushOut,
+    RejectionOut,
+    ResolveIn,
+)
+
+blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync",
+                description="Offline sync: push mutations, pull changes.")
+OFFICE = ("admin", "dispatcher")
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+
+
+def _refuse_oversized_push() -> None:
+    limit = current_app.config["SYNC_MAX_PUSH_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"A push may carry at most {limit} bytes; send smaller batches.",
+                              {"mutations": [f"batch body over {limit} bytes"]},
+                              code="batch_too_large")
+
+
+@blp.route("/push")
+class Push(MethodView):
+    @blp.arguments(PushIn)
+    @blp.response(200, PushOut)
+    @api_roles("technician")
+    def post(self, body):
+        """Apply a batch of mutations exactly once, in id order."""
+        _refuse_oversized_push()
+        service.check_protocol(body["protocol"], pulling=False)
+        limit = current_app.config["SYNC_MAX_BATCH"]
+        if len(body["mutations"]) > limit:
+            raise PayloadTooLarge(f"A batch may hold at most {limit} mutations.",
+                                  {"mutations": [f"more than {limit} items"]},
+                                  code="batch_too_large")
+        technician = service.technician_for(g.actor)
+        if body.get("app_version"):
+            g.device.app_version = body["app_version"]
+        now = utcnow()
+        result = outbox.push(db.session, g.device, g.actor, technician, body["mutations"], now)
+        return {"last_mutation_id": result.last_mutation_id, "results": result.results,
+                "stopped": result.stopped, "server_time": now}
+
+
+@blp.route("/pull")
+class Pull(MethodView):
+    @blp.arguments(PullQuery, location="query")
+    @blp.response(200, PullOut)
+    @api_roles("technician")
+    def get(self, args):
+        """Changes in your scope after ``cursor``, one page at a time."""
+        service.check_protocol(args["protocol"], pulling=True)
+        technician = service.technician_for(g.actor)
+        limit = args.get("limit") or current_app.config["SYNC_PAGE_SIZE"]
+        page = feed.pull(db.session, technician, args["cursor"], limit)
+        db.session.refresh(g.device, ["last_mutation_id"])
+        return {"cursor": page.cursor, "has_more": page.cursor < page.head,
+                "changes": page.changes, "removed": {"work_order": page.removed_orders},
+                "last_mutation_id": g.device.last_mutation_id,
+                "scope": {"orders": len(page.scope.order_ids),
+                          "checksum": page.scope.checksum()},
+                "server_time": utcnow()}
+
+
+@blp.route("/conflicts")
+class Conflicts(MethodView):
+    @blp.arguments(ListQuery, location="query")
+    @blp.response(200, ConflictOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Edits from devices that changed someone's data or arrived late."""
+        return service.list_conflicts(args["unresolved"], args.get("work_order_id"))
+
+
+@blp.route("/conflicts/<uuid:item_id>/resolve")
+class ResolveConflict(MethodView):
+    @blp.arguments(ResolveIn)
+    @blp.response(200, ConflictOut)
+    @api_roles(*OFFICE)
+    def post(self, body, item_id: uuid.UUID):
+        return service.resolve(SyncConflict, item_id, g.actor, body.get("note"))
+
+
+@blp.route("/rejections")
+class Rejections(MethodView):
+    @blp.arguments(ListQuery, location="query")
+    @blp.response(200, RejectionOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Mutations that could never apply, with their full arguments and reason."""
+        return service.list_rejections(args["unresolved"], args.get("work_order_id"))
+
+
+@blp.route("/rejections/<uuid:item_id>/resolve")
+class ResolveRejection(MethodView):
+    @blp.arguments(ResolveIn)
+    @blp.response(200, RejectionOut)
+    @api_roles(*OFFICE)
+    def post(self, body, item_id: uuid.UUID):
+        return service.resolve(RejectedMutation, item_id, g.actor, body.get("note"))

@@ -1,0 +1,106 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class MutationEnvelope(Schema):
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    args = fields.Dict(required=True)
+    client_time = fields.AwareDateTime(format="iso", allow_none=True)
+
+
+class PushIn(Schema):
+    protocol = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    app_version = fields.String(validate=validate.Length(max=40))
+    mutations = fields.List(fields.Nested(MutationEnvelope), required=True)
+
+    @validates_schema
+    def ids_increase(self, data, **kwargs):
+        ids = [m["id"] for m in data.get("mutations", [])]
+        if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
+            raise ValidationError("mutation ids must strictly increase within a batch",
+                                  "mutations")
+
+
+class MutationResult(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "applied | rejected"})
+    duplicate = fields.Boolean()
+    reason = fields.String()
+    message = fields.String()
+    errors = fields.Dict()
+    conflicts = fields.List(fields.Dict())
+
+
+class PushOut(Schema):
+    last_mutation_id = fields.Integer()
+    results = fields.List(fields.Nested(MutationResult))
+    stopped = fields.Dict(allow_none=True)
+    server_time = fields.DateTime()
+
+
+class PullQuery(Schema):
+    protocol = fields.Integer(required=True, validate=validate.Range(min=1))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(validate=validate.Range(min=1, max=5000))
+
+
+class Change(Schema):
+    type = fields.String()
+    id = fields.String()
+    pos = fields.Integer()
+    data = fields.Dict()
+
+
+class PullOut(Schema):
+    cursor = fields.Integer()
+    has_more = fields.Boolean()
+    changes = fields.List(fields.Nested(Change))
+    removed = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    last_mutation_id = fields.Integer()
+    scope = fields.Dict()
+    server_time = fields.DateTime()
+
+
+class ConflictOut(Schema):
+    id = fields.UUID()
+    work_order_id = fields.UUID()
+    device_id = fields.UUID()
+    mutation_id = fields.Integer()
+    kind = fields.String()
+    message = fields.String()
+    data = fields.Dict()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime()
+
+
+class RejectionOut(Schema):
+    id = fields.UUID()
+    device_id = fields.UUID()
+    user_id = fields.UUID()
+    mutation_id = fields.Integer()
+    name = fields.String()
+    version = fields.Integer()
+    args = fields.Dict()
+    work_order_id = fields.UUID()
+    reason = fields.String()
+    message = fields.String()
+    errors = fields.Dict()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime()
+
+
+class ResolveIn(Schema):
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class ListQuery(Schema):
+    unresolved = fields.Boolean(load_default=True)
+    work_order_id = fields.UUID()
+
+
+class BlobOut(Schema):
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    created = fields.Boolean()

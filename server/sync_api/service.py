@@ -1,0 +1,79 @@
+"""What the sync endpoints need beyond the engine: protocol checks and the office's lists."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from sync.models import RejectedMutation, SyncConflict
+
+from ..database import utcnow
+from ..errors import NotFound, ServiceError
+from ..extensions import db
+from ..workorders.service import technician_of
+
+# Protocol versions this server speaks. A device on an older one may still push (so its
+# outbox drains) but must update before it pulls.
+PROTOCOL = 1
+
+
+class UpgradeRequired(ServiceError):
+    status = 426
+
+
+class NotATechnician(ServiceError):
+    status = 403
+
+
+def technician_for(user):
+    """Raises NotATechnician: only technicians have a scope to sync."""
+    tech = technician_of(user)
+    if tech is None:
+        raise NotATechnician("Only technicians sync a device.")
+    return tech
+
+
+def check_protocol(protocol: int, pulling: bool) -> None:
+    """Raises UpgradeRequired for a device too old to pull, or too new for this server."""
+    if protocol > PROTOCOL:
+        raise UpgradeRequired(f"This server speaks sync protocol {PROTOCOL}; "
+                              f"the device speaks {protocol}.", code="server_too_old")
+    if pulling and protocol < current_app.config["SYNC_MIN_PROTOCOL"]:
+        raise UpgradeRequired("Update the app: push your pending changes first, then update.",
+                              {"protocol": [f"must be at least "
+                                            f"{current_app.config['SYNC_MIN_PROTOCOL']}"]},
+                              code="upgrade_required")
+
+
+def list_conflicts(unresolved: bool, work_order_id: uuid.UUID | None) -> list[SyncConflict]:
+    query = select(SyncConflict).order_by(SyncConflict.created_at.desc())
+    if unresolved:
+        query = query.where(SyncConflict.resolved_at.is_(None))
+    if work_order_id:
+        query = query.where(SyncConflict.work_order_id == work_order_id)
+    return list(db.session.scalars(query.limit(500)))
+
+
+def list_rejections(unresolved: bool, work_order_id: uuid.UUID | None) -> list[RejectedMutation]:
+    query = select(RejectedMutation).order_by(RejectedMutation.created_at.desc())
+    if unresolved:
+        query = query.where(RejectedMutation.resolved_at.is_(None))
+    if work_order_id:
+        query = query.where(RejectedMutation.work_order_id == work_order_id)
+    return list(db.session.scalars(query.limit(500)))
+
+
+def resolve(model, item_id: uuid.UUID, actor, note: str | None = None):
+    """Mark a conflict or a rejection as handled. Raises NotFound."""
+    item = db.session.get(model, item_id)
+    if item is None:
+        raise NotFound("No such item.")
+    if item.resolved_at is None:
+        item.resolved_at = utcnow()
+        item.resolved_by_id = actor.id
+        if note is not None and hasattr(item, "resolution_note"):
+            item.resolution_note = note
+    db.session.flush()
+    return item

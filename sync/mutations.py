@@ -1,0 +1,439 @@
+"""The registry of mutations a device may push: ``name@version → apply(ctx, args)``.
+
+Each mutation validates its arguments with its own schema, then applies through the same
+domain services the API and the console use (the state machine included). A mutation that
+can never apply raises ``Rejected``; the push loop records it and moves on.
+
+Conflict rules (docs/sync-protocol.md, "Conflicts"):
+* dispatcher-owned fields cannot be set from a device at all (``set_fields`` refuses them);
+* status goes through the state machine; a completion the machine refuses (the order was
+  cancelled or reassigned meanwhile) is kept, forced, and flagged — work done on site is
+  never discarded; other refused status steps are rejected and listed;
+* technician fields: last write wins per field in server arrival order; the overwritten
+  value is in the order's history, and overwriting someone else's value is a conflict;
+* notes, parts used, photos, time logs, surveys: append-only lines keyed by UUID;
+* signature: write-once.
+
+Older versions stay registered with an ``upgrade`` that turns their arguments into the
+next version's, so the previous app's outbox keeps working after a server update.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import Device, User
+from server.errors import ServiceError
+from server.feedback.models import Survey
+from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
+from server.media import service as media
+from server.media.models import PhotoKind
+from server.technicians.models import Technician
+from server.workorders import service as orders
+from server.workorders.lifecycle import Status
+from server.workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderNote
+
+from .models import ScopeInterval, SyncConflict
+
+
+class Rejected(Exception):
+    """The mutation can never apply. ``reason`` is a stable code; ``errors`` names fields."""
+
+    def __init__(self, reason: str, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.reason, self.message, self.errors = reason, message, errors or {}
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: User
+    device: Device
+    technician: Technician
+    mutation_id: int
+    now: datetime
+    conflicts: list[dict] = field(default_factory=list)
+
+    def conflict(self, order: WorkOrder, kind: str, message: str, **data) -> None:
+        """Record a conflict for the dispatcher and in the order's history."""
+        self.session.add(SyncConflict(work_order_id=order.id, device_id=self.device.id,
+                                      mutation_id=self.mutation_id, kind=kind, message=message,
+                                      data=data, created_at=self.now))
+        orders.add_event(order, "conflict", self.actor, device_id=self.device.id,
+                         server_time=self.now, reason=message, data={"kind": kind, **data})
+        self.conflicts.append({"kind": kind, "message": message})
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    version: int
+    schema: type[Schema]
+    apply: Callable[[Context, dict], None] | None = None
+    # For an old version: turns its arguments into the next version's.
+    upgrade: Callable[[dict], dict] | None = None
+
+
+REGISTRY: dict[tuple[str, int], Mutation] = {}
+
+
+def mutation(name: str, version: int, schema: type[Schema]):
+    def register(apply):
+        REGISTRY[(name, version)] = Mutation(name, version, schema, apply=apply)
+        return apply
+    return register
+
+
+def legacy(name: str, version: int, schema: type[Schema]):
+    def register(upgrade):
+        REGISTRY[(name, version)] = Mutation(name, version, schema, upgrade=upgrade)
+        return upgrade
+    return register
+
+
+# -- argument schemas ---------------------------------------------------------------------
+
+def _when(**kw):
+    return fields.AwareDateTime(format="iso", **kw)
+
+
+class OrderArgs(Schema):
+    order_id = fields.UUID(required=True)
+
+
+class Located(OrderArgs):
+    device_time = _when(required=True)
+    latitude = fields.Float(validate=validate.Range(-90, 90), allow_none=True)
+    longitude = fields.Float(validate=validate.Range(-180, 180), allow_none=True)
+
+
+class TransitionV1(OrderArgs):
+    to = fields.String(required=True, validate=validate.OneOf(list(Status)))
+    device_time = _when(required=True)
+
+
+class TransitionV2(Located):
+    to = fields.String(required=True, validate=validate.OneOf(list(Status)))
+    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class SetFields(OrderArgs):
+    changes = fields.Dict(data_key="fields", required=True, keys=fields.String(
+        validate=validate.OneOf(sorted(orders.TECHNICIAN_FIELDS))),
+        values=fields.String(validate=validate.Length(max=5000), allow_none=True),
+        validate=validate.Length(min=1))
+    # What the device showed before the edit, per field: lets the server tell an edit
+    # from an overwrite of someone else's newer value.
+    base = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                       load_default=dict)
+    device_time = _when(required=True)
+
+
+class AddNote(OrderArgs):
+    note_id = fields.UUID(required=True)
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    device_time = _when(required=True)
+
+
+class PartLine(OrderArgs):
+    line_id = fields.UUID(required=True)
+    part_id = fields.UUID(required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
+    device_time = _when(required=True)
+
+
+class AttachPhoto(OrderArgs):
+    photo_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(list(PhotoKind)))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    taken_at = _when(allow_none=True)
+    caption = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class LogTime(OrderArgs):
+    log_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["travel", "work"]))
+    started_at = _when(required=True)
+    ended_at = _when(required=True)
+
+
+class CaptureSignature(Located):
+    signature_id = fields.UUID(required=True)
+    signer_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    image_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    content_hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
+class SubmitSurvey(OrderArgs):
+    survey_id = fields.UUID(required=True)
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+# -- shared steps ---------------------------------------------------------------------------
+
+def load_order(ctx: Context, order_id: uuid.UUID) -> WorkOrder:
+    """The order, if it is or ever was in this technician's scope.
+
+    An order reassigned or cancelled while the phone was offline still takes the work done
+    on it (flagged as a conflict); one never assigned to them is refused.
+    """
+    order = ctx.session.get(WorkOrder, order_id)
+    ever = order is not None and ctx.session.scalar(
+        select(ScopeInterval.id).where(ScopeInterval.work_order_id == order_id,
+                                       ScopeInterval.technician_id == ctx.technician.id)
+        .limit(1))
+    if not ever:
+        raise Rejected("not_in_scope", "This order was never assigned to you.",
+                       {"order_id": ["is not one of your orders"]})
+    return order
+
+
+def in_scope_now(ctx: Context, order: WorkOrder) -> bool:
+    return order.assignee_id == ctx.technician.id and order.status not in {
+        Status.CLOSED, Status.CANCELLED}
+
+
+def flag_if_out_of_scope(ctx: Context, order: WorkOrder, what: str) -> None:
+    if not in_scope_now(ctx, order):
+        ctx.conflict(order, "after_reassignment",
+                     f"{what} arrived after the order left the technician's list "
+                     f"(now {order.status}, assigned elsewhere or unassigned); it was kept.",
+                     status=order.status)
+
+
+def _office_view(order: WorkOrder) -> bool:
+    return order.status in {Status.CLOSED, Status.CANCELLED}
+
+
+# -- mutations ------------------------------------------------------------------------------
+
+@legacy("transition", 1, TransitionV1)
+def _transition_v1(args: dict) -> dict:
+    return {**args, "latitude": None, "longitude": None, "reason": None}
+
+
+@mutation("transition", 2, TransitionV2)
+def transition(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    if order.status == args["to"]:
+        return  # already there (the office or another step got it there): nothing to do
+    try:
+        orders.transition(ctx.actor, order, args["to"], reason=args.get("reason"),
+                          device_time=args["device_time"], latitude=args.get("latitude"),
+                          longitude=args.get("longitude"), device_id=ctx.device.id,
+                          now=ctx.now)
+    except ServiceError as refused:
+        if args["to"] != Status.COMPLETED:
+            raise Rejected(refused.code or "transition_refused", refused.message,
+                           refused.errors) from None
+        # Work done on site is never discarded: keep the completion, flag it.
+        previous = order.status
+        order.status = Status.COMPLETED
+        order.completed_at = args["device_time"]
+        orders.add_event(order, "transition", ctx.actor, from_status=previous,
+                         to_status=Status.COMPLETED, device_time=args["device_time"],
+                         server_time=ctx.now, latitude=args.get("latitude"),
+                         longitude=args.get("longitude"), device_id=ctx.device.id,
+                         reason="kept from the device: " + refused.message)
+        ctx.conflict(order, "completed_after_" + previous,
+                     f"The technician completed the job on site while the order was "
+                     f"{previous}; the completion was kept.", previous_status=previous)
+        return
+    if args["to"] == Status.COMPLETED:
+        flag_if_out_of_scope(ctx, order, "A completion")
+
+
+@mutation("set_fields", 1, SetFields)
+def set_fields(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    if order.status in {Status.CLOSED, Status.CANCELLED}:
+        raise Rejected("order_closed", f"The order is {order.status}; its report is final.",
+                       {"order_id": [f"is {order.status}"]})
+    changes = {}
+    for name, value in args["changes"].items():
+        if name == "root_cause" and value not in (None, *orders.ROOT_CAUSES):
+            raise Rejected("invalid_value", "Unknown root cause.",
+                           {"fields": {"root_cause": ["is not in the picklist"]}})
+        current = getattr(order, name)
+        if name in args["base"] and current != args["base"][name] and current != value:
+            ctx.conflict(order, "field_overwritten",
+                         f"{name} was changed on the server after the technician loaded it; "
+                         "the technician's later value won, the other is in the history.",
+                         field=name, overwritten=current, device_base=args["base"][name],
+                         value=value)
+        changes[name] = value
+    orders.update_order(ctx.actor, order, changes)
+    flag_if_out_of_scope(ctx, order, "A field edit")
+
+
+@mutation("add_note", 1, AddNote)
+def add_note(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    existing = ctx.session.get(WorkOrderNote, args["note_id"])
+    if existing is not None:
+        if existing.work_order_id != order.id:
+            raise Rejected("duplicate_id", "This note id is used on another order.",
+                           {"note_id": ["is already used"]})
+        return
+    ctx.session.add(WorkOrderNote(id=args["note_id"], work_order_id=order.id,
+                                  author_id=ctx.actor.id, body=args["body"],
+                                  device_time=args["device_time"], created_at=ctx.now))
+    orders.add_event(order, "note", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
+                     device_time=args["device_time"], data={"note_id": str(args["note_id"])})
+    flag_if_out_of_scope(ctx, order, "A note")
+
+
+def _van(ctx: Context) -> StockLocation:
+    van = ctx.session.scalar(select(StockLocation).where(
+        StockLocation.technician_id == ctx.technician.id))
+    if van is None:
+        raise Rejected("no_van", "You have no van stock location; ask the office.")
+    return van
+
+
+def _move_part(ctx: Context, args: dict, sign: int) -> None:
+    """A part line: +quantity used (out of the van) or −quantity returned (into the van)."""
+    order = load_order(ctx, args["order_id"])
+    if ctx.session.get(PartUsage, args["line_id"]) is not None:
+        return  # the same line again: append-only by UUID
+    part = ctx.session.get(Part, args["part_id"])
+    if part is None:
+        raise Rejected("unknown_part", "No such part.", {"part_id": ["no such part"]})
+    van = _van(ctx)
+    quantity = args["quantity"]
+    if sign < 0:
+        used = sum(line.quantity for line in order.parts_used if line.part_id == part.id)
+        if quantity > used:
+            raise Rejected("return_exceeds_use", f"Only {used} of this part were used.",
+                           {"quantity": [f"must be at most {used}"]})
+    level = ctx.session.scalar(select(StockLevel).where(
+        StockLevel.location_id == van.id, StockLevel.part_id == part.id))
+    if level is None:
+        level = StockLevel(location_id=van.id, part_id=part.id, quantity=0)
+        ctx.session.add(level)
+    # The van may go negative: the part was physically used; the office reconciles stock.
+    level.quantity -= sign * quantity
+    ctx.session.add(PartUsage(id=args["line_id"], work_order_id=order.id, part_id=part.id,
+                              quantity=sign * quantity, unit_price_cents=part.price_cents,
+                              from_location_id=van.id, technician_id=ctx.technician.id,
+                              device_time=args["device_time"], created_at=ctx.now))
+    ctx.session.add(StockMovement(
+        part_id=part.id, quantity=quantity, work_order_id=order.id, actor_id=ctx.actor.id,
+        from_location_id=van.id if sign > 0 else None,
+        to_location_id=van.id if sign < 0 else None,
+        reason="used_on_order" if sign > 0 else "returned_from_order", created_at=ctx.now))
+    ctx.session.flush()
+    orders.recompute_charges(order)
+    orders.add_event(order, "part_used" if sign > 0 else "part_returned", ctx.actor,
+                     device_id=ctx.device.id, server_time=ctx.now,
+                     device_time=args["device_time"],
+                     data={"part": part.sku, "quantity": quantity, "line_id": str(args["line_id"])})
+    flag_if_out_of_scope(ctx, order, "A part line")
+
+
+@mutation("use_part", 1, PartLine)
+def use_part(ctx: Context, args: dict) -> None:
+    _move_part(ctx, args, +1)
+
+
+@mutation("return_part", 1, PartLine)
+def return_part(ctx: Context, args: dict) -> None:
+    _move_part(ctx, args, -1)
+
+
+@mutation("attach_photo", 1, AttachPhoto)
+def attach_photo(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
+                       args.get("taken_at"), args.get("caption"))
+    flag_if_out_of_scope(ctx, order, "A photo")
+
+
+@mutation("log_time", 1, LogTime)
+def log_time(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    if args["ended_at"] <= args["started_at"]:
+        raise Rejected("invalid_value", "A time log must end after it starts.",
+                       {"ended_at": ["must be after started_at"]})
+    if ctx.session.get(TimeLog, args["log_id"]) is not None:
+        return
+    ctx.session.add(TimeLog(id=args["log_id"], work_order_id=order.id,
+                            technician_id=ctx.technician.id, kind=args["kind"],
+                            started_at=args["started_at"], ended_at=args["ended_at"],
+                            created_at=ctx.now))
+    flag_if_out_of_scope(ctx, order, "A time log")
+
+
+@mutation("capture_signature", 1, CaptureSignature)
+def capture_signature(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    media.capture_signature(order, args["signature_id"], args["signer_name"],
+                            args["image_sha256"], args["content_hash"], args["device_time"],
+                            args.get("latitude"), args.get("longitude"))
+    if order.status == Status.COMPLETED:
+        orders.transition(ctx.actor, order, Status.SIGNED, device_time=args["device_time"],
+                          latitude=args.get("latitude"), longitude=args.get("longitude"),
+                          device_id=ctx.device.id, now=ctx.now)
+    elif order.status != Status.SIGNED:
+        ctx.conflict(order, "signed_while_" + order.status,
+                     f"The customer signed on the device while the order was {order.status}; "
+                     "the signature was kept.", status=order.status)
+
+
+@mutation("submit_survey", 1, SubmitSurvey)
+def submit_survey(ctx: Context, args: dict) -> None:
+    order = load_order(ctx, args["order_id"])
+    if ctx.session.get(Survey, args["survey_id"]) is not None:
+        return
+    ctx.session.add(Survey(id=args["survey_id"], work_order_id=order.id,
+                           rating=args["rating"], comment=args.get("comment"),
+                           channel="device", submitted_at=ctx.now))
+    orders.add_event(order, "survey", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
+                     data={"rating": args["rating"]})
+
+
+# -- resolution -------------------------------------------------------------------------------
+
+LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
+
+
+def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
+    """Validate ``args`` for ``name@version`` and upgrade them to the applying version.
+
+    Raises Rejected (``unknown_mutation`` or ``invalid_arguments`` naming the fields).
+    """
+    found = REGISTRY.get((name, version))
+    if found is None:
+        known = ", ".join(f"{n}@{v}" for n, v in sorted(REGISTRY))
+        raise Rejected("unknown_mutation", f"Unknown mutation {name}@{version}; known: {known}.",
+                       {"name": [f"{name}@{version} is not known to this server"]})
+    while True:
+        try:
+            args = found.schema().load(args)
+        except ValidationError as invalid:
+            raise Rejected("invalid_arguments",
+                           f"The arguments of {name}@{found.version} are not valid.",
+                           {"args": invalid.messages}) from None
+        if found.apply is not None:
+            return found, args
+        args = _jsonable(found.upgrade(args))
+        found = REGISTRY[(name, found.version + 1)]
+
+
+def _jsonable(args: dict) -> dict:
+    """Loaded values back to wire form, so the next version's schema can load them."""
+    def wire(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        return value
+    return {key: wire(value) for key, value in args.items()}

@@ -1,0 +1,213 @@
+"""The change feed of one technician's scope, page by page.
+
+A pull with cursor C first reads the counter value H. Every transaction with a position up
+to H has committed by then (see ``positions``), so every later statement — even under READ
+COMMITTED — sees all rows written at positions up to H. A row rewritten since by a later
+transaction carries a position above H and is sent again on a later page: content may be
+fresher than H, never missing. The scope is taken as of H (from the scope intervals), and
+the page answers the changes in (C, P] where P ≤ H is chosen so the page holds about
+``limit`` rows and never splits a position. The device stores P as its new cursor only
+after it has applied the page; a lost response just repeats the same page.
+
+Scope (what a technician's device holds):
+* work orders in an open ``ScopeInterval`` of theirs, with their notes, parts used, time
+  logs, photos, signature, surveys and reports; the customers, addresses and assets those
+  orders refer to;
+* the whole parts catalogue and knowledge base (a van needs to search them offline);
+* the stock levels of their own van.
+
+An order whose interval opened in (C, P] arrives whole, whatever the positions of its
+rows; one whose interval closed in (C, P] and is not back in scope is listed in
+``removed`` so the device can drop it once its own pending mutations are pushed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from server.assets.models import Asset
+from server.customers.models import Address, Customer
+from server.feedback.models import Survey
+from server.inventory.models import Part, StockLevel, StockLocation
+from server.knowledge.models import KnowledgeArticle
+from server.media.models import Photo, Report, Signature
+from server.technicians.models import Technician
+from server.workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderNote
+
+from . import wire
+from .models import ScopeInterval, SyncCounter
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One replicated entity type: its model, wire schema, and how it belongs to a scope."""
+
+    type: str
+    model: type
+    schema: type
+    by_order: bool = False  # rows carry work_order_id
+    global_: bool = False  # everyone gets every row
+
+
+FEEDS = (
+    Feed("work_order", WorkOrder, wire.WorkOrderWire),
+    Feed("customer", Customer, wire.CustomerWire),
+    Feed("address", Address, wire.AddressWire),
+    Feed("asset", Asset, wire.AssetWire),
+    Feed("note", WorkOrderNote, wire.NoteWire, by_order=True),
+    Feed("part_usage", PartUsage, wire.PartUsageWire, by_order=True),
+    Feed("time_log", TimeLog, wire.TimeLogWire, by_order=True),
+    Feed("photo", Photo, wire.PhotoWire, by_order=True),
+    Feed("signature", Signature, wire.SignatureWire, by_order=True),
+    Feed("survey", Survey, wire.SurveyWire, by_order=True),
+    Feed("report", Report, wire.ReportWire, by_order=True),
+    Feed("stock_level", StockLevel, wire.StockLevelWire),
+    Feed("part", Part, wire.PartWire, global_=True),
+    Feed("article", KnowledgeArticle, wire.ArticleWire, global_=True),
+)
+
+
+@dataclass
+class Scope:
+    order_ids: list
+    customer_ids: list
+    address_ids: list
+    asset_ids: list
+    van_id: object
+
+    def checksum(self) -> str:
+        """sha256 of the sorted order ids, one per line: a device holding a different set of
+        orders than the server's scope knows it has drifted and resyncs from cursor 0."""
+        lines = sorted(str(order_id) for order_id in self.order_ids)
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+@dataclass
+class Page:
+    cursor: int
+    head: int
+    changes: list[dict]
+    removed_orders: list[str]
+    scope: Scope
+
+
+def open_at(technician: Technician, head: int):
+    """Scope intervals of ``technician`` open at position ``head``."""
+    return and_(ScopeInterval.technician_id == technician.id,
+                ScopeInterval.entered_pos <= head,
+                or_(ScopeInterval.left_pos.is_(None), ScopeInterval.left_pos > head))
+
+
+def current_scope(session: Session, technician: Technician, head: int) -> Scope:
+    """The orders (and what they refer to) in the technician's scope as of position ``head``."""
+    open_ids = select(ScopeInterval.work_order_id).where(open_at(technician, head))
+    rows = session.execute(select(WorkOrder.id, WorkOrder.customer_id, WorkOrder.address_id,
+                                  WorkOrder.asset_id)
+                           .where(WorkOrder.id.in_(open_ids))).all()
+    van_id = session.scalar(select(StockLocation.id).where(
+        StockLocation.technician_id == technician.id))
+    return Scope(
+        order_ids=[r.id for r in rows],
+        customer_ids=sorted({r.customer_id for r in rows}),
+        address_ids=sorted({r.address_id for r in rows}),
+        asset_ids=sorted({r.asset_id for r in rows if r.asset_id}),
+        van_id=van_id,
+    )
+
+
+def _in_scope(feed: Feed, scope: Scope, order_ids: list):
+    """The WHERE clause restricting ``feed`` to a set of orders (the scope, or new arrivals)."""
+    model = feed.model
+    if feed.global_:
+        return None
+    if feed.by_order:
+        return model.work_order_id.in_(order_ids)
+    if feed.type == "work_order":
+        return model.id.in_(order_ids)
+    if feed.type == "stock_level":
+        return model.location_id == scope.van_id
+    chosen = set(order_ids)
+    ids = {"customer": scope.customer_ids, "address": scope.address_ids,
+           "asset": scope.asset_ids}[feed.type]
+    if chosen != set(scope.order_ids):
+        column = {"customer": WorkOrder.customer_id, "address": WorkOrder.address_id,
+                  "asset": WorkOrder.asset_id}[feed.type]
+        return model.id.in_(select(column).where(WorkOrder.id.in_(order_ids)))
+    return model.id.in_(ids)
+
+
+def _query(feed: Feed, scope: Scope, after: int, upto: int) -> Select | None:
+    clause = _in_scope(feed, scope, scope.order_ids)
+    if feed.type == "stock_level" and scope.van_id is None:
+        return None
+    query = select(feed.model).where(feed.model.sync_pos > after, feed.model.sync_pos <= upto)
+    if clause is not None:
+        query = query.where(clause)
+    return query.order_by(feed.model.sync_pos)
+
+
+def pull(session: Session, technician: Technician, cursor: int, limit: int) -> Page:
+    """Changes after ``cursor`` for ``technician``; read inside one snapshot transaction."""
+    head = session.scalar(select(SyncCounter.value).where(SyncCounter.id == 1))
+    if cursor > head:
+        cursor = 0  # a cursor from another database (restored backup): start over
+    scope = current_scope(session, technician, head)
+    fetched, upto = {}, head
+    for feed in FEEDS:
+        query = _query(feed, scope, cursor, head)
+        if query is None:
+            fetched[feed] = []
+            continue
+        rows = list(session.scalars(query.limit(limit + 1)))
+        fetched[feed] = rows
+        if len(rows) > limit:
+            # Stop before the first position this table could not show whole.
+            first_missing = rows[limit].sync_pos
+            upto = min(upto, first_missing - 1 if first_missing > rows[0].sync_pos
+                       else first_missing)
+    changes = []
+    for feed, rows in fetched.items():
+        if len(rows) > limit and rows[limit].sync_pos <= upto:
+            rows = list(session.scalars(_query(feed, scope, cursor, upto)))
+        changes += [_item(feed, row) for row in rows if row.sync_pos <= upto]
+
+    entered = list(session.scalars(select(ScopeInterval.work_order_id).where(
+        open_at(technician, head),
+        ScopeInterval.entered_pos > cursor, ScopeInterval.entered_pos <= upto)))
+    if entered:
+        changes += _whole_orders(session, scope, entered, upto)
+    left = session.scalars(select(ScopeInterval.work_order_id).where(
+        ScopeInterval.technician_id == technician.id,
+        ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all()
+    in_scope = set(scope.order_ids)
+    removed = sorted({str(order_id) for order_id in left if order_id not in in_scope})
+    changes = _dedupe_sorted(changes)
+    return Page(cursor=upto, head=head, changes=changes, removed_orders=removed, scope=scope)
+
+
+def _whole_orders(session: Session, scope: Scope, order_ids: list, upto: int) -> list[dict]:
+    items = []
+    for feed in FEEDS:
+        if feed.global_ or feed.type == "stock_level":
+            continue
+        clause = _in_scope(feed, scope, order_ids)
+        items += [_item(feed, row) for row in session.scalars(select(feed.model).where(clause))]
+    return items
+
+
+def _item(feed: Feed, row) -> dict:
+    return {"type": feed.type, "id": str(row.id), "pos": row.sync_pos,
+            "data": feed.schema().dump(row)}
+
+
+def _dedupe_sorted(items: list[dict]) -> list[dict]:
+    """One item per (type, id), in position order (parents before children at equal pos)."""
+    rank = {feed.type: i for i, feed in enumerate(FEEDS)}
+    unique = {(item["type"], item["id"]): item for item in items}
+    return sorted(unique.values(), key=lambda i: (i["pos"], rank[i["type"]], i["id"]))
+
+

@@ -1,0 +1,109 @@
+"""Applying a device's batch of mutations exactly once.
+
+Invariants:
+
+* The device's ``last_mutation_id`` is written in the same transaction as the effects of
+  the mutations it covers. Commit both or neither: a lost response, a retry or a crash
+  in the middle of a batch can never apply a mutation twice or skip one.
+* Ids at or below ``last_mutation_id`` are acknowledged and skipped, reporting the same
+  outcome as the first time (a rejection is looked up and reported again).
+* Ids must follow on with no gap; the first gap stops the batch (nothing after it is
+  applied) and says which id was expected.
+* A mutation that can never apply is recorded in ``rejected_mutations`` with its full
+  arguments and reason, counted as processed, and reported — never dropped, never
+  blocking the mutations behind it. Its partial effects are rolled back to a savepoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import Device, User
+from server.errors import ServiceError
+from server.technicians.models import Technician
+from server.workorders.models import WorkOrder
+
+from .models import RejectedMutation
+from .mutations import Context, Rejected, resolve
+
+
+@dataclass
+class PushResult:
+    last_mutation_id: int
+    results: list[dict] = field(default_factory=list)
+    stopped: dict | None = None
+
+
+def push(session: Session, device: Device, actor: User, technician: Technician,
+         mutations: list[dict], now: datetime) -> PushResult:
+    """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only."""
+    # Serialise pushes from the same device (two tabs, a retry racing the original).
+    session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
+    session.refresh(device, ["last_mutation_id"])
+    last = device.last_mutation_id
+    result = PushResult(last_mutation_id=last)
+    for envelope in mutations:
+        mutation_id = envelope["id"]
+        if mutation_id <= last:
+            result.results.append(_replay(session, device, mutation_id))
+            continue
+        if mutation_id != last + 1:
+            result.stopped = {"reason": "gap", "expected_id": last + 1,
+                              "message": f"Mutation {last + 1} is missing; send it first."}
+            break
+        result.results.append(_apply_one(session, device, actor, technician, envelope, now))
+        last = device.last_mutation_id = mutation_id
+    result.last_mutation_id = last
+    session.flush()
+    return result
+
+
+def _apply_one(session, device, actor, technician, envelope, now) -> dict:
+    ctx = Context(session=session, actor=actor, device=device, technician=technician,
+                  mutation_id=envelope["id"], now=now)
+    savepoint = session.begin_nested()
+    try:
+        mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])
+        mutation.apply(ctx, args)
+        session.flush()
+    except (Rejected, ServiceError) as refused:
+        savepoint.rollback()
+        if isinstance(refused, ServiceError):
+            refused = Rejected(refused.code or type(refused).__name__.lower(), refused.message,
+                               refused.errors)
+        order_id = envelope["args"].get("order_id") if isinstance(envelope["args"], dict) else None
+        session.add(RejectedMutation(
+            device_id=device.id, user_id=actor.id, mutation_id=envelope["id"],
+            name=envelope["name"], version=envelope["version"], args=envelope["args"],
+            work_order_id=_known_order(session, order_id), reason=refused.reason,
+            message=refused.message, errors=refused.errors, created_at=now))
+        return {"id": envelope["id"], "status": "rejected", "reason": refused.reason,
+                "message": refused.message, "errors": refused.errors}
+    savepoint.commit()
+    outcome = {"id": envelope["id"], "status": "applied"}
+    if ctx.conflicts:
+        outcome["conflicts"] = ctx.conflicts
+    return outcome
+
+
+def _known_order(session, order_id):
+    """The order id to list a rejection under, if the mutation named a real order."""
+    try:
+        key = uuid.UUID(str(order_id))
+    except (TypeError, ValueError):
+        return None
+    return key if session.get(WorkOrder, key) is not None else None
+
+
+def _replay(session, device, mutation_id) -> dict:
+    rejected = session.scalar(select(RejectedMutation).where(
+        RejectedMutation.device_id == device.id, RejectedMutation.mutation_id == mutation_id))
+    if rejected is None:
+        return {"id": mutation_id, "status": "applied", "duplicate": True}
+    return {"id": mutation_id, "status": "rejected", "reason": rejected.reason,
+            "message": rejected.message, "errors": rejected.errors, "duplicate": True}

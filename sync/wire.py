@@ -1,0 +1,163 @@
+"""How each replicated row looks on the wire (docs/sync-protocol.md, "Entities")."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from server.assets.service import warranty_status
+
+
+class _Row(Schema):
+    id = fields.UUID()
+
+
+class WorkOrderWire(_Row):
+    number = fields.String()
+    channel = fields.String()
+    type = fields.String()
+    status = fields.String()
+    priority = fields.String()
+    language = fields.String()
+    customer_id = fields.UUID()
+    address_id = fields.UUID()
+    asset_id = fields.UUID(allow_none=True)
+    symptom_code = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    intake_answers = fields.Dict()
+    customer_notes = fields.String(allow_none=True)
+    respond_by = fields.DateTime(allow_none=True)
+    resolve_by = fields.DateTime(allow_none=True)
+    sla_state = fields.String()
+    appointment_start = fields.DateTime(allow_none=True)
+    appointment_end = fields.DateTime(allow_none=True)
+    assignee_id = fields.UUID(allow_none=True)
+    arrival_notes = fields.String(allow_none=True)
+    diagnosis = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    root_cause = fields.String(allow_none=True)
+    in_warranty = fields.Boolean(allow_none=True)
+    labour_cents = fields.Integer()
+    travel_cents = fields.Integer()
+    parts_cents = fields.Integer()
+    currency = fields.String()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class CustomerWire(_Row):
+    name = fields.String()
+    phone = fields.String()
+    email = fields.String(allow_none=True)
+    language = fields.String()
+    preferences = fields.List(fields.String())
+    notes = fields.String(allow_none=True)
+    deleted_at = fields.DateTime(allow_none=True)
+
+
+class AddressWire(_Row):
+    customer_id = fields.UUID()
+    label = fields.String(allow_none=True)
+    line1 = fields.String()
+    line2 = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    city = fields.String()
+    postcode = fields.String(allow_none=True)
+    country = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    access_notes = fields.String(allow_none=True)
+    deleted_at = fields.DateTime(allow_none=True)
+
+
+class AssetWire(_Row):
+    customer_id = fields.UUID()
+    category = fields.String()
+    brand = fields.String()
+    model = fields.String()
+    serial = fields.String()
+    purchase_date = fields.Date(allow_none=True)
+    warranty_end = fields.Date(allow_none=True)
+    warranty_status = fields.Function(warranty_status)
+    deleted_at = fields.DateTime(allow_none=True)
+
+
+class PartWire(_Row):
+    sku = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    category = fields.String()
+    fits_models = fields.List(fields.String())
+    price_cents = fields.Integer()
+    unit = fields.String()
+    active = fields.Boolean()
+
+
+class StockLevelWire(_Row):
+    location_id = fields.UUID()
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+
+
+class NoteWire(_Row):
+    work_order_id = fields.UUID()
+    author_id = fields.UUID(allow_none=True)
+    body = fields.String()
+    device_time = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PartUsageWire(_Row):
+    work_order_id = fields.UUID()
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+    unit_price_cents = fields.Integer()
+    device_time = fields.DateTime(allow_none=True)
+
+
+class TimeLogWire(_Row):
+    work_order_id = fields.UUID()
+    kind = fields.String()
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime()
+
+
+class PhotoWire(_Row):
+    work_order_id = fields.UUID()
+    kind = fields.String()
+    sha256 = fields.String()
+    caption = fields.String(allow_none=True)
+    taken_at = fields.DateTime(allow_none=True)
+    status = fields.String()
+    failure_reason = fields.String(allow_none=True)
+
+
+class SignatureWire(_Row):
+    work_order_id = fields.UUID()
+    signer_name = fields.String()
+    image_sha256 = fields.String()
+    content_hash = fields.String()
+    signed_at_device = fields.DateTime(allow_none=True)
+
+
+class SurveyWire(_Row):
+    work_order_id = fields.UUID()
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+
+
+class ReportWire(_Row):
+    work_order_id = fields.UUID()
+    number = fields.String()
+    status = fields.String()
+    content_hash = fields.String(allow_none=True)
+
+
+class ArticleWire(_Row):
+    title = fields.String()
+    body = fields.String()
+    language = fields.String()
+    category = fields.String()
+    models = fields.List(fields.String())
+    tags = fields.List(fields.String())

@@ -1,0 +1,139 @@
+"""A device speaking the sync protocol through the real HTTP API, as a client would.
+
+It keeps an outbox of mutations with increasing ids, deletes an entry only when the server
+acknowledged it (``last_mutation_id``), stores what it pulls keyed by (type, id), drops
+orders the server says left its scope once it has nothing pending for them, and resyncs
+from cursor 0 when the scope checksum disagrees with what it holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
+from server.accounts.service import issue_device_token
+from server.database import utcnow
+
+PROTOCOL = 1
+
+
+class Phone:
+    def __init__(self, client, technician, name="phone"):
+        self.client, self.technician, self.name = client, technician, name
+        self.device_id = None
+        self.token = None
+        self.sign_in()
+        self.next_id = 1
+        self.outbox: list[dict] = []
+        self.store: dict[tuple[str, str], dict] = {}
+        self.cursor = 0
+        self.rejections: dict[int, dict] = {}
+        self.applied: set[int] = set()
+        self.resyncs = 0
+
+    # -- auth ------------------------------------------------------------------------------
+    def sign_in(self):
+        from datetime import timedelta
+
+        device, self.token = issue_device_token(self.technician.user, self.name,
+                                                timedelta(days=1), self.device_id)
+        self.device_id = device.id
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    # -- local edits -------------------------------------------------------------------------
+    def queue(self, name: str, args: dict, version: int = None) -> int:
+        from sync.mutations import LATEST
+
+        mutation = {"id": self.next_id, "name": name, "version": version or LATEST[name],
+                    "args": args, "client_time": utcnow().isoformat()}
+        self.outbox.append(mutation)
+        self.next_id += 1
+        return mutation["id"]
+
+    def now(self) -> str:
+        return datetime.now(UTC).isoformat()
+
+    # -- network -------------------------------------------------------------------------------
+    def push(self, batch_size=100, lose_response=False):
+        """Send the oldest pending mutations; returns the HTTP response."""
+        batch = self.outbox[:batch_size]
+        response = self.client.post("/api/v1/sync/push", headers=self._headers(),
+                                    json={"protocol": PROTOCOL, "mutations": batch})
+        if response.status_code == 200 and not lose_response:
+            self._acknowledge(response.get_json())
+        return response
+
+    def _acknowledge(self, body):
+        for result in body["results"]:
+            if result["status"] == "rejected":
+                self.rejections[result["id"]] = result
+            else:
+                self.applied.add(result["id"])
+        self.outbox = [m for m in self.outbox if m["id"] > body["last_mutation_id"]]
+
+    def push_all(self, batch_size=100):
+        while self.outbox:
+            response = self.push(batch_size)
+            assert response.status_code == 200, response.get_json()
+            if response.get_json()["stopped"]:
+                raise AssertionError(response.get_json()["stopped"])
+
+    def pull(self, limit=None):
+        """Pull every page; apply changes; drop removed orders with nothing pending."""
+        pages = 0
+        while True:
+            query = {"protocol": PROTOCOL, "cursor": self.cursor}
+            if limit:
+                query["limit"] = limit
+            response = self.client.get("/api/v1/sync/pull", headers=self._headers(),
+                                       query_string=query)
+            assert response.status_code == 200, response.get_json()
+            body = response.get_json()
+            for change in body["changes"]:
+                self.store[(change["type"], change["id"])] = change["data"]
+            for order_id in body["removed"]["work_order"]:
+                if not self.pending_for(order_id):
+                    self.drop_order(order_id)
+            self.outbox = [m for m in self.outbox if m["id"] > body["last_mutation_id"]]
+            self.cursor = body["cursor"]
+            pages += 1
+            if not body["has_more"]:
+                if body["scope"]["checksum"] != self.checksum():
+                    self.resyncs += 1
+                    self.store.clear()
+                    self.cursor = 0
+                    continue
+                return pages
+
+    def sync(self):
+        self.push_all()
+        self.pull()
+
+    # -- local store ------------------------------------------------------------------------------
+    def pending_for(self, order_id: str) -> bool:
+        return any(m["args"].get("order_id") == order_id for m in self.outbox)
+
+    def drop_order(self, order_id: str):
+        self.store = {key: row for key, row in self.store.items()
+                      if not (key == ("work_order", order_id)
+                              or row.get("work_order_id") == order_id)}
+
+    def orders(self) -> dict[str, dict]:
+        return {key[1]: row for key, row in self.store.items() if key[0] == "work_order"}
+
+    def rows(self, kind: str) -> dict[str, dict]:
+        return {key[1]: row for key, row in self.store.items() if key[0] == kind}
+
+    def checksum(self) -> str:
+        return hashlib.sha256("\n".join(sorted(self.orders())).encode()).hexdigest()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
