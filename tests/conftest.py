@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -42,9 +43,30 @@ def _cheap_password_hashing():
     service._hasher = original
 
 
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "server" / "translations"
+
+
+def _compile_catalogues() -> None:
+    """Compile any .po newer than its .mo: the .mo files are built, not committed."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name)
+        partial = mo.with_suffix(f".mo.{os.getpid()}")  # atomic if two runs race
+        with partial.open("wb") as f:
+            write_mo(f, catalog)
+        os.replace(partial, mo)
+
+
 @pytest.fixture(scope="session")
 def app():
     tmp = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+    _compile_catalogues()
     huey.immediate = True  # tasks run in-process, synchronously
     app = create_app({
         "TESTING": True,
@@ -118,6 +140,9 @@ class CommittingClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         db.session.commit()
+        # The test's app context is reused by every request: start each with a fresh ``g``
+        # (signed-in user, locale, actor) as a real request would.
+        g.__dict__.clear()
         return super().open(*args, **kwargs)
 
 

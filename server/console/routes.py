@@ -7,7 +7,7 @@ session cookie.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -31,8 +31,9 @@ OFFICE = ("admin", "dispatcher")
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths: never redirect a fresh login to another site."""
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines, so refuse them too.
     if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+            and "\\" not in target and target.isprintable() and not urlsplit(target).netloc:
         return target
     return url_for("console.orders")
 
@@ -103,7 +104,11 @@ def order_detail(order_id: uuid.UUID):
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next")))
+    # A ?lang= left in the page's address would win over the choice just made.
+    parts = urlsplit(_safe_next(request.form.get("next")))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if k != "lang"])
+    return redirect(urlunsplit(("", "", parts.path, query, "")))
 
 
 @bp.app_context_processor

@@ -1,0 +1,70 @@
+"""Words the console shows by passing a stored value through ``_()``.
+
+Templates translate enum values at render time (``{{ _(order.status) }}``), so the
+extractor never sees them as literals. Listing them here, marked with ``_l``, puts them in
+``messages.pot``; ``tests/unit/test_translations.py`` checks that every value of every enum
+is in the Chinese catalogue, so a new status cannot ship untranslated.
+
+Nothing imports this module at run time: it exists for ``pybabel extract``.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+# lifecycle.Status
+STATUSES = (
+    _l("new"), _l("scheduled"), _l("en_route"), _l("on_site"), _l("awaiting_parts"),
+    _l("awaiting_customer"), _l("completed"), _l("signed"), _l("closed"), _l("cancelled"),
+    _l("reopened"),
+)
+
+# workorders.models.Priority
+PRIORITIES = (_l("emergency"), _l("high"), _l("normal"), _l("low"))
+
+# workorders.models.OrderType
+ORDER_TYPES = (
+    _l("repair"), _l("install"), _l("maintenance"), _l("inspection"), _l("return_exchange"),
+)
+
+# workorders.models.Channel
+CHANNELS = (_l("phone"), _l("web"), _l("app"), _l("email"))
+
+# workorders.models.SlaState
+SLA_STATES = (_l("green"), _l("yellow"), _l("red"))
+
+# WorkOrderEvent.kind, as written by workorders.service and the sync engine
+EVENT_KINDS = (
+    _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
+    _l("sla_breached"), _l("note"),
+)
+
+# assets.models.ProductCategory
+PRODUCT_CATEGORIES = (
+    _l("air_conditioner"), _l("washing_machine"), _l("water_heater"), _l("refrigerator"),
+    _l("range_hood"),
+)
+
+# assets.service.warranty_status
+WARRANTY_STATUSES = (_l("in_warranty"), _l("out_of_warranty"), _l("unknown"))
+
+# accounts.models.Role
+ROLES = (_l("admin"), _l("dispatcher"), _l("technician"))
+
+# workorders.service.ROOT_CAUSES
+ROOT_CAUSES = (
+    _l("wear_and_tear"), _l("installation_fault"), _l("manufacturing_defect"), _l("misuse"),
+    _l("power_supply"), _l("water_supply"), _l("blockage"), _l("refrigerant_leak"),
+    _l("control_board"), _l("no_fault_found"), _l("other"),
+)
+
+# media.models.PhotoKind ("other" is already listed above)
+PHOTO_KINDS = (_l("before"), _l("after"))
+
+# inventory.models.LocationKind
+LOCATION_KINDS = (_l("warehouse"), _l("van"))
+
+# errors._NAMES: the short name console/error.html shows above the description
+ERROR_NAMES = (
+    _l("Bad Request"), _l("Unauthorized"), _l("Forbidden"), _l("Not Found"), _l("Conflict"),
+    _l("Payload Too Large"), _l("Unprocessable Entity"), _l("Too Many Requests"),
+    _l("Internal Server Error"), _l("Service Unavailable"), _l("Error"),
+)
