@@ -38,7 +38,13 @@ from server.media.models import PhotoKind
 from server.technicians.models import Technician
 from server.workorders import service as orders
 from server.workorders.lifecycle import Status
-from server.workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderNote
+from server.workorders.models import (
+    PartUsage,
+    TimeLog,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderNote,
+)
 
 from .models import ScopeInterval, SyncConflict
 
@@ -231,7 +237,7 @@ def transition(ctx: Context, args: dict) -> None:
                           longitude=args.get("longitude"), device_id=ctx.device.id,
                           now=ctx.now)
     except ServiceError as refused:
-        if args["to"] != Status.COMPLETED:
+        if args["to"] != Status.COMPLETED or not _was_on_site(ctx, order):
             raise Rejected(refused.code or "transition_refused", refused.message,
                            refused.errors) from None
         # Work done on site is never discarded: keep the completion, flag it.
@@ -249,6 +255,20 @@ def transition(ctx: Context, args: dict) -> None:
         return
     if args["to"] == Status.COMPLETED:
         flag_if_out_of_scope(ctx, order, "A completion")
+
+
+def _was_on_site(ctx: Context, order: WorkOrder) -> bool:
+    """Whether this technician recorded arriving on site since the order was last reopened."""
+    history = ctx.session.execute(
+        select(WorkOrderEvent.to_status, WorkOrderEvent.actor_id)
+        .where(WorkOrderEvent.work_order_id == order.id, WorkOrderEvent.kind == "transition")
+        .order_by(WorkOrderEvent.seq.desc())).all()
+    for to_status, actor_id in history:
+        if to_status == Status.REOPENED:
+            return False
+        if to_status == Status.ON_SITE and actor_id == ctx.actor.id:
+            return True
+    return False
 
 
 @mutation("set_fields", 1, SetFields)

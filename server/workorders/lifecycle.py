@@ -58,6 +58,7 @@ TRANSITIONS: dict[tuple[Status, Status], Rule] = {
     (S.ON_SITE, S.AWAITING_PARTS): Rule(ANYONE, needs_reason=True),
     (S.ON_SITE, S.AWAITING_CUSTOMER): Rule(ANYONE, needs_reason=True),
     (S.ON_SITE, S.COMPLETED): Rule(ANYONE, needs=("resolution",)),
+    (S.ON_SITE, S.CANCELLED): Rule(OFFICE, needs_reason=True),  # customer sent them away
     (S.AWAITING_PARTS, S.ON_SITE): Rule(ANYONE),
     (S.AWAITING_PARTS, S.EN_ROUTE): Rule(ANYONE),
     (S.AWAITING_PARTS, S.SCHEDULED): Rule(OFFICE, needs=("assignee_id", "appointment_start")),

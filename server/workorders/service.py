@@ -202,6 +202,7 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
         currency=current_app.config["DOORSTEP_CURRENCY"],
         created_at=now, updated_at=now,
     )
+    recompute_charges(order)
     db.session.add(order)
     db.session.flush()
     add_event(order, "created", actor, to_status=Status.NEW, server_time=now,
@@ -330,7 +331,9 @@ def previous_visits(order: WorkOrder, limit: int = 10) -> list[WorkOrder]:
 
 
 def recompute_charges(order: WorkOrder) -> None:
-    """Parts, labour and travel from the lines used; nothing to pay while in warranty."""
+    """Parts from the lines used, labour and travel from the tariff (unless the office set
+    them); nothing to pay while in warranty. The phone shows these before the customer signs.
+    """
     config = current_app.config
     if order.in_warranty:
         order.parts_cents = order.labour_cents = order.travel_cents = 0

@@ -31,6 +31,8 @@ class Phone:
         self.rejections: dict[int, dict] = {}
         self.applied: set[int] = set()
         self.resyncs = 0
+        # Orders the server removed from scope that we keep until their work is pushed.
+        self.leaving: set[str] = set()
 
     # -- auth ------------------------------------------------------------------------------
     def sign_in(self):
@@ -72,7 +74,13 @@ class Phone:
                 self.rejections[result["id"]] = result
             else:
                 self.applied.add(result["id"])
-        self.outbox = [m for m in self.outbox if m["id"] > body["last_mutation_id"]]
+        self._acknowledge_up_to(body["last_mutation_id"])
+
+    def _acknowledge_up_to(self, last_mutation_id: int):
+        self.outbox = [m for m in self.outbox if m["id"] > last_mutation_id]
+        for order_id in list(self.leaving):
+            if not self.pending_for(order_id):
+                self.drop_order(order_id)
 
     def push_all(self, batch_size=100):
         while self.outbox:
@@ -94,17 +102,19 @@ class Phone:
             body = response.get_json()
             for change in body["changes"]:
                 self.store[(change["type"], change["id"])] = change["data"]
+                if change["type"] == "work_order":
+                    self.leaving.discard(change["id"])  # back in scope
             for order_id in body["removed"]["work_order"]:
-                if not self.pending_for(order_id):
-                    self.drop_order(order_id)
-            self.outbox = [m for m in self.outbox if m["id"] > body["last_mutation_id"]]
+                self.leaving.add(order_id)
+            self._acknowledge_up_to(body["last_mutation_id"])
             self.cursor = body["cursor"]
             pages += 1
             if not body["has_more"]:
                 if body["scope"]["checksum"] != self.checksum():
                     self.resyncs += 1
-                    self.store.clear()
-                    self.cursor = 0
+                    keep = {key: row for key, row in self.store.items()
+                            if self._order_of(key, row) in self.leaving}
+                    self.store, self.cursor = keep, 0
                     continue
                 return pages
 
@@ -117,18 +127,26 @@ class Phone:
         return any(m["args"].get("order_id") == order_id for m in self.outbox)
 
     def drop_order(self, order_id: str):
+        self.leaving.discard(order_id)
         self.store = {key: row for key, row in self.store.items()
-                      if not (key == ("work_order", order_id)
-                              or row.get("work_order_id") == order_id)}
+                      if self._order_of(key, row) != order_id}
+
+    @staticmethod
+    def _order_of(key, row):
+        return key[1] if key[0] == "work_order" else row.get("work_order_id")
 
     def orders(self) -> dict[str, dict]:
         return {key[1]: row for key, row in self.store.items() if key[0] == "work_order"}
+
+    def scope_orders(self) -> set[str]:
+        """Orders we hold as in scope: not those kept only until their work is pushed."""
+        return set(self.orders()) - self.leaving
 
     def rows(self, kind: str) -> dict[str, dict]:
         return {key[1]: row for key, row in self.store.items() if key[0] == kind}
 
     def checksum(self) -> str:
-        return hashlib.sha256("\n".join(sorted(self.orders())).encode()).hexdigest()
+        return hashlib.sha256("\n".join(sorted(self.scope_orders())).encode()).hexdigest()
 
 
 def new_id() -> str:
