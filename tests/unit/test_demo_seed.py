@@ -1,0 +1,279 @@
+"""The demo seed: realistic, bilingual, every status, histories in time order, repeatable.
+
+Seeding takes a couple of seconds, so this module seeds once into one rolled-back
+transaction that its tests only read, instead of once per test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from server.accounts import service as accounts
+from server.accounts.models import User
+from server.assets.models import Asset
+from server.assets.service import warranty_status
+from server.customers.models import Customer
+from server.database import utcnow
+from server.demo import DEMO_PASSWORD, seed
+from server.errors import Conflict
+from server.extensions import db
+from server.feedback.models import Complaint, Survey
+from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
+from server.knowledge.models import KnowledgeArticle
+from server.technicians.models import Technician
+from server.workorders.lifecycle import Status
+from server.workorders.models import WorkOrder, WorkOrderEvent
+from server.workorders.service import ROOT_CAUSES
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Demo:
+    now: datetime
+    counts: dict[str, int]
+    first_run: tuple
+
+
+@contextmanager
+def _rolled_back_session():
+    """``db.session`` bound to a transaction that is rolled back afterwards (as conftest)."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = scoped_session(sessionmaker(bind=connection,
+                                             join_transaction_mode="create_savepoint"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+def _fingerprint() -> tuple:
+    """Everything the seed chose, without ids or the real clock."""
+    rows = lambda query: tuple(map(tuple, db.session.execute(query).all()))  # noqa: E731
+    return (
+        rows(select(Customer.name, Customer.phone, Customer.email, Customer.language)
+             .order_by(Customer.name)),
+        rows(select(Asset.model, Asset.serial, Asset.purchase_date, Asset.warranty_end)
+             .order_by(Asset.serial)),
+        rows(select(Part.sku, Part.name_zh, Part.price_cents).order_by(Part.sku)),
+        rows(select(StockLevel.quantity, Part.sku, StockLocation.name)
+             .join(Part, Part.id == StockLevel.part_id)
+             .join(StockLocation, StockLocation.id == StockLevel.location_id)
+             .order_by(StockLocation.name, Part.sku)),
+        rows(select(WorkOrder.number, WorkOrder.status, WorkOrder.priority, WorkOrder.type,
+                    WorkOrder.sla_state, WorkOrder.created_at, WorkOrder.appointment_start,
+                    Customer.name).join(Customer, Customer.id == WorkOrder.customer_id)
+             .order_by(WorkOrder.number)),
+        rows(select(WorkOrder.number, WorkOrderEvent.seq, WorkOrderEvent.kind,
+                    WorkOrderEvent.to_status, WorkOrderEvent.server_time, WorkOrderEvent.reason)
+             .join(WorkOrder, WorkOrder.id == WorkOrderEvent.work_order_id)
+             .order_by(WorkOrder.number, WorkOrderEvent.seq)),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(app):
+    now = utcnow()
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        # The real hasher is deliberately slow; the seed hashes eleven passwords, twice.
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+        with _rolled_back_session():
+            seed(now=now)
+            first_run = _fingerprint()
+        with _rolled_back_session():
+            counts = seed(now=now)
+            yield Demo(now, counts, first_run)
+
+
+@pytest.fixture(autouse=True)
+def _transaction(demo):
+    """Replaces conftest's per-test transaction: these tests read the one seeded above."""
+    yield
+
+
+def _orders() -> list[WorkOrder]:
+    return list(db.session.scalars(select(WorkOrder).order_by(WorkOrder.number)))
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_counts_are_in_the_documented_ranges(demo):
+    counts = demo.counts
+    assert counts["users"] == 11
+    assert counts["technicians"] == 6
+    assert 35 <= counts["customers"] <= 45
+    assert counts["assets"] >= counts["customers"]
+    assert 150 <= counts["parts"] <= 250
+    assert 55 <= counts["work orders"] <= 65
+    assert 8 <= counts["knowledge articles"] <= 15
+    assert counts["surveys"] >= 3 and counts["complaints"] >= 2
+    assert counts["notes"] > 0 and counts["parts used"] > 0
+    # The counts are what is in the database, not what the code hoped for.
+    for model, name in ((Customer, "customers"), (WorkOrder, "work orders"), (Part, "parts"),
+                        (WorkOrderEvent, "order events"), (StockMovement, "stock movements")):
+        assert _count(model) == counts[name]
+
+
+def test_demo_accounts_sign_in_and_escalate_dispatcher_supervisor_manager(demo):
+    dispatcher = accounts.authenticate("dispatcher@demo.doorstep", DEMO_PASSWORD)
+    assert dispatcher is not None and dispatcher.role == "dispatcher"
+    assert dispatcher.locale == "en"
+    chinese_desk = accounts.authenticate("dispatcher.zh@demo.doorstep", DEMO_PASSWORD)
+    assert chinese_desk.locale == "zh"
+    supervisor = db.session.get(User, dispatcher.supervisor_id)
+    assert supervisor.email == "supervisor@demo.doorstep"
+    assert chinese_desk.supervisor_id == supervisor.id
+    assert db.session.get(User, supervisor.supervisor_id).email == "manager@demo.doorstep"
+    assert accounts.authenticate("admin@demo.doorstep", DEMO_PASSWORD).role == "admin"
+    for n in range(1, 7):
+        tech = accounts.authenticate(f"tech{n}@demo.doorstep", DEMO_PASSWORD)
+        assert tech.role == "technician"
+
+
+def test_technicians_cover_every_category_in_both_cities(demo):
+    techs = list(db.session.scalars(select(Technician)))
+    categories = {"air_conditioner", "washing_machine", "water_heater", "refrigerator",
+                  "range_hood"}
+    shanghai = [t for t in techs if t.home_latitude and t.home_latitude < 40]
+    london = [t for t in techs if t.home_latitude and t.home_latitude > 40]
+    assert len(shanghai) == 3 and len(london) == 3
+    assert all(CJK.search(t.region) for t in shanghai)
+    assert not any(CJK.search(t.region) for t in london)
+    for city in (shanghai, london):
+        assert categories <= {skill for t in city for skill in t.skills}
+        assert all("repair" in t.skills for t in city)
+
+
+def test_customers_are_chinese_in_shanghai_and_english_in_london(demo):
+    people = list(db.session.scalars(select(Customer)))
+    chinese = [c for c in people if c.language == "zh"]
+    english = [c for c in people if c.language == "en"]
+    assert len(chinese) >= 15 and len(english) >= 15
+    for customer in chinese:
+        address = customer.addresses[0]
+        assert CJK.search(customer.name) and customer.phone.startswith("+86 1")
+        assert re.search(r"路\d+弄\d+号\d+室$", address.line1)
+        assert 30.9 < address.latitude < 31.5 and 121.1 < address.longitude < 121.8
+    for customer in english:
+        address = customer.addresses[0]
+        assert not CJK.search(customer.name) and customer.phone.startswith("+44 ")
+        assert address.city == "London" and address.country == "GB"
+        assert 51.3 < address.latitude < 51.7 and -0.4 < address.longitude < 0.2
+    preferences = {p for c in people for p in c.preferences}
+    assert "老人在家，只约上午" in preferences and "call before arriving" in preferences
+    assert any(not c.preferences for c in people)
+
+
+def test_some_appliances_are_in_warranty_and_some_are_out(demo):
+    states = [warranty_status(a, demo.now.date()) for a in db.session.scalars(select(Asset))]
+    assert "in_warranty" in states and "out_of_warranty" in states
+    assert "unknown" not in states
+
+
+def test_every_part_is_in_the_warehouse_and_stock_matches_the_ledger(demo):
+    assert all(re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,39}", sku)
+               for sku in db.session.scalars(select(Part.sku)))
+    warehouse = db.session.scalar(select(StockLocation).where(StockLocation.kind == "warehouse"))
+    stocked = set(db.session.scalars(
+        select(StockLevel.part_id).where(StockLevel.location_id == warehouse.id)))
+    assert stocked == set(db.session.scalars(select(Part.id)))
+    for van in db.session.scalars(select(StockLocation).where(StockLocation.kind == "van")):
+        lines = _count(select(StockLevel).where(StockLevel.location_id == van.id).subquery())
+        assert 25 <= lines <= 40
+    ledger: dict = defaultdict(int)
+    for move in db.session.scalars(select(StockMovement)):
+        ledger[(move.to_location_id, move.part_id)] += move.quantity
+        ledger[(move.from_location_id, move.part_id)] -= move.quantity
+    for level in db.session.scalars(select(StockLevel)):
+        assert level.quantity == ledger[(level.location_id, level.part_id)] >= 0
+    initial = _count(select(StockMovement).where(StockMovement.reason == "initial_stock")
+                     .subquery())
+    assert initial >= _count(Part) + 6 * 25  # the warehouse's lines and the vans'
+
+
+def test_every_status_appears(demo):
+    assert {o.status for o in _orders()} == set(Status)
+
+
+def test_histories_are_in_seq_order_with_time_never_going_backwards(demo):
+    for order in _orders():
+        events = order.events
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        times = [e.server_time for e in events]
+        assert times == sorted(times), order.number
+        assert times[0] == order.created_at and times[-1] <= demo.now
+        for event in events:
+            assert event.device_time is None or event.device_time <= event.server_time
+        moves = [e for e in events if e.kind == "transition"]
+        assert (moves[-1].to_status if moves else "new") == order.status
+
+
+def test_orders_past_new_have_a_technician_with_the_right_skills(demo):
+    for order in _orders():
+        moves = [e for e in order.events if e.kind == "transition"]
+        if order.status == "new" or (order.status == "cancelled" and len(moves) == 1):
+            assert order.assignee_id is None
+            continue
+        assert order.assignee is not None, order.number
+        assert order.asset.category in order.assignee.skills
+        assert order.type in order.assignee.skills
+
+
+def test_orders_are_in_the_customers_language_with_real_content(demo):
+    orders = _orders()
+    for order in orders:
+        assert order.language == order.customer.language
+        assert bool(CJK.search(order.description)) == (order.language == "zh")
+        assert order.symptom_code and order.intake_answers
+    assert {o.channel for o in orders} == {"phone", "web", "app", "email"}
+    emergencies = [o for o in orders if o.priority == "emergency"]
+    assert 2 <= len(emergencies) <= 6
+    assert "WH_GAS_SMELL" in {o.symptom_code for o in emergencies}
+
+
+def test_finished_orders_have_diagnosis_resolution_and_root_cause(demo):
+    finished = [o for o in _orders() if o.status in ("completed", "signed", "closed", "reopened")]
+    assert finished
+    for order in finished:
+        assert order.diagnosis and order.resolution, order.number
+        assert order.root_cause in ROOT_CAUSES
+    assert any(o.parts_used for o in finished)
+    surveyed = {s.work_order_id for s in db.session.scalars(select(Survey))}
+    assert {db.session.get(WorkOrder, i).status for i in surveyed} <= {"closed", "reopened"}
+    complaints = list(db.session.scalars(select(Complaint)))
+    assert {c.status for c in complaints} >= {"open", "answered"}
+    assert {a.language for a in db.session.scalars(select(KnowledgeArticle))} == {"en", "zh"}
+
+
+def test_appointments_of_scheduled_orders_are_ahead_and_sla_states_are_mixed(demo):
+    orders = _orders()
+    for order in orders:
+        if order.status == "scheduled":
+            assert order.appointment_start > demo.now
+    open_states = {o.sla_state for o in orders if o.status not in ("closed", "cancelled")}
+    assert {"green", "red"} <= open_states
+
+
+def test_seeding_twice_is_refused(demo):
+    with pytest.raises(Conflict):
+        seed(now=demo.now)
+
+
+def test_the_same_now_gives_the_same_data(demo):
+    assert _fingerprint() == demo.first_run
