@@ -30,12 +30,14 @@ TRANSLATIONS := server/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help deps system-deps translations translations-extract run test
+.PHONY: help deps system-deps translations translations-extract run test soak bench
 
 help:
 	@echo "make run                  install what is missing, migrate, seed demo data, start web + worker"
 	@echo "make test                 install what is missing, run the test suite (PYTEST_ARGS='...' passes options)"
 	@echo "make deps                 only install/refresh dependencies"
+	@echo "make soak                 the long sync simulation (SOAK_EXAMPLES=10000; SOAK_SEED=n replays)"
+	@echo "make bench                run every benchmark in bench/ (figures in bench/results/)"
 	@echo "make translations-extract collect messages into $(TRANSLATIONS)/messages.pot and update the catalogues"
 
 deps: system-deps $(VENV)/.stamp node_modules/.stamp translations
@@ -107,3 +109,15 @@ run: deps
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The property-based sync simulation, long: 10,000 runs by default. The seed is printed so
+# a failure can be replayed with SOAK_SEED=<seed>.
+SOAK_EXAMPLES ?= 10000
+soak: deps
+	@seed=$${SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "soak: $(SOAK_EXAMPLES) runs, seed $$seed (replay: SOAK_SEED=$$seed make soak)"; \
+	SOAK_SEED=$$seed SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(VENV)/bin/pytest -q -p no:cacheprovider \
+	  tests/sync/test_simulation.py $(PYTEST_ARGS)
+
+bench: deps
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -31,6 +31,7 @@ class Phone:
         self.rejections: dict[int, dict] = {}
         self.applied: set[int] = set()
         self.resyncs = 0
+        self.server_has = 0  # last_mutation_id seen in the latest pull
         # Orders the server removed from scope that we keep until their work is pushed.
         self.leaving: set[str] = set()
 
@@ -78,6 +79,9 @@ class Phone:
 
     def _acknowledge_up_to(self, last_mutation_id: int):
         self.outbox = [m for m in self.outbox if m["id"] > last_mutation_id]
+        self._drop_leaving_orders()
+
+    def _drop_leaving_orders(self):
         for order_id in list(self.leaving):
             if not self.pending_for(order_id):
                 self.drop_order(order_id)
@@ -106,7 +110,10 @@ class Phone:
                     self.leaving.discard(change["id"])  # back in scope
             for order_id in body["removed"]["work_order"]:
                 self.leaving.add(order_id)
-            self._acknowledge_up_to(body["last_mutation_id"])
+            # The pulled state includes mutations up to last_mutation_id, but their outcome
+            # (applied or rejected) only comes back from a push: keep them until then.
+            self.server_has = body["last_mutation_id"]
+            self._drop_leaving_orders()
             self.cursor = body["cursor"]
             pages += 1
             if not body["has_more"]:
@@ -127,9 +134,16 @@ class Phone:
         return any(m["args"].get("order_id") == order_id for m in self.outbox)
 
     def drop_order(self, order_id: str):
+        """Drop an order with its lines, then what no remaining order refers to."""
         self.leaving.discard(order_id)
         self.store = {key: row for key, row in self.store.items()
                       if self._order_of(key, row) != order_id}
+        held = self.orders().values()
+        referenced = {("customer", o["customer_id"]) for o in held} | \
+            {("address", o["address_id"]) for o in held} | \
+            {("asset", o["asset_id"]) for o in held if o.get("asset_id")}
+        self.store = {key: row for key, row in self.store.items()
+                      if key[0] not in ("customer", "address", "asset") or key in referenced}
 
     @staticmethod
     def _order_of(key, row):

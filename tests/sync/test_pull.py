@@ -144,13 +144,21 @@ def test_cursor_past_the_head_starts_over(phone_for, technician, job):
     assert str(job.id) in phone.orders()
 
 
-def test_pull_reports_the_last_applied_mutation(phone_for, technician, job):
+def test_after_a_lost_push_the_pull_says_what_applied_and_the_next_push_tells_the_outcome(
+        phone_for, technician, job):
     phone = phone_for(technician)
     phone.queue("add_note", {"order_id": str(job.id), "note_id": new_id(), "body": "x",
                              "device_time": phone.now()})
+    phone.queue("add_note", {"order_id": str(job.id), "note_id": new_id(), "body": "",
+                             "device_time": phone.now()})  # will be rejected
     phone.push(lose_response=True)
-    phone.pull()  # the pull's last_mutation_id acknowledges the lost push
-    assert phone.outbox == []
+    phone.pull()
+    assert phone.server_has == 2 and len(phone.rows("note")) == 1
+    assert len(phone.outbox) == 2  # outcomes unknown yet: nothing deleted on a pull
+    results = phone.push().get_json()["results"]
+    assert [(r["status"], r["duplicate"]) for r in results] == [("applied", True),
+                                                                 ("rejected", True)]
+    assert phone.outbox == [] and 2 in phone.rejections
 
 
 def test_a_too_old_app_must_update_before_pulling_but_may_still_push(
