@@ -66,6 +66,8 @@ class Context:
     mutation_id: int
     now: datetime
     conflicts: list[dict] = field(default_factory=list)
+    # Orders this technician was ever assigned, looked up once per batch.
+    ever_assigned: dict = field(default_factory=dict)
 
     def conflict(self, order: WorkOrder, kind: str, message: str, **data) -> None:
         """Record a conflict for the dispatcher and in the order's history."""
@@ -192,11 +194,12 @@ def load_order(ctx: Context, order_id: uuid.UUID) -> WorkOrder:
     on it (flagged as a conflict); one never assigned to them is refused.
     """
     order = ctx.session.get(WorkOrder, order_id)
-    ever = order is not None and ctx.session.scalar(
-        select(ScopeInterval.id).where(ScopeInterval.work_order_id == order_id,
-                                       ScopeInterval.technician_id == ctx.technician.id)
-        .limit(1))
-    if not ever:
+    if order is not None and order_id not in ctx.ever_assigned:
+        ctx.ever_assigned[order_id] = ctx.session.scalar(
+            select(ScopeInterval.id).where(ScopeInterval.work_order_id == order_id,
+                                           ScopeInterval.technician_id == ctx.technician.id)
+            .limit(1)) is not None
+    if order is None or not ctx.ever_assigned[order_id]:
         raise Rejected("not_in_scope", "This order was never assigned to you.",
                        {"order_id": ["is not one of your orders"]})
     return order

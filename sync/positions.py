@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from server.database import Syncable
 from server.workorders.lifecycle import TERMINAL
 from server.workorders.models import WorkOrder
+from server.workorders.service import EVENT_SEQ
 
 from .models import ScopeInterval, SyncCounter
 
@@ -94,3 +95,4 @@ def _stamp_positions(session: Session, flush_context, instances) -> None:
 def _forget_position(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_POSITION, None)
+        session.info.pop(EVENT_SEQ, None)

@@ -47,6 +47,7 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     session.refresh(device, ["last_mutation_id"])
     last = device.last_mutation_id
     result = PushResult(last_mutation_id=last)
+    ever_assigned: dict = {}  # shared by the batch's mutations: one scope lookup per order
     for envelope in mutations:
         mutation_id = envelope["id"]
         if mutation_id <= last:
@@ -56,16 +57,17 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
             result.stopped = {"reason": "gap", "expected_id": last + 1,
                               "message": f"Mutation {last + 1} is missing; send it first."}
             break
-        result.results.append(_apply_one(session, device, actor, technician, envelope, now))
+        result.results.append(_apply_one(session, device, actor, technician, envelope, now,
+                                         ever_assigned))
         last = device.last_mutation_id = mutation_id
     result.last_mutation_id = last
     session.flush()
     return result
 
 
-def _apply_one(session, device, actor, technician, envelope, now) -> dict:
+def _apply_one(session, device, actor, technician, envelope, now, ever_assigned) -> dict:
     ctx = Context(session=session, actor=actor, device=device, technician=technician,
-                  mutation_id=envelope["id"], now=now)
+                  mutation_id=envelope["id"], now=now, ever_assigned=ever_assigned)
     savepoint = session.begin_nested()
     try:
         mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])

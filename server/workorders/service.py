@@ -33,6 +33,8 @@ OFFICE_FIELDS = frozenset({
     "customer_notes", "appointment_start", "appointment_end", "assignee_id", "language",
     "respond_by", "resolve_by", "labour_cents", "travel_cents",
 })
+# session.info key of the per-transaction history counters (cleared with the transaction).
+EVENT_SEQ = "doorstep_event_seq"
 TECHNICIAN_FIELDS = frozenset({"arrival_notes", "diagnosis", "resolution", "root_cause"})
 ROOT_CAUSES = (
     "wear_and_tear", "installation_fault", "manufacturing_defect", "misuse",
@@ -132,14 +134,23 @@ def next_number(prefix: str, year: int) -> str:
 
 
 def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) -> WorkOrderEvent:
-    """Append an event to the order's history."""
-    last = db.session.scalar(
-        select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order.id)
-    )
-    event = WorkOrderEvent(work_order_id=order.id, seq=(last or 0) + 1, kind=kind,
+    """Append an event to the order's history.
+
+    The next ``seq`` is read once per order and transaction, then counted locally: the
+    transaction holds the write lock (SQLite) or the change-feed counter (PostgreSQL), so
+    no one else appends to this order's history meanwhile. A gap left by a rolled-back
+    savepoint is harmless; ``seq`` only orders events.
+    """
+    counters = db.session.info.setdefault(EVENT_SEQ, {})
+    last = counters.get(order.id)
+    if last is None:
+        last = db.session.scalar(
+            select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order.id)
+        ) or 0
+    counters[order.id] = last + 1
+    event = WorkOrderEvent(work_order_id=order.id, seq=last + 1, kind=kind,
                            actor_id=actor.id if actor else None, **fields)
     db.session.add(event)
-    db.session.flush()
     return event
 
 
