@@ -234,6 +234,12 @@ def transition(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if order.status == args["to"]:
         return  # already there (the office or another step got it there): nothing to do
+    if args["to"] != Status.COMPLETED and not in_scope_now(ctx, order):
+        # A stale phone must not move an order that is now someone else's (or closed).
+        raise Rejected("no_longer_yours",
+                       f"The order was reassigned or {order.status} while you were offline; "
+                       "this status step was not applied.",
+                       {"order_id": [f"is {order.status} and no longer assigned to you"]})
     try:
         orders.transition(ctx.actor, order, args["to"], reason=args.get("reason"),
                           device_time=args["device_time"], latitude=args.get("latitude"),

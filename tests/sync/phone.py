@@ -70,15 +70,19 @@ class Phone:
         return response
 
     def _acknowledge(self, body):
+        """Delete exactly the entries this response gives an outcome for.
+
+        ``last_mutation_id`` may cover ids that were not in this batch (their earlier
+        response was lost): those stay queued until a push returns their result.
+        """
+        answered = set()
         for result in body["results"]:
+            answered.add(result["id"])
             if result["status"] == "rejected":
                 self.rejections[result["id"]] = result
             else:
                 self.applied.add(result["id"])
-        self._acknowledge_up_to(body["last_mutation_id"])
-
-    def _acknowledge_up_to(self, last_mutation_id: int):
-        self.outbox = [m for m in self.outbox if m["id"] > last_mutation_id]
+        self.outbox = [m for m in self.outbox if m["id"] not in answered]
         self._drop_leaving_orders()
 
     def _drop_leaving_orders(self):

@@ -273,6 +273,16 @@ def test_work_on_a_reassigned_order_is_kept_and_flagged(
     assert str(job.id) not in phone.orders()
 
 
+def test_a_stale_phone_cannot_move_an_order_now_assigned_to_someone_else(
+        phone, job, dispatcher, make_technician):
+    phone.pull()
+    orders.update_order(dispatcher, job, {"assignee_id": make_technician().id})
+    result = step(phone, job, "en_route")
+    assert result["status"] == "rejected" and result["reason"] == "no_longer_yours"
+    db.session.refresh(job)
+    assert job.status == "scheduled"
+
+
 def test_mutations_on_an_order_never_assigned_are_rejected(phone, make_order, dispatcher,
                                                            make_technician):
     elsewhere = make_order(actor=dispatcher)
