@@ -20,6 +20,7 @@ next version's, so the previous app's outbox keeps working after a server update
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -446,7 +447,7 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
                        {"name": [f"{name}@{version} is not known to this server"]})
     while True:
         try:
-            args = found.schema().load(args)
+            args = _schema(found.schema).load(args)
         except ValidationError as invalid:
             raise Rejected("invalid_arguments",
                            f"The arguments of {name}@{found.version} are not valid.",
@@ -455,6 +456,13 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
             return found, args
         args = _jsonable(found.upgrade(args))
         found = REGISTRY[(name, found.version + 1)]
+
+
+@functools.cache
+def _schema(schema_class: type[Schema]) -> Schema:
+    """One instance per argument schema: building a marshmallow schema costs more than
+    loading a mutation's arguments with it, and instances are safe to reuse."""
+    return schema_class()
 
 
 def _jsonable(args: dict) -> dict:

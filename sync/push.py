@@ -59,8 +59,10 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
             break
         result.results.append(_apply_one(session, device, actor, technician, envelope, now,
                                          ever_assigned))
-        last = device.last_mutation_id = mutation_id
-    result.last_mutation_id = last
+        last = mutation_id
+    # Same transaction as the effects; set once, not per mutation (each set would make the
+    # next savepoint flush an UPDATE of the device row).
+    device.last_mutation_id = result.last_mutation_id = last
     session.flush()
     return result
 
