@@ -1,4 +1,5 @@
-"""Command-line administration: ``flask create-user``, ``revoke-device``, ``seed-demo``.
+"""Command-line administration: ``flask create-user``, ``revoke-device``, ``seed-demo``,
+``verify-report``.
 
 Each command commits once at the end, like a request.
 """
@@ -19,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(revoke_device_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(sla_sweep_command)
+    app.cli.add_command(verify_report_command)
 
 
 @click.command("create-user")
@@ -93,9 +95,39 @@ def seed_demo_command(if_empty):
 
 @click.command("sla-sweep")
 def sla_sweep_command():
-    """Grade every open order's SLA now (the worker does this every minute)."""
-    from .workorders.service import grade_open_orders
+    """Grade every open order's SLA and escalate missed deadlines now (the worker does this
+    every minute)."""
+    from .dispatch.escalation import sweep
 
-    changed = grade_open_orders()
+    result = sweep()
     db.session.commit()
-    click.echo(f"{changed} orders changed SLA state.")
+    click.echo(f"{result.graded} orders changed SLA state; {result.escalated} escalations.")
+
+
+@click.command("verify-report")
+@click.argument("file", type=click.File("rb"))
+def verify_report_command(file):
+    """Check that FILE is an unaltered service report of ours, and for which order.
+
+    Exits 0 when it is, 1 otherwise.
+    """
+    from .reports.service import verify_document
+
+    result = verify_document(file.read())
+    check = result.check
+    click.echo(f"{file.name}: {result.status}")
+    click.echo(f"  {check.detail}")
+    if check.signer:
+        click.echo(f"  signer: {check.signer}")
+    if check.signed_at:
+        click.echo(f"  signed at: {check.signed_at.isoformat()}")
+    if result.report is not None:
+        click.echo(f"  report: {result.report.number} (status {result.report.status})")
+        click.echo(f"  work order: {result.order.number}")
+        click.echo(f"  signed content (SHA-256): {result.report.content_hash}")
+        click.echo(f"  identical to the PDF we issued: {'yes' if result.identical else 'no'}")
+    elif check.metadata.get("DoorstepReport"):
+        click.echo(f"  claims to be report {check.metadata['DoorstepReport']} for work order "
+                   f"{check.metadata.get('DoorstepOrder', '?')} (not in our records)")
+    if not result.ok:
+        raise SystemExit(1)

@@ -53,12 +53,51 @@ def load_config(instance_path: Path) -> dict:
                          "inspection": int(env.get("LABOUR_INSPECTION_CENTS", "5000")),
                          "return_exchange": 0},
         "TRAVEL_CENTS": int(env.get("TRAVEL_CENTS", "3000")),
+        # Intake: an earlier visit to the same appliance this recent makes a repeat repair.
+        "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "30")),
+        # Usual whole-unit warranty (months from purchase) per product category, assumed at
+        # intake when the customer has no warranty card date: WARRANTY_MONTHS=category=n,…
+        "WARRANTY_MONTHS": {**{"air_conditioner": 72, "washing_machine": 36,
+                               "water_heater": 36, "refrigerator": 36, "range_hood": 24},
+                            **{k: int(v) for k, v in (
+                                item.split("=", 1) for item in
+                                env.get("WARRANTY_MONTHS", "").split(",") if "=" in item)}},
+        # Escalation: a missed deadline goes to the owner's supervisor at once, and to the
+        # supervisor's manager if it is still missed this many minutes later.
+        "ESCALATE_TO_MANAGER_AFTER_MINUTES": int(env.get("ESCALATE_TO_MANAGER_AFTER_MINUTES",
+                                                         "60")),
+        # At most this many escalations per sweep (per minute); the rest wait a minute.
+        "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),
         "SYNC_MAX_PUSH_BYTES": int(env.get("SYNC_MAX_PUSH_BYTES", str(2 * 1024 * 1024))),
         "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "500")),
         # Oldest sync protocol a device may pull with; older ones may still push.
         "SYNC_MIN_PROTOCOL": int(env.get("SYNC_MIN_PROTOCOL", "1")),
         "MAX_BLOB_BYTES": int(env.get("MAX_BLOB_BYTES", str(20 * 1024 * 1024))),
+        # Photos: refused above this many pixels (checked from the header, before decoding);
+        # originals kept beside the renditions only when KEEP_PHOTO_ORIGINALS=1.
+        "MAX_PHOTO_PIXELS": int(env.get("MAX_PHOTO_PIXELS", "50000000")),
+        "KEEP_PHOTO_ORIGINALS": env.get("KEEP_PHOTO_ORIGINALS", "0") == "1",
+        # Service reports. The PDF is signed with this key and certificate (PEM); when
+        # neither path is set, a self-signed development certificate is made in instance/
+        # on first use. REPORT_TRUSTED_CERTS (paths joined by ":") lists earlier
+        # certificates whose reports still verify after a key change.
+        "REPORT_SIGNING_CERT": env.get("REPORT_SIGNING_CERT")
+        or str(instance_path / "report-signing-cert.pem"),
+        "REPORT_SIGNING_KEY": env.get("REPORT_SIGNING_KEY")
+        or str(instance_path / "report-signing-key.pem"),
+        "REPORT_SIGNING_KEY_PASSWORD": env.get("REPORT_SIGNING_KEY_PASSWORD") or None,
+        "REPORT_SIGNING_DEV_CERT": not (env.get("REPORT_SIGNING_CERT")
+                                        or env.get("REPORT_SIGNING_KEY")),
+        "REPORT_TRUSTED_CERTS": [p for p in env.get("REPORT_TRUSTED_CERTS", "").split(":") if p],
+        # Customer links to a report's PDF expire after this many days.
+        "REPORT_LINK_MAX_AGE_DAYS": int(env.get("REPORT_LINK_MAX_AGE_DAYS", "30")),
+        # The public verification page reads at most this much of an uploaded PDF.
+        "REPORT_VERIFY_MAX_BYTES": int(env.get("REPORT_VERIFY_MAX_BYTES", str(10 * 1024 * 1024))),
+        # Where customers reach this server: links in reports and e-mails are made from it.
+        "DOORSTEP_PUBLIC_URL": env.get("DOORSTEP_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
+        "DOORSTEP_COMPANY_ADDRESS": env.get("DOORSTEP_COMPANY_ADDRESS", ""),
+        "DOORSTEP_COMPANY_PHONE": env.get("DOORSTEP_COMPANY_PHONE", ""),
         "DEVICE_TOKEN_TTL_DAYS": int(env.get("DEVICE_TOKEN_TTL_DAYS", "30")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -4,6 +4,7 @@ from .accounts.models import Device, Role, User  # noqa: F401
 from .assets.models import Asset, ProductCategory  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .customers.models import Address, Customer  # noqa: F401
+from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,
@@ -14,6 +15,7 @@ from .inventory.models import (  # noqa: F401
 )
 from .knowledge.models import KnowledgeArticle  # noqa: F401
 from .media.models import Blob, Photo, PhotoKind, Report, Signature  # noqa: F401
+from .notifications.models import Notification  # noqa: F401
 from .technicians.models import Technician  # noqa: F401
 from .workorders.models import (  # noqa: F401
     NumberSequence,

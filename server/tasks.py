@@ -60,7 +60,28 @@ def in_app_context(fn):
 @huey.periodic_task(crontab(minute="*"))
 @in_app_context
 def sla_sweep() -> int:
-    """Re-grade the SLA state of every open order, every minute."""
-    from .workorders.service import grade_open_orders
+    """Every minute: re-grade every open order's SLA state and escalate missed deadlines
+    (supervisor, then manager). Returns how many orders changed state."""
+    from .dispatch.escalation import sweep
 
-    return grade_open_orders()
+    return sweep().graded
+
+
+@huey.task(retries=2, retry_delay=30)
+@in_app_context
+def render_report(report_id: str) -> str:
+    """Render and digitally sign a service report (queued when its order is ready)."""
+    import uuid
+
+    from .reports.service import render
+
+    return render(uuid.UUID(report_id))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app_context
+def report_sweep() -> int:
+    """Every five minutes: queue again report jobs that seem lost, re-check waiting ones."""
+    from .reports.service import requeue_stale
+
+    return requeue_stale()

@@ -7,9 +7,21 @@ session cookie.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from marshmallow import ValidationError
@@ -19,14 +31,15 @@ from ..accounts import service as accounts
 from ..accounts.auth import console_roles
 from ..assets.service import warranty_status
 from ..audit import service as audit
+from ..database import utcnow
 from ..extensions import db
+from ..intake import symptoms
 from ..technicians.models import Technician
 from ..workorders import lifecycle, service
 from ..workorders.schemas import WorkOrderQuery
-from .forms import LoginForm
-
-bp = Blueprint("console", __name__, template_folder="../templates")
-OFFICE = ("admin", "dispatcher")
+from . import board, customers, formatting, intake, notifications, sync_pages  # noqa: F401
+from .blueprint import OFFICE, bp
+from .forms import LoginForm, OrderEditForm
 
 
 def _safe_next(target: str | None) -> str:
@@ -89,15 +102,88 @@ def orders():
     )
 
 
+def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
+                changed=None, problem: str | None = None):
+    from ..accounts.models import User
+    from ..dispatch import issues
+    from ..dispatch.service import ASSIGNABLE
+
+    events = service.history(order)
+    # "assigned" events name technicians by id; the history shows their names.
+    tech_ids = {uuid.UUID(v) for e in events if e.kind == "assigned"
+                for v in (e.data.get("from"), e.data.get("to")) if v}
+    names = {t.id: t.user.name for t in db.session.scalars(
+        select(Technician).where(Technician.id.in_(sorted(tech_ids))))} if tech_ids else {}
+    if form is None:
+        form = OrderEditForm(formdata=None, meta={"csrf": False}, obj=order)
+        form.version.data = order.version
+    return render_template(
+        "console/order.html", order=order, events=events, tech_names=names,
+        warranty=warranty_status(order.asset),
+        previous=service.previous_visits(order),
+        repeat_of=db.session.get(type(order), order.repeat_of_id) if order.repeat_of_id else None,
+        owner=db.session.get(User, order.owner_id) if order.owner_id else None,
+        symptom=symptoms.get(order.symptom_code),
+        conflicts=issues.issues("conflicts", False, order.id),
+        rejections=issues.issues("rejections", False, order.id),
+        form=form, changed=changed, problem=problem, loaded_at=utcnow().isoformat(),
+        editable=order.status not in lifecycle.TERMINAL,
+        plannable=order.status in ASSIGNABLE,
+    ), status
+
+
 @bp.route("/orders/<uuid:order_id>")
 @console_roles(*OFFICE)
 def order_detail(order_id: uuid.UUID):
+    return _order_page(service.get_order(g.actor, order_id))
+
+
+@bp.route("/orders/<uuid:order_id>/edit", methods=["POST"])
+@console_roles(*OFFICE)
+def order_edit(order_id: uuid.UUID):
+    """Save the office's edit; a stale one is refused with what changed meanwhile."""
+    from ..dispatch.service import events_since
+    from ..errors import Conflict, ServiceError
+    from ..intake.service import edit_request
+
     order = service.get_order(g.actor, order_id)
-    return render_template(
-        "console/order.html", order=order, events=service.history(order),
-        warranty=warranty_status(order.asset),
-        previous=service.previous_visits(order),
-    )
+    form = OrderEditForm()
+    if not form.validate():
+        return _order_page(order, form, 422)
+    changes = {"priority": form.priority.data, "type": form.type.data,
+               "description": form.description.data or None,
+               "customer_notes": form.customer_notes.data or None}
+    try:
+        edit_request(g.actor, order, changes, form.reason.data, form.version.data)
+    except ServiceError as refused:
+        db.session.rollback()
+        order = service.get_order(g.actor, order_id)
+        if isinstance(refused, Conflict) and refused.code == "stale":
+            try:
+                since = datetime.fromisoformat(form.loaded_at.data)
+            except (TypeError, ValueError):
+                since = utcnow() - timedelta(hours=1)
+            # Keep what the user typed; the next save is a deliberate overwrite.
+            form.version.data = order.version
+            form.loaded_at.data = utcnow().isoformat()
+            return _order_page(order, form, 409, changed=events_since(order, since),
+                               problem=_("This order changed since you opened it. Nothing "
+                                         "was saved: check what changed, then save again."))
+        for name, messages in (refused.errors or {}).items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, *messages]
+        return _order_page(order, form, 409 if isinstance(refused, Conflict) else 422,
+                           problem=refused.message)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("console.order_detail", order_id=order.id))
+
+
+@bp.route("/console/vendor/htmx.min.js")
+def vendor_htmx():
+    """htmx, as npm installed it (package-lock.json pins the version); no build step."""
+    directory = Path(current_app.root_path).parent / "node_modules" / "htmx.org" / "dist"
+    return send_from_directory(directory, "htmx.min.js", max_age=3600)
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -34,7 +34,28 @@ SLA_STATES = (_l("green"), _l("yellow"), _l("red"))
 # WorkOrderEvent.kind, as written by workorders.service and the sync engine
 EVENT_KINDS = (
     _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
-    _l("sla_breached"), _l("note"),
+    _l("sla_breached"), _l("note"), _l("escalated"), _l("sla_override"),
+)
+
+# dispatch.escalation.LEVEL_NAMES: who a missed deadline went to
+ESCALATION_LEVELS = (_l("supervisor"), _l("manager"))
+
+# media.models.Report.status, shown on the customer page
+REPORT_STATUSES = (
+    _l("waiting"), _l("hash_mismatch"), _l("rendering"), _l("ready"), _l("failed"),
+    _l("needs_resign"),
+)
+
+# feedback.models.Complaint.status ("closed" is listed above) and survey channels
+COMPLAINT_STATUSES = (_l("open"), _l("answered"))
+FEEDBACK_CHANNELS = (_l("device"), _l("link"))
+
+# sync.models.SyncConflict.kind and RejectedMutation.reason, shown on the sync pages
+SYNC_ISSUE_KINDS = (
+    _l("field_overwritten"), _l("after_reassignment"), _l("not_in_scope"),
+    _l("order_closed"), _l("unknown_mutation"), _l("invalid_arguments"), _l("invalid_value"),
+    _l("unknown_part"), _l("return_exceeds_use"), _l("no_van"), _l("not_allowed"),
+    _l("forbidden_role"), _l("reason_required"), _l("duplicate_id"),
 )
 
 # assets.models.ProductCategory

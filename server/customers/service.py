@@ -1,8 +1,9 @@
-"""Customer rules: search, creation with addresses, edits, tombstones."""
+"""Customer rules: search, creation with addresses, edits, tombstones, the archive."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -60,3 +61,64 @@ def add_address(customer: Customer, data: dict) -> Address:
     db.session.add(address)
     db.session.flush()
     return address
+
+
+@dataclass
+class Visit:
+    order: object  # WorkOrder
+    report_status: str | None
+    rating: int | None
+    comment: str | None
+
+
+@dataclass
+class Archive:
+    customer: Customer
+    addresses: list[Address]
+    assets: list  # (Asset, warranty status, visits to it)
+    visits: list[Visit]
+    complaints: list
+
+
+def archive(customer: Customer, today=None) -> Archive:
+    """Everything the desk should know about a customer, newest first: addresses,
+    appliances with their warranty, every order with its report and rating, complaints."""
+    from ..assets.models import Asset
+    from ..assets.service import warranty_status
+    from ..feedback.models import Complaint, Survey
+    from ..media.models import Report
+    from ..technicians.models import Technician
+    from ..workorders.models import WorkOrder
+
+    visits = db.session.scalars(
+        select(WorkOrder).where(WorkOrder.customer_id == customer.id)
+        .options(selectinload(WorkOrder.asset), selectinload(WorkOrder.address),
+                 selectinload(WorkOrder.assignee).selectinload(Technician.user))
+        .order_by(WorkOrder.created_at.desc())).all()
+    ids = [v.id for v in visits]
+    reports, ratings = {}, {}
+    if ids:
+        for report in db.session.scalars(select(Report).where(Report.work_order_id.in_(ids))
+                                         .order_by(Report.created_at)):
+            reports[report.work_order_id] = report.status  # the latest wins
+        for survey in db.session.scalars(select(Survey).where(Survey.work_order_id.in_(ids))
+                                         .order_by(Survey.submitted_at)):
+            ratings[survey.work_order_id] = survey
+    per_asset: dict = {}
+    for visit in visits:
+        if visit.asset_id:
+            per_asset[visit.asset_id] = per_asset.get(visit.asset_id, 0) + 1
+    assets = db.session.scalars(select(Asset).where(Asset.customer_id == customer.id,
+                                                    Asset.deleted_at.is_(None))
+                                .order_by(Asset.created_at)).all()
+    complaints = db.session.scalars(select(Complaint).where(Complaint.customer_id ==
+                                                            customer.id)
+                                    .order_by(Complaint.created_at.desc())).all()
+    return Archive(
+        customer=customer,
+        addresses=[a for a in customer.addresses if a.deleted_at is None],
+        assets=[(a, warranty_status(a, today), per_asset.get(a.id, 0)) for a in assets],
+        visits=[Visit(v, reports.get(v.id), ratings[v.id].rating if v.id in ratings else None,
+                      ratings[v.id].comment if v.id in ratings else None) for v in visits],
+        complaints=list(complaints),
+    )

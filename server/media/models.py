@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Syncable, UTCDateTime, new_uuid, utcnow
@@ -20,7 +21,13 @@ class PhotoKind(enum.StrEnum):
 
 
 class Blob(db.Model):
-    """Bytes stored once under their SHA-256; the storage key is made by the server."""
+    """Bytes stored once under their SHA-256; the storage key is made by the server.
+
+    A blob that is an image was checked on arrival (``media.images``): ``image_format`` is
+    its real type, and metadata-free renditions sit beside it (``rendition_key``). Its
+    original bytes are kept only when KEEP_PHOTO_ORIGINALS is set (``original_kept``).
+    Other bytes are opaque: ``image_format`` is None and nothing was derived from them.
+    """
 
     __tablename__ = "blobs"
 
@@ -29,6 +36,28 @@ class Blob(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     storage_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    image_format: Mapped[str | None] = mapped_column(String(10))  # jpeg | png | webp
+    # Pixel size after the EXIF orientation was applied.
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    # File extension of the renditions: "jpg", or "png" for images with transparency.
+    rendition_ext: Mapped[str | None] = mapped_column(String(4))
+    original_kept: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+
+
+class BlobRefusal(db.Model):
+    """Bytes refused on arrival, and why; nothing of them is stored.
+
+    A photo attached later with this hash is marked failed with the same reason instead of
+    waiting forever for bytes that will never be accepted. Accepted bytes remove the row.
+    """
+
+    __tablename__ = "blob_refusals"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Photo(Syncable, db.Model):
@@ -65,18 +94,26 @@ class Signature(Syncable, db.Model):
 
 
 class Report(Syncable, db.Model):
-    """The rendered, digitally signed PDF of an order's service report."""
+    """The rendered, digitally signed PDF of an order's service report: one per signature.
+
+    Its life is kept by ``server.reports.service`` (see the status list there).
+    """
 
     __tablename__ = "reports"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
     work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    signature_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signatures.id"),
+                                                           unique=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
-    # waiting (for photos) | rendering | ready | failed | needs_resign
+    # waiting | hash_mismatch | rendering | ready | failed | needs_resign
     status: Mapped[str] = mapped_column(String(20), default="waiting")
+    # The signed-content hash the PDF proves, set once the signature's hash matched.
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(10), default="en")
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,7 +1,8 @@
 """Photos and signatures attached to orders. Functions flush; the caller commits.
 
 Blob bytes arrive separately (``blobs``); a photo or signature may reference a hash whose
-bytes have not arrived yet and stays ``pending`` until they do.
+bytes have not arrived yet and stays ``pending`` until they do. A photo whose bytes were
+refused (not an image, truncated, too large…) is ``failed`` with the reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from ..errors import Conflict
 from ..extensions import db
-from .models import Blob, Photo, Signature
+from .models import Blob, BlobRefusal, Photo, Signature
 
 
 def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
@@ -28,9 +29,13 @@ def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
             raise Conflict("This photo id is already used for something else.",
                            {"photo_id": ["is already used"]}, code="duplicate_id")
         return existing
-    arrived = db.session.get(Blob, sha256) is not None
+    blob = db.session.get(Blob, sha256)
+    refusal = db.session.get(BlobRefusal, sha256) if blob is None else None
     photo = Photo(id=photo_id, work_order_id=order.id, kind=kind, sha256=sha256,
-                  taken_at=taken_at, caption=caption, status="ready" if arrived else "pending")
+                  taken_at=taken_at, caption=caption,
+                  status="ready" if blob else "failed" if refusal else "pending",
+                  failure_reason=refusal.reason if refusal else None,
+                  width=blob.width if blob else None, height=blob.height if blob else None)
     db.session.add(photo)
     db.session.flush()
     return photo
@@ -57,7 +62,3 @@ def capture_signature(order, signature_id: uuid.UUID, signer_name: str, image_sh
     db.session.flush()
     return signature
 
-
-def photos_waiting_for(sha256: str) -> list[Photo]:
-    return list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256,
-                                                       Photo.status == "pending")))

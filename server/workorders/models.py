@@ -68,6 +68,9 @@ class WorkOrder(Syncable, db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     intake_answers: Mapped[dict] = mapped_column(JSON, default=dict)
     customer_notes: Mapped[str | None] = mapped_column(Text)
+    # The window the customer asked for at intake; the appointment is what was booked.
+    preferred_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preferred_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # SLA: respond_by is "on site" for emergencies and "appointment" otherwise.
     respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime)

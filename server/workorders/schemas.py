@@ -23,6 +23,8 @@ class WorkOrderCreateIn(Schema):
     intake_answers = fields.Dict(keys=fields.String(validate=validate.Length(max=60)),
                                  values=fields.String(validate=validate.Length(max=500)))
     customer_notes = _text(5000)
+    preferred_start = AwareDateTime(allow_none=True)
+    preferred_end = AwareDateTime(allow_none=True)
     appointment_start = AwareDateTime(allow_none=True)
     appointment_end = AwareDateTime(allow_none=True)
     assignee_id = fields.UUID(allow_none=True)
@@ -41,6 +43,8 @@ class WorkOrderUpdateIn(Schema):
     intake_answers = fields.Dict(keys=fields.String(validate=validate.Length(max=60)),
                                  values=fields.String(validate=validate.Length(max=500)))
     customer_notes = _text(5000)
+    preferred_start = AwareDateTime(allow_none=True)
+    preferred_end = AwareDateTime(allow_none=True)
     appointment_start = AwareDateTime(allow_none=True)
     appointment_end = AwareDateTime(allow_none=True)
     assignee_id = fields.UUID(allow_none=True)
@@ -93,6 +97,8 @@ class WorkOrderOut(Schema):
     description = fields.String()
     intake_answers = fields.Dict()
     customer_notes = fields.String()
+    preferred_start = fields.DateTime()
+    preferred_end = fields.DateTime()
     respond_by = fields.DateTime()
     resolve_by = fields.DateTime()
     sla_state = fields.String(validate=validate.OneOf(list(SlaState)))

@@ -12,18 +12,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..assets.models import Asset
 from ..assets.service import warranty_status
 from ..customers.models import Address, Customer
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..technicians.models import Technician
-from . import lifecycle, sla
+from . import grading, lifecycle, sla
 from .lifecycle import Status, TransitionError
 from .models import NumberSequence, WorkOrder, WorkOrderEvent
 
@@ -31,6 +31,7 @@ from .models import NumberSequence, WorkOrder, WorkOrderEvent
 OFFICE_FIELDS = frozenset({
     "channel", "type", "priority", "symptom_code", "description", "intake_answers",
     "customer_notes", "appointment_start", "appointment_end", "assignee_id", "language",
+    "preferred_start", "preferred_end",
     "respond_by", "resolve_by", "labour_cents", "travel_cents",
 })
 # session.info key of the per-transaction history counters (cleared with the transaction).
@@ -185,13 +186,23 @@ def _check_assignee(technician_id: uuid.UUID | None) -> None:
 
 
 def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOrder:
-    """Create an order from a repair request; SLA deadlines follow from priority and type.
+    """Create an order from a repair request; SLA deadlines follow from priority and type
+    unless given. ``repeat_of_id`` links a repeat repair to the earlier visit.
 
-    Raises Invalid when a reference is unknown.
+    Raises Invalid when a reference is unknown or the preferred window is backwards.
     """
     now = now or utcnow()
     customer, address, asset = _check_references(data)
     _check_assignee(data.get("assignee_id"))
+    repeat_of = None
+    if data.get("repeat_of_id"):
+        repeat_of = db.session.get(WorkOrder, data["repeat_of_id"])
+        if repeat_of is None or repeat_of.customer_id != customer.id:
+            raise Invalid("Unknown earlier order.", {"repeat_of_id": ["is not this customer's"]})
+    start, end = data.get("preferred_start"), data.get("preferred_end")
+    if start and end and end <= start:
+        raise Invalid("The preferred window ends before it starts.",
+                      {"preferred_end": ["must be after preferred_start"]})
     deadlines = sla.compute_deadlines(data["priority"], data["type"], now, calendar())
     order = WorkOrder(
         id=data.get("id") or uuid.uuid4(),
@@ -207,8 +218,11 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
         resolve_by=data.get("resolve_by") or deadlines.resolve_by,
         appointment_start=data.get("appointment_start"),
         appointment_end=data.get("appointment_end"),
+        preferred_start=data.get("preferred_start"),
+        preferred_end=data.get("preferred_end"),
         assignee_id=data.get("assignee_id"),
         owner_id=actor.id,
+        repeat_of_id=repeat_of.id if repeat_of else None,
         in_warranty=(warranty_status(asset, now.date()) == "in_warranty") if asset else None,
         currency=current_app.config["DOORSTEP_CURRENCY"],
         created_at=now, updated_at=now,
@@ -216,8 +230,10 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
     recompute_charges(order)
     db.session.add(order)
     db.session.flush()
-    add_event(order, "created", actor, to_status=Status.NEW, server_time=now,
-              data={"channel": order.channel, "priority": order.priority})
+    created = {"channel": order.channel, "priority": order.priority}
+    if repeat_of is not None:
+        created["repeat_of"] = repeat_of.number
+    add_event(order, "created", actor, to_status=Status.NEW, server_time=now, data=created)
     if order.assignee_id:
         add_event(order, "assigned", actor, server_time=now,
                   data={"from": None, "to": str(order.assignee_id)})
@@ -307,20 +323,115 @@ def transition(actor: User, order: WorkOrder, target: str, reason: str | None = 
 def grade_open_orders(now: datetime | None = None) -> int:
     """Re-grade every open order's SLA state; returns how many changed.
 
-    An order turning red gets an ``sla_breached`` event in its history.
+    Set-based (``grading``): one pass over the open orders finds those whose state changes,
+    then they are updated by id (or, when thousands change at once, by the same condition),
+    so the sweep stays cheap with a hundred thousand open orders. An order turning red gets
+    an ``sla_breached`` event in its history. Changed rows take this transaction's
+    change-feed position so devices pull the new state; their ``version`` is left alone,
+    since a regrade is not an edit that should make a dispatcher's open form stale.
     """
+    from sync.positions import transaction_position  # sync.positions imports this module
+
     now = now or utcnow()
-    changed = 0
-    open_statuses = [s.value for s in lifecycle.OPEN]
-    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.status.in_(open_statuses))):
-        state = sla.grade(order, now)
-        if state != order.sla_state:
-            order.sla_state = state
-            changed += 1
-            if state == "red":
-                add_event(order, "sla_breached", None, server_time=now)
-    db.session.flush()
-    return changed
+    session = db.session
+    session.flush()
+    new_state = grading.grade(now, session.get_bind().dialect.name)
+    changing = session.execute(
+        select(WorkOrder.id, new_state, grading.running_deadline_kind(),
+               grading.running_deadline())
+        .where(WorkOrder.status.in_(sorted(lifecycle.OPEN)),
+               WorkOrder.sla_state != new_state)).all()
+    if not changing:
+        return 0
+    position = transaction_position(session)
+    turned_red = [order_id for order_id, state, _, _ in changing if state == "red"]
+    if len(changing) <= BY_ID_LIMIT:
+        by_state: dict[str, list[uuid.UUID]] = {}
+        for order_id, state, _kind, _due in changing:
+            by_state.setdefault(state, []).append(order_id)
+        for state, ids in by_state.items():
+            for chunk in _chunks(ids):
+                session.execute(
+                    update(WorkOrder).where(WorkOrder.id.in_(chunk))
+                    .values(sla_state=state, sync_pos=position)
+                    .execution_options(synchronize_session=False))
+        _record_breaches(now, [WorkOrder.id.in_(chunk) for chunk in _chunks(turned_red)])
+    else:
+        # Many at once (the worker was down, or orders were imported): let the database do
+        # it in two statements rather than hundreds of small ones.
+        is_open = WorkOrder.status.in_(sorted(lifecycle.OPEN))
+        _record_breaches(now, [and_(is_open, WorkOrder.sla_state != "red",
+                                    new_state == "red")])
+        session.execute(
+            update(WorkOrder).where(is_open, WorkOrder.sla_state != new_state)
+            .values(sla_state=new_state, sync_pos=position)
+            .execution_options(synchronize_session=False))
+    _forget_seq(turned_red)
+    # Orders already loaded in this session read their new state from the database.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, WorkOrder):
+            session.expire(obj, ["sla_state", "sync_pos", "updated_at"])
+    return len(changing)
+
+
+# Up to this many changes a sweep updates by id; beyond, by condition.
+BY_ID_LIMIT = 2000
+
+
+def _chunks(items: list, size: int = 500):
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _record_breaches(now: datetime, conditions: list) -> None:
+    """An ``sla_breached`` event for each order matching each condition, written by the
+    database itself (INSERT … SELECT): a sweep may turn tens of thousands red at once."""
+    dialect = db.session.get_bind().dialect.name
+    table = WorkOrderEvent.__table__
+    last = (select(func.coalesce(func.max(table.c.seq), 0) + 1)
+            .where(table.c.work_order_id == WorkOrder.id).scalar_subquery())
+    columns = ["id", "work_order_id", "seq", "kind", "server_time", "data"]
+    for condition in conditions:
+        rows = select(
+            grading.new_uuid(dialect), WorkOrder.id, last, literal("sla_breached"),
+            literal(now, UTCDateTime),
+            grading.json_object(dialect, "deadline", grading.running_deadline_kind(),
+                                "due", grading.iso_utc(grading.running_deadline(), dialect)),
+        ).where(condition)
+        db.session.execute(table.insert().from_select(columns, rows))
+
+
+def add_events_in_bulk(events: list[tuple[uuid.UUID, dict]]) -> None:
+    """Append many events (``(order_id, fields)``) at once, numbered after each order's last.
+
+    For sweeps that touch thousands of orders; ``add_event`` is the one-order form.
+    """
+    if not events:
+        return
+    last_seq: dict[uuid.UUID, int] = {}
+    ids = sorted({order_id for order_id, _ in events})
+    for chunk in range(0, len(ids), 500):
+        last_seq.update(db.session.execute(
+            select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
+            .where(WorkOrderEvent.work_order_id.in_(ids[chunk:chunk + 500]))
+            .group_by(WorkOrderEvent.work_order_id)).all())
+    rows = []
+    for order_id, fields in events:
+        last_seq[order_id] = last_seq.get(order_id, 0) + 1
+        rows.append({"id": uuid.uuid4(), "work_order_id": order_id, "seq": last_seq[order_id],
+                     "kind": None, "from_status": None, "to_status": None, "actor_id": None,
+                     "device_id": None, "device_time": None, "latitude": None,
+                     "longitude": None, "reason": None, "data": {}, **fields})
+    # Core, not ORM, inserts: a catch-up sweep may write tens of thousands of events.
+    db.session.execute(insert(WorkOrderEvent.__table__), rows)
+    _forget_seq(ids)
+
+
+def _forget_seq(order_ids) -> None:
+    """Bulk writes bypass ``add_event``'s counters: make it read these orders' seq again."""
+    counters = db.session.info.get(EVENT_SEQ)
+    if counters:
+        for order_id in order_ids:
+            counters.pop(order_id, None)
 
 
 def history(order: WorkOrder) -> list[WorkOrderEvent]:

@@ -120,6 +120,19 @@ RESOLVED = {"completed", "signed", "closed", "cancelled"}
 YELLOW_SHARE = 0.25
 
 
+def running_deadline(order) -> tuple[str, datetime | None]:
+    """The deadline the order is racing now: ``("respond", respond_by)`` until someone is
+    on site (for non-emergencies: until an appointment is booked), then
+    ``("resolve", resolve_by)``.
+
+    ``server.workorders.grading`` says the same in SQL for the periodic sweep.
+    """
+    responded = order.status in RESPONDED or (
+        order.priority != "emergency" and order.appointment_start is not None
+    )
+    return ("resolve", order.resolve_by) if responded else ("respond", order.respond_by)
+
+
 def grade(order, now: datetime) -> str:
     """green / yellow / red for an order, judged on the next deadline still running.
 
@@ -132,10 +145,7 @@ def grade(order, now: datetime) -> str:
             and order.completed_at > order.resolve_by
         )
         return "red" if deadline_missed else "green"
-    responded = order.status in RESPONDED or (
-        order.priority != "emergency" and order.appointment_start is not None
-    )
-    deadline = order.resolve_by if responded else order.respond_by
+    _, deadline = running_deadline(order)
     if deadline is None:
         return "green"
     if now >= deadline:

@@ -159,6 +159,16 @@ MATRIX = [
      dict(admin=CREATED, dispatcher=CREATED, tech=CREATED, anon=401)),
     ("download a blob", "get", lambda w: f"/api/v1/blobs/{BLOB_SHA}", None,
      dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("own order's report status", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}/report",
+     None, dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("another's report status", "get",
+     lambda w: f"/api/v1/workorders/{w.other_order.id}/report", None,
+     dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("report PDF (none before signing)", "get",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/report/pdf", None,
+     dict(admin=404, dispatcher=404, tech=404, anon=401)),
+    ("retry a report", "post", lambda w: f"/api/v1/workorders/{w.own_order.id}/report/retry",
+     None, dict(admin=409, dispatcher=409, tech=403, anon=401)),
 ]
 
 

@@ -1,0 +1,143 @@
+/**
+ * What the technician does to a job, as mutations in the outbox. Each call stores its
+ * change on the phone at once (the screens show it straight away) and sync takes it to
+ * the server when it can. Status steps carry the phone's time and, when allowed, place;
+ * travel and work time are logged from the steps.
+ */
+import { db, getMeta, setMeta } from "./db.js";
+import { currentPosition } from "./geo.js";
+import { enqueue } from "./outbox.js";
+import { storeAndQueue } from "./photos.js";
+import { contentHash, sha256Hex } from "./signed-content.js";
+
+const now = () => new Date().toISOString();
+const located = (coords) => (coords ? { latitude: coords.latitude,
+  longitude: coords.longitude } : {});
+
+/** The next status steps offered for `status`: [{to, kind, needsReason, label}]. */
+export function nextSteps(status) {
+  switch (status) {
+    case "scheduled":
+    case "reopened":
+      return [{ to: "en_route", kind: "primary" }];
+    case "en_route":
+      return [{ to: "on_site", kind: "primary" },
+        { to: "scheduled", kind: "secondary", needsReason: true }];
+    case "on_site":
+      return [{ to: "completed", kind: "primary" },
+        { to: "awaiting_parts", kind: "secondary", needsReason: true },
+        { to: "awaiting_customer", kind: "secondary", needsReason: true }];
+    case "awaiting_parts":
+    case "awaiting_customer":
+      return [{ to: "on_site", kind: "primary", label: "resume" },
+        { to: "en_route", kind: "secondary", label: "travelAgain" }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Move the job to `to`. Also logs travel (en route → on site) and work (on site → paused
+ * or completed) as time logs.
+ */
+export async function transition(order, to, { reason = null } = {}) {
+  const coords = await currentPosition();
+  const at = now();
+  const clockKey = `clock:${order.id}`;
+  await enqueue(async () => {
+    const clock = await getMeta(clockKey, {});
+    const list = [{ name: "transition", args: { order_id: order.id, to, device_time: at,
+      ...located(coords), ...(reason ? { reason } : {}) } }];
+    const log = (kind, since) => {
+      if (since && since < at) {
+        list.push({ name: "log_time", args: { order_id: order.id, log_id: crypto.randomUUID(),
+          kind, started_at: since, ended_at: at } });
+      }
+    };
+    if (to === "on_site") {
+      log("travel", clock.travel_since);
+      clock.travel_since = null;
+      clock.work_since = at;
+    } else if (to === "en_route") {
+      log("work", clock.work_since);
+      clock.work_since = null;
+      clock.travel_since = at;
+    } else if (["awaiting_parts", "awaiting_customer", "completed"].includes(to)) {
+      log("work", clock.work_since);
+      clock.work_since = null;
+    } else if (to === "scheduled") {
+      clock.travel_since = null;
+    }
+    await setMeta(clockKey, clock);
+    return list;
+  });
+}
+
+const empty = (value) => (value === "" || value === undefined ? null : value);
+
+/**
+ * Save technician fields (diagnosis, resolution, root_cause, arrival_notes). `shown` is
+ * what the screen showed before the edit: the server uses it to tell an edit from an
+ * overwrite of somebody else's newer value. Unchanged fields are not sent.
+ */
+export async function setFields(order, values, shown) {
+  const fields = {};
+  const base = {};
+  for (const [name, value] of Object.entries(values)) {
+    const next = empty(value);
+    const before = empty(shown[name]);
+    if (next === before) continue;
+    fields[name] = next;
+    base[name] = before;
+  }
+  if (!Object.keys(fields).length) return false;
+  await enqueue([{ name: "set_fields", args: { order_id: order.id, fields, base,
+    device_time: now() } }]);
+  return true;
+}
+
+export async function addNote(order, body) {
+  await enqueue([{ name: "add_note", args: { order_id: order.id, note_id: crypto.randomUUID(),
+    body, device_time: now() } }]);
+}
+
+export async function usePart(order, partId, quantity) {
+  await enqueue([{ name: "use_part", args: { order_id: order.id, line_id: crypto.randomUUID(),
+    part_id: partId, quantity, device_time: now() } }]);
+}
+
+export async function returnPart(order, partId, quantity) {
+  await enqueue([{ name: "return_part", args: { order_id: order.id,
+    line_id: crypto.randomUUID(), part_id: partId, quantity, device_time: now() } }]);
+}
+
+/**
+ * The customer signs: the signature image is stored and queued for upload, and
+ * capture_signature (with the hash of exactly the `content` shown) and submit_survey are
+ * queued in one transaction. Returns the content hash.
+ */
+export async function sign(order, { content, image, signerName, rating, comment }) {
+  const hash = await contentHash(content);
+  const imageHash = await sha256Hex(await image.arrayBuffer());
+  const coords = await currentPosition();
+  const mutations = [{ name: "capture_signature", args: { order_id: order.id,
+    signature_id: crypto.randomUUID(), signer_name: signerName, image_sha256: imageHash,
+    content_hash: hash, device_time: now(), ...located(coords) } }];
+  if (rating) {
+    mutations.push({ name: "submit_survey", args: { order_id: order.id,
+      survey_id: crypto.randomUUID(), rating, ...(comment ? { comment } : {}) } });
+  }
+  await storeAndQueue({ sha256: imageHash, blob: image }, order.id, "signature", mutations);
+  await setMeta(`signed:${order.id}`, { content, hash, at: now() });
+  return hash;
+}
+
+/** The content the customer signed on this phone (for the signed screen). */
+export function signedHere(orderId) {
+  return getMeta(`signed:${orderId}`, null);
+}
+
+/** Hide a notice the technician has read. */
+export function dismissNotice(seq) {
+  return db.notices.update(seq, { dismissed_at: now() });
+}

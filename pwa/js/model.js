@@ -1,0 +1,144 @@
+/**
+ * Read models for the screens: replicated rows joined and folded with the outbox
+ * (fold.js). Used inside liveQuery, so they re-run whenever a table they read changes.
+ */
+import { db } from "./db.js";
+import { ACTIVE, DONE, foldJob, foldOrder, partTotals, vanStock } from "./fold.js";
+
+/** Every job with its customer, address, and the number of changes not yet synced. */
+export async function jobsList() {
+  const [orders, customers, addresses, pending] = await Promise.all([
+    db.work_order.toArray(), db.customer.toArray(), db.address.toArray(),
+    db.outbox.orderBy("id").toArray()]);
+  const customerById = new Map(customers.map((c) => [c.id, c]));
+  const addressById = new Map(addresses.map((a) => [a.id, a]));
+  const pendingByOrder = new Map();
+  for (const m of pending) {
+    if (!m.order_id) continue;
+    if (!pendingByOrder.has(m.order_id)) pendingByOrder.set(m.order_id, []);
+    pendingByOrder.get(m.order_id).push(m);
+  }
+  return orders.map((row) => {
+    const mine = pendingByOrder.get(row.id) || [];
+    const order = mine.length ? foldOrder(row, mine) : row;
+    return { order, customer: customerById.get(order.customer_id) || null,
+      address: addressById.get(order.address_id) || null, pending: mine.length };
+  });
+}
+
+const dayKey = (date) => `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+
+/**
+ * Split jobs into today / upcoming / done, each sorted by appointment (jobs with no
+ * appointment last). Today also holds anything active or overdue.
+ */
+export function groupJobs(jobs, now = new Date()) {
+  const today = [];
+  const upcoming = [];
+  const done = [];
+  const todayKey = dayKey(now);
+  for (const job of jobs) {
+    const { status, appointment_start: start } = job.order;
+    if (DONE.has(status)) done.push(job);
+    else if (ACTIVE.has(status) || !start || new Date(start) <= now
+      || dayKey(new Date(start)) === todayKey) today.push(job);
+    else upcoming.push(job);
+  }
+  const byAppointment = (a, b) => (a.order.appointment_start || "9999")
+    .localeCompare(b.order.appointment_start || "9999")
+    || a.order.number.localeCompare(b.order.number);
+  today.sort(byAppointment);
+  upcoming.sort(byAppointment);
+  done.sort((a, b) => -byAppointment(a, b));
+  return { today, upcoming, done };
+}
+
+/** Everything the job screen shows, or null when the phone does not hold the order. */
+export async function jobDetail(orderId) {
+  const row = await db.work_order.get(orderId);
+  if (!row) return null;
+  const [customer, address, asset, pending, lines, levels, blobs] = await Promise.all([
+    db.customer.get(row.customer_id),
+    db.address.get(row.address_id),
+    row.asset_id ? db.asset.get(row.asset_id) : null,
+    db.outbox.where("order_id").equals(orderId).sortBy("id"),
+    Promise.all(["note", "part_usage", "time_log", "photo", "signature", "survey", "report"]
+      .map((type) => db.table(type).where("work_order_id").equals(orderId).toArray())),
+    db.stock_level.toArray(),
+    db.blobs.where("order_id").equals(orderId).toArray(),
+  ]);
+  const [notes, partUsages, timeLogs, photos, signatures, surveys, reports] = lines;
+  const partIds = new Set([...partUsages.map((l) => l.part_id),
+    ...pending.filter((m) => m.args.part_id).map((m) => m.args.part_id)]);
+  const parts = {};
+  for (const part of await db.part.bulkGet([...partIds])) if (part) parts[part.id] = part;
+  const prices = Object.fromEntries(Object.values(parts).map((p) => [p.id, p.price_cents]));
+  const job = foldJob({ order: row, notes, part_usages: partUsages, time_logs: timeLogs,
+    photos, signatures, surveys }, pending, prices);
+  job.notes.sort((a, b) => (a.device_time || a.created_at || "")
+    .localeCompare(b.device_time || b.created_at || ""));
+  job.photos.sort((a, b) => (a.taken_at || "").localeCompare(b.taken_at || ""));
+  const allPending = await db.outbox.orderBy("id").toArray();
+  const visits = row.asset_id ? (await db.work_order.where("asset_id").equals(row.asset_id)
+    .toArray()).filter((o) => o.id !== orderId && o.created_at < row.created_at) : [];
+  return {
+    ...job,
+    customer: customer || null,
+    address: address || null,
+    asset: asset || null,
+    reports,
+    pending,
+    parts,
+    totals: partTotals(job.part_usages),
+    stock: vanStock(levels, allPending),
+    blobs: Object.fromEntries(blobs.map(({ blob, thumb, ...rest }) => [rest.sha256, rest])),
+    previousVisits: visits.sort((a, b) => b.created_at.localeCompare(a.created_at)),
+  };
+}
+
+/** Parts in the van (and, with `all`, the whole catalogue) matching `query`. */
+export async function searchParts(query, { all = false, model = null } = {}) {
+  const [parts, levels, pending] = await Promise.all([db.part.toArray(),
+    db.stock_level.toArray(), db.outbox.orderBy("id").toArray()]);
+  const stock = vanStock(levels, pending);
+  const words = normaliseQuery(query);
+  return parts
+    .filter((part) => part.active !== false && (all || stock.has(part.id)))
+    .filter((part) => matches(words, [part.sku, part.name_en, part.name_zh, part.category,
+      ...(part.fits_models || [])]))
+    .map((part) => ({ part, inVan: stock.get(part.id) || 0,
+      fits: !model || !(part.fits_models || []).length
+        || part.fits_models.includes(model) }))
+    .sort((a, b) => (b.fits - a.fits) || (b.inVan > 0) - (a.inVan > 0)
+      || a.part.sku.localeCompare(b.part.sku));
+}
+
+/** Knowledge articles matching `query`; those for `models` first. */
+export async function searchArticles(query, { models = [], language = "en" } = {}) {
+  const words = normaliseQuery(query);
+  const wanted = new Set(models);
+  return (await db.article.toArray())
+    .filter((a) => matches(words, [a.title, a.body, a.category, ...(a.models || []),
+      ...(a.tags || [])]))
+    .map((article) => ({ article,
+      forMyJobs: (article.models || []).some((m) => wanted.has(m)) }))
+    .sort((a, b) => (b.forMyJobs - a.forMyJobs)
+      || ((b.article.language === language) - (a.article.language === language))
+      || a.article.title.localeCompare(b.article.title));
+}
+
+function normaliseQuery(query) {
+  return (query || "").toLowerCase().normalize("NFKC").split(/\s+/).filter(Boolean);
+}
+
+function matches(words, fields) {
+  if (!words.length) return true;
+  const text = fields.filter(Boolean).join(" ").toLowerCase().normalize("NFKC");
+  return words.every((word) => text.includes(word));
+}
+
+/** Models of the assets on the technician's open jobs. */
+export async function myModels() {
+  const assets = await db.asset.toArray();
+  return [...new Set(assets.map((a) => a.model))];
+}

@@ -1,0 +1,196 @@
+/**
+ * The customer's step: the report they are asked to sign (rendered from the very content
+ * object that is hashed — sign what you see), their signature, name, rating and comment.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import SignaturePad from "signature_pad";
+import { sign, signedHere } from "../actions.js";
+import { fmtDateTime, fmtMoney, t, tIn, tOr } from "../i18n.js";
+import { StorageFull } from "../outbox.js";
+import { signedContent } from "../signed-content.js";
+import { html, toast, useLive } from "../state.js";
+import { holdUpdates } from "../updates.js";
+import { BlobImage, Empty, Icon } from "./components.js";
+
+export function SignTab({ job }) {
+  const { order } = job;
+  const signedInfo = useLive(() => signedHere(order.id), [order.id]);
+  if (job.signatures.length) {
+    return html`<${Signed} job=${job} info=${signedInfo} />`;
+  }
+  if (order.status !== "completed") {
+    return html`<${Empty} icon="clock" title=${t("sign.notYet")}>
+      <p class="muted">${t("sign.notYetHint")}</p><//>`;
+  }
+  const content = signedContent({ order, customer: job.customer || { name: "" },
+    address: job.address, asset: job.asset, lines: job.part_usages, parts: job.parts,
+    photos: job.photos });
+  const failedPhotos = job.photos.filter((p) => (job.blobs[p.sha256] || {}).state === "failed");
+  return html`
+    <${ReportPreview} content=${content} />
+    ${failedPhotos.length > 0 && html`<p class="banner banner-bad inline">${t("sign.photosFailed")}</p>`}
+    <${SignForm} job=${job} content=${content} />`;
+}
+
+/** The report as the customer reads it, in the report's language (the order's). */
+export function ReportPreview({ content }) {
+  const lang = content.language;
+  const tr = (key, params) => tIn(lang, key, params);
+  const money = (cents) => fmtMoney(cents, content.charges.currency, lang);
+  const before = content.photos.filter((p) => p.kind === "before");
+  const after = content.photos.filter((p) => p.kind === "after");
+  return html`<article class="report card" lang=${lang === "zh" ? "zh-Hans" : "en"}
+    aria-labelledby="report-title" data-testid="report-preview">
+    <h2 id="report-title" class="report-title">${tr("report.title")}</h2>
+    <p class="muted">${content.order.number}</p>
+    <dl class="report-facts">
+      <div><dt>${tr("report.customer")}</dt><dd>${content.customer.name}<br />${content.customer.address}</dd></div>
+      ${content.asset && html`<div><dt>${tr("report.asset")}</dt>
+        <dd>${content.asset.brand} ${content.asset.model} · ${content.asset.serial}<br />
+        ${tr(`warranty.${content.asset.warranty_status || "unknown"}`)}</dd></div>`}
+      <div><dt>${tr("report.fault")}</dt><dd>${content.fault || "—"}</dd></div>
+      <div><dt>${tr("field.diagnosis")}</dt><dd>${content.diagnosis || "—"}</dd></div>
+      <div><dt>${tr("field.resolution")}</dt><dd>${content.resolution || "—"}</dd></div>
+      <div><dt>${tr("field.root_cause")}</dt>
+        <dd>${content.root_cause ? tr(`rootCause.${content.root_cause}`) : "—"}</dd></div>
+    </dl>
+    <h3>${tr("report.parts")}</h3>
+    ${content.parts.length ? html`<table class="report-parts">
+      <thead><tr><th scope="col">${tr("report.part")}</th><th scope="col" class="num">${tr("report.qty")}</th>
+        <th scope="col" class="num">${tr("report.amount")}</th></tr></thead>
+      <tbody>${content.parts.map((p) => html`<tr key=${p.sku}>
+        <td>${p.name}<div class="muted small">${p.sku} · ${money(p.unit_price_cents)}</div></td>
+        <td class="num">${p.quantity}</td><td class="num">${money(p.total_cents)}</td></tr>`)}
+      </tbody></table>` : html`<p class="muted">${tr("report.noParts")}</p>`}
+    <h3>${tr("charges.title")}</h3>
+    ${content.charges.in_warranty && html`<p>${tr("charges.inWarranty")}</p>`}
+    <dl class="charges">
+      <div><dt>${tr("charges.parts")}</dt><dd>${money(content.charges.parts_cents)}</dd></div>
+      <div><dt>${tr("charges.labour")}</dt><dd>${money(content.charges.labour_cents)}</dd></div>
+      <div><dt>${tr("charges.travel")}</dt><dd>${money(content.charges.travel_cents)}</dd></div>
+      <div class="total"><dt>${tr("charges.total")}</dt><dd>${money(content.charges.total_cents)}</dd></div>
+    </dl>
+    ${[["before", before], ["after", after]].map(([kind, list]) => html`<div key=${kind}>
+      <h3>${tr(`photos.${kind}`)}</h3>
+      ${list.length ? html`<ul class="photo-grid small">${list.map((p, i) => html`<li key=${p.sha256 + i}>
+        <${BlobImage} sha256=${p.sha256} alt=${`${tr(`photos.${kind}`)} ${i + 1}`} className="photo-img" /></li>`)}</ul>`
+        : html`<p class="muted">${tr("photos.none")}</p>`}</div>`)}
+  </article>`;
+}
+
+function SignForm({ job, content }) {
+  const { order } = job;
+  const canvas = useRef(null);
+  const pad = useRef(null);
+  const [drawn, setDrawn] = useState(false);
+  const [name, setName] = useState(job.customer ? job.customer.name : "");
+  const [rating, setRating] = useState(0);
+  const [comment, setComment] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const element = canvas.current;
+    const signature = new SignaturePad(element, { backgroundColor: "rgb(255,255,255)",
+      penColor: "#111827", minWidth: 0.8, maxWidth: 2.6 });
+    const fit = () => {
+      const ratio = Math.max(window.devicePixelRatio || 1, 1);
+      const data = signature.toData();
+      element.width = element.offsetWidth * ratio;
+      element.height = element.offsetHeight * ratio;
+      element.getContext("2d").scale(ratio, ratio);
+      signature.clear();
+      if (data.length) signature.fromData(data);
+    };
+    fit();
+    const onEnd = () => {
+      setDrawn(!signature.isEmpty());
+      holdUpdates(`signature:${order.id}`, t("sign.signature"));
+    };
+    signature.addEventListener("endStroke", onEnd);
+    window.addEventListener("resize", fit);
+    pad.current = signature;
+    return () => {
+      signature.removeEventListener("endStroke", onEnd);
+      window.removeEventListener("resize", fit);
+      signature.off();
+      holdUpdates(`signature:${order.id}`, null);
+    };
+  }, [order.id]);
+  const clear = () => {
+    pad.current.clear();
+    setDrawn(false);
+    holdUpdates(`signature:${order.id}`, null);
+  };
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!drawn || !name.trim()) return;
+    setBusy(true);
+    try {
+      const image = await new Promise((resolve) => canvas.current.toBlob(resolve, "image/png"));
+      await sign(order, { content, image, signerName: name.trim(), rating: rating || null,
+        comment: comment.trim() || null });
+      holdUpdates(`signature:${order.id}`, null);
+      window.scrollTo(0, 0);
+      toast(t("sign.done"), { kind: "ok" });
+    } catch (error) {
+      toast(error instanceof StorageFull ? t("storage.full") : String(error), { kind: "error" });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<form class="card form sign-form" onSubmit=${submit} aria-labelledby="sign-title">
+    <h2 id="sign-title" class="card-title">${t("sign.title")}</h2>
+    <p class="muted">${t("sign.explain")}</p>
+    <div class="field">
+      <span class="label" id="pad-label">${t("sign.signature")}</span>
+      <div class="pad-wrap">
+        <canvas ref=${canvas} class="signature-pad" data-testid="signature-pad" role="img"
+          aria-labelledby="pad-label" aria-describedby="pad-hint"></canvas>
+        <p id="pad-hint" class="pad-hint" aria-hidden=${drawn ? "true" : null}>
+          ${drawn ? "" : t("sign.padHint")}</p>
+      </div>
+      <button type="button" class="link-button" onClick=${clear} disabled=${!drawn}>${t("sign.clear")}</button>
+    </div>
+    <div class="field">
+      <label for="signer-name">${t("sign.name")}</label>
+      <input id="signer-name" type="text" autocomplete="name" required maxlength="120"
+        value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+    </div>
+    <fieldset class="field rating">
+      <legend>${t("sign.rating")}</legend>
+      <div class="stars">
+        ${[1, 2, 3, 4, 5].map((n) => html`<label key=${n} class=${`star ${n <= rating ? "on" : ""}`}>
+          <input type="radio" name="rating" value=${n} checked=${rating === n}
+            onChange=${() => setRating(n)} />
+          <${Icon} name="star" size=${32} />
+          <span class="visually-hidden">${t("sign.stars", { n })}</span></label>`)}
+      </div>
+    </fieldset>
+    <div class="field">
+      <label for="survey-comment">${t("sign.comment")}</label>
+      <textarea id="survey-comment" rows="2" maxlength="2000" value=${comment}
+        onInput=${(e) => setComment(e.currentTarget.value)}></textarea>
+    </div>
+    <button type="submit" class="button primary wide" disabled=${busy || !drawn || !name.trim()}>
+      ${t("sign.submit")}</button>
+  </form>`;
+}
+
+function Signed({ job, info }) {
+  const signature = job.signatures[0];
+  const report = job.reports.find((r) => r.content_hash === signature.content_hash)
+    || job.reports[0];
+  const survey = job.surveys[0];
+  return html`<section class="card signed" data-testid="signed">
+    <h2 class="card-title"><${Icon} name="check" /> ${t("sign.signedTitle")}</h2>
+    <p>${t("sign.signedBy", { name: signature.signer_name,
+      time: fmtDateTime(signature.signed_at_device) })}</p>
+    ${survey && html`<p>${t("sign.rated", { n: survey.rating })}${survey.comment ? ` — “${survey.comment}”` : ""}</p>`}
+    <div class="signature-image"><${BlobImage} sha256=${signature.image_sha256}
+      alt=${t("sign.signatureOf", { name: signature.signer_name })} full=${true} /></div>
+    <p class="muted small">${t("sign.hash")} <code class="hash">${signature.content_hash}</code></p>
+    ${signature._pending ? html`<p class="pending-text">${t("sign.notSynced")}</p>`
+      : report && html`<p class=${`report-status report-${report.status}`} data-testid="report-status">
+        ${t("sign.report")}: ${tOr(`reportStatus.${report.status}`, report.status)}</p>`}
+  </section>
+  ${info && info.content && html`<${ReportPreview} content=${info.content} />`}`;
+}

@@ -1,0 +1,1 @@
+"""Dispatch: the board, assignment and its suggestions, SLA escalation."""

@@ -1,0 +1,9 @@
+"""Query arguments of the blob endpoints (the upload's answer is sync_api.schemas.BlobOut)."""
+
+from marshmallow import Schema, fields, validate
+
+
+class RenditionQuery(Schema):
+    rendition = fields.String(validate=validate.OneOf(["display", "print", "thumb"]),
+                              metadata={"description": "an image's rendition instead of its "
+                                                       "original bytes"})

@@ -1,0 +1,1 @@
+"""In-console notifications: what the system tells an office user (SLA escalations)."""

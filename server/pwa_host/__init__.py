@@ -1,0 +1,1 @@
+"""Hosting of the technician app (the static files in ``pwa/``) under ``/app/``."""

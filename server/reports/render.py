@@ -1,0 +1,415 @@
+"""Turning an order into its service report PDF: the page's data, the template, WeasyPrint.
+
+The page is ``templates/reports/report.html`` rendered in the order's language. Everything
+it shows of the signed content comes from ``content.signed_content`` — the same object the
+customer's hash covers — and the rest (times, signature, rating) from the order's records.
+Photos are embedded as their print renditions (made on upload), never as originals.
+
+Nothing here writes to the database. WeasyPrint may fetch only the images we hand it
+(``_asset_fetcher``): a template can never reach the network or the file system.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
+from babel.numbers import format_currency
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..feedback.models import Survey
+from ..media import blobs, images
+from ..media.models import Photo, Signature
+from ..media.storage import storage
+from .content import signed_content
+
+PHOTO_BOX = images.PRINT_BOX
+SIGNATURE_BOX = images.PRINT_BOX
+LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+
+WARRANTY = {"in_warranty": _l("In warranty"), "out_of_warranty": _l("Out of warranty"),
+            "unknown": _l("Warranty unknown")}
+PHOTO_KINDS = {"before": _l("Before"), "after": _l("After"), "other": _l("Photo")}
+ROOT_CAUSES = {
+    "wear_and_tear": _l("Wear and tear"), "installation_fault": _l("Installation fault"),
+    "manufacturing_defect": _l("Manufacturing defect"), "misuse": _l("Misuse"),
+    "power_supply": _l("Power supply"), "water_supply": _l("Water supply"),
+    "blockage": _l("Blockage"), "refrigerant_leak": _l("Refrigerant leak"),
+    "control_board": _l("Control board"), "no_fault_found": _l("No fault found"),
+    "other": _l("Other"),
+}
+
+
+@dataclass
+class PhotoView:
+    kind: str
+    label: str
+    caption: str | None
+    taken: str | None
+    src: str
+
+
+@dataclass
+class Page:
+    """What the template shows. ``content`` is the signed content itself."""
+
+    content: dict
+    report_number: str
+    company: dict
+    technician: str | None
+    visit: dict
+    photos: list[PhotoView]
+    signature: dict
+    rating: dict | None
+    root_cause: str | None
+    warranty: str | None
+    money: dict
+    verify_url: str
+    content_hash: str
+    assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+
+def _asset_fetcher(assets: dict[str, tuple[bytes, str]]):
+    """WeasyPrint's only source of external resources: the images we prepared.
+
+    Anything else (a URL in user text, a file path) fails the render instead of being
+    fetched; a missing image fails it too rather than leaving a hole.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class Assets(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url not in assets:
+                raise ValueError(f"the report may not load {url!r}")
+            data, mime_type = assets[url]
+            return URLFetcherResponse(url, data, {"Content-Type": mime_type}, 200)
+
+    return Assets(fail_on_errors=True)
+
+
+def _when(value: datetime | None, language: str, date: str | None = "yMMMd",
+          time: str | None = "Hm") -> str | None:
+    """A time in the company's time zone, its date and time parts each in the language's
+    usual form (CLDR skeletons)."""
+    if value is None:
+        return None
+    zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
+    return " ".join(format_skeleton(skeleton, value, tzinfo=zone, locale=LOCALES[language])
+                    for skeleton in (date, time) if skeleton)
+
+
+def _money(cents: int, currency: str, language: str) -> str:
+    return format_currency(Decimal(cents) / 100, currency, locale=LOCALES[language])
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{rest:02d}")
+    return _("%(minutes)s min", minutes=rest)
+
+
+def _visit(order, language: str) -> dict:
+    """Arrival (first step to on_site) and completion (last step to completed)."""
+    events = order.events
+    arrived = next((e for e in events if e.kind == "transition" and e.to_status == "on_site"),
+                   None)
+    done = next((e for e in reversed(events)
+                 if e.kind == "transition" and e.to_status == "completed"), None)
+    start = (arrived.device_time or arrived.server_time) if arrived else None
+    end = (done.device_time or done.server_time) if done else None
+    visit = {"date": _when(start or end, language, time=None), "from": None, "to": None,
+             "duration": None}
+    if start and end and end >= start:
+        visit["from"] = _when(start, language, date=None)
+        visit["to"] = _when(end, language, date=None)
+        visit["duration"] = _duration(int((end - start).total_seconds() // 60))
+    return visit
+
+
+def _image(sha256: str, box: tuple[int, int]) -> tuple[bytes, str] | None:
+    """The print-size image of a checked blob, or None when its bytes have not arrived.
+
+    Raises images.BadImage for opaque bytes that are not an acceptable image.
+    """
+    blob = blobs.image_of(sha256)
+    if blob is None:
+        return None
+    store = storage()
+    mime_type = "image/png" if blob.rendition_ext == "png" else "image/jpeg"
+    if box == images.PRINT_BOX and store.exists(blobs.rendition_key(blob, "print")):
+        with store.open(blobs.rendition_key(blob, "print")) as source:
+            return source.read(), mime_type
+    with store.open(blobs.rendition_key(blob, "display")) as source:
+        data = images.report_image(source, box)
+    return data, "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+
+
+def _photos(order, language: str, assets: dict) -> list[PhotoView]:
+    """Before and after paired side by side (before₁ after₁ before₂ after₂ …), then others."""
+    rows = list(current_photos(order))
+    by_kind = {kind: [p for p in rows if p.kind == kind] for kind in ("before", "after", "other")}
+    ordered = []
+    for index in range(max(len(by_kind["before"]), len(by_kind["after"]))):
+        for kind in ("before", "after"):
+            if index < len(by_kind[kind]):
+                ordered.append(by_kind[kind][index])
+    ordered += by_kind["other"]
+    views = []
+    for photo in ordered:
+        image = _image(photo.sha256, PHOTO_BOX)
+        if image is None:
+            continue
+        name = f"doorstep-asset:photo/{photo.id}"
+        assets[name] = image
+        views.append(PhotoView(photo.kind, str(PHOTO_KINDS.get(photo.kind, photo.kind)),
+                               photo.caption, _when(photo.taken_at, language), name))
+    return views
+
+
+def current_photos(order):
+    """The order's photos the report shows: not failed, by time taken then arrival."""
+    return db.session.scalars(
+        select(Photo).where(Photo.work_order_id == order.id, Photo.status != "failed")
+        .order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.created_at, Photo.id))
+
+
+def _place(order, language: str) -> str:
+    address = order.address
+    if language == "zh":
+        return f"{address.city or ''}{address.district or ''}"
+    return ", ".join(part for part in (address.district, address.city) if part)
+
+
+def build_page(order, report, signature: Signature, content_hash: str) -> Page:
+    """Everything the template needs, in the order's language.
+
+    Raises images.BadImage when a photo's or the signature's bytes are not an image.
+    """
+    content = signed_content(order)
+    language = content["language"]
+    config = current_app.config
+    assets: dict[str, tuple[bytes, str]] = {}
+    with force_locale(language):
+        photos = _photos(order, language, assets)
+        signature_image = _image(signature.image_sha256, SIGNATURE_BOX)
+        if signature_image is not None:
+            assets["doorstep-asset:signature"] = signature_image
+        survey = db.session.scalar(
+            select(Survey).where(Survey.work_order_id == order.id)
+            .order_by(Survey.submitted_at.desc()).limit(1))
+        charges = content["charges"]
+        currency = charges["currency"]
+        money = {key: _money(value, currency, language)
+                 for key, value in charges.items() if key.endswith("_cents")}
+        money["parts"] = {entry["sku"]: (_money(entry["unit_price_cents"], currency, language),
+                                         _money(entry["total_cents"], currency, language))
+                          for entry in content["parts"]}
+        asset = content["asset"]
+        return Page(
+            content=content,
+            report_number=report.number,
+            company={"name": config["DOORSTEP_COMPANY_NAME"],
+                     "address": config["DOORSTEP_COMPANY_ADDRESS"],
+                     "phone": config["DOORSTEP_COMPANY_PHONE"]},
+            technician=order.assignee.user.name if order.assignee else None,
+            visit=_visit(order, language),
+            photos=photos,
+            signature={"name": signature.signer_name,
+                       "image": "doorstep-asset:signature" if signature_image else None,
+                       "when": _when(signature.signed_at_device or signature.received_at,
+                                     language),
+                       "place": _place(order, language)},
+            rating={"stars": survey.rating, "comment": survey.comment} if survey else None,
+            root_cause=str(ROOT_CAUSES.get(content["root_cause"], content["root_cause"]))
+            if content["root_cause"] else None,
+            warranty=str(WARRANTY[asset["warranty_status"]]) if asset else None,
+            money=money,
+            verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
+            content_hash=content_hash,
+            assets=assets,
+        )
+
+
+_styles = threading.local()
+
+
+def _stylesheet():
+    """reports/report.css, parsed once per thread, with the font configuration it uses.
+
+    Parsing the style sheet and setting up fontconfig cost more than laying out the page;
+    neither changes between reports. Per thread, because Pango objects are not shared
+    across threads safely.
+    """
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    path = Path(current_app.root_path) / "templates" / "reports" / "report.css"
+    version = path.stat().st_mtime_ns
+    cached = getattr(_styles, "value", None)
+    if cached is None or cached[0] != (path, version):
+        fonts = FontConfiguration()
+        cached = ((path, version), CSS(string=path.read_text(encoding="utf-8"),
+                                       font_config=fonts), fonts)
+        _styles.value = cached
+    return cached[1], cached[2]
+
+
+def render_pdf(page: Page) -> tuple[bytes, FieldPlace]:  # noqa: F821
+    """The unsigned PDF and where its visible signature field goes."""
+    from weasyprint import HTML
+
+    language = page.content["language"]
+    with force_locale(language):
+        html = render_template("reports/report.html", page=page, c=page.content)
+    stylesheet, fonts = _stylesheet()
+    document = HTML(string=html, url_fetcher=_asset_fetcher(page.assets),
+                    base_url="doorstep-asset:").render(
+        stylesheets=[stylesheet], font_config=fonts, custom_metadata=True)
+    pdf = document.write_pdf(finisher=_compact_cjk_fonts, custom_metadata=True)
+    return pdf, _seal_place(document)
+
+
+def _seal_place(document) -> FieldPlace:  # noqa: F821
+    """The page and box (PDF points) of the element with id "seal", where the field goes."""
+    from .signing import FieldPlace
+
+    for index, page in enumerate(document.pages):
+        if "seal" in page.anchors:
+            x1, y1, x2, y2 = page.anchors["seal"]
+            height = page.height * 0.75
+            return FieldPlace(index, (x1 * 0.75, height - y2 * 0.75, x2 * 0.75,
+                                      height - y1 * 0.75))
+    raise RuntimeError("the report template has no element with id 'seal'")
+
+
+# -- smaller CJK fonts ------------------------------------------------------------------------
+
+def _sfnt_table(data: bytes, tag: bytes) -> bytes | None:
+    count = struct.unpack(">H", data[4:6])[0]
+    for index in range(count):
+        record = data[12 + 16 * index:28 + 16 * index]
+        if record[:4] == tag:
+            offset, length = struct.unpack(">II", record[8:16])
+            return data[offset:offset + length]
+    return None
+
+
+def _compact_cjk_fonts(document, pdf) -> None:
+    """Embed CJK fonts as small CID-keyed CFF subsets instead of WeasyPrint's default.
+
+    WeasyPrint keeps glyph ids when it subsets a font, so a CFF font with 65,535 glyphs
+    (Noto Sans CJK) keeps an empty entry for every id up to the highest one used: about
+    100 KB per weight even for a few characters. A CID-keyed CFF font selects glyphs by CID
+    through its charset, and HarfBuzz's subsetter preserves CIDs, so the same text embedded
+    as bare CFF (FontFile3 /CIDFontType0C) needs only the glyphs used: a few KB. Fonts that
+    are not CID-keyed CFF are left as WeasyPrint made them.
+    """
+    import pydyf
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is None or not hasattr(harfbuzz, "hb_set_add_sorted_array"):
+        return
+    fonts_by_content: dict[int, list] = {}
+    for font in document.fonts.values():
+        fonts_by_content.setdefault(id(font.file_content), []).append(font)
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType"):
+            continue
+        fonts = fonts_by_content.get(id(obj.stream[0])) if obj.stream else None
+        if not fonts:
+            continue
+        cff = _sfnt_table(obj.stream[0], b"CFF ")
+        if cff is None or not _is_cid_keyed(cff):
+            continue
+        glyphs = {0}
+        for font in fonts:
+            glyphs.update(font.to_unicode)
+        subset = _hb_subset(fonts[0].hb_face, sorted(glyphs), ffi, harfbuzz, harfbuzz_subset)
+        table = _sfnt_table(subset, b"CFF ") if subset else None
+        if table and _is_cid_keyed(table):
+            obj.stream = [table]
+            obj.extra["Subtype"] = "/CIDFontType0C"
+
+
+def _cff_index(cff: bytes, offset: int) -> tuple[list[bytes], int]:
+    """The items of the CFF INDEX at ``offset``, and the offset just after it."""
+    count = int.from_bytes(cff[offset:offset + 2], "big")
+    if count == 0:
+        return [], offset + 2
+    size = cff[offset + 2]
+    starts = [int.from_bytes(cff[offset + 3 + i * size:offset + 3 + (i + 1) * size], "big")
+              for i in range(count + 1)]
+    base = offset + 3 + (count + 1) * size - 1
+    return [cff[base + starts[i]:base + starts[i + 1]] for i in range(count)], base + starts[-1]
+
+
+def _dict_operators(data: bytes) -> set[int]:
+    """The operators of a CFF DICT (two-byte ones as 1200 + second byte)."""
+    operators, i = set(), 0
+    while i < len(data):
+        byte = data[i]
+        if byte == 12:
+            operators.add(1200 + data[i + 1])
+            i += 2
+        elif byte <= 21:
+            operators.add(byte)
+            i += 1
+        elif byte == 28:
+            i += 3
+        elif byte == 29:
+            i += 5
+        elif byte == 30:  # a real number: nibbles up to an 0xf one
+            i += 1
+            while i < len(data):
+                nibbles = data[i]
+                i += 1
+                if nibbles & 0x0F == 0x0F or nibbles >> 4 == 0x0F:
+                    break
+        elif byte >= 247:
+            i += 2
+        else:
+            i += 1
+    return operators
+
+
+def _is_cid_keyed(cff: bytes) -> bool:
+    """Whether a CFF table's top DICT has the ROS operator (12 30): a CID-keyed font."""
+    try:
+        _, after_names = _cff_index(cff, cff[2])
+        top, _ = _cff_index(cff, after_names)
+        return bool(top) and 1230 in _dict_operators(top[0])
+    except IndexError:
+        return False
+
+
+def _hb_subset(face, glyphs, ffi, harfbuzz, harfbuzz_subset) -> bytes | None:
+    plan = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
+                  harfbuzz_subset.hb_subset_input_destroy)
+    if plan == ffi.NULL:
+        return None
+    glyph_set = harfbuzz_subset.hb_subset_input_glyph_set(plan)
+    array = ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs)
+    harfbuzz.hb_set_add_sorted_array(glyph_set, array, len(glyphs))
+    harfbuzz_subset.hb_subset_input_set_flags(
+        plan, harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+        | harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING)
+    subset = harfbuzz_subset.hb_subset_or_fail(face, plan)
+    if subset == ffi.NULL:
+        return None
+    subset = ffi.gc(subset, harfbuzz.hb_face_destroy)
+    blob = ffi.gc(harfbuzz.hb_face_reference_blob(subset), harfbuzz.hb_blob_destroy)
+    length = ffi.new("unsigned int *")
+    data = harfbuzz.hb_blob_get_data(blob, length)
+    return bytes(ffi.buffer(data, length[0])) if length[0] else None

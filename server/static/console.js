@@ -1,0 +1,141 @@
+// Doorstep console: keyboard shortcuts everywhere, and on the board the selection, the
+// side panel and bulk actions. The pages work without it (plain links and forms); this
+// only makes them quicker to drive all day.
+(function () {
+  "use strict";
+
+  const typing = (el) => el && (el.isContentEditable ||
+    ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
+
+  // --- the board ---------------------------------------------------------------------
+  const items = () => [...document.querySelectorAll("#board-live [data-order]")];
+  let current = null;
+
+  function markCurrent() {
+    items().forEach((el) => el.classList.toggle("current", el.dataset.order === current));
+    window.doorstepCurrent = current || "";
+  }
+
+  function focusItem(el) {
+    if (!el) return;
+    current = el.dataset.order;
+    markCurrent();
+    const link = el.querySelector("a");
+    link.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+  }
+
+  function openItem(el) {
+    const link = el && el.querySelector("a[data-panel]");
+    if (!link || !window.htmx) return false;
+    current = el.dataset.order;
+    markCurrent();
+    htmx.ajax("GET", link.dataset.panel, { target: "#panel", swap: "innerHTML" });
+    history.replaceState(null, "", link.href);
+    return true;
+  }
+
+  function updateBulk() {
+    const bar = document.getElementById("bulk");
+    if (!bar) return;
+    const count = document.querySelectorAll("input[name=sel]:checked").length;
+    bar.hidden = count === 0;
+    bar.querySelector("[data-selected-count]").textContent = count;
+  }
+
+  function clearSelection() {
+    document.querySelectorAll("input[name=sel]:checked").forEach((box) => { box.checked = false; });
+    updateBulk();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-panel]");
+    if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+      if (openItem(link.closest("[data-order]"))) event.preventDefault();
+    }
+    if (event.target.closest("[data-clear-selection]")) clearSelection();
+    if (event.target.closest("[data-show-shortcuts]")) showShortcuts();
+  });
+
+  document.addEventListener("change", (event) => {
+    if (event.target.name === "sel") updateBulk();
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && (event.detail.target.id === "board-live" ||
+        event.detail.target.closest && event.detail.target.closest("#board-live"))) {
+      markCurrent();
+      updateBulk();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const panel = document.querySelector("#panel [data-order]");
+    current = panel ? panel.dataset.order : null;
+    markCurrent();
+    updateBulk();
+  });
+
+  // --- shortcuts -------------------------------------------------------------------------
+  function showShortcuts() {
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  function go(selector) {
+    const link = document.querySelector(selector);
+    if (link) window.location.href = link.href;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      const form = event.target.closest && event.target.closest("form#intake-form");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape") {
+      if (typing(event.target)) { event.target.blur(); return; }
+      clearSelection();
+      return;
+    }
+    if (typing(event.target)) return;
+    const list = items();
+    const at = list.findIndex((el) => el.dataset.order === current);
+    switch (event.key) {
+      case "?": showShortcuts(); break;
+      case "n": window.location.href = "/intake"; break;
+      case "/": {
+        const search = document.querySelector("input[type=search]");
+        if (search) search.focus(); else window.location.href = "/orders";
+        break;
+      }
+      case "j": case "ArrowDown":
+        if (!list.length) return;
+        focusItem(list[Math.min(at + 1, list.length - 1)]); break;
+      case "k": case "ArrowUp":
+        if (!list.length) return;
+        focusItem(list[Math.max(at - 1, 0)]); break;
+      case "Enter": case "o":
+        if (at < 0) return;
+        openItem(list[at]); break;
+      case "x": case " ": {
+        if (at < 0) return;
+        const box = list[at].querySelector("input[name=sel]");
+        box.checked = !box.checked;
+        updateBulk();
+        break;
+      }
+      case "[": go("a[data-key='[']"); break;
+      case "]": go("a[data-key=']']"); break;
+      case "t": go("a[data-key='t']"); break;
+      default: {
+        const button = /^[1-9]$/.test(event.key) &&
+          document.querySelector(`#panel [data-suggestion='${event.key}']`);
+        if (!button) return;
+        button.click();
+      }
+    }
+    event.preventDefault();
+  });
+})();
