@@ -440,6 +440,10 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
 
     Raises Rejected (``unknown_mutation`` or ``invalid_arguments`` naming the fields).
     """
+    nul = _nul_paths(args)
+    if nul:
+        raise Rejected("invalid_arguments", "Text must not contain NUL characters.",
+                       {"args": {path: ["must not contain NUL characters"] for path in nul}})
     found = REGISTRY.get((name, version))
     if found is None:
         known = ", ".join(f"{n}@{v}" for n, v in sorted(REGISTRY))
@@ -456,6 +460,18 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
             return found, args
         args = _jsonable(found.upgrade(args))
         found = REGISTRY[(name, found.version + 1)]
+
+
+def _nul_paths(value, path: str = "") -> list[str]:
+    """Where a NUL character hides in the arguments (no database stores it in text)."""
+    if isinstance(value, str):
+        return [path or "args"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items()
+                for p in _nul_paths(item, f"{path}.{key}" if path else str(key))]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}.{i}")]
+    return []
 
 
 @functools.cache

@@ -184,3 +184,20 @@ def test_office_accounts_cannot_push(client, api_as, dispatcher):
     response = api_as(dispatcher).post("/api/v1/sync/push",
                                        json={"protocol": 1, "mutations": []})
     assert response.status_code == 403
+
+
+def test_text_with_a_nul_character_is_rejected_naming_the_field(phone_for, technician, job):
+    phone = phone_for(technician)
+    phone.queue("add_note", {"order_id": str(job.id), "note_id": new_id(),
+                             "body": "before\x00after", "device_time": phone.now()})
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected" and result["reason"] == "invalid_arguments"
+    assert "body" in result["errors"]["args"]
+    assert notes_on(job) == 0
+
+
+def test_the_api_refuses_a_nul_character_in_json(api_as, dispatcher, make_order):
+    order = make_order()
+    response = api_as(dispatcher).patch(f"/api/v1/workorders/{order.id}",
+                                        json={"description": "a\x00b"})
+    assert response.status_code == 422 and response.get_json()["reason"] == "nul_character"
