@@ -440,10 +440,12 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
 
     Raises Rejected (``unknown_mutation`` or ``invalid_arguments`` naming the fields).
     """
-    nul = _nul_paths(args)
-    if nul:
-        raise Rejected("invalid_arguments", "Text must not contain NUL characters.",
-                       {"args": {path: ["must not contain NUL characters"] for path in nul}})
+    bad = _unstorable_text(args)
+    if bad:
+        raise Rejected("invalid_arguments",
+                       "Text must be valid Unicode without NUL characters.",
+                       {"args": {path: ["must be valid Unicode text without NUL characters"]
+                                 for path in bad}})
     found = REGISTRY.get((name, version))
     if found is None:
         known = ", ".join(f"{n}@{v}" for n, v in sorted(REGISTRY))
@@ -462,15 +464,21 @@ def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:
         found = REGISTRY[(name, found.version + 1)]
 
 
-def _nul_paths(value, path: str = "") -> list[str]:
-    """Where a NUL character hides in the arguments (no database stores it in text)."""
+def _unstorable_text(value, path: str = "") -> list[str]:
+    """Where the arguments hold text no database can store: a NUL character, or a lone
+    UTF-16 surrogate (JSON can carry "\\ud800" escapes that decode to one)."""
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [path or "args"]
         return [path or "args"] if "\x00" in value else []
     if isinstance(value, dict):
         return [p for key, item in value.items()
-                for p in _nul_paths(item, f"{path}.{key}" if path else str(key))]
+                for p in _unstorable_text(item, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}.{i}")]
+        return [p for i, item in enumerate(value)
+                for p in _unstorable_text(item, f"{path}.{i}")]
     return []
 
 

@@ -196,6 +196,14 @@ def test_text_with_a_nul_character_is_rejected_naming_the_field(phone_for, techn
     assert notes_on(job) == 0
 
 
+def test_text_with_a_lone_surrogate_is_rejected_naming_the_field(phone_for, technician, job):
+    phone = phone_for(technician)
+    phone.queue("add_note", {"order_id": str(job.id), "note_id": new_id(),
+                             "body": "\udab8", "device_time": phone.now()})
+    result = phone.push().get_json()["results"][0]
+    assert result["status"] == "rejected" and "body" in result["errors"]["args"]
+
+
 def test_the_api_refuses_a_nul_character_in_json(api_as, dispatcher, make_order):
     order = make_order()
     response = api_as(dispatcher).patch(f"/api/v1/workorders/{order.id}",
