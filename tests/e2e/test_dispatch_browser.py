@@ -160,7 +160,10 @@ def test_a_request_missing_details_is_explained_next_to_each_field(live_server, 
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="New customer").click()
+    # The new-customer form is swapped in and focuses Name: type only once it has settled.
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
     page.get_by_label("Phone number").fill("not a number")
+    expect(page.get_by_label("Phone number")).to_have_value("not a number")
     page.get_by_role("button", name="Save request").click()
     expect(page.locator(".problem")).to_contain_text("Some fields need attention")
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
