@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 
 from . import database  # noqa: F401  (registers the SQLite engine settings)
 from .config import load_config
@@ -19,6 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)
+    from .parsing import install as install_request_parsing
+
+    install_request_parsing(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -103,6 +106,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_public_bp)
 
 
+def _authorise_before_parsing() -> None:
+    """Apply the view's ``@api_roles`` check before its body or query is validated.
+
+    An anonymous caller gets 401 and a caller in the wrong role 403, never field-level
+    422s that describe the endpoint's input. The view's own check still runs after.
+    """
+    from .accounts.auth import api_roles
+
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else view
+    roles = getattr(method, "_doorstep_roles", None)
+    if roles is not None:
+        api_roles(*roles)(lambda: None)()
+
+
 def register_request_hooks(app: Flask) -> None:
     """One commit per request: services flush, the request commits if it succeeded."""
     from .accounts.auth import load_api_actor
@@ -111,6 +130,7 @@ def register_request_hooks(app: Flask) -> None:
     def _authenticate_api():
         if request.path.startswith(API_PREFIX):
             load_api_actor()
+            _authorise_before_parsing()
 
     @app.before_request
     def _refuse_nul_in_json():

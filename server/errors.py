@@ -1,8 +1,10 @@
 """One error shape for every failure, and the exceptions services raise.
 
-Every error the API returns is ``{"code", "message", "description", "errors"}``: the HTTP
-status, its short name, a sentence for people, and field-level messages when the input
-was at fault. Console pages get the same information rendered as HTML.
+Every error the API returns is ``{"code", "message", "description", "errors"}``, plus
+``reason`` when there is a stable code for programs: the HTTP status, its short name, a
+sentence for people, and field-level messages when the input was at fault. The OpenAPI
+document describes exactly this (``server.schemas.ErrorSchema``). Console pages get the
+same information rendered as HTML.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from flask import jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db
 
@@ -61,7 +64,7 @@ def error_response(status: int, description: str, errors: dict | None = None,
                    reason: str | None = None):
     body = {
         "code": status,
-        "message": _NAMES.get(status, "Error"),
+        "message": _NAMES.get(status) or HTTP_STATUS_CODES.get(status, "Error"),
         "description": description,
         "errors": errors or {},
     }

@@ -11,10 +11,17 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from .database import Base
+from .schemas import ErrorSchema
+
+
+class DoorstepApi(Api):
+    """flask-smorest, documenting errors as they are really sent (server/errors.py)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+api = DoorstepApi()

@@ -36,6 +36,7 @@ from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from server.media import service as media
 from server.media.models import PhotoKind
+from server.schemas import AwareDateTime, Integer
 from server.technicians.models import Technician
 from server.workorders import service as orders
 from server.workorders.lifecycle import Status
@@ -109,8 +110,9 @@ def legacy(name: str, version: int, schema: type[Schema]):
 
 # -- argument schemas ---------------------------------------------------------------------
 
-def _when(**kw):
-    return fields.AwareDateTime(format="iso", **kw)
+# Shared with the REST API (server/schemas.py): an offset is required, the year bounded;
+# whole numbers are JSON integers (1.5 and "2" are refused, never truncated).
+_when = AwareDateTime
 
 
 class OrderArgs(Schema):
@@ -154,7 +156,7 @@ class AddNote(OrderArgs):
 class PartLine(OrderArgs):
     line_id = fields.UUID(required=True)
     part_id = fields.UUID(required=True)
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
+    quantity = Integer(required=True, validate=validate.Range(min=1, max=999))
     device_time = _when(required=True)
 
 
@@ -182,7 +184,7 @@ class CaptureSignature(Located):
 
 class SubmitSurvey(OrderArgs):
     survey_id = fields.UUID(required=True)
-    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    rating = Integer(required=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 

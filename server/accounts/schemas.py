@@ -1,10 +1,10 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import Language
+from ..schemas import InSchema, Language
 from .models import Role
 
 
-class DeviceSignInIn(Schema):
+class DeviceSignInIn(InSchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200),
                              load_only=True)
@@ -40,7 +40,7 @@ class DeviceOut(Schema):
     app_version = fields.String()
 
 
-class UserIn(Schema):
+class UserIn(InSchema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(required=True, validate=validate.OneOf(list(Role)))

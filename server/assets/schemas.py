@@ -1,11 +1,11 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import PageArgs, page_of
+from ..schemas import Date, InSchema, PageArgs, page_of
 from .models import ProductCategory
 from .service import warranty_status
 
 
-class AssetIn(Schema):
+class AssetIn(InSchema):
     id = fields.UUID()
     customer_id = fields.UUID(required=True)
     address_id = fields.UUID(allow_none=True)
@@ -13,9 +13,9 @@ class AssetIn(Schema):
     brand = fields.String(required=True, validate=validate.Length(min=1, max=80))
     model = fields.String(required=True, validate=validate.Length(min=1, max=80))
     serial = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    purchase_date = fields.Date(allow_none=True)
-    warranty_end = fields.Date(allow_none=True)
-    installed_on = fields.Date(allow_none=True)
+    purchase_date = Date(allow_none=True)
+    warranty_end = Date(allow_none=True)
+    installed_on = Date(allow_none=True)
     notes = fields.String(validate=validate.Length(max=5000), allow_none=True)
 
 

@@ -1,9 +1,9 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import Language, PageArgs, page_of
+from ..schemas import InSchema, Language, PageArgs, page_of
 
 
-class AddressIn(Schema):
+class AddressIn(InSchema):
     label = fields.String(validate=validate.Length(max=60), allow_none=True)
     line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
     line2 = fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -20,7 +20,7 @@ class AddressOut(AddressIn):
     id = fields.UUID()
 
 
-class CustomerIn(Schema):
+class CustomerIn(InSchema):
     id = fields.UUID()
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     phone = fields.String(required=True, validate=validate.Regexp(

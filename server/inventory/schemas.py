@@ -1,9 +1,9 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import PageArgs, page_of
+from ..schemas import InSchema, Integer, PageArgs, page_of
 
 
-class PartIn(Schema):
+class PartIn(InSchema):
     id = fields.UUID()
     sku = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Z0-9][A-Z0-9\-]{1,39}$", error="must be 2-40 capital letters, digits or dashes"))
@@ -11,7 +11,7 @@ class PartIn(Schema):
     name_zh = fields.String(required=True, validate=validate.Length(min=1, max=160))
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     fits_models = fields.List(fields.String(validate=validate.Length(max=80)))
-    price_cents = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    price_cents = Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
     unit = fields.String(validate=validate.Length(min=1, max=12))
     active = fields.Boolean()
 

@@ -1,16 +1,19 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..schemas import MAX_SAFE_INTEGER, AwareDateTime, InSchema, Integer
 
-class MutationEnvelope(Schema):
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+class MutationEnvelope(InSchema):
+    id = Integer(required=True, validate=validate.Range(min=1, max=MAX_SAFE_INTEGER))
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    args = fields.Dict(required=True)
-    client_time = fields.AwareDateTime(format="iso", allow_none=True)
+    version = Integer(required=True, validate=validate.Range(min=1, max=1000))
+    # Checked per mutation by the sync engine: one bad mutation never refuses the batch.
+    args = fields.Dict(required=True, metadata={"opaque": True})
+    client_time = AwareDateTime(allow_none=True)
 
 
-class PushIn(Schema):
-    protocol = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+class PushIn(InSchema):
+    protocol = Integer(required=True, validate=validate.Range(min=1, max=1000))
     app_version = fields.String(validate=validate.Length(max=40))
     mutations = fields.List(fields.Nested(MutationEnvelope), required=True)
 
@@ -39,9 +42,9 @@ class PushOut(Schema):
     server_time = fields.DateTime()
 
 
-class PullQuery(Schema):
-    protocol = fields.Integer(required=True, validate=validate.Range(min=1))
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+class PullQuery(InSchema):
+    protocol = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SAFE_INTEGER))
     limit = fields.Integer(validate=validate.Range(min=1, max=5000))
 
 
@@ -90,11 +93,11 @@ class RejectionOut(Schema):
     resolved_at = fields.DateTime()
 
 
-class ResolveIn(Schema):
+class ResolveIn(InSchema):
     note = fields.String(validate=validate.Length(max=2000))
 
 
-class ListQuery(Schema):
+class ListQuery(InSchema):
     unresolved = fields.Boolean(load_default=True)
     work_order_id = fields.UUID()
 

@@ -2,7 +2,16 @@ from marshmallow import Schema, fields, validate
 
 from ..assets.service import warranty_status
 from ..customers.schemas import AddressOut, CustomerBrief
-from ..schemas import AwareDateTime, Language, PageArgs, page_of
+from ..schemas import (
+    MAX_SAFE_INTEGER,
+    AwareDateTime,
+    Date,
+    InSchema,
+    Integer,
+    Language,
+    PageArgs,
+    page_of,
+)
 from .lifecycle import Status
 from .models import Channel, OrderType, Priority, SlaState
 from .service import ROOT_CAUSES
@@ -10,7 +19,7 @@ from .service import ROOT_CAUSES
 _text = lambda n: fields.String(validate=validate.Length(max=n), allow_none=True)  # noqa: E731
 
 
-class WorkOrderCreateIn(Schema):
+class WorkOrderCreateIn(InSchema):
     id = fields.UUID()
     channel = fields.String(required=True, validate=validate.OneOf(list(Channel)))
     type = fields.String(required=True, validate=validate.OneOf(list(OrderType)))
@@ -31,10 +40,10 @@ class WorkOrderCreateIn(Schema):
     language = Language()
 
 
-class WorkOrderUpdateIn(Schema):
+class WorkOrderUpdateIn(InSchema):
     """Any subset of the fields the caller's role owns, plus the version they last saw."""
 
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = Integer(validate=validate.Range(min=1, max=MAX_SAFE_INTEGER))
     priority = fields.String(validate=validate.OneOf(list(Priority)))
     type = fields.String(validate=validate.OneOf(list(OrderType)))
     channel = fields.String(validate=validate.OneOf(list(Channel)))
@@ -49,15 +58,15 @@ class WorkOrderUpdateIn(Schema):
     appointment_end = AwareDateTime(allow_none=True)
     assignee_id = fields.UUID(allow_none=True)
     language = Language()
-    labour_cents = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
-    travel_cents = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    labour_cents = Integer(validate=validate.Range(min=0, max=10_000_000))
+    travel_cents = Integer(validate=validate.Range(min=0, max=10_000_000))
     arrival_notes = _text(5000)
     diagnosis = _text(5000)
     resolution = _text(5000)
     root_cause = fields.String(validate=validate.OneOf(ROOT_CAUSES), allow_none=True)
 
 
-class TransitionIn(Schema):
+class TransitionIn(InSchema):
     to = fields.String(required=True, validate=validate.OneOf(list(Status)))
     reason = _text(2000)
     device_time = AwareDateTime(allow_none=True)
@@ -112,8 +121,8 @@ class WorkOrderOut(Schema):
     resolution = fields.String()
     root_cause = fields.String()
     in_warranty = fields.Boolean(allow_none=True)
-    labour_cents = fields.Integer()
-    travel_cents = fields.Integer()
+    labour_cents = Integer()
+    travel_cents = Integer()
     parts_cents = fields.Integer()
     currency = fields.String()
     created_at = fields.DateTime()
@@ -147,8 +156,8 @@ class WorkOrderQuery(PageArgs):
     sla_state = fields.String(validate=validate.OneOf(list(SlaState)))
     technician_id = fields.UUID()
     unassigned = fields.Boolean(load_default=False)
-    date_from = fields.Date()
-    date_to = fields.Date()
+    date_from = Date()
+    date_to = Date()
     q = fields.String(validate=validate.Length(max=100))
 
 
