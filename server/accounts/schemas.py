@@ -18,7 +18,7 @@ class UserOut(Schema):
     email = fields.String()
     name = fields.String()
     role = fields.String()
-    locale = fields.String()
+    locale = fields.String(allow_none=True)
     technician_id = fields.UUID(allow_none=True)
 
 
@@ -34,10 +34,10 @@ class DeviceOut(Schema):
     user_id = fields.UUID()
     name = fields.String()
     created_at = fields.DateTime()
-    last_seen_at = fields.DateTime()
-    revoked_at = fields.DateTime()
+    last_seen_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
     token_expires_at = fields.DateTime()
-    app_version = fields.String()
+    app_version = fields.String(allow_none=True)
 
 
 class UserIn(InSchema):

@@ -27,15 +27,15 @@ class AssetUpdateIn(AssetIn):
 class AssetOut(Schema):
     id = fields.UUID()
     customer_id = fields.UUID()
-    address_id = fields.UUID()
+    address_id = fields.UUID(allow_none=True)
     category = fields.String()
     brand = fields.String()
     model = fields.String()
     serial = fields.String()
-    purchase_date = fields.Date()
-    warranty_end = fields.Date()
-    installed_on = fields.Date()
-    notes = fields.String()
+    purchase_date = fields.Date(allow_none=True)
+    warranty_end = fields.Date(allow_none=True)
+    installed_on = fields.Date(allow_none=True)
+    notes = fields.String(allow_none=True)
     warranty_status = fields.Function(warranty_status)
 
 

@@ -68,13 +68,13 @@ class PullOut(Schema):
 class ConflictOut(Schema):
     id = fields.UUID()
     work_order_id = fields.UUID()
-    device_id = fields.UUID()
-    mutation_id = fields.Integer()
+    device_id = fields.UUID(allow_none=True)
+    mutation_id = fields.Integer(allow_none=True)
     kind = fields.String()
     message = fields.String()
     data = fields.Dict()
     created_at = fields.DateTime()
-    resolved_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
 
 
 class RejectionOut(Schema):
@@ -85,12 +85,12 @@ class RejectionOut(Schema):
     name = fields.String()
     version = fields.Integer()
     args = fields.Dict()
-    work_order_id = fields.UUID()
+    work_order_id = fields.UUID(allow_none=True)
     reason = fields.String()
     message = fields.String()
     errors = fields.Dict()
     created_at = fields.DateTime()
-    resolved_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
 
 
 class ResolveIn(InSchema):
