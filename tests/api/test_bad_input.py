@@ -276,3 +276,25 @@ def test_the_openapi_document_states_the_ranges(client):
     page = next(p for p in spec["paths"]["/api/v1/customers/"]["get"]["parameters"]
                 if p["name"] == "page")
     assert page["schema"]["maximum"] > 1 and json.dumps(page["schema"])
+
+
+def _argument_schemas(app):
+    for endpoint, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        for method in ("get", "post", "put", "patch", "delete"):
+            handler = getattr(view_class, method, None) if view_class else None
+            for parameter in getattr(handler, "_apidoc", {}).get("arguments", {}).get(
+                    "parameters", []):
+                yield f"{endpoint}.{method}", parameter["schema"]
+
+
+def test_every_request_schema_takes_the_shared_checks(app):
+    """A new endpoint whose schema skips InSchema would let unstorable text through."""
+    from server.schemas import InSchema
+
+    schemas = dict(_argument_schemas(app))
+    assert len(schemas) >= 20
+    skipping = {name: schema for name, schema in schemas.items()
+                if not isinstance(schema, InSchema)
+                and not (isinstance(schema, type) and issubclass(schema, InSchema))}
+    assert skipping == {}, "derive these from server.schemas.InSchema"
