@@ -23,7 +23,7 @@ from ..database import UTCDateTime, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..technicians.models import Technician
-from . import grading, lifecycle, sla
+from . import charges, grading, lifecycle, sla
 from .lifecycle import Status, TransitionError
 from .models import NumberSequence, WorkOrder, WorkOrderEvent
 
@@ -453,13 +453,8 @@ def previous_visits(order: WorkOrder, limit: int = 10) -> list[WorkOrder]:
 
 
 def recompute_charges(order: WorkOrder) -> None:
-    """Parts from the lines used, labour and travel from the tariff (unless the office set
-    them); nothing to pay while in warranty. The phone shows these before the customer signs.
+    """Store the order's charges (``charges.apply_charges``: parts from its lines, labour and
+    travel from the tariff unless the office set them, nothing in warranty). The phone shows
+    these before the customer signs; the signed content and the PDF use the same function.
     """
-    config = current_app.config
-    if order.in_warranty:
-        order.parts_cents = order.labour_cents = order.travel_cents = 0
-        return
-    order.parts_cents = sum(line.quantity * line.unit_price_cents for line in order.parts_used)
-    order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
-    order.travel_cents = order.travel_cents or config["TRAVEL_CENTS"]
+    charges.apply_charges(order)
