@@ -172,3 +172,53 @@ def test_the_signature_of_an_earlier_visit_does_not_sign_a_reopened_order(
     with pytest.raises(Conflict) as refused:
         orders.transition(technician.user, order, "signed")
     assert refused.value.code == "missing_signature"
+
+
+# -- reports render as soon as the last piece arrives -------------------------------------------
+
+def test_the_signature_image_arriving_after_the_signature_renders_the_report(visit_for,
+                                                                              api_as,
+                                                                              dispatcher):
+    from tests.report_scenario import signature_png
+
+    visit = do_the_work(visit_for("en"))
+    visit.sign("Alice Smith", upload_image=False)
+    assert report_of(visit).failure_reason == "Waiting for the signature image to upload."
+
+    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 201
+
+    assert report_of(visit).status == "ready"
+    body = api_as(dispatcher).get(f"/api/v1/workorders/{visit.order.id}/report").get_json()
+    assert body["status"] == "ready" and body["customer_url"]
+
+
+def test_the_last_photo_and_then_the_signature_image_arriving_renders_once_both_are_in(
+        visit_for):
+    from tests.report_scenario import signature_png
+
+    visit = do_the_work(visit_for("en"), upload=False)
+    visit.sign("Alice Smith", upload_image=False)
+    assert report_of(visit).failure_reason == (
+        "Waiting for 4 photos to upload, the signature image to upload.")
+    for data in visit.photos:
+        assert visit.upload(data).status_code == 201
+    assert report_of(visit).failure_reason == "Waiting for the signature image to upload."
+    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 201
+    assert report_of(visit).status == "ready"
+
+
+def test_a_signature_image_that_is_refused_on_arrival_fails_the_report_visibly(visit_for):
+    from tests.report_scenario import phone_content, phone_hash, sha
+    from tests.sync.phone import new_id
+
+    visit = do_the_work(visit_for("en"))
+    broken = b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10
+    visit.phone.pull()
+    visit.push("capture_signature", signature_id=new_id(), signer_name="Alice Smith",
+               image_sha256=sha(broken),
+               content_hash=phone_hash(phone_content(visit.phone, visit.order_id)),
+               device_time=visit.phone.now())
+    assert report_of(visit).status == "waiting"
+    assert visit.upload(broken, "image/png").status_code == 422
+    report = report_of(visit)
+    assert report.status == "failed" and "signature image was refused" in report.failure_reason
