@@ -9,6 +9,7 @@ from server.reports.content import signed_content
 from server.workorders.charges import order_charges
 from server.workorders.models import WorkOrder
 from tests.api.test_reports import (  # noqa: F401 — fixtures used by these tests
+    zh_labels,
     _signing_key_outside_the_instance_folder,
     do_the_work,
     pdf_of,
@@ -222,3 +223,198 @@ def test_a_signature_image_that_is_refused_on_arrival_fails_the_report_visibly(v
     assert visit.upload(broken, "image/png").status_code == 422
     report = report_of(visit)
     assert report.status == "failed" and "signature image was refused" in report.failure_reason
+
+
+# -- the report's details ----------------------------------------------------------------------
+
+LONG_SKU = "GREE-KFR-35GW-NHGD1B-CAPACITOR-450V-35UF"
+LONG_NAME_ZH = "压缩机启动电容器（450V 35μF，防爆型，含安装支架及接线端子）"
+
+
+def words_with_boxes(tmp_path, data: bytes) -> list[tuple[str, float, float, float]]:
+    """(word, x min, x max, y min) of every word on the first page, as poppler reads it."""
+    import re
+    import subprocess
+
+    path = tmp_path / "boxes.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                          capture_output=True, text=True, timeout=60).stdout
+    return [(word, float(x1), float(x2), float(y1)) for x1, y1, x2, _, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        html)]
+
+
+@pytest.fixture
+def chinese_visit(visit_for, zh_labels):
+    visit = visit_for("zh")
+    capacitor, _ = visit.parts
+    capacitor.sku, capacitor.name_zh = LONG_SKU, LONG_NAME_ZH
+    db.session.commit()
+    return visit
+
+
+def test_a_long_part_number_wraps_in_its_own_column_beside_a_long_cjk_name(chinese_visit,
+                                                                           tmp_path):
+    visit = do_the_work(chinese_visit)
+    visit.sign("王秀英")
+    words = words_with_boxes(tmp_path, pdf_of(visit))
+    header = next(w for w in words if w[0] == "配件编号")
+    table = [w for w in words if header[3] < w[3] < header[3] + 80]
+    sku = [w for w in table if len(w[0]) > 1 and w[0] in LONG_SKU]
+    name = [w for w in table if len(w[0]) > 1 and w[0] in LONG_NAME_ZH]
+    assert "".join(w[0] for w in sku).replace("-", "") == LONG_SKU.replace("-", "")
+    assert len({w[3] for w in sku}) > 1, "the part number wraps onto more lines"
+    assert len({w[3] for w in name}) > 1, "the name wraps onto more lines"
+    assert max(w[2] for w in sku) < min(w[1] for w in name), "part number runs into name"
+
+
+def visit_of(order, language="en") -> dict:
+    from flask_babel import force_locale
+
+    from server.reports.render import _visit
+
+    with force_locale(language):
+        return _visit(order, language)
+
+
+def test_the_visit_runs_from_arrival_to_completion_in_the_company_time_zone(visit_for):
+    from datetime import UTC, datetime
+
+    visit = visit_for("en")  # arrived "now" on the phone's clock
+    visit.work("Capacitor failed", "Replaced the capacitor")
+    order = fresh(visit.order)
+    arrival = next(e for e in order.events if e.to_status == "on_site")
+    arrival.device_time = datetime(2026, 3, 2, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
+    visit.push("transition", to="completed", device_time="2026-03-02T01:52:30+00:00")
+    page = visit_of(fresh(visit.order))
+    assert (page["date"], page["from"], page["to"]) == ("Mar 2, 2026", "09:05", "09:52")
+    assert page["duration"] == "48 min"
+
+
+def test_a_visit_of_seconds_is_one_started_minute_never_zero(visit_for):
+    visit = visit_for("en")
+    visit.work("Capacitor failed", "Replaced the capacitor")
+    visit.complete(rating=None)
+    assert visit_of(fresh(visit.order))["duration"] == "1 min"
+    assert visit_of(fresh(visit.order), "zh")["duration"] == "1 分钟"
+
+
+def test_a_second_visit_counts_from_its_own_arrival(visit_for):
+    from datetime import UTC, datetime, timedelta
+    visit = visit_for("en")
+    day_one = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    visit.push("transition", to="awaiting_parts", reason="No capacitor on the van",
+               device_time=(day_one + timedelta(minutes=20)).isoformat())
+    visit.push("transition", to="en_route", device_time=(day_one + timedelta(days=2)).isoformat())
+    visit.push("transition", to="on_site",
+               device_time=(day_one + timedelta(days=2, minutes=30)).isoformat())
+    visit.work("Capacitor failed", "Replaced the capacitor")
+    visit.push("transition", to="completed",
+               device_time=(day_one + timedelta(days=2, minutes=75)).isoformat())
+    page = visit_of(fresh(visit.order))
+    assert (page["date"], page["from"], page["to"], page["duration"]) == (
+        "Mar 4, 2026", "09:30", "10:15", "45 min")
+
+
+def test_photos_are_grouped_as_before_and_after_pairs(visit_for):
+    from server.media.models import Report, Signature
+    from server.reports.content import content_hash
+    from server.reports.render import build_page
+    from tests.report_scenario import photo
+
+    visit = visit_for("en")
+    visit.work("Capacitor failed", "Replaced the capacitor")
+    for index, kind in enumerate(("before", "after", "before", "other", "before")):
+        visit.take_photo(kind, photo(400, 300, seed=index), caption=f"{kind} {index}")
+    visit.complete(rating=None)
+    visit.sign("Alice Smith")
+    order = fresh(visit.order)
+    report = db.session.scalar(select(Report).where(Report.work_order_id == order.id))
+    signature = db.session.get(Signature, report.signature_id)
+    page = build_page(order, report, signature, content_hash(signed_content(order)))
+    captions = [tuple(p.caption if p else None for p in pair) for pair in page.photo_pairs]
+    assert captions == [("before 0", "after 1"), ("before 2", None), ("before 4", None),
+                        ("other 3", None)]
+
+
+def test_the_seal_speaks_the_reports_language_and_tells_the_company_time(
+        chinese_visit, visit_for, tmp_path):
+    import re
+
+    zh = do_the_work(chinese_visit)
+    zh.sign("王秀英")
+    text = pdftotext(tmp_path, pdf_of(zh))
+    assert "企业数字签名" in text and "本报告中的时间均为 Asia/Shanghai 时区时间" in text
+    assert "Digitally signed by" not in text and "Verify:" not in text
+    stamp = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC\+08:00", text)
+    assert stamp, text
+
+    en = do_the_work(visit_for("en"))
+    en.sign("Alice Smith")
+    text = pdftotext(tmp_path, pdf_of(en))
+    assert "Digitally signed by" in text and "UTC+08:00" in text
+    assert not re.search(r"\d\d:\d\d:\d\d UTC(?!\+)", text), "a time printed in UTC"
+
+
+def test_the_letterhead_and_the_verify_address_come_from_configuration(visit_for, app,
+                                                                       monkeypatch, tmp_path):
+    import subprocess
+
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 80), (11, 92, 115)).save(logo)
+    monkeypatch.setitem(app.config, "DOORSTEP_COMPANY_ADDRESS", "1 Camden High St, London")
+    monkeypatch.setitem(app.config, "DOORSTEP_COMPANY_PHONE", "+44 20 7946 0000")
+    monkeypatch.setitem(app.config, "DOORSTEP_COMPANY_LOGO", str(logo))
+    monkeypatch.setitem(app.config, "DOORSTEP_PUBLIC_URL", "https://service.example.com")
+    visit = do_the_work(visit_for("en"), photos=0)
+    visit.sign("Alice Smith")
+    data = pdf_of(visit)
+    text = pdftotext(tmp_path, data)
+    assert "1 Camden High St, London" in text and "+44 20 7946 0000" in text
+    assert "https://service.example.com/verify" in text and "localhost" not in text
+    (tmp_path / "letter.pdf").write_bytes(data)
+    images = subprocess.run(["pdfimages", "-list", str(tmp_path / "letter.pdf")],
+                            capture_output=True, text=True, timeout=60).stdout
+    assert any(line.split()[3:5] == ["300", "80"] for line in images.splitlines()[2:]), images
+
+
+def test_a_configured_logo_that_is_missing_fails_the_report_visibly(visit_for, app,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "DOORSTEP_COMPANY_LOGO", "/nonexistent/logo.png")
+    visit = do_the_work(visit_for("en"), photos=0)
+    visit.sign("Alice Smith")
+    report = report_of(visit)
+    assert report.status == "failed" and "logo.png" in report.failure_reason
+
+
+@pytest.mark.parametrize(("env", "url"), [
+    ({}, "http://localhost:5000"),
+    ({"PORT": "5103"}, "http://localhost:5103"),
+    ({"HOST": "127.0.0.1", "PORT": "5103"}, "http://127.0.0.1:5103"),
+    ({"HOST": "0.0.0.0", "PORT": "8080"}, "http://localhost:8080"),
+    ({"PORT": "5103", "DOORSTEP_PUBLIC_URL": "https://service.example.com/"},
+     "https://service.example.com"),
+])
+def test_the_public_url_defaults_to_the_address_the_server_serves(env, url, tmp_path,
+                                                                 monkeypatch):
+    from server.config import load_config
+
+    for name in ("HOST", "PORT", "DOORSTEP_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert load_config(tmp_path)["DOORSTEP_PUBLIC_URL"] == url
+
+
+def test_make_run_points_links_at_the_port_it_serves():
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DOORSTEP_PUBLIC_URL", "PORT")}
+    out = subprocess.run(["make", "-n", "run", "PORT=5103"], env=env,
+                         capture_output=True, text=True, timeout=60).stdout
+    assert "5000" not in out
+    assert "Links in reports and messages: http://127.0.0.1:5103" in out
