@@ -96,11 +96,17 @@ translations-extract: $(VENV)/.stamp
 	  echo "No catalogue yet; create one with: $(VENV)/bin/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l zh"; \
 	fi
 
+# Links in reports and messages point at the address the server serves, unless
+# DOORSTEP_PUBLIC_URL says otherwise (web and worker must agree: honcho gives each its own
+# PORT, so it is set here once).
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST))
+run: export DOORSTEP_PUBLIC_URL ?= http://$(PUBLIC_HOST):$(PORT)
 run: deps
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@$(PY) -c 'from server.demo import DEMO_PASSWORD as p; \
-	print("\nDoorstep is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops web and worker)\n"); \
+	print("\nDoorstep is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops web and worker)"); \
+	print("Links in reports and messages: $(DOORSTEP_PUBLIC_URL)\n"); \
 	print("Demo accounts, all with password " + p + ":"); \
 	print("  admin       admin@demo.doorstep"); \
 	print("  dispatcher  dispatcher@demo.doorstep   (console: http://$(HOST):$(PORT)/)"); \

@@ -21,6 +21,14 @@ def _instance_file_secret(instance_path: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def _served_url(env) -> str:
+    """http://HOST:PORT of this server; a wildcard HOST (0.0.0.0, ::) reads as localhost."""
+    host = env.get("HOST") or "localhost"
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    return f"http://{host}:{env.get('PORT') or '5000'}"
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the configuration mapping from environment variables."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -95,9 +103,14 @@ def load_config(instance_path: Path) -> dict:
         # The public verification page reads at most this much of an uploaded PDF.
         "REPORT_VERIFY_MAX_BYTES": int(env.get("REPORT_VERIFY_MAX_BYTES", str(10 * 1024 * 1024))),
         # Where customers reach this server: links in reports and e-mails are made from it.
-        "DOORSTEP_PUBLIC_URL": env.get("DOORSTEP_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
+        # Unset, it is the address this server listens on (HOST and PORT, as `make run` and
+        # the Procfile pass them); `make run` sets it for the web and the worker alike.
+        "DOORSTEP_PUBLIC_URL": (env.get("DOORSTEP_PUBLIC_URL") or _served_url(env)).rstrip("/"),
+        # The report's letterhead: address and phone as printed, and a logo file (PNG,
+        # JPEG or SVG).
         "DOORSTEP_COMPANY_ADDRESS": env.get("DOORSTEP_COMPANY_ADDRESS", ""),
         "DOORSTEP_COMPANY_PHONE": env.get("DOORSTEP_COMPANY_PHONE", ""),
+        "DOORSTEP_COMPANY_LOGO": env.get("DOORSTEP_COMPANY_LOGO") or None,
         "DEVICE_TOKEN_TTL_DAYS": int(env.get("DEVICE_TOKEN_TTL_DAYS", "30")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -11,6 +11,8 @@ Nothing here writes to the database. WeasyPrint may fetch only the images we han
 
 from __future__ import annotations
 
+import math
+import mimetypes
 import struct
 import threading
 from dataclasses import dataclass, field
@@ -70,6 +72,7 @@ class Page:
     technician: str | None
     visit: dict
     photos: list[PhotoView]
+    photo_pairs: list[tuple[PhotoView | None, PhotoView | None]]
     signature: dict
     rating: dict | None
     root_cause: str | None
@@ -78,6 +81,7 @@ class Page:
     verify_url: str
     content_hash: str
     assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    timezone: str = "UTC"
 
 
 def _asset_fetcher(assets: dict[str, tuple[bytes, str]]):
@@ -121,12 +125,17 @@ def _duration(minutes: int) -> str:
 
 
 def _visit(order, language: str) -> dict:
-    """Arrival (first step to on_site) and completion (last step to completed)."""
-    events = order.events
-    arrived = next((e for e in events if e.kind == "transition" and e.to_status == "on_site"),
-                   None)
-    done = next((e for e in reversed(events)
-                 if e.kind == "transition" and e.to_status == "completed"), None)
+    """The visit that finished the job: its arrival → the completion (the last step to
+    completed). The arrival is the last step to on_site that came from the road (en_route),
+    before the completion: a second visit counts from when it began, a pause on site
+    (awaiting the customer) does not restart the clock. Device times when known."""
+    moves = [e for e in order.events if e.kind == "transition"]
+    done_at = max((i for i, e in enumerate(moves) if e.to_status == "completed"), default=None)
+    before = moves[:done_at] if done_at is not None else moves
+    arrivals = [e for e in before if e.to_status == "on_site"]
+    from_road = [e for e in arrivals if e.from_status == "en_route"]
+    arrived = (from_road or arrivals or [None])[-1]
+    done = moves[done_at] if done_at is not None else None
     start = (arrived.device_time or arrived.server_time) if arrived else None
     end = (done.device_time or done.server_time) if done else None
     visit = {"date": _when(start or end, language, time=None), "from": None, "to": None,
@@ -134,8 +143,28 @@ def _visit(order, language: str) -> dict:
     if start and end and end >= start:
         visit["from"] = _when(start, language, date=None)
         visit["to"] = _when(end, language, date=None)
-        visit["duration"] = _duration(int((end - start).total_seconds() // 60))
+        # Started minutes count: a visit of 40 seconds is "1 min", never "0 min".
+        visit["duration"] = _duration(max(1, math.ceil((end - start).total_seconds() / 60)))
     return visit
+
+
+LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
+
+
+def _logo(assets: dict) -> str | None:
+    """The company logo from DOORSTEP_COMPANY_LOGO (a PNG, JPEG or SVG file), if set.
+
+    Raises ValueError when the file is missing or of another type: a report must not be
+    issued without the letterhead the company configured.
+    """
+    path = current_app.config.get("DOORSTEP_COMPANY_LOGO")
+    if not path:
+        return None
+    mime_type = mimetypes.guess_type(path)[0]
+    if mime_type not in LOGO_TYPES:
+        raise ValueError(f"DOORSTEP_COMPANY_LOGO must be a PNG, JPEG or SVG file: {path}")
+    assets["doorstep-asset:logo"] = (Path(path).read_bytes(), mime_type)
+    return "doorstep-asset:logo"
 
 
 def _image(sha256: str, box: tuple[int, int]) -> tuple[bytes, str] | None:
@@ -156,26 +185,30 @@ def _image(sha256: str, box: tuple[int, int]) -> tuple[bytes, str] | None:
     return data, "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
 
 
-def _photos(order, language: str, assets: dict) -> list[PhotoView]:
-    """Before and after paired side by side (before₁ after₁ before₂ after₂ …), then others."""
+def _photos(order, language: str, assets: dict
+            ) -> tuple[list[PhotoView], list[tuple[PhotoView | None, PhotoView | None]]]:
+    """The photos in order, and grouped as the report shows them: before/after pairs
+    (the n-th before with the n-th after; None where one of a pair is missing), then the
+    other photos two by two."""
     rows = list(current_photos(order))
-    by_kind = {kind: [p for p in rows if p.kind == kind] for kind in ("before", "after", "other")}
-    ordered = []
-    for index in range(max(len(by_kind["before"]), len(by_kind["after"]))):
-        for kind in ("before", "after"):
-            if index < len(by_kind[kind]):
-                ordered.append(by_kind[kind][index])
-    ordered += by_kind["other"]
-    views = []
-    for photo in ordered:
+    views: dict = {}
+    for photo in rows:
         image = _image(photo.sha256, PHOTO_BOX)
         if image is None:
             continue
         name = f"doorstep-asset:photo/{photo.id}"
         assets[name] = image
-        views.append(PhotoView(photo.kind, str(PHOTO_KINDS.get(photo.kind, photo.kind)),
-                               photo.caption, _when(photo.taken_at, language), name))
-    return views
+        views[photo.id] = PhotoView(photo.kind, str(PHOTO_KINDS.get(photo.kind, photo.kind)),
+                                    photo.caption, _when(photo.taken_at, language), name)
+    by_kind = {kind: [views[p.id] for p in rows if p.kind == kind and p.id in views]
+               for kind in ("before", "after", "other")}
+    befores, afters, others = by_kind["before"], by_kind["after"], by_kind["other"]
+    pairs = [(befores[i] if i < len(befores) else None, afters[i] if i < len(afters) else None)
+             for i in range(max(len(befores), len(afters)))]
+    pairs += [(others[i], others[i + 1] if i + 1 < len(others) else None)
+              for i in range(0, len(others), 2)]
+    flat = [view for pair in pairs for view in pair if view is not None]
+    return flat, pairs
 
 
 def current_photos(order):
@@ -202,7 +235,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
     config = current_app.config
     assets: dict[str, tuple[bytes, str]] = {}
     with force_locale(language):
-        photos = _photos(order, language, assets)
+        photos, photo_pairs = _photos(order, language, assets)
         signature_image = _image(signature.image_sha256, SIGNATURE_BOX)
         if signature_image is not None:
             assets["doorstep-asset:signature"] = signature_image
@@ -222,10 +255,12 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             report_number=report.number,
             company={"name": config["DOORSTEP_COMPANY_NAME"],
                      "address": config["DOORSTEP_COMPANY_ADDRESS"],
-                     "phone": config["DOORSTEP_COMPANY_PHONE"]},
+                     "phone": config["DOORSTEP_COMPANY_PHONE"],
+                     "logo": _logo(assets)},
             technician=order.assignee.user.name if order.assignee else None,
             visit=_visit(order, language),
             photos=photos,
+            photo_pairs=photo_pairs,
             signature={"name": signature.signer_name,
                        "image": "doorstep-asset:signature" if signature_image else None,
                        "when": _when(signature.signed_at_device or signature.received_at,
@@ -239,6 +274,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
             content_hash=content_hash,
             assets=assets,
+            timezone=config["DOORSTEP_TIMEZONE"],
         )
 
 

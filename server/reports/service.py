@@ -242,13 +242,18 @@ def render(report_id: uuid.UUID) -> str:
              f"A photo or the signature image is not a valid image ({bad.message}); the "
              "content the customer signed can no longer be shown.")
         return report.status
+    except (OSError, ValueError) as problem:  # the configured logo is missing or unusable
+        _set(report, order, "failed", f"The report could not be laid out: {problem}")
+        return report.status
     number, order_number, expected = report.number, order.number, report.content_hash
+    language = report.language
     db.session.commit()  # the read is done (and any renditions made are kept)
     try:
         pdf, place = render_pdf(page)
         signed = signing.sign_pdf(
             pdf, place, reason=f"Service report {number} for work order {order_number}",
-            location=None, verify_url=page.verify_url)
+            location=None, verify_url=page.verify_url, language=language,
+            timezone=current_app.config["DOORSTEP_TIMEZONE"])
         failure = None
     except Exception as problem:  # noqa: BLE001 — any failure is the office's to see
         log.exception("rendering report %s failed", number)

@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -163,9 +164,26 @@ class FieldPlace:
     box: tuple[float, float, float, float]
 
 
+# The seal's words. Its font (Helvetica, built into every PDF reader) has no CJK glyphs, so
+# a Chinese report's seal holds only names, numbers and the address; the Chinese words are
+# printed around it by the template (the "company signature" box).
+# (pyHanko fills ``ts`` itself, in UTC; ``when`` is ours.)
+STAMP_TEXT = {"en": "Digitally signed by %(signer)s\n%(when)s\nVerify: %(url)s",
+              "zh": "%(signer)s\n%(when)s\n%(url)s"}
+
+
+def stamp_time(moment: datetime, timezone: str) -> str:
+    """The signing time as the seal prints it: in the company's time zone, with its offset
+    (``2026-11-30 07:50:21 UTC+08:00``), like every other time on the report."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}"
+
+
 def sign_pdf(pdf: bytes, place: FieldPlace, reason: str, location: str | None,
-             verify_url: str) -> bytes:
-    """Sign ``pdf`` (PAdES B-B, SHA-256) with a visible signature field at ``place``.
+             verify_url: str, language: str = "en", timezone: str = "UTC") -> bytes:
+    """Sign ``pdf`` (PAdES B-B, SHA-256) with a visible signature field at ``place``, its
+    seal worded for ``language`` and its time in ``timezone``.
 
     Raises SigningUnavailable when the key cannot be used.
     """
@@ -178,8 +196,7 @@ def sign_pdf(pdf: bytes, place: FieldPlace, reason: str, location: str | None,
 
     the_signer = signer()
     style = TextStampStyle(
-        stamp_text="Digitally signed by %(signer)s\n%(ts)s\nVerify: %(url)s",
-        timestamp_format="%Y-%m-%d %H:%M:%S UTC",
+        stamp_text=STAMP_TEXT.get(language, STAMP_TEXT["en"]),
         border_width=0, background=None,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
@@ -198,8 +215,9 @@ def sign_pdf(pdf: bytes, place: FieldPlace, reason: str, location: str | None,
     name = subject.get("organization_name") or subject.get("common_name") or ""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES,
-                              appearance_text_params={"signer": _latin(name),
-                                                      "url": _latin(verify_url)})
+                              appearance_text_params={
+                                  "signer": _latin(name), "url": _latin(verify_url),
+                                  "when": stamp_time(datetime.now(UTC), timezone)})
     return out.getvalue()
 
 

@@ -6,7 +6,9 @@ remember the report, this module watches the session, like ``sync.positions`` do
 
 * after each flush it notes the orders whose signed content may have changed: the order
   itself, its part lines, photos, signature, and the customer, address, asset or part
-  they show;
+  they show — and the orders whose report waits for bytes that just arrived (or were
+  refused): a photo's or the signature image's blob. The last piece arriving is what
+  makes a report due, whichever piece it is;
 * just before the outermost commit it runs ``service.refresh`` for those that have a
   signature — in the same transaction, so a report's status never disagrees with the
   data it describes;
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..assets.models import Asset
 from ..customers.models import Address, Customer
 from ..inventory.models import Part
-from ..media.models import Photo, Signature
+from ..media.models import Blob, BlobRefusal, Photo, Signature
 from ..workorders.models import PartUsage, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ def _note_candidates(session: Session, flush_context) -> None:
             candidates.add(("order", obj.work_order_id))
         elif isinstance(obj, (Customer, Address, Asset, Part)):
             candidates.add((type(obj).__name__, obj.id))
+        elif isinstance(obj, (Blob, BlobRefusal)):
+            candidates.add(("blob", obj.sha256))
 
 
 def _orders(session: Session, candidates: set) -> set:
@@ -57,6 +61,12 @@ def _orders(session: Session, candidates: set) -> set:
         if keys:
             order_ids.update(session.scalars(select(WorkOrder.id).where(
                 column.in_(keys), WorkOrder.id.in_(select(Signature.work_order_id)))))
+    hashes = sorted({key for kind, key in candidates if kind == "blob"})
+    if hashes:
+        order_ids.update(session.scalars(select(Signature.work_order_id).where(
+            Signature.image_sha256.in_(hashes))))
+        order_ids.update(session.scalars(select(Photo.work_order_id).where(
+            Photo.sha256.in_(hashes), Photo.work_order_id.in_(select(Signature.work_order_id)))))
     parts = [key for kind, key in candidates if kind == "Part"]
     if parts:
         order_ids.update(session.scalars(select(PartUsage.work_order_id).where(
