@@ -25,6 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .errors import register_errorhandlers
 
     register_errorhandlers(app)
+    from . import security_headers
+
+    security_headers.init_app(app)
     from .cli import register_commands
 
     register_commands(app)
