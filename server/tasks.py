@@ -101,3 +101,14 @@ def report_sweep() -> int:
     from .reports.service import requeue_stale
 
     return requeue_stale()
+
+
+@huey.periodic_task(crontab(minute="17"))
+@in_app_context
+def rate_limit_sweep() -> int:
+    """Every hour: delete sign-in throttle counters whose window has ended (the database
+    storage only; Redis expires its keys itself). Returns how many went."""
+    from .accounts.ratelimit_storage import DatabaseStorage
+    from .extensions import db
+
+    return DatabaseStorage(lambda: db.engine).sweep()

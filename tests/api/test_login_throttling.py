@@ -7,7 +7,12 @@ and two separately built applications stand in for two gunicorn workers.
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
 import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, update
@@ -22,7 +27,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.live
 
 
-def _worker(app):
+def _worker(app, storage_uri=None):
     """Another web worker: the same database and secret, its own app and connections."""
     worker = create_app({
         "TESTING": True,
@@ -33,7 +38,7 @@ def _worker(app):
         "SIGN_IN_THROTTLE": True,
         "SIGN_IN_LIMIT_PER_ACCOUNT": "3/15 minutes",
         "SIGN_IN_LIMIT_PER_ADDRESS": "6/15 minutes",
-        "RATELIMIT_STORAGE_URI": None,
+        "RATELIMIT_STORAGE_URI": storage_uri,
         "REDIS_URL": None,
     })
     yield worker.test_client()
@@ -158,3 +163,65 @@ def test_an_ended_window_starts_again_from_zero(app):
     assert storage.incr("window", 60) == 1
     assert storage.sweep() == 0 and storage.get_expiry("window") > 0
     engine.dispose()
+
+
+def test_the_hourly_sweep_deletes_ended_windows_only(app):
+    from server.tasks import rate_limit_sweep
+
+    engine, storage = _storage(app)
+    storage.incr("ended", 60)
+    storage.incr("running", 60)
+    with engine.begin() as conn:
+        conn.execute(update(RateLimitCounter).where(RateLimitCounter.key == "ended")
+                     .values(expires_at=0))
+    assert rate_limit_sweep.call_local() == 1
+    assert storage.get("running") == 1
+    engine.dispose()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free loopback port, stopped afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_with_redis_two_workers_share_the_count_there(app, redis_url, accounts):
+    import redis
+
+    workers = [_worker(app, redis_url) for _ in range(2)]
+    first, second = (next(each) for each in workers)
+    try:
+        for worker in (first, second, first):
+            assert token(worker, accounts[0], "wrong-guess").status_code == 401
+        assert token(second, accounts[0], PASSWORD).status_code == 429
+        keys = redis.Redis.from_url(redis_url).keys("*sign-in*")
+        assert keys, "the counters are in Redis"
+        assert _committed(lambda: db.session.query(RateLimitCounter).count()) == 0
+    finally:
+        for each in workers:
+            next(each, None)
