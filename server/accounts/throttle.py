@@ -69,6 +69,9 @@ def sign_in(email: str, password: str, address: str | None) -> User | None:
     if not app.config.get("SIGN_IN_THROTTLE", True):
         return service.authenticate(email, password)
     state = _state(app)
+    # Nothing before a sign-in writes; a read (a signed-in user's session being loaded)
+    # may have opened a transaction, which on SQLite holds the write lock the counters need.
+    db.session.rollback()
     limiter, keys = state["limiter"], _keys(email, address)
     used_up = [(kind, key) for kind, key in keys
                if not limiter.test(state[kind], "sign-in", kind, key)]

@@ -225,3 +225,12 @@ def test_with_redis_two_workers_share_the_count_there(app, redis_url, accounts):
     finally:
         for each in workers:
             next(each, None)
+
+
+def test_signing_in_again_while_signed_in_is_counted_without_waiting(worker_a, accounts):
+    email = accounts[0]
+    assert console(worker_a, email, PASSWORD).status_code == 302
+    started = time.monotonic()
+    # The signed-in session is loaded first (a read); the counters must not wait for it.
+    assert console(worker_a, email, "wrong-guess").status_code == 422
+    assert time.monotonic() - started < 4
