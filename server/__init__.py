@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .errors import register_errorhandlers
 
     register_errorhandlers(app)
+    from . import security_headers
+
+    security_headers.init_app(app)
     from .cli import register_commands
 
     register_commands(app)
@@ -70,17 +73,9 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}]})
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        import uuid
+    from .accounts.auth import load_console_user
 
-        from .accounts.models import User
-
-        try:
-            user = db.session.get(User, uuid.UUID(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_console_user)
 
 
 def register_blueprints(app: Flask) -> None:

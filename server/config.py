@@ -112,6 +112,13 @@ def load_config(instance_path: Path) -> dict:
         "DOORSTEP_COMPANY_PHONE": env.get("DOORSTEP_COMPANY_PHONE", ""),
         "DOORSTEP_COMPANY_LOGO": env.get("DOORSTEP_COMPANY_LOGO") or None,
         "DEVICE_TOKEN_TTL_DAYS": int(env.get("DEVICE_TOKEN_TTL_DAYS", "30")),
+        # Sign-in throttling (API and console): failed attempts allowed per account and per
+        # client address in a window ("10/15 minutes"); counted in Redis when REDIS_URL or
+        # RATELIMIT_STORAGE_URI is set, otherwise in the database (accounts.throttle).
+        "SIGN_IN_THROTTLE": env.get("SIGN_IN_THROTTLE", "1") == "1",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10/15 minutes"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "30/15 minutes"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

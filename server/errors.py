@@ -84,6 +84,12 @@ def register_errorhandlers(app) -> None:
         response = error_response(exc.status, exc.message, exc.errors, exc.code)
         if exc.status == 401:
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
+        extra = getattr(exc, "headers", None)  # e.g. Retry-After
+        if extra:
+            from flask import make_response
+
+            response = make_response(response)
+            response.headers.update(extra)
         return response
 
     @app.errorhandler(HTTPException)

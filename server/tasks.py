@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -27,11 +28,26 @@ def make_huey():
 huey = make_huey()
 
 
+_build_lock = threading.Lock()
+
+
 @functools.cache
-def _worker_app():
+def _built_app():
     from . import create_app
 
     return create_app()
+
+
+def _worker_app():
+    """The worker process's one Flask app, built by whichever thread needs it first.
+
+    The consumer's threads start their first jobs together; building the app from two of
+    them at once registers blueprints twice on the shared extensions ("The name 'api-docs'
+    is already registered"). The lock makes the others wait for the first build.
+    """
+    with _build_lock:
+        return _built_app()
+
 
 
 def in_app_context(fn):
@@ -85,3 +101,14 @@ def report_sweep() -> int:
     from .reports.service import requeue_stale
 
     return requeue_stale()
+
+
+@huey.periodic_task(crontab(minute="17"))
+@in_app_context
+def rate_limit_sweep() -> int:
+    """Every hour: delete sign-in throttle counters whose window has ended (the database
+    storage only; Redis expires its keys itself). Returns how many went."""
+    from .accounts.ratelimit_storage import DatabaseStorage
+    from .extensions import db
+
+    return DatabaseStorage(lambda: db.engine).sweep()

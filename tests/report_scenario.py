@@ -215,11 +215,11 @@ class Visit:
         self.phone.pull()
         content = phone_content(self.phone, self.order_id)
         image = signature_png(signer)
-        if upload_image:
-            assert self.upload(image, "image/png").status_code in (200, 201)
         self.push("capture_signature", signature_id=new_id(), signer_name=signer,
                   image_sha256=sha(image), content_hash=content_hash or phone_hash(content),
                   device_time=self.phone.now(), latitude=31.19, longitude=121.44)
+        if upload_image:  # after the mutation that references it, as the app does
+            assert self.upload(image, "image/png").status_code in (200, 201)
         return content
 
 

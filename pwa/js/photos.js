@@ -93,7 +93,15 @@ export function storeAndQueue(image, orderId, role, mutations) {
     extraTables: [db.blobs],
     extra: async () => {
       const existing = await db.blobs.get(image.sha256);
-      if (existing) return;
+      if (existing) {
+        // The server grants bytes to the orders that referenced them when they were
+        // uploaded: bytes referenced again (another photo, another order) go up again.
+        if (existing.state === "uploaded") {
+          await db.blobs.update(image.sha256, { state: "pending", attempts: 0, next_at: 0,
+            error: null });
+        }
+        return;
+      }
       await db.blobs.put({ sha256: image.sha256, blob: image.blob, thumb: image.thumb || null,
         type: image.blob.type, size: image.blob.size, width: image.width || null,
         height: image.height || null, role, order_id: orderId, state: "pending",

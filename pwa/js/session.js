@@ -38,7 +38,7 @@ function deviceName() {
 
 /**
  * Sign in with e-mail and password. Throws SignInRefused (`bad_credentials`,
- * `other_user_pending`) or the request's NetworkError / HttpError.
+ * `account_disabled`, `too_many_attempts`, `other_user_pending`) or the request's NetworkError / HttpError.
  */
 export async function signIn(email, password) {
   const previous = await getSession();
@@ -56,7 +56,12 @@ export async function signIn(email, password) {
     ({ data } = await request("/api/v1/auth/token", { method: "POST", body: body(deviceId) }));
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) {
-      throw new SignInRefused("bad_credentials");
+      throw new SignInRefused(error.reason === "account_disabled" ? "account_disabled"
+        : "bad_credentials");
+    }
+    if (error instanceof HttpError && error.status === 429) {
+      // Too many failed sign-ins for this account or from this network: wait, then retry.
+      throw new SignInRefused("too_many_attempts");
     }
     if (!(error instanceof HttpError && error.status === 409)) throw error;
     // This device id was revoked (or is someone else's): become a new device. The outbox

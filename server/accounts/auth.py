@@ -27,11 +27,12 @@ class RoleForbidden(ServiceError):
 def load_api_actor() -> None:
     """Read the bearer token, if any, into ``g.actor`` and ``g.device``."""
     g.actor = g.device = g.token_problem = None
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    # RFC 9110: the scheme name is case-insensitive ("bearer", "BEARER" are the same).
+    if scheme.lower() != "bearer" or not credentials.strip():
         return
     try:
-        device = device_for_token(header[len("Bearer "):].strip())
+        device = device_for_token(credentials.strip())
     except TokenProblem as problem:
         g.token_problem = problem.reason
         return
@@ -40,6 +41,56 @@ def load_api_actor() -> None:
     if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 300:
         device.last_seen_at = now
     g.actor, g.device = device.user, device
+
+
+def load_console_user(user_id: str):
+    """Flask-Login's user loader: the active user whose session is still current.
+
+    A session remembers the user's ``session_version`` at sign-in; sign-out, a password
+    change and deactivation raise it, which ends every copy of that session cookie.
+    """
+    import uuid
+
+    from flask import session
+
+    from ..extensions import db
+    from .models import User
+
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.active:
+        return None
+    if session.get("session_version") != user.session_version:
+        return None
+    return user
+
+
+def start_console_session(user) -> None:
+    """Sign ``user`` in to the console; the session carries their current version."""
+    from flask import session
+    from flask_login import login_user
+
+    language = session.get("lang")
+    session.clear()  # nothing from before the sign-in (a planted session) survives it
+    if language:
+        session["lang"] = language
+    login_user(user)
+    session["session_version"] = user.session_version
+
+
+def end_console_session() -> None:
+    """Sign the current console user out everywhere this session cookie was copied."""
+    from flask import session
+    from flask_login import current_user, logout_user
+
+    from .service import end_sessions
+
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+    logout_user()
+    session.pop("session_version", None)
 
 
 def api_roles(*roles: str):

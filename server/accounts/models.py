@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, new_uuid, utcnow
@@ -30,6 +30,9 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
+    # Copied into the console session at sign-in; a session carrying an older number is
+    # signed out. Sign-out, a password change and deactivation add one (accounts.service).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Escalation chain: a dispatcher's supervisor, a supervisor's manager.
     supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -72,3 +75,18 @@ class Device(db.Model):
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="devices")
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window counter for the ``limits`` package (accounts.ratelimit_storage).
+
+    Shared by every web process that uses this database; each hit is its own short
+    transaction, so a refused sign-in (whose request rolls back) still counts.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    # Unix time (seconds) at which this window ends and the count starts again from zero.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

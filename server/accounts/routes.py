@@ -3,14 +3,14 @@
 import uuid
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import db
 from ..workorders.service import technician_of
-from . import service
+from . import service, throttle
 from .auth import Unauthorized, api_roles
 from .models import Device, User
 from .schemas import DeviceOut, DeviceSignInIn, DeviceTokenOut, UserIn, UserOut
@@ -32,9 +32,12 @@ class DeviceToken(MethodView):
     def post(self, data):
         """Sign a device in with e-mail and password; returns its bearer token.
 
-        Open to anyone: the credentials are the check.
+        Open to anyone: the credentials are the check. Failed attempts are counted per
+        account and per address; past the limit the answer is 429 ``too_many_attempts``
+        with ``Retry-After``. The right password of a disabled account gets 401
+        ``account_disabled``.
         """
-        user = service.authenticate(data["email"], data["password"])
+        user = throttle.sign_in(data["email"], data["password"], request.remote_addr)
         if user is None:
             raise Unauthorized("Wrong e-mail or password.", {"password": ["does not match"]},
                                code="bad_credentials")

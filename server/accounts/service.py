@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, ServiceError
 from ..extensions import db
 from .models import Device, Role, User
 
@@ -50,15 +50,31 @@ def create_user(email: str, name: str, role: str, password: str, locale: str | N
     return user
 
 
+class AccountDisabled(ServiceError):
+    """The right password for an account that was deactivated."""
+
+    status = 401
+
+    def __init__(self):
+        super().__init__("This account is disabled; ask an administrator.",
+                         code="account_disabled")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+    """The active user with these credentials, or None.
+
+    Raises AccountDisabled when the password is right but the account is inactive (only
+    then: a wrong password never reveals whether an account exists or is disabled).
+    """
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if user is None:
         return None
+    if not user.active:
+        raise AccountDisabled()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -127,3 +143,45 @@ def revoke_device(device_id: uuid.UUID, actor: User | None = None) -> Device:
         audit.record("device.revoked", actor, device)
     db.session.flush()
     return device
+
+
+def end_sessions(user: User) -> None:
+    """Sign every console session of ``user`` out (they carry the old session version)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def change_password(user: User, new_password: str, actor: User | None = None) -> User:
+    """Set a new password and end the user's console sessions and device tokens.
+
+    Device tokens expire rather than being revoked: the phone signs in again with the new
+    password and keeps its device id (and its sync state). Raises Invalid when the password
+    is too short.
+    """
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("The password is too short.",
+                      {"password": [f"must be at least {MIN_PASSWORD_LENGTH} characters"]})
+    user.password_hash = hash_password(new_password)
+    now = utcnow()
+    for device in db.session.scalars(select(Device).where(Device.user_id == user.id,
+                                                          Device.token_expires_at > now)):
+        device.token_expires_at = now
+    end_sessions(user)
+    audit.record("user.password_changed", actor or user, user)
+    return user
+
+
+def deactivate_user(user: User, actor: User | None = None) -> User:
+    """Disable an account: its console sessions end and every device token is revoked."""
+    user.active = False
+    _revoke_all(user, actor)
+    end_sessions(user)
+    audit.record("user.deactivated", actor, user)
+    return user
+
+
+def _revoke_all(user: User, actor: User | None) -> None:
+    for device in db.session.scalars(select(Device).where(Device.user_id == user.id,
+                                                          Device.revoked_at.is_(None))):
+        device.revoked_at = utcnow()
+        audit.record("device.revoked", actor, device)

@@ -23,12 +23,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts import service as accounts
-from ..accounts.auth import console_roles
+from ..accounts import throttle
+from ..accounts.auth import console_roles, end_console_session, start_console_session
 from ..assets.service import warranty_status
 from ..audit import service as audit
 from ..database import utcnow
@@ -59,23 +59,38 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("Wrong e-mail or password."))
-        elif user.role not in OFFICE:
-            form.email.errors.append(_("The console is for office staff; "
-                                       "technicians use the app."))
+        try:
+            user = throttle.sign_in(form.email.data, form.password.data, request.remote_addr)
+        except throttle.Throttled as refused:
+            user, status = None, 429
+            headers["Retry-After"] = str(refused.retry_after)
+            form.password.errors.append(_(
+                "Too many failed sign-in attempts. Wait %(minutes)s minute(s), then try "
+                "again.", minutes=max(1, -(-refused.retry_after // 60))))
+        except accounts.AccountDisabled:
+            user = None
+            form.email.errors.append(_("This account is disabled; ask an administrator."))
         else:
-            login_user(user)
-            audit.record("console.sign_in", user, user)
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("console/login.html", form=form), 200 if not form.errors else 422
+            if user is None:
+                form.password.errors.append(_("Wrong e-mail or password."))
+            elif user.role not in OFFICE:
+                form.email.errors.append(_("The console is for office staff; "
+                                           "technicians use the app."))
+            else:
+                start_console_session(user)
+                audit.record("console.sign_in", user, user)
+                return redirect(_safe_next(request.args.get("next")))
+    if form.errors and status == 200:
+        status = 422
+    return render_template("console/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    # Ends the session everywhere: a copy of this cookie no longer signs anyone in.
+    end_console_session()
     return redirect(url_for("console.login"))
 
 

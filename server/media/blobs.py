@@ -1,15 +1,19 @@
-"""Receiving blob bytes: hashed while streamed, refused on mismatch or over the size limit,
-and checked as an image (``images``) when they are one.
+"""Receiving blob bytes: only bytes an order of the uploader references, hashed in full
+while streamed, refused on mismatch or over the size limit, and checked as an image
+(``images``) on arrival — photos and signature images are all images.
 
-Bytes declared as an image (``image/*``), or that announce an image type in their first
-bytes whatever their label, become a photo's bytes only after the image check: what is
-stored then is the display rendition (long side 1600), the print one (for reports) and the
-thumbnail (320), plus the original only when KEEP_PHOTO_ORIGINALS is set. Other bytes are
-stored as they came, opaque; if they are ever used as an image (a report), they are
-checked then (``ensure_image``).
+What is stored is the display rendition (long side 1600), the print one (for reports) and
+the thumbnail (320), plus the original only when KEEP_PHOTO_ORIGINALS is set. Bytes stored
+before this check existed may still be opaque; they are checked when next used
+(``ensure_image``).
 
-A refusal stores nothing of the bytes but is remembered (``BlobRefusal``), and every photo
-with that hash is marked failed with the reason, so the work order shows why.
+An upload grants the bytes to the uploader's orders that reference them (``BlobGrant``):
+a photo is ready, a signature image counts and the office reads the bytes only through an
+order with a grant, so knowing a hash is never enough to use someone else's photo.
+
+A refusal stores nothing of the bytes. An image refusal is remembered (``BlobRefusal``);
+the uploader's photos with that hash are marked failed with the reason, so the work order
+shows why — before the customer signs, so the signed content does not change afterwards.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from ..errors import Invalid, ServiceError
 from ..extensions import db
 from . import images
-from .models import Blob, BlobRefusal, Photo
+from .models import Blob, BlobGrant, BlobRefusal, Photo, Signature
 from .storage import key_for, storage
 
 
@@ -49,26 +53,81 @@ def is_stored(blob: Blob) -> bool:
     return store.exists(rendition_key(blob, "display"))
 
 
-def receive_blob(sha256: str, stream: BinaryIO, content_type: str, limit: int
-                 ) -> tuple[Blob, bool]:
-    """Store the bytes of ``stream`` under ``sha256``; returns the blob and whether it is new.
+class NotReferenced(ServiceError):
+    status = 409
 
-    Idempotent: bytes already stored are acknowledged without being written again.
+
+def orders_referencing(sha256: str, actor) -> set:
+    """The orders that reference ``sha256`` (a photo or the signature image) and that
+    ``actor`` may work on: for a technician, the orders ever assigned to them; for office
+    staff, every order."""
+    from sync.models import ScopeInterval
+
+    from ..workorders.service import technician_of
+
+    referencing = union(
+        select(Photo.work_order_id).where(Photo.sha256 == sha256),
+        select(Signature.work_order_id).where(Signature.image_sha256 == sha256)).subquery()
+    query = select(referencing.c.work_order_id)
+    if actor.role == "technician":
+        technician = technician_of(actor)
+        if technician is None:
+            return set()
+        query = query.where(referencing.c.work_order_id.in_(
+            select(ScopeInterval.work_order_id)
+            .where(ScopeInterval.technician_id == technician.id)))
+    return set(db.session.scalars(query))
+
+
+def granted(sha256: str, order_id) -> bool:
+    """Whether the order may use the bytes (they were uploaded for it)."""
+    return db.session.get(BlobGrant, (sha256, order_id)) is not None
+
+
+def available_for(sha256: str, order_id) -> Blob | None:
+    """The stored blob, if the order may use it; None while it may not (yet)."""
+    blob = db.session.get(Blob, sha256)
+    return blob if blob is not None and granted(sha256, order_id) else None
+
+
+def readable(sha256: str) -> Blob | None:
+    """The blob, if any order may use it (office staff read blobs through orders)."""
+    if db.session.scalar(select(BlobGrant.sha256).where(BlobGrant.sha256 == sha256)
+                         .limit(1)) is None:
+        return None
+    return db.session.get(Blob, sha256)
+
+
+def receive_blob(sha256: str, stream: BinaryIO, content_type: str, limit: int, actor
+                 ) -> Blob:
+    """Store the bytes of ``stream`` under ``sha256`` for the orders of ``actor`` that
+    reference them; returns the blob.
+
+    Only bytes that a photo or signature on one of ``actor``'s orders references are
+    accepted (NotReferenced, code ``not_referenced``, otherwise — the same answer whether
+    or not the bytes exist). Every upload is hashed in full, even of bytes already
+    stored: only someone who holds the bytes gets them granted to an order. Every accepted
+    blob is a checked image (photos and signature images are images). Idempotent.
+
     Raises Invalid when the bytes do not hash to ``sha256`` (or are empty), TooLarge past
-    ``limit``, images.BadImage when image bytes fail the check; nothing is stored then.
-    A refusal that concerns the hash (all but an empty body) is recorded and marks its
-    photos failed: the exception's ``recorded`` is True and the caller should commit that.
+    ``limit``, images.BadImage when they are not an acceptable image; nothing is stored
+    then. A refusal marks the actor's photos with this hash failed, and an image refusal is
+    remembered for the hash (``BlobRefusal``): the exception's ``recorded`` is True and the
+    caller should commit that.
     """
     try:
         key = key_for(sha256)
     except ValueError:
         raise Invalid("The blob name must be a SHA-256 hex digest.",
                       {"sha256": ["must be 64 lowercase hex digits"]}) from None
+    order_ids = orders_referencing(sha256, actor)
+    if not order_ids:
+        raise NotReferenced(
+            "No photo or signature on your orders references these bytes: push the "
+            "mutation that references them (attach_photo, capture_signature) first.",
+            {"sha256": ["is not referenced by any of your orders"]}, code="not_referenced")
     existing = db.session.get(Blob, sha256)
-    if existing is not None and is_stored(existing):
-        while stream.read(CHUNK):
-            pass  # drain the body so the connection can be reused
-        return existing, False
+    already = existing is not None and is_stored(existing)
     store = storage()
     fd, scratch = store.scratch_file()
     made: list[Path] = []
@@ -79,73 +138,85 @@ def receive_blob(sha256: str, stream: BinaryIO, content_type: str, limit: int
         made.append(path)
         return path
 
+    checked = None
     try:
-        digest, size, head = hashlib.sha256(), 0, b""
+        digest, size = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise TooLarge(f"A blob may be at most {limit} bytes.",
                                    {"body": [f"larger than {limit} bytes"]}, code="too_large")
-                if len(head) < 64:
-                    head += chunk[:64]
                 digest.update(chunk)
-                out.write(chunk)
+                if not already:
+                    out.write(chunk)
         if size == 0:
             raise Invalid("The body is empty.", {"body": ["is empty"]}, code="empty")
         if digest.hexdigest() != sha256:
             raise Invalid("The bytes do not match their SHA-256.",
                           {"sha256": [f"the body hashes to {digest.hexdigest()}"]},
                           code="hash_mismatch")
-        checked = None
-        if content_type.lower().startswith("image/") or images.looks_like_an_image(head):
+        if not already:
             checked = images.check_and_render(
                 scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
             for name, path in checked.files.items():
                 store.put_file(key_for(sha256, f".{name}.{checked.ext}"), path)
-        keep_original = checked is None or current_app.config["KEEP_PHOTO_ORIGINALS"]
-        if keep_original:
-            store.put_file(key, scratch)
-        else:
-            store.delete(key)  # an original kept under an earlier setting goes too
+            keep_original = current_app.config["KEEP_PHOTO_ORIGINALS"]
+            if keep_original:
+                store.put_file(key, scratch)
+            else:
+                store.delete(key)  # an original kept under an earlier setting goes too
     except ServiceError as refused:
         if refused.code != "empty":
-            _record_refusal(sha256, refused)
+            _record_refusal(sha256, refused, order_ids)
         raise
     finally:
         scratch.unlink(missing_ok=True)
         for path in made:
             path.unlink(missing_ok=True)
-    blob = existing or Blob(sha256=sha256)
-    blob.size, blob.storage_key = size, key
-    blob.content_type = checked.content_type if checked else content_type[:100]
-    blob.original_kept = keep_original
-    if checked:
+    if checked is not None:
+        blob = existing or Blob(sha256=sha256)
+        blob.size, blob.storage_key = size, key
+        blob.content_type = checked.content_type
+        blob.original_kept = keep_original
         blob.image_format, blob.rendition_ext = checked.format, checked.ext
         blob.width, blob.height = checked.width, checked.height
-    db.session.add(blob)
-    _accepted(blob)
+        db.session.add(blob)
+        refusal = db.session.get(BlobRefusal, sha256)
+        if refusal is not None:
+            db.session.delete(refusal)
+    else:
+        blob = ensure_image(existing)  # stored before images were checked on arrival
+    _grant(blob, order_ids)
     db.session.flush()
-    return blob, True
+    return blob
 
 
-def _record_refusal(sha256: str, refused: ServiceError) -> None:
-    refusal = db.session.get(BlobRefusal, sha256) or BlobRefusal(sha256=sha256)
-    refusal.code, refusal.reason = refused.code or "refused", refused.message
-    db.session.add(refusal)
-    for photo in db.session.scalars(select(Photo).where(Photo.sha256 == sha256)):
+def _record_refusal(sha256: str, refused: ServiceError, order_ids: set) -> None:
+    """Mark the uploader's photos with this hash failed; remember an image refusal.
+
+    Only a refusal of bytes that really hash to ``sha256`` (the image check) says anything
+    about the hash itself; a mismatch or an oversized body says something about one upload.
+    """
+    if isinstance(refused, images.BadImage):
+        refusal = db.session.get(BlobRefusal, sha256) or BlobRefusal(sha256=sha256)
+        refusal.code, refusal.reason = refused.code or "refused", refused.message
+        db.session.add(refusal)
+    for photo in db.session.scalars(select(Photo).where(
+            Photo.sha256 == sha256, Photo.work_order_id.in_(order_ids))):
         photo.status, photo.failure_reason = "failed", refused.message
     db.session.flush()
     refused.recorded = True
 
 
-def _accepted(blob: Blob) -> None:
-    """Photos waiting for (or refused under) this hash are ready now."""
-    refusal = db.session.get(BlobRefusal, blob.sha256)
-    if refusal is not None:
-        db.session.delete(refusal)
-    for photo in db.session.scalars(select(Photo).where(Photo.sha256 == blob.sha256,
-                                                        Photo.status != "ready")):
+def _grant(blob: Blob, order_ids: set) -> None:
+    """Let these orders use the blob; their photos waiting for (or refused under) it are ready."""
+    for order_id in order_ids:
+        if not granted(blob.sha256, order_id):
+            db.session.add(BlobGrant(sha256=blob.sha256, work_order_id=order_id))
+    for photo in db.session.scalars(select(Photo).where(
+            Photo.sha256 == blob.sha256, Photo.work_order_id.in_(order_ids),
+            Photo.status != "ready")):
         photo.status, photo.failure_reason = "ready", None
         photo.width, photo.height = blob.width, blob.height
 
@@ -175,7 +246,8 @@ def ensure_image(blob: Blob) -> Blob:
             checked = images.check_and_render(
                 scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
         except images.BadImage as refused:
-            _record_refusal(blob.sha256, refused)
+            _record_refusal(blob.sha256, refused, set(db.session.scalars(
+                select(Photo.work_order_id).where(Photo.sha256 == blob.sha256))))
             raise
         for name, path in checked.files.items():
             store.put_file(key_for(blob.sha256, f".{name}.{checked.ext}"), path)
@@ -192,12 +264,14 @@ def ensure_image(blob: Blob) -> Blob:
     return blob
 
 
-def image_of(sha256: str) -> Blob | None:
-    """The checked image stored under ``sha256``, or None while its bytes have not arrived.
+def image_of(sha256: str, order_id=None) -> Blob | None:
+    """The checked image stored under ``sha256``, or None while its bytes have not arrived
+    (for ``order_id``, when given: bytes not granted to that order count as not arrived).
 
-    Raises images.BadImage when opaque bytes turn out not to be an acceptable image.
+    Raises images.BadImage when opaque bytes (stored before images were checked on
+    arrival) turn out not to be an acceptable image.
     """
-    blob = db.session.get(Blob, sha256)
+    blob = db.session.get(Blob, sha256) if order_id is None else available_for(sha256, order_id)
     if blob is None:
         return None
     return ensure_image(blob)

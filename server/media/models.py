@@ -60,6 +60,23 @@ class BlobRefusal(db.Model):
     refused_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BlobGrant(db.Model):
+    """An order that may use a blob: its bytes were uploaded by someone who may work on it.
+
+    Content-addressed bytes are shared, so knowing a hash must never be enough to use the
+    bytes behind it: a photo becomes ready, a signature image counts and the office can read
+    the bytes only through an order that has a grant, and a grant is made only by a ``PUT``
+    of the very bytes from someone whose order references them (``media.blobs``).
+    """
+
+    __tablename__ = "blob_grants"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"),
+                                                     primary_key=True, index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Photo(Syncable, db.Model):
     __tablename__ = "photos"
 

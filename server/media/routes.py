@@ -1,6 +1,6 @@
 """Blob upload and download over the API."""
 
-from flask import current_app, request, send_file
+from flask import current_app, g, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -8,8 +8,8 @@ from ..accounts.auth import api_roles
 from ..errors import NotFound, ServiceError
 from ..extensions import db
 from ..sync_api.schemas import BlobOut
-from .blobs import receive_blob, rendition_key
-from .models import Blob
+from .blobs import readable, receive_blob, rendition_key
+from .images import ALLOWED
 from .schemas import RenditionQuery
 from .storage import storage
 
@@ -19,40 +19,41 @@ blp = Blueprint("blobs", __name__, url_prefix="/api/v1/blobs",
 
 @blp.route("/<string:sha256>")
 class BlobItem(MethodView):
-    @blp.response(201, BlobOut)
-    @blp.alt_response(200, schema=BlobOut, description="Already stored")
+    @blp.response(200, BlobOut)
     @api_roles("technician", "admin", "dispatcher")
     def put(self, sha256: str):
-        """Upload bytes under their SHA-256. Idempotent; a mismatch is refused.
+        """Upload bytes under their SHA-256, after the mutation that references them.
 
-        Images (sent as ``image/jpeg``, ``image/png`` or ``image/webp``) are checked; a bad
-        one is refused with a reason naming the problem, and its photos are marked failed.
+        Accepted only when a photo or signature on one of the caller's orders references the
+        hash (409 ``not_referenced`` otherwise, whether or not the bytes exist). The body is
+        always hashed in full and checked as an image (JPEG, PNG or WebP); a bad one is
+        refused with a reason naming the problem, and the caller's photos are marked failed.
+        The answer is the same for the first upload and a repeat.
         """
         try:
-            blob, created = receive_blob(
+            blob = receive_blob(
                 sha256, request.stream, request.mimetype or "application/octet-stream",
-                current_app.config["MAX_BLOB_BYTES"])
+                current_app.config["MAX_BLOB_BYTES"], g.actor)
         except ServiceError as refused:
             if getattr(refused, "recorded", False):
                 # The request fails, but the refusal and the failed photos must be kept:
                 # they are how the work order shows why its photo is missing.
                 db.session.commit()
             raise
-        body = {"sha256": blob.sha256, "size": blob.size, "content_type": blob.content_type,
-                "created": created}
-        return body, 201 if created else 200
+        return {"sha256": blob.sha256, "size": blob.size, "content_type": blob.content_type}
 
     @blp.arguments(RenditionQuery, location="query")
     @blp.response(200)
     @api_roles("admin", "dispatcher")
     def get(self, args, sha256: str):
-        """The stored bytes (office staff), or an image's ``display``, ``print`` or ``thumb``
-        rendition.
+        """The bytes of a photo or signature image (office staff), or an image's
+        ``display``, ``print`` or ``thumb`` rendition.
 
-        An image whose original was not kept (KEEP_PHOTO_ORIGINALS unset) is served as its
-        display rendition.
+        Only bytes uploaded for an order are served (404 otherwise). An image whose
+        original was not kept (KEEP_PHOTO_ORIGINALS unset) is served as its display
+        rendition. Bytes are served with the type the server found, never the uploader's.
         """
-        blob = db.session.get(Blob, sha256)
+        blob = readable(sha256)
         if blob is None:
             raise NotFound("No such blob.")
         rendition = args.get("rendition")
@@ -67,5 +68,10 @@ class BlobItem(MethodView):
             mimetype = "image/png" if blob.rendition_ext == "png" else "image/jpeg"
             return send_file(storage().open(key), mimetype=mimetype,
                              max_age=31536000, etag=f"{sha256}.{rendition}")
-        return send_file(storage().open(blob.storage_key), mimetype=blob.content_type,
+        if blob.image_format is None:
+            # Bytes stored before images were checked on arrival: a download, never a page.
+            return send_file(storage().open(blob.storage_key),
+                             mimetype="application/octet-stream", as_attachment=True,
+                             download_name=sha256, max_age=31536000, etag=sha256)
+        return send_file(storage().open(blob.storage_key), mimetype=ALLOWED[blob.image_format],
                          max_age=31536000, etag=sha256)

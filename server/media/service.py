@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from ..errors import Conflict
 from ..extensions import db
-from .models import Blob, BlobRefusal, Photo, Signature
+from .blobs import available_for
+from .models import BlobRefusal, Photo, Signature
 
 
 def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
@@ -29,7 +30,9 @@ def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
             raise Conflict("This photo id is already used for something else.",
                            {"photo_id": ["is already used"]}, code="duplicate_id")
         return existing
-    blob = db.session.get(Blob, sha256)
+    # Ready only when the bytes were uploaded for this order (media.blobs): bytes stored for
+    # someone else's order stay out of reach until this device uploads them too.
+    blob = available_for(sha256, order.id)
     refusal = db.session.get(BlobRefusal, sha256) if blob is None else None
     photo = Photo(id=photo_id, work_order_id=order.id, kind=kind, sha256=sha256,
                   taken_at=taken_at, caption=caption,

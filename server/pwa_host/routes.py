@@ -211,4 +211,6 @@ def static_file(filename: str):
     relative = path.relative_to(base) if path.is_relative_to(base) else None
     if relative is None or not relative.parts or _private(relative) or not path.is_file():
         abort(404)
+    if relative.as_posix() == "index.html":
+        return index()  # the same page as /app/, with its policy
     return _send(path)

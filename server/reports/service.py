@@ -39,7 +39,8 @@ from ..database import utcnow
 from ..errors import Conflict, NotFound, ServiceError
 from ..extensions import db
 from ..media import images
-from ..media.models import Blob, BlobRefusal, Photo, Report, Signature
+from ..media.blobs import available_for
+from ..media.models import BlobRefusal, Photo, Report, Signature
 from ..media.storage import key_for, storage
 from ..workorders.models import WorkOrder
 from ..workorders.service import add_event, next_number
@@ -102,7 +103,7 @@ def _missing(order: WorkOrder, signature: Signature) -> list[str]:
         Photo.work_order_id == order.id, Photo.status == "pending"))
     if pending:
         missing.append(f"{pending} photo{'s' if pending > 1 else ''} to upload")
-    if db.session.get(Blob, signature.image_sha256) is None:
+    if available_for(signature.image_sha256, order.id) is None:
         missing.append("the signature image to upload")
     if order.status not in SIGNED_STATUSES:
         missing.append(f"the order to be signed (it is {order.status})")

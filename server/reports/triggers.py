@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..assets.models import Asset
 from ..customers.models import Address, Customer
 from ..inventory.models import Part
-from ..media.models import Blob, BlobRefusal, Photo, Signature
+from ..media.models import Blob, BlobGrant, BlobRefusal, Photo, Signature
 from ..workorders.models import PartUsage, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def _note_candidates(session: Session, flush_context) -> None:
     for obj in chain(session.new, changed, session.deleted):
         if isinstance(obj, WorkOrder):
             candidates.add(("order", obj.id))
-        elif isinstance(obj, (PartUsage, Photo, Signature)):
+        elif isinstance(obj, (PartUsage, Photo, Signature, BlobGrant)):
             candidates.add(("order", obj.work_order_id))
         elif isinstance(obj, (Customer, Address, Asset, Part)):
             candidates.add((type(obj).__name__, obj.id))

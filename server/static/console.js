@@ -4,6 +4,13 @@
 (function () {
   "use strict";
 
+  // Fields marked data-autosubmit send their form when changed (the board's day picker);
+  // the Content-Security-Policy allows no inline onchange handlers.
+  document.addEventListener("change", (event) => {
+    const field = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.submit();
+  });
+
   const typing = (el) => el && (el.isContentEditable ||
     ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
 

@@ -661,6 +661,7 @@ def test_technicians_may_not_open_dispatch_pages(client, technician, path):
     with client.session_transaction() as session:
         session["_user_id"] = str(technician.user.id)
         session["_fresh"] = True
+        session["session_version"] = technician.user.session_version
     assert client.get(path).status_code == 403
 
 

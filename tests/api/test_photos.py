@@ -27,11 +27,16 @@ def job(make_order, dispatcher, technician):
 
 
 @pytest.fixture
-def phone(client, technician):
-    return Phone(client, technician)
+def phone(client, technician, job):
+    phone = Phone(client, technician)
+    phone.job = job
+    return phone
 
 
 def upload(phone, data, content_type="image/jpeg"):
+    """PUT the bytes, as the app does: after the photo that references them was pushed."""
+    if db.session.scalar(select(Photo.id).where(Photo.sha256 == sha(data))) is None:
+        attach(phone, phone.job, data)
     return phone.client.put(f"/api/v1/blobs/{sha(data)}", data=data,
                             headers={**phone._headers(), "Content-Type": content_type})
 
@@ -90,7 +95,7 @@ def test_a_jpeg_is_turned_upright_and_loses_gps_and_every_other_metadata(app, ph
 
     response = upload(phone, data)
 
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 200, response.get_json()
     assert response.get_json()["content_type"] == "image/jpeg"
     db.session.refresh(photo_row)
     assert (photo_row.status, photo_row.width, photo_row.height) == ("ready", 200, 400)
@@ -112,7 +117,7 @@ def test_a_jpeg_is_turned_upright_and_loses_gps_and_every_other_metadata(app, ph
 
 def test_a_big_photo_gets_display_print_and_thumbnail_renditions(app, phone):
     data = photo(2400, 1800, seed=3)
-    assert upload(phone, data).status_code == 201
+    assert upload(phone, data).status_code == 200
     sizes = {name: Image.open(stored(app, key_for(sha(data), f".{name}.jpg"))).size
              for name in ("display", "print", "thumb")}
     assert sizes == {"display": (1600, 1200), "print": (520, 390), "thumb": (320, 240)}
@@ -127,7 +132,7 @@ def test_png_with_transparency_keeps_it_and_loses_its_text_chunks(app, phone):
     image.save(out, "PNG", pnginfo=info)
     data = out.getvalue()
     response = upload(phone, data, "image/png")
-    assert response.status_code == 201
+    assert response.status_code == 200
     rendition = stored(app, key_for(sha(data), ".display.png")).read_bytes()
     assert b"tEXt" not in rendition and b"GPS" not in rendition
     assert Image.open(io.BytesIO(rendition)).mode == "RGBA"
@@ -135,14 +140,14 @@ def test_png_with_transparency_keeps_it_and_loses_its_text_chunks(app, phone):
 
 def test_webp_is_accepted(app, phone):
     data = photo(640, 480, fmt="WEBP", quality=80)
-    assert upload(phone, data, "image/webp").status_code == 201
+    assert upload(phone, data, "image/webp").status_code == 200
     assert db.session.get(Blob, sha(data)).image_format == "webp"
     assert stored(app, key_for(sha(data), ".display.jpg")).exists()
 
 
 def test_a_photo_sent_without_an_image_type_is_still_checked(app, phone):
     data = photo(320, 240)
-    assert upload(phone, data, "application/octet-stream").status_code == 201
+    assert upload(phone, data, "application/octet-stream").status_code == 200
     assert db.session.get(Blob, sha(data)).image_format == "jpeg"
 
 
@@ -150,7 +155,7 @@ def test_originals_are_kept_when_configured_and_office_staff_can_fetch_each_rend
         app, phone, api_as, dispatcher, monkeypatch):
     monkeypatch.setitem(app.config, "KEEP_PHOTO_ORIGINALS", True)
     data = photo(800, 600, seed=5)
-    assert upload(phone, data).status_code == 201
+    assert upload(phone, data).status_code == 200
     assert stored(app, key_for(sha(data))).read_bytes() == data
     office = api_as(dispatcher)
     assert office.get(f"/api/v1/blobs/{sha(data)}").data == data
@@ -261,15 +266,19 @@ def test_good_bytes_after_a_refusal_make_the_photo_ready(app, phone, job, monkey
     monkeypatch.setitem(app.config, "MAX_PHOTO_PIXELS", 100)
     assert upload(phone, data).status_code == 422
     monkeypatch.setitem(app.config, "MAX_PHOTO_PIXELS", 50_000_000)
-    assert upload(phone, data).status_code == 201
+    assert upload(phone, data).status_code == 200
     db.session.refresh(photo_row)
     assert (photo_row.status, photo_row.failure_reason) == ("ready", None)
     assert db.session.get(BlobRefusal, sha(data)) is None
 
 
-def test_opaque_bytes_are_stored_as_they_came(app, phone):
+def test_bytes_that_are_not_an_image_are_refused_on_arrival_not_at_the_report(app, phone, job):
+    # Once, these were stored as opaque bytes and the photo was ready; the report then
+    # found out, after the customer had signed, and changed the signed content.
     data = b"signature strokes as a vector list"
+    photo_row = attach(phone, job, data)
     response = upload(phone, data, "application/octet-stream")
-    assert response.status_code == 201
-    assert stored(app, key_for(sha(data))).read_bytes() == data
-    assert db.session.get(Blob, sha(data)).image_format is None
+    assert response.status_code == 422 and response.get_json()["reason"] == "not_an_image"
+    assert db.session.get(Blob, sha(data)) is None and files_for(app, sha(data)) == []
+    db.session.refresh(photo_row)
+    assert photo_row.status == "failed"

@@ -188,13 +188,13 @@ def test_the_report_waits_for_the_last_photo_even_when_it_arrives_after_the_sign
         visit_for):
     visit = do_the_work(visit_for("en"), upload=False)
     for data in visit.photos[:3]:
-        assert visit.upload(data).status_code == 201
+        assert visit.upload(data).status_code == 200
     visit.sign("Alice Smith")
     report = report_of(visit)
     assert report.status == "waiting" and report.pdf_sha256 is None
     assert report.failure_reason == "Waiting for 1 photo to upload."
 
-    assert visit.upload(visit.photos[3]).status_code == 201
+    assert visit.upload(visit.photos[3]).status_code == 200
 
     report = report_of(visit)
     assert report.status == "ready" and report.pdf_sha256
@@ -214,6 +214,20 @@ def test_a_photo_refused_before_signing_is_left_out_of_what_is_signed(visit_for,
     content = visit.sign("Alice Smith")
     assert len(content["photos"]) == 2
     assert report_of(visit).status == "ready"
+
+
+def test_bytes_that_are_no_image_fail_their_photo_on_arrival_so_the_signature_holds(
+        visit_for):
+    # Issue 10 item 4: these used to be stored as opaque bytes, the photo became ready and
+    # was signed for, and only the render found out: the report ended in hash_mismatch.
+    visit = do_the_work(visit_for("en"), photos=2)
+    not_a_photo = b"\x00\x01 whatever a broken camera app wrote" * 50
+    visit.take_photo("other", not_a_photo, upload=False)
+    refused = visit.upload(not_a_photo, "application/octet-stream")
+    assert refused.status_code == 422 and refused.get_json()["reason"] == "not_an_image"
+    content = visit.sign("Alice Smith")
+    assert len(content["photos"]) == 2
+    assert report_of(visit).status == "ready", report_of(visit).failure_reason
 
 
 def test_a_hash_that_differs_from_the_servers_is_refused_and_shown_to_the_dispatcher(

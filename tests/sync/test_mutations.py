@@ -12,6 +12,7 @@ from server.workorders import service as orders
 from server.workorders.models import PartUsage, TimeLog, WorkOrderEvent
 from sync.models import SyncConflict
 from tests.factories import walk_to
+from tests.report_scenario import photo
 from tests.sync.phone import new_id
 
 
@@ -184,24 +185,31 @@ def test_time_logs_are_lines_and_must_end_after_they_start(phone, job):
 # -- photos and blobs -------------------------------------------------------------------------------
 
 def test_a_photo_waits_for_its_bytes_then_is_ready(phone, job, client):
-    data = b"\xff\xd8 pretend jpeg bytes"
+    data = photo(64, 48)
     digest = hashlib.sha256(data).hexdigest()
     push_one(phone, "attach_photo", {"order_id": str(job.id), "photo_id": new_id(),
                                      "kind": "before", "sha256": digest,
                                      "taken_at": phone.now()})
-    photo = db.session.scalar(select(Photo))
-    assert photo.status == "pending"
+    photo_row = db.session.scalar(select(Photo))
+    assert photo_row.status == "pending"
     upload = client.put(f"/api/v1/blobs/{digest}", data=data, headers={
         **phone._headers(), "Content-Type": "application/octet-stream"})
-    assert upload.status_code == 201
-    db.session.refresh(photo)
-    assert photo.status == "ready"
+    assert upload.status_code == 200
+    db.session.refresh(photo_row)
+    assert photo_row.status == "ready"
     again = client.put(f"/api/v1/blobs/{digest}", data=data, headers=phone._headers())
-    assert again.status_code == 200 and again.get_json()["created"] is False
+    assert again.status_code == 200 and again.get_json() == upload.get_json()
 
 
-def test_a_blob_whose_bytes_do_not_match_is_refused_and_not_stored(phone, client, app):
+def _attach(phone, job, digest):
+    push_one(phone, "attach_photo", {"order_id": str(job.id), "photo_id": new_id(),
+                                     "kind": "before", "sha256": digest,
+                                     "taken_at": phone.now()})
+
+
+def test_a_blob_whose_bytes_do_not_match_is_refused_and_not_stored(phone, job, client, app):
     claimed = hashlib.sha256(b"what I meant").hexdigest()
+    _attach(phone, job, claimed)
     response = client.put(f"/api/v1/blobs/{claimed}", data=b"what I sent",
                           headers=phone._headers())
     assert response.status_code == 422 and response.get_json()["reason"] == "hash_mismatch"
@@ -210,9 +218,10 @@ def test_a_blob_whose_bytes_do_not_match_is_refused_and_not_stored(phone, client
     assert not list(Path(app.config["BLOB_DIR"]).glob(f"*/*/{claimed}"))
 
 
-def test_a_blob_over_the_limit_is_413(phone, client, app, monkeypatch):
+def test_a_blob_over_the_limit_is_413(phone, job, client, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_BLOB_BYTES", 10)
     data = b"x" * 11
+    _attach(phone, job, hashlib.sha256(data).hexdigest())
     response = client.put(f"/api/v1/blobs/{hashlib.sha256(data).hexdigest()}", data=data,
                           headers=phone._headers())
     assert response.status_code == 413 and response.get_json()["reason"] == "too_large"

@@ -1,0 +1,93 @@
+"""The web process as the Procfile starts it: gunicorn with gunicorn.conf.py.
+
+Browsers open connections ahead of time and keep them idle; a worker must go on serving
+other requests meanwhile instead of waiting for those sockets until its timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _web_command() -> list[str]:
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    argv = shlex.split(line.split(":", 1)[1])
+    assert argv[0] == "gunicorn"
+    return [str(Path(sys.executable).parent / "gunicorn"), *argv[1:]]
+
+
+@pytest.fixture
+def web(app, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
+           "SECRET_KEY": "web-process-test", "BLOB_DIR": str(tmp_path / "blobs")}
+    process = subprocess.Popen(_web_command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        # gunicorn listens before its worker has loaded the app: wait for a real answer.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(port, timeout=10) == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(process.stderr.read().decode())
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+
+def _get(port: int, path: str = "/login", timeout: float = 20) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_idle_browser_connections_do_not_hold_the_only_worker(web):
+    # Chromium preconnects: sockets that send nothing. Keep-alive leaves others idle.
+    preconnected = [socket.create_connection(("127.0.0.1", web)) for _ in range(3)]
+    kept_alive = http.client.HTTPConnection("127.0.0.1", web, timeout=20)
+    kept_alive.request("GET", "/login")
+    response = kept_alive.getresponse()
+    response.read()
+    assert response.status == 200
+    try:
+        # A sync worker would sit on the first idle socket until its 60 s timeout: these
+        # would time out (20 s each, generous for a loaded machine).
+        for _ in range(5):
+            assert _get(web) == 200
+    finally:
+        kept_alive.close()
+        for sock in preconnected:
+            sock.close()
