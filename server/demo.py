@@ -1582,15 +1582,17 @@ class _Builder:
         order = visit.order
         signer = visit.plan.customer.name
         image = _signature_png(signer, self.ink)
-        blob, _ = blobs.receive_blob(hashlib.sha256(image).hexdigest(), io.BytesIO(image),
-                                     "image/png", current_app.config["MAX_BLOB_BYTES"])
-        blob.created_at = at
+        sha256 = hashlib.sha256(image).hexdigest()
         latitude, longitude = self._at_customer(visit)
         signed_at = at - timedelta(seconds=self.ink.randint(3, 90))
         signature = media.capture_signature(
-            order, uuid.UUID(int=self.ink.getrandbits(128), version=4), signer, blob.sha256,
+            order, uuid.UUID(int=self.ink.getrandbits(128), version=4), signer, sha256,
             content_hash(signed_content(order)), signed_at, latitude, longitude)
         signature.received_at = at
+        # The phone uploads the image after the capture that references it (sync §6).
+        blob = blobs.receive_blob(sha256, io.BytesIO(image), "image/png",
+                                  current_app.config["MAX_BLOB_BYTES"], self._tech_user(visit))
+        blob.created_at = at
         self._move(self._tech_user(visit), visit, Status.SIGNED, at, where=(latitude, longitude))
         # Its report is due now (what was signed is what the server prints); it is rendered
         # through the normal job path once the seed commits.

@@ -186,7 +186,7 @@ def test_the_signature_image_arriving_after_the_signature_renders_the_report(vis
     visit.sign("Alice Smith", upload_image=False)
     assert report_of(visit).failure_reason == "Waiting for the signature image to upload."
 
-    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 201
+    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 200
 
     assert report_of(visit).status == "ready"
     body = api_as(dispatcher).get(f"/api/v1/workorders/{visit.order.id}/report").get_json()
@@ -202,9 +202,9 @@ def test_the_last_photo_and_then_the_signature_image_arriving_renders_once_both_
     assert report_of(visit).failure_reason == (
         "Waiting for 4 photos to upload, the signature image to upload.")
     for data in visit.photos:
-        assert visit.upload(data).status_code == 201
+        assert visit.upload(data).status_code == 200
     assert report_of(visit).failure_reason == "Waiting for the signature image to upload."
-    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 201
+    assert visit.upload(signature_png("Alice Smith"), "image/png").status_code == 200
     assert report_of(visit).status == "ready"
 
 
