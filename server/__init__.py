@@ -8,7 +8,7 @@ from flask import Flask, g, request, session
 
 from . import database  # noqa: F401  (registers the SQLite engine settings)
 from .config import load_config
-from .extensions import api, babel, csrf, db, login_manager, migrate
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 API_PREFIX = "/api/"
 
@@ -53,12 +53,14 @@ def register_extensions(app: Flask) -> None:
     import sync.positions  # noqa: F401  (stamps change-feed positions on every flush)
 
     from . import models  # noqa: F401  (the whole schema, for Alembic)
+    from .messaging import hooks  # noqa: F401  (order events queue customer messages)
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(app.root_path) / "translations"))
     login_manager.init_app(app)

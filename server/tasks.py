@@ -85,3 +85,32 @@ def report_sweep() -> int:
     from .reports.service import requeue_stale
 
     return requeue_stale()
+
+
+@huey.task()
+@in_app_context
+def deliver_message(message_id: str) -> str:
+    """Send one customer message from the outbox (queued after the commit that made it).
+    Retries are the outbox's own (``next_attempt_at``, picked up by ``message_sweep``), so a
+    rerun of this job never sends a message twice."""
+    import uuid
+
+    from .messaging.service import deliver
+
+    return deliver(uuid.UUID(message_id))
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def message_sweep() -> int:
+    """Every minute: deliver the customer messages whose next try is due (a channel was
+    down, a job was lost). Returns how many were looked at."""
+    from .messaging.service import deliver, due
+
+    ids = due()
+    from .extensions import db
+
+    db.session.commit()
+    for message_id in ids:
+        deliver(message_id)
+    return len(ids)
