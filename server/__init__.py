@@ -89,6 +89,9 @@ def register_blueprints(app: Flask) -> None:
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
     from .media.routes import blp as blobs_blp
+    from .messaging.console import bp as messaging_console_bp
+    from .messaging.routes import blp as messages_blp
+    from .portal.routes import bp as portal_bp
     from .pwa_host.routes import bp as pwa_bp
     from .reports.pages import bp as reports_public_bp
     from .reports.routes import blp as reports_blp
@@ -96,13 +99,15 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp):
+                blobs_blp, reports_blp, messages_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(messaging_console_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,44 @@
+"""The office sees each order's messages, why one failed, and can send it again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.messaging.models import Message
+from tests.factories import PASSWORD
+
+
+def test_the_order_page_and_the_failed_page_show_the_reason_and_resend_works(
+        client, mailbox, dispatcher, make_customer, make_order):
+    customer = make_customer(language="en")
+    customer.email = "ann at example"
+    order = make_order(customer=customer, status="scheduled")
+    db.session.commit()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Messages to the customer" in page and "Booking confirmation" in page
+    assert "invalid e-mail address on record" in page
+    failed = client.get("/messages/failed").get_data(as_text=True)
+    assert order.number in failed and "invalid e-mail address on record" in failed
+
+    (row,) = db.session.scalars(select(Message).where(Message.work_order_id == order.id,
+                                                     Message.channel == "email"))
+    customer.email = "ann@example.test"
+    response = client.post(f"/messages/{row.id}/resend")
+    assert response.status_code == 303
+    (mail,) = mailbox.wait_for(1)
+    assert mail["To"] == "ann@example.test"
+    db.session.expire_all()
+    assert db.session.get(Message, row.id).status == "sent"
+    assert order.number not in client.get("/messages/failed").get_data(as_text=True)
+
+
+def test_messages_are_listed_for_office_users_over_the_api(api_as, dispatcher, make_order):
+    order = make_order(status="scheduled")
+    db.session.commit()
+    items = api_as(dispatcher).get(f"/api/v1/workorders/{order.id}/messages").get_json()["items"]
+    assert [(m["kind"], m["channel"], m["status"]) for m in items] == [
+        ("booking_confirmation", "sms", "sent")]
+    assert items[0]["provider"] == "record"
