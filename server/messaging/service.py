@@ -134,14 +134,21 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
     """Queue the messages these new history events ask for. Returns the ids of rows that
     are queued for delivery (failed-at-once rows are stored but not returned)."""
-    rows, seen = [], set()
+    from ..portal.links import insert_if_missing
+
+    rows, seen, linked = [], set(), set()
     now = utcnow()
     for ev in sorted(events, key=lambda e: (str(e.work_order_id), e.seq)):
         order = ev.work_order or session.get(WorkOrder, ev.work_order_id)
         if order is None:
             continue
         customer = order.customer or session.get(Customer, order.customer_id)
-        for kind, key, data in _triggers(ev, order):
+        triggered = _triggers(ev, order)
+        if triggered and order.id not in linked:
+            # The link exists from the booking on, so the phone's pull carries it (QR code).
+            insert_if_missing(session, order.id)
+            linked.add(order.id)
+        for kind, key, data in triggered:
             for channel, recipient, error in _recipients(customer):
                 dedupe = f"{key}:{channel}"
                 if dedupe in seen:

@@ -87,6 +87,36 @@ def resolve(token: str) -> tuple[WorkOrder, CustomerLink]:
     return order, link
 
 
+def insert_if_missing(session, order_id: uuid.UUID) -> None:
+    """Make the order's link inside a flush (``messaging.hooks``), with a plain INSERT."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    exists = session.scalar(select(CustomerLink.id).where(
+        CustomerLink.work_order_id == order_id, CustomerLink.revoked_at.is_(None),
+        CustomerLink.expires_at > now).limit(1))
+    if exists is None:
+        days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
+        session.execute(insert(CustomerLink).values(
+            id=uuid.uuid4(), work_order_id=order_id, nonce=secrets.token_urlsafe(12),
+            created_at=now, expires_at=now + timedelta(days=days)))
+
+
+def url_for_pull(order: WorkOrder) -> str | None:
+    """The order's current link for the phone (read only: a pull never makes one)."""
+    link = active_link(order.id)
+    return url_of(link) if link is not None else None
+
+
+def _register_pull_hook() -> None:
+    import sync.wire
+
+    sync.wire.HOOKS["customer_url"] = url_for_pull
+
+
+_register_pull_hook()
+
+
 def revoke(actor, order: WorkOrder) -> int:
     """Stop every link of the order; the next one asked for is new. Returns how many."""
     now = utcnow()
