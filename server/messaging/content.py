@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_skeleton
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime, format_time
+from flask_babel import force_locale, get_locale, get_timezone
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -25,6 +26,18 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def day_and_time(value: datetime) -> str:
+    """Mon 30 Nov 2026, 08:00 / 2026年11月30日周一 08:00, in the company's time zone."""
+    zone, locale = get_timezone(), get_locale()
+    return (format_skeleton("yMMMEd", value, tzinfo=zone, locale=locale) + " "
+            + format_time(value))
+
+
+def format_time(value: datetime) -> str:
+    """08:00 in the company's time zone (both languages write the time of day so)."""
+    return value.astimezone(get_timezone()).strftime("%H:%M")
+
+
 def words(message: Message, url: str) -> dict:
     """Subject, greeting, paragraphs, the button's label and the SMS text (current locale)."""
     data = message.data or {}
@@ -32,8 +45,7 @@ def words(message: Message, url: str) -> dict:
     number = data.get("number", "")
     if message.kind == "booking_confirmation":
         start, end = _dt(data.get("start")), _dt(data.get("end"))
-        window = _("%(start)s – %(end)s", start=format_datetime(start, "medium"),
-                   end=format_time(end, "short"))
+        window = _("%(start)s – %(end)s", start=day_and_time(start), end=format_time(end))
         subject = _("Your visit is booked: %(window)s", window=window)
         lines = [_("We have booked a technician for your service request %(number)s.",
                    number=number),
@@ -47,11 +59,11 @@ def words(message: Message, url: str) -> dict:
         eta, tech = _dt(data.get("eta")), data.get("technician") or _("Your technician")
         if eta:
             subject = _("%(name)s is on the way, arriving about %(time)s",
-                        name=tech, time=format_time(eta, "short"))
+                        name=tech, time=format_time(eta))
             lines = [_("%(name)s has left for your address and should arrive at about "
-                       "%(time)s.", name=tech, time=format_time(eta, "short"))]
+                       "%(time)s.", name=tech, time=format_time(eta))]
             sms = _("%(company)s: %(name)s is on the way, arriving about %(time)s. %(url)s",
-                    company=company, name=tech, time=format_time(eta, "short"), url=url)
+                    company=company, name=tech, time=format_time(eta), url=url)
         else:
             subject = _("%(name)s is on the way", name=tech)
             lines = [_("%(name)s has left for your address.", name=tech)]
