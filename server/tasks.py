@@ -89,15 +89,16 @@ def report_sweep() -> int:
 
 @huey.task()
 @in_app_context
-def deliver_message(message_id: str) -> str:
-    """Send one customer message from the outbox (queued after the commit that made it).
-    Retries are the outbox's own (``next_attempt_at``, picked up by ``message_sweep``), so a
-    rerun of this job never sends a message twice."""
+def deliver_messages(message_ids: list[str]) -> list[str]:
+    """Send the customer messages one commit queued (one job per commit, not per message:
+    each job is a write to the queue). Retries are the outbox's own (``next_attempt_at``,
+    picked up by ``message_sweep``), so a rerun of this job never sends a message twice.
+    Returns each message's status afterwards."""
     import uuid
 
     from .messaging.service import deliver
 
-    return deliver(uuid.UUID(message_id))
+    return [deliver(uuid.UUID(message_id)) for message_id in message_ids]
 
 
 @huey.periodic_task(crontab(minute="*"))

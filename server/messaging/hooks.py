@@ -73,10 +73,9 @@ def _deliver_after_commit(session: Session, transaction) -> None:
     queued = session.info.pop(_COMMITTED, None)
     if not queued:
         return
-    from ..tasks import deliver_message
+    from ..tasks import deliver_messages
 
-    for message_id in queued:
-        try:
-            deliver_message(str(message_id))
-        except Exception:  # noqa: BLE001 — the row is queued; message_sweep delivers it
-            log.exception("could not queue the delivery of message %s", message_id)
+    try:
+        deliver_messages([str(message_id) for message_id in dict.fromkeys(queued)])
+    except Exception:  # noqa: BLE001 — the rows are queued; message_sweep delivers them
+        log.exception("could not queue the delivery of messages %s", queued)
