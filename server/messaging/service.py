@@ -124,9 +124,11 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
         from sqlalchemy.dialects.sqlite import insert
     inserted = []
     for row in rows:
+        # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
         result = session.execute(insert(Message).values(**row)
-                                 .on_conflict_do_nothing(index_elements=["dedupe_key"]))
-        if result.rowcount:
+                                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                                 .returning(Message.id))
+        if result.scalar_one_or_none() is not None:
             inserted.append(row["id"])
     return inserted
 

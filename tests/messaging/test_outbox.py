@@ -137,3 +137,47 @@ def test_on_the_way_carries_an_eta_from_where_the_technician_left(
     assert 23 <= minutes <= 25
     assert row.data["technician"] == "Li"
     assert "Li is on the way" in mails[1]["Subject"]
+
+
+def test_closing_the_order_queues_the_satisfaction_survey(mailbox, make_customer, make_order):
+    customer = make_customer(language="en")
+    customer.email = "ann@example.test"
+    order = make_order(customer=customer, status="closed")
+    db.session.commit()
+    (survey,) = _messages(order, channel="email", kind="survey")
+    assert survey.status == "sent"
+    mail = [m for m in mailbox.messages() if "How did we do?" in m["Subject"]]
+    assert len(mail) == 1 and "/c/" in mail[0].get_body(("plain",)).get_content()
+
+
+def test_the_sweep_sends_what_is_due(app, mailbox, make_customer, make_order):
+    from server.tasks import message_sweep
+    from tests.messaging.conftest import _free_port
+
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"
+    order = _booked(make_customer, make_order)
+    (row,) = _messages(order, channel="email")
+    assert row.status == "queued"
+    app.config["SMTP_URL"] = mailbox.url
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert message_sweep.call_local() >= 1
+    mailbox.wait_for(1)
+    db.session.expire_all()
+    assert db.session.get(Message, row.id).status == "sent"
+
+
+def test_a_message_that_keeps_failing_ends_failed_after_the_last_attempt(
+        app, mailbox, make_customer, make_order):
+    from tests.messaging.conftest import _free_port
+
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"
+    order = _booked(make_customer, make_order)
+    (row,) = _messages(order, channel="email")
+    later = utcnow()
+    while row.status == "queued":
+        later = row.next_attempt_at + timedelta(seconds=1)
+        service.deliver(row.id, now=later)
+        db.session.refresh(row)
+    assert row.status == "failed" and row.attempts == app.config["MESSAGE_MAX_ATTEMPTS"]
+    assert "unreachable" in row.last_error
