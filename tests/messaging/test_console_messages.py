@@ -42,3 +42,21 @@ def test_messages_are_listed_for_office_users_over_the_api(api_as, dispatcher, m
     assert [(m["kind"], m["channel"], m["status"]) for m in items] == [
         ("booking_confirmation", "sms", "sent")]
     assert items[0]["provider"] == "record"
+
+
+def test_the_office_revokes_the_customers_link_from_the_order_page(
+        client, dispatcher, make_order):
+    from server.portal import links
+
+    order = make_order(status="scheduled")
+    old = "/c/" + links.token_of(links.active_link(order.id))
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    assert "Revoke the customer" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert client.post(f"/messages/orders/{order.id}/revoke-link").status_code == 303
+    client.post("/logout")
+    assert client.get(old).status_code == 410
+
+
+def test_technicians_cannot_see_the_failed_messages_page(client, technician):
+    client.post("/login", data={"email": technician.user.email, "password": PASSWORD})
+    assert client.get("/messages/failed").status_code in (302, 403)
