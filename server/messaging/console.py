@@ -57,6 +57,43 @@ def failed_page():
     return render_template("messaging/failed.html", messages=rows, numbers=numbers)
 
 
+@bp.route("/preview")
+@console_roles(*OFFICE)
+def preview_index():
+    """Every message in every language, to review the wording (text, HTML, SMS)."""
+    from flask import current_app
+
+    from .models import KINDS
+
+    return render_template("messaging/preview.html", kinds=KINDS,
+                           languages=current_app.config["LANGUAGES"])
+
+
+@bp.route("/preview/<kind>/<language>/<form>")
+@console_roles(*OFFICE)
+def preview(kind: str, language: str, form: str):
+    """One message rendered with sample values: ``form`` is text, html, sms or ics."""
+    from flask import abort, current_app
+
+    from .content import envelope_for, sample
+    from .models import KINDS
+
+    if kind not in KINDS or language not in current_app.config["LANGUAGES"] or \
+            form not in ("text", "html", "sms", "ics"):
+        abort(404)
+    url = f"{current_app.config['DOORSTEP_PUBLIC_URL']}/c/EXAMPLE-TOKEN"
+    envelope = envelope_for(sample(kind, "sms" if form == "sms" else "email", language), url)
+    if form == "html":
+        body, mimetype = envelope.html, "text/html"
+    elif form == "ics":
+        if not envelope.attachments:
+            abort(404)
+        body, mimetype = envelope.attachments[0][2].decode(), "text/plain"
+    else:
+        body, mimetype = f"Subject: {envelope.subject}\n\n{envelope.text}", "text/plain"
+    return current_app.response_class(body, mimetype=mimetype)
+
+
 @bp.route("/<uuid:message_id>/resend", methods=["POST"])
 @console_roles(*OFFICE)
 def resend(message_id: uuid.UUID):

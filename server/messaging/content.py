@@ -126,10 +126,11 @@ def ics(message: Message, url: str, summary: str) -> bytes:
     return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode()
 
 
-def envelope_for(message: Message) -> Envelope:
+def envelope_for(message: Message, url: str | None = None) -> Envelope:
     """The message ready for its channel, in its language, with the customer's link."""
-    order = db.session.get(WorkOrder, message.work_order_id)
-    url = url_of(ensure_link(order))
+    if url is None:
+        order = db.session.get(WorkOrder, message.work_order_id)
+        url = url_of(ensure_link(order))
     with force_locale(message.language if message.language in
                       current_app.config["LANGUAGES"] else "en"):
         w = words(message, url)
@@ -146,3 +147,19 @@ def envelope_for(message: Message) -> Envelope:
                                 ics(message, url, summary)))
     return Envelope(message.recipient, w["subject"], text, html, attachments,
                     message_id=f"<{message.id}@doorstep>")
+
+
+def sample(kind: str, channel: str, language: str) -> Message:
+    """A message as it would be queued, with made-up values, for reviewing the wording."""
+    import uuid
+    from datetime import UTC, timedelta
+
+    start = datetime(2026, 6, 3, 1, 0, tzinfo=UTC)
+    return Message(id=uuid.UUID(int=1), work_order_id=uuid.UUID(int=2), kind=kind,
+                   channel=channel, language=language, recipient="customer@example.com",
+                   created_at=start - timedelta(days=1),
+                   data={"number": "WO-2026-000123", "start": start.isoformat(),
+                         "end": (start + timedelta(hours=2)).isoformat(),
+                         "eta": (start + timedelta(minutes=25)).isoformat(),
+                         "technician": "李师傅" if language == "zh" else "Sam",
+                         "report": "SR-2026-000045"})

@@ -117,7 +117,7 @@ def test_the_customer_is_told_at_each_step_and_gets_the_signed_report(
     tech.status_is("En route")
     tech.wait_synced(since=tech.last_sync())
     on_the_way = mailbox.wait_for(2, timeout=30)[1]
-    assert "Sam 已出发" in on_the_way["Subject"] and "预计" in on_the_way["Subject"]
+    assert "Sam已出发" in on_the_way["Subject"] and "预计" in on_the_way["Subject"]
 
     tech.step("Arrived")
     tech.tab("Work")

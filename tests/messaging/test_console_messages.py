@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from server.extensions import db
@@ -60,3 +63,23 @@ def test_the_office_revokes_the_customers_link_from_the_order_page(
 def test_technicians_cannot_see_the_failed_messages_page(client, technician):
     client.post("/login", data={"email": technician.user.email, "password": PASSWORD})
     assert client.get("/messages/failed").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_message_can_be_reviewed_in_each_language_as_text_html_and_sms(
+        client, dispatcher, language):
+    from server.messaging.models import KINDS
+
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    index = client.get("/messages/preview").get_data(as_text=True)
+    for kind in KINDS:
+        for form in ("text", "html", "sms"):
+            assert f"/messages/preview/{kind}/{language}/{form}" in index
+            response = client.get(f"/messages/preview/{kind}/{language}/{form}")
+            assert response.status_code == 200
+            body = response.get_data(as_text=True)
+            assert "/c/EXAMPLE-TOKEN" in body and "{{" not in body and "%(" not in body
+            assert bool(re.search(r"[\u4e00-\u9fff]", body.replace("李师傅", ""))) == \
+                (language == "zh"), (kind, form)
+    ics = client.get(f"/messages/preview/booking_confirmation/{language}/ics")
+    assert "DTSTART:20260603T010000Z" in ics.get_data(as_text=True)
