@@ -145,7 +145,8 @@ def rate(order: WorkOrder, rating, comment: str | None) -> Survey:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= 5:
-        raise Invalid(_l("Choose from 1 to 5 stars."), {"rating": [_l("Choose from 1 to 5 stars.")]})
+        raise Invalid(_l("Choose from 1 to 5 stars."),
+                      {"rating": [_l("Choose from 1 to 5 stars.")]})
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise Invalid(_l("Please keep it under %(n)d characters.", n=MAX_COMMENT),
@@ -153,7 +154,8 @@ def rate(order: WorkOrder, rating, comment: str | None) -> Survey:
     survey = Survey(work_order_id=order.id, rating=value, comment=comment, channel="link",
                     submitted_at=utcnow())
     db.session.add(survey)
-    add_event(order, "survey", None, server_time=utcnow(), data={"rating": value, "channel": "link"})
+    add_event(order, "survey", None, server_time=utcnow(),
+              data={"rating": value, "channel": "link"})
     db.session.flush()
     return survey
 
