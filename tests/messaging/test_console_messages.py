@@ -21,7 +21,7 @@ def test_the_order_page_and_the_failed_page_show_the_reason_and_resend_works(
     client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
 
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "Messages to the customer" in page and "Booking confirmation" in page
+    assert "Texts and e-mails" in page and "Booking confirmation" in page
     assert "invalid e-mail address on record" in page
     failed = client.get("/messages/failed").get_data(as_text=True)
     assert order.number in failed and "invalid e-mail address on record" in failed
