@@ -24,7 +24,13 @@ from server.inventory.models import Part, StockLevel, StockLocation
 from server.messaging.models import Message
 from server.tasks import report_sweep
 from tests import factories
-from tests.e2e.pwa_helpers import PHONE, TechnicianApp, phone_context_fixture, read  # noqa: F401
+from tests.e2e.pwa_helpers import (  # noqa: F401  (fixtures)
+    PHONE,
+    TechnicianApp,
+    axe_violations,
+    phone_context_fixture,
+    read,
+)
 from tests.messaging.conftest import mailbox, smtp_server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
@@ -100,6 +106,7 @@ def test_the_customer_is_told_at_each_step_and_gets_the_signed_report(
     customer.get_by_label("您哪些日期和时间方便？").fill("周六上午比较方便")
     customer.get_by_role("button", name="提交申请").click()
     expect(customer.get_by_role("status")).to_contain_text("我们已收到您的申请")
+    assert axe_violations(customer) == []
     customer.screenshot(path="/tmp/doorstep-customer-page-zh.png", full_page=True)
 
     # The request waits on the dispatcher's board.
