@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, request, session
 
 from . import database  # noqa: F401  (registers the SQLite engine settings)
 from .config import load_config
-from .extensions import api, babel, csrf, db, login_manager, migrate
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 API_PREFIX = "/api/"
 
@@ -59,12 +59,21 @@ def register_extensions(app: Flask) -> None:
     import sync.positions  # noqa: F401  (stamps change-feed positions on every flush)
 
     from . import models  # noqa: F401  (the whole schema, for Alembic)
+    from .messaging import hooks  # noqa: F401  (order events queue customer messages)
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    # One shared counter store for every rate limit (the customer page's, the sign-in
+    # throttle's): Redis when configured, otherwise the application database, so every
+    # web process and machine counts together (accounts/ratelimit_storage.py).
+    app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
+                                           or app.config.get("REDIS_URL") or "doorstep-db://")
+    from .accounts import ratelimit_storage  # noqa: F401  (registers doorstep-db://)
+
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(app.root_path) / "translations"))
     login_manager.init_app(app)
@@ -85,6 +94,9 @@ def register_blueprints(app: Flask) -> None:
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
     from .media.routes import blp as blobs_blp
+    from .messaging.console import bp as messaging_console_bp
+    from .messaging.routes import blp as messages_blp
+    from .portal.routes import bp as portal_bp
     from .pwa_host.routes import bp as pwa_bp
     from .reports.pages import bp as reports_public_bp
     from .reports.routes import blp as reports_blp
@@ -92,13 +104,15 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp):
+                blobs_blp, reports_blp, messages_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(messaging_console_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -111,6 +111,21 @@ def load_config(instance_path: Path) -> dict:
         "DOORSTEP_COMPANY_ADDRESS": env.get("DOORSTEP_COMPANY_ADDRESS", ""),
         "DOORSTEP_COMPANY_PHONE": env.get("DOORSTEP_COMPANY_PHONE", ""),
         "DOORSTEP_COMPANY_LOGO": env.get("DOORSTEP_COMPANY_LOGO") or None,
+        # Customer messages (server/messaging): e-mail over SMTP, SMS over an HTTP gateway.
+        # Unset, a channel only records the message in the outbox (development).
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "SMTP_FROM": env.get("SMTP_FROM") or "Doorstep <no-reply@localhost>",
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "20")),
+        "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
+        "SMS_SENDER": env.get("SMS_SENDER", "Doorstep"),
+        "SMS_DEFAULT_REGION": env.get("SMS_DEFAULT_REGION", "CN"),
+        "MESSAGE_MAX_ATTEMPTS": int(env.get("MESSAGE_MAX_ATTEMPTS", "6")),
+        # "On the way": straight-line distance at this average speed gives the ETA.
+        "ETA_SPEED_KMH": float(env.get("ETA_SPEED_KMH", "25")),
+        # The customer's page /c/<token> (server/portal).
+        "CUSTOMER_LINK_MAX_AGE_DAYS": int(env.get("CUSTOMER_LINK_MAX_AGE_DAYS", "90")),
+        "CUSTOMER_PAGE_RATE_LIMIT": env.get("CUSTOMER_PAGE_RATE_LIMIT", "20/minute"),
         "DEVICE_TOKEN_TTL_DAYS": int(env.get("DEVICE_TOKEN_TTL_DAYS", "30")),
         # Sign-in throttling (API and console): failed attempts allowed per account and per
         # client address in a window ("10/15 minutes"); counted in Redis when REDIS_URL or

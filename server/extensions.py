@@ -4,6 +4,8 @@ They are bound to an application in ``server.create_app`` via ``init_app``.
 """
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -25,3 +27,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = DoorstepApi()
+# Rate limits are declared where they apply (e.g. the customer page); storage is in memory
+# per process unless RATELIMIT_STORAGE_URI says otherwise.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

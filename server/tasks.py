@@ -112,3 +112,31 @@ def rate_limit_sweep() -> int:
     from .extensions import db
 
     return DatabaseStorage(lambda: db.engine).sweep()
+@huey.task()
+@in_app_context
+def deliver_messages(message_ids: list[str]) -> list[str]:
+    """Send the customer messages one commit queued (one job per commit, not per message:
+    each job is a write to the queue). Retries are the outbox's own (``next_attempt_at``,
+    picked up by ``message_sweep``), so a rerun of this job never sends a message twice.
+    Returns each message's status afterwards."""
+    import uuid
+
+    from .messaging.service import deliver
+
+    return [deliver(uuid.UUID(message_id)) for message_id in message_ids]
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def message_sweep() -> int:
+    """Every minute: deliver the customer messages whose next try is due (a channel was
+    down, a job was lost). Returns how many were looked at."""
+    from .messaging.service import deliver, due
+
+    ids = due()
+    from .extensions import db
+
+    db.session.commit()
+    for message_id in ids:
+        deliver(message_id)
+    return len(ids)

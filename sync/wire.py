@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from marshmallow import Schema, fields
 
 from server.assets.service import warranty_status
+
+# The server fills these in (server/portal/links.py): sync/ itself knows no URLs or keys.
+HOOKS: dict[str, Callable] = {"customer_url": lambda order: None}
 
 
 class _Row(Schema):
@@ -44,6 +49,8 @@ class WorkOrderWire(_Row):
     started_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     version = fields.Integer()
+    # The customer's page (/c/<token>) so the phone can show its QR code offline.
+    customer_url = fields.Function(lambda order: HOOKS["customer_url"](order), allow_none=True)
 
 
 class CustomerWire(_Row):

@@ -77,6 +77,9 @@ def app():
         # Counters commit on their own connection, which on SQLite would wait for the test's
         # open transaction; the throttle's own tests run it on live apps (test_sign_in_throttling).
         "SIGN_IN_THROTTLE": False,
+        # In-process counters for the one test app (limiter.reset() between tests); the
+        # shared database and Redis storages have tests of their own.
+        "RATELIMIT_STORAGE_URI": "memory://",
     })
     with app.app_context():
         _reset_schema()

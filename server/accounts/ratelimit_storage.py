@@ -42,8 +42,15 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = ["doorstep-db"]
 
-    def __init__(self, engine: Callable[[], Engine], **options):
+    def __init__(self, engine: Callable[[], Engine] | str | None = None, **options):
+        """``engine`` returns the engine to use; given as a URI (``doorstep-db://``, how
+        ``limits.storage.storage_from_string`` and Flask-Limiter build storages) or not at
+        all, the application's own engine is used."""
         super().__init__(None, wrap_exceptions=False)
+        if not callable(engine):
+            from ..extensions import db
+
+            engine = lambda: db.engine  # noqa: E731
         self._engine = engine
 
     @property

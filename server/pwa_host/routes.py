@@ -35,6 +35,7 @@ VENDOR = {
     "htm.mjs": "htm/dist/htm.mjs",
     "dexie.mjs": "dexie/dist/modern/dexie.min.mjs",
     "signature_pad.mjs": "signature_pad/dist/signature_pad.min.js",
+    "qrcode.mjs": "qrcode-generator/dist/qrcode.mjs",
 }
 PRIVATE_DIRS = {"tests", "tools"}
 # Not part of the app: package.json only lets node load pwa/ as ES modules.

@@ -169,6 +169,15 @@ MATRIX = [
      dict(admin=404, dispatcher=404, tech=404, anon=401)),
     ("retry a report", "post", lambda w: f"/api/v1/workorders/{w.own_order.id}/report/retry",
      None, dict(admin=409, dispatcher=409, tech=403, anon=401)),
+    ("order's customer messages", "get",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/messages", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("order's customer link", "get",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/customer-link", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("revoke the customer link", "post",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/customer-link/revoke", None,
+     dict(admin=204, dispatcher=204, tech=403, anon=401)),
 ]
 
 

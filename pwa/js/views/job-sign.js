@@ -11,6 +11,13 @@ import { signedContent } from "../signed-content.js";
 import { html, toast, useLive } from "../state.js";
 import { holdUpdates } from "../updates.js";
 import { BlobImage, Empty, Icon } from "./components.js";
+import { CustomerQr } from "./customer-qr.js";
+
+/** The customer's language (set at intake), whatever the app's language is. */
+function customerLanguage(job, content) {
+  const code = job.customer && job.customer.language;
+  return code === "zh" || code === "en" ? code : (content && content.language) || "en";
+}
 
 export function SignTab({ job }) {
   const { order } = job;
@@ -80,6 +87,10 @@ export function ReportPreview({ content }) {
 
 function SignForm({ job, content }) {
   const { order } = job;
+  // What the customer reads and writes here is in their language; the signed content
+  // (the report above) does not change with it.
+  const lang = customerLanguage(job, content);
+  const tr = (key, params) => tIn(lang, key, params);
   const canvas = useRef(null);
   const pad = useRef(null);
   const [drawn, setDrawn] = useState(false);
@@ -130,48 +141,49 @@ function SignForm({ job, content }) {
         comment: comment.trim() || null });
       holdUpdates(`signature:${order.id}`, null);
       window.scrollTo(0, 0);
-      toast(t("sign.done"), { kind: "ok" });
+      toast(tr("sign.done"), { kind: "ok" });
     } catch (error) {
       toast(error instanceof StorageFull ? t("storage.full") : String(error), { kind: "error" });
     } finally {
       setBusy(false);
     }
   };
-  return html`<form class="card form sign-form" onSubmit=${submit} aria-labelledby="sign-title">
-    <h2 id="sign-title" class="card-title">${t("sign.title")}</h2>
-    <p class="muted">${t("sign.explain")}</p>
+  return html`<form class="card form sign-form" onSubmit=${submit} aria-labelledby="sign-title"
+    lang=${lang === "zh" ? "zh-Hans" : "en"} data-testid="sign-form">
+    <h2 id="sign-title" class="card-title">${tr("sign.title")}</h2>
+    <p class="muted">${tr("sign.explain")}</p>
     <div class="field">
-      <span class="label" id="pad-label">${t("sign.signature")}</span>
+      <span class="label" id="pad-label">${tr("sign.signature")}</span>
       <div class="pad-wrap">
         <canvas ref=${canvas} class="signature-pad" data-testid="signature-pad" role="img"
           aria-labelledby="pad-label" aria-describedby="pad-hint"></canvas>
         <p id="pad-hint" class="pad-hint" aria-hidden=${drawn ? "true" : null}>
-          ${drawn ? "" : t("sign.padHint")}</p>
+          ${drawn ? "" : tr("sign.padHint")}</p>
       </div>
-      <button type="button" class="link-button" onClick=${clear} disabled=${!drawn}>${t("sign.clear")}</button>
+      <button type="button" class="link-button" onClick=${clear} disabled=${!drawn}>${tr("sign.clear")}</button>
     </div>
     <div class="field">
-      <label for="signer-name">${t("sign.name")}</label>
+      <label for="signer-name">${tr("sign.name")}</label>
       <input id="signer-name" type="text" autocomplete="name" required maxlength="120"
         value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
     </div>
     <fieldset class="field rating">
-      <legend>${t("sign.rating")}</legend>
+      <legend>${tr("sign.rating")}</legend>
       <div class="stars">
         ${[1, 2, 3, 4, 5].map((n) => html`<label key=${n} class=${`star ${n <= rating ? "on" : ""}`}>
           <input type="radio" name="rating" value=${n} checked=${rating === n}
             onChange=${() => setRating(n)} />
           <${Icon} name="star" size=${32} />
-          <span class="visually-hidden">${t("sign.stars", { n })}</span></label>`)}
+          <span class="visually-hidden">${tr("sign.stars", { n })}</span></label>`)}
       </div>
     </fieldset>
     <div class="field">
-      <label for="survey-comment">${t("sign.comment")}</label>
+      <label for="survey-comment">${tr("sign.comment")}</label>
       <textarea id="survey-comment" rows="2" maxlength="2000" value=${comment}
         onInput=${(e) => setComment(e.currentTarget.value)}></textarea>
     </div>
     <button type="submit" class="button primary wide" disabled=${busy || !drawn || !name.trim()}>
-      ${t("sign.submit")}</button>
+      ${tr("sign.submit")}</button>
   </form>`;
 }
 
@@ -180,7 +192,11 @@ function Signed({ job, info }) {
   const report = job.reports.find((r) => r.content_hash === signature.content_hash)
     || job.reports[0];
   const survey = job.surveys[0];
-  return html`<section class="card signed" data-testid="signed">
+  const lang = customerLanguage(job, info && info.content);
+  return html`${job.order.customer_url
+    ? html`<${CustomerQr} url=${job.order.customer_url} lang=${lang} />`
+    : html`<p class="muted card">${t("sign.qrNone")}</p>`}
+  <section class="card signed" data-testid="signed">
     <h2 class="card-title"><${Icon} name="check" /> ${t("sign.signedTitle")}</h2>
     <p>${t("sign.signedBy", { name: signature.signer_name,
       time: fmtDateTime(signature.signed_at_device) })}</p>

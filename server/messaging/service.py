@@ -1,0 +1,279 @@
+"""The outbox's rules: queue a message once per event, claim it, deliver it, retry it.
+
+Invariants:
+
+* **Once per event.** ``dedupe_key`` is unique and queueing skips a key that exists.
+* **Never sent from a request.** Rows are inserted in the request's transaction; delivery
+  runs in the task queue after the commit (``hooks``), and ``sweep`` picks up what is due.
+* **Never twice.** A worker first *claims* a row with one conditional UPDATE
+  (``queued`` and due → ``sending``) and commits the claim before it talks to the channel;
+  a second worker's UPDATE matches nothing. A worker that dies mid-send leaves ``sending``;
+  the sweep gives it back after ``STUCK_AFTER`` (then, and only then, a message may be
+  delivered twice — at-least-once rather than lost).
+* **Nothing lost.** A channel that is down puts the row back to ``queued`` with a later
+  ``next_attempt_at`` (``BACKOFF``), up to ``MESSAGE_MAX_ATTEMPTS``; then ``failed`` with
+  the last error, shown on the order, where the office can re-send.
+* **Never stops the order.** A bad address is a failed message with the reason; the order's
+  own transaction carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime, timedelta
+
+import phonenumbers
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..customers.models import Customer
+from ..database import new_uuid, utcnow
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..workorders.models import WorkOrder, WorkOrderEvent
+from .channels import Refused, Unavailable, channel_for
+from .models import Message
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+           timedelta(hours=1), timedelta(hours=3))
+STUCK_AFTER = timedelta(minutes=10)
+EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$")
+
+
+# -- queueing ---------------------------------------------------------------------------------
+
+def _triggers(ev: WorkOrderEvent, order: WorkOrder) -> list[tuple[str, str, dict]]:
+    """(kind, event key, data) of the messages ``ev`` asks for."""
+    out = []
+    booked = (ev.kind == "transition" and ev.to_status == "scheduled") or (
+        ev.kind == "field_changed" and (ev.data or {}).get("field") == "appointment_start"
+        and order.status == "scheduled")
+    if booked and order.appointment_start is not None:
+        start = order.appointment_start
+        end = order.appointment_end or start
+        out.append(("booking_confirmation", f"booking:{order.id}:{start.isoformat()}",
+                    {"start": start.isoformat(), "end": end.isoformat()}))
+    elif ev.kind == "transition" and ev.to_status == "en_route":
+        from .eta import estimate
+
+        eta = estimate(order, ev.latitude, ev.longitude, ev.server_time or utcnow())
+        out.append(("on_the_way", f"on_the_way:{order.id}:{ev.seq}",
+                    {"eta": eta.isoformat() if eta else None,
+                     "technician": first_name(order)}))
+    elif ev.kind == "report_ready":
+        report = (ev.data or {}).get("report_id") or (ev.data or {}).get("report")
+        out.append(("report_ready", f"report_ready:{order.id}:{report}", {"report": report}))
+    elif ev.kind == "transition" and ev.to_status == "closed":
+        out.append(("survey", f"survey:{order.id}", {}))
+    return out
+
+
+def first_name(order: WorkOrder) -> str | None:
+    """What the customer calls the technician: a first name, or 王师傅 for a Chinese name."""
+    tech = order.assignee
+    if tech is None or tech.user is None:
+        return None
+    name = tech.user.name.strip()
+    if " " in name:
+        return name.split()[0]
+    return f"{name[0]}师傅" if name and ord(name[0]) > 0x2E80 else name
+
+
+def check_email(value: str | None) -> str | None:
+    """The address, trimmed, or None when it cannot be an e-mail address."""
+    value = (value or "").strip()
+    return value if EMAIL.match(value) else None
+
+
+def check_phone(value: str | None) -> str | None:
+    """The number in E.164 (+8613…), or None when it is not a valid mobile-capable number."""
+    try:
+        parsed = phonenumbers.parse(value or "", current_app.config["SMS_DEFAULT_REGION"])
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _recipients(customer: Customer) -> list[tuple[str, str, str | None]]:
+    """(channel, recipient as on record, error) for each channel the customer has."""
+    out = []
+    if customer.email and customer.email.strip():
+        ok = check_email(customer.email)
+        out.append(("email", ok or customer.email.strip()[:254],
+                    None if ok else "invalid e-mail address on record"))
+    if customer.phone and customer.phone.strip():
+        ok = check_phone(customer.phone)
+        out.append(("sms", ok or customer.phone.strip()[:254],
+                    None if ok else "invalid phone number on record"))
+    return out
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid.UUID]:
+    """Insert outbox rows, skipping any whose dedupe_key exists; returns those inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    inserted = []
+    for row in rows:
+        # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
+        result = session.execute(insert(Message).values(**row)
+                                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                                 .returning(Message.id))
+        if result.scalar_one_or_none() is not None:
+            inserted.append(row["id"])
+    return inserted
+
+
+def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
+    """Queue the messages these new history events ask for. Returns the ids of rows that
+    are queued for delivery (failed-at-once rows are stored but not returned)."""
+    from ..portal.links import insert_if_missing
+
+    rows, seen, linked = [], set(), set()
+    now = utcnow()
+    for ev in sorted(events, key=lambda e: (str(e.work_order_id), e.seq)):
+        order = ev.work_order or session.get(WorkOrder, ev.work_order_id)
+        if order is None:
+            continue
+        customer = order.customer or session.get(Customer, order.customer_id)
+        triggered = _triggers(ev, order)
+        if triggered and order.id not in linked:
+            # The link exists from the booking on, so the phone's pull carries it (QR code).
+            insert_if_missing(session, order.id)
+            linked.add(order.id)
+        for kind, key, data in triggered:
+            for channel, recipient, error in _recipients(customer):
+                dedupe = f"{key}:{channel}"
+                if dedupe in seen:
+                    continue
+                seen.add(dedupe)
+                rows.append({
+                    "id": new_uuid(), "work_order_id": order.id, "customer_id": customer.id,
+                    "kind": kind, "channel": channel, "recipient": recipient,
+                    "language": customer.language or order.language or "en",
+                    "dedupe_key": dedupe[:200], "status": "failed" if error else "queued",
+                    "attempts": 0, "next_attempt_at": None if error else now,
+                    "last_error": error, "data": {"number": order.number, **data},
+                    "created_at": now})
+    if not rows:
+        return []
+    inserted = set(_insert_ignoring_duplicates(session, rows))
+    return [row["id"] for row in rows if row["id"] in inserted and row["status"] == "queued"]
+
+
+# -- delivering -------------------------------------------------------------------------------
+
+def _claim(message_id: uuid.UUID, now: datetime) -> bool:
+    result = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "queued",
+                              (Message.next_attempt_at.is_(None))
+                              | (Message.next_attempt_at <= now))
+        .values(status="sending", claimed_at=now, attempts=Message.attempts + 1)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def deliver(message_id: uuid.UUID, now: datetime | None = None) -> str:
+    """Send one message if it is due and nobody else has it. Commits the claim before it
+    talks to the channel, and the outcome after. Returns the message's status afterwards
+    ('skipped' when there was nothing to do)."""
+    from .content import envelope_for
+
+    now = now or utcnow()
+    if not _claim(message_id, now):
+        db.session.rollback()
+        return "skipped"
+    db.session.commit()
+    message = db.session.get(Message, message_id)
+    db.session.refresh(message)
+    try:
+        envelope = envelope_for(message)
+        message.subject, message.body = envelope.subject[:300], envelope.text
+        message.provider = channel_for(message.channel).send(envelope)
+    except Refused as refused:
+        message.status, message.last_error, message.next_attempt_at = "failed", str(refused), None
+    except Unavailable as down:
+        message.last_error = str(down)
+        if message.attempts >= current_app.config["MESSAGE_MAX_ATTEMPTS"]:
+            message.status, message.next_attempt_at = "failed", None
+        else:
+            message.status = "queued"
+            message.next_attempt_at = now + BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
+    except Exception as bug:  # noqa: BLE001 — recorded, retried, and logged for us
+        log.exception("message %s could not be built or sent", message_id)
+        message.last_error = f"internal error: {type(bug).__name__}"
+        message.status = "failed" if message.attempts >= \
+            current_app.config["MESSAGE_MAX_ATTEMPTS"] else "queued"
+        message.next_attempt_at = None if message.status == "failed" else now + BACKOFF[-1]
+    else:
+        message.status, message.sent_at, message.next_attempt_at = "sent", utcnow(), None
+        message.last_error = None
+    db.session.commit()
+    return message.status
+
+
+def due(now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
+    """Give back rows stuck in ``sending`` and list the queued rows whose time has come."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Message).where(Message.status == "sending", Message.claimed_at < now - STUCK_AFTER)
+        .values(status="queued", next_attempt_at=now,
+                last_error="the worker stopped while sending; trying again")
+        .execution_options(synchronize_session=False))
+    return list(db.session.scalars(
+        select(Message.id).where(Message.status == "queued",
+                                 (Message.next_attempt_at.is_(None))
+                                 | (Message.next_attempt_at <= now))
+        .order_by(Message.next_attempt_at).limit(limit)))
+
+
+# -- the office -------------------------------------------------------------------------------
+
+def for_order(order_id: uuid.UUID) -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.work_order_id == order_id)
+                                   .order_by(Message.created_at, Message.kind, Message.channel)))
+
+
+def failed(limit: int = 200) -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.status == "failed")
+                                   .order_by(Message.created_at.desc()).limit(limit)))
+
+
+def count_failed() -> int:
+    return db.session.scalar(select(func.count()).select_from(Message)
+                             .where(Message.status == "failed")) or 0
+
+
+def resend(message_id: uuid.UUID) -> Message:
+    """Queue a failed message again, to the address now on record. Raises NotFound, or
+    Conflict when it is not failed (a queued or sent one is never sent again by hand)."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("No such message.", code="not_found")
+    if message.status != "failed":
+        raise Conflict("Only a failed message can be sent again.", code="not_failed")
+    customer = db.session.get(Customer, message.customer_id)
+    now = utcnow()
+    for channel, recipient, error in _recipients(customer):
+        if channel == message.channel:
+            message.recipient = recipient
+            if error:
+                message.last_error = error
+                db.session.flush()
+                return message
+    message.status, message.attempts, message.next_attempt_at = "queued", 0, now
+    message.language = customer.language or message.language
+    db.session.flush()
+    from .hooks import _NEW
+
+    db.session.info.setdefault(_NEW, []).append(message.id)
+    return message

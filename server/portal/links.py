@@ -1,0 +1,128 @@
+"""Customer links: ``/c/<token>`` where the token is the order id and a nonce, signed.
+
+The nonce lives in ``customer_links``, so a link can expire (``expires_at``) and be revoked
+(``revoked_at``); a new link gets a new nonce and the old one stops working. The token itself
+is derived from the secret key, so the same link can be given again (e-mail, the phone's QR
+code) without storing it. Functions flush only.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import select
+
+from ..database import utcnow
+from ..errors import ServiceError
+from ..extensions import db
+from ..workorders.models import WorkOrder
+from .models import CustomerLink
+
+SALT = "customer-page"
+
+
+class LinkInvalid(ServiceError):
+    status = 404
+
+
+class LinkGone(ServiceError):
+    status = 410
+
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def active_link(order_id: uuid.UUID) -> CustomerLink | None:
+    """The order's newest link that is neither revoked nor expired."""
+    return db.session.scalar(
+        select(CustomerLink).where(CustomerLink.work_order_id == order_id,
+                                   CustomerLink.revoked_at.is_(None),
+                                   CustomerLink.expires_at > utcnow())
+        .order_by(CustomerLink.created_at.desc()).limit(1))
+
+
+def ensure_link(order: WorkOrder) -> CustomerLink:
+    """The order's active link, made now if it has none."""
+    link = active_link(order.id)
+    if link is None:
+        now = utcnow()
+        days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
+        link = CustomerLink(work_order_id=order.id, nonce=secrets.token_urlsafe(12),
+                            created_at=now, expires_at=now + timedelta(days=days))
+        db.session.add(link)
+        db.session.flush()
+    return link
+
+
+def token_of(link: CustomerLink) -> str:
+    return _signer().sign(f"{link.work_order_id.hex}.{link.nonce}").decode()
+
+
+def url_of(link: CustomerLink) -> str:
+    return f"{current_app.config['DOORSTEP_PUBLIC_URL']}/c/{token_of(link)}"
+
+
+def resolve(token: str) -> tuple[WorkOrder, CustomerLink]:
+    """The order a token opens. Raises LinkInvalid (wrong or tampered) or LinkGone (expired
+    or revoked); both are shown as the same plain page."""
+    try:
+        payload = _signer().unsign(token.encode("ascii")).decode()
+        order_hex, nonce = payload.split(".", 1)
+        order_id = uuid.UUID(hex=order_hex)
+    except (BadSignature, UnicodeError, ValueError):
+        raise LinkInvalid("This link is not valid.", code="link_invalid") from None
+    link = db.session.scalar(select(CustomerLink).where(CustomerLink.nonce == nonce))
+    if link is None or link.work_order_id != order_id:
+        raise LinkInvalid("This link is not valid.", code="link_invalid")
+    if link.revoked_at is not None or link.expires_at <= utcnow():
+        raise LinkGone("This link no longer works.", code="link_gone")
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        raise LinkInvalid("This link is not valid.", code="link_invalid")
+    return order, link
+
+
+def insert_if_missing(session, order_id: uuid.UUID) -> None:
+    """Make the order's link inside a flush (``messaging.hooks``), with a plain INSERT."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    exists = session.scalar(select(CustomerLink.id).where(
+        CustomerLink.work_order_id == order_id, CustomerLink.revoked_at.is_(None),
+        CustomerLink.expires_at > now).limit(1))
+    if exists is None:
+        days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
+        session.execute(insert(CustomerLink).values(
+            id=uuid.uuid4(), work_order_id=order_id, nonce=secrets.token_urlsafe(12),
+            created_at=now, expires_at=now + timedelta(days=days)))
+
+
+def url_for_pull(order: WorkOrder) -> str | None:
+    """The order's current link for the phone (read only: a pull never makes one)."""
+    link = active_link(order.id)
+    return url_of(link) if link is not None else None
+
+
+def _register_pull_hook() -> None:
+    import sync.wire
+
+    sync.wire.HOOKS["customer_url"] = url_for_pull
+
+
+_register_pull_hook()
+
+
+def revoke(actor, order: WorkOrder) -> int:
+    """Stop every link of the order; the next one asked for is new. Returns how many."""
+    now = utcnow()
+    links = db.session.scalars(select(CustomerLink).where(
+        CustomerLink.work_order_id == order.id, CustomerLink.revoked_at.is_(None))).all()
+    for link in links:
+        link.revoked_at, link.revoked_by_id = now, actor.id
+    db.session.flush()
+    return len(links)
