@@ -14,14 +14,19 @@ the same, because every choice comes from one ``random.Random`` with a fixed see
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import random
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from .accounts import service as accounts
@@ -37,6 +42,11 @@ from .feedback.models import Complaint, Survey
 from .inventory import service as inventory
 from .inventory.models import LocationKind, Part, StockLevel, StockLocation, StockMovement
 from .knowledge.models import KnowledgeArticle
+from .media import blobs
+from .media import service as media
+from .reports import service as report_service
+from .reports import triggers as report_triggers
+from .reports.content import content_hash, signed_content
 from .technicians.models import Technician
 from .technicians.service import create_technician
 from .workorders import service as orders
@@ -597,6 +607,31 @@ def _maintenance_symptom(category: str) -> Symptom:
            "other", MAINTENANCE_PART[category]),))
 
 
+def _signature_png(name: str, rng: random.Random) -> bytes:
+    """A hand-drawn-looking signature (ink strokes on a transparent background), as the
+    phone's signature pad exports it: one stroke per character of ``name``, then a flourish.
+    """
+    width, height = 600, 200
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    ink = (20, 35, 90, 255)
+    letters = max(2, min(len(name.replace(" ", "")), 8))
+    step = (width - 120) / letters
+    x, baseline = 50.0, 120 + rng.randint(-10, 10)
+    for _ in range(letters):
+        points = [(x, baseline)]
+        for _ in range(rng.randint(4, 7)):
+            points.append((x + rng.uniform(0, step), baseline + rng.uniform(-70, 35)))
+        points.append((x + step, baseline + rng.uniform(-8, 8)))
+        draw.line(points, fill=ink, width=rng.choice((3, 4, 5)), joint="curve")
+        x += step
+    draw.line([(60, baseline + 35), (width - 70, baseline + 25 + rng.randint(-6, 6))],
+              fill=ink, width=3)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 # --- Stories: how each of the sixty orders unfolds ---------------------------------------
 
 @dataclass(frozen=True)
@@ -848,6 +883,8 @@ class _Builder:
         self.now = now
         self.today = now.date()
         self.rng = random.Random(RANDOM_SEED)
+        # Signatures draw from their own source, so the rest of the data stays as it was.
+        self.ink = random.Random(RANDOM_SEED + 1)
         self.staff: dict[str, User] = {}
         self.techs: list[tuple[Technician, TechnicianSpec]] = []
         self.vans: dict = {}  # technician id → StockLocation
@@ -1540,8 +1577,26 @@ class _Builder:
             assets.update_asset(plan.asset, {"installed_on": at.date()})
 
     def _do_sign(self, visit: _Visit, at: datetime) -> None:
-        self._move(self._tech_user(visit), visit, Status.SIGNED, at,
-                   where=self._at_customer(visit))
+        """The customer signs on the phone: a drawn signature, stored as the phone uploads
+        it, over the content the server prints; the capture takes the order to signed."""
+        order = visit.order
+        signer = visit.plan.customer.name
+        image = _signature_png(signer, self.ink)
+        blob, _ = blobs.receive_blob(hashlib.sha256(image).hexdigest(), io.BytesIO(image),
+                                     "image/png", current_app.config["MAX_BLOB_BYTES"])
+        blob.created_at = at
+        latitude, longitude = self._at_customer(visit)
+        signed_at = at - timedelta(seconds=self.ink.randint(3, 90))
+        signature = media.capture_signature(
+            order, uuid.UUID(int=self.ink.getrandbits(128), version=4), signer, blob.sha256,
+            content_hash(signed_content(order)), signed_at, latitude, longitude)
+        signature.received_at = at
+        self._move(self._tech_user(visit), visit, Status.SIGNED, at, where=(latitude, longitude))
+        # Its report is due now (what was signed is what the server prints); it is rendered
+        # through the normal job path once the seed commits.
+        report = report_service.refresh(order)
+        report.created_at = report.queued_at = at
+        report_triggers.render_after_commit(report.id)
 
     def _do_survey(self, visit: _Visit, at: datetime) -> None:
         plan = visit.plan

@@ -262,9 +262,20 @@ def transition(ctx: Context, args: dict) -> None:
         ctx.conflict(order, "completed_after_" + previous,
                      f"The technician completed the job on site while the order was "
                      f"{previous}; the completion was kept.", previous_status=previous)
+        _on_to_signed(ctx, order, args)
         return
     if args["to"] == Status.COMPLETED:
         flag_if_out_of_scope(ctx, order, "A completion")
+        _on_to_signed(ctx, order, args)
+
+
+def _on_to_signed(ctx: Context, order: WorkOrder, args: dict) -> None:
+    """A customer's signature that arrived before the completion (kept as a conflict)
+    takes the completed order on to ``signed``: the state machine lets nothing else."""
+    if order.status == Status.COMPLETED and orders.has_customer_signature(order):
+        orders.transition(ctx.actor, order, Status.SIGNED, device_time=args["device_time"],
+                          latitude=args.get("latitude"), longitude=args.get("longitude"),
+                          device_id=ctx.device.id, now=ctx.now)
 
 
 def _was_on_site(ctx: Context, order: WorkOrder) -> bool:

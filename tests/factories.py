@@ -93,6 +93,18 @@ PATHS = {
 }
 
 
+def sign_on_phone(order, signer: str = "Alice Smith"):
+    """The customer's signature as the phone captures it, over the content the server would
+    print (its image bytes not uploaded): ``signed`` needs one."""
+    import uuid
+
+    from server.media import service as media
+    from server.reports.content import content_hash, signed_content
+
+    return media.capture_signature(order, uuid.uuid4(), signer, "5" * 64,
+                                   content_hash(signed_content(order)), None, None, None)
+
+
 def walk_to(order, status: str, office, technician):
     """Drive ``order`` to ``status`` the way people would: office schedules, tech works."""
     from datetime import UTC, datetime
@@ -105,6 +117,8 @@ def walk_to(order, status: str, office, technician):
                                                 "appointment_end": start + timedelta(hours=2)})
         if step == "completed":
             orders.update_order(technician.user, order, {"resolution": "Replaced capacitor"})
+        if step == "signed":
+            sign_on_phone(order)
         actor = technician.user if step in {"en_route", "on_site", "awaiting_parts",
                                             "awaiting_customer", "completed", "signed"} else office
         orders.transition(actor, order, step, reason="test step")

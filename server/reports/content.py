@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections import defaultdict
 
 from sqlalchemy import select
 
 from ..assets.service import warranty_status
 from ..extensions import db
 from ..media.models import Photo
+from ..workorders.charges import order_charges
 
 VERSION = 1
 
@@ -34,45 +34,18 @@ def address_line(address) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _parts(order, language: str) -> list[dict]:
-    """One entry per part: summed line quantities (returns are negative lines), zero omitted.
-
-    The unit price is the one recorded on the part's lines (the catalogue price when it was
-    used); should lines of one part carry different prices, the highest is taken.
-    """
-    quantity: dict = defaultdict(int)
-    price: dict = {}
-    parts: dict = {}
-    for line in order.parts_used:
-        quantity[line.part_id] += line.quantity
-        price[line.part_id] = max(price.get(line.part_id, line.unit_price_cents),
-                                  line.unit_price_cents)
-        parts[line.part_id] = line.part
-    entries = []
-    for part_id, count in quantity.items():
-        if count == 0:
-            continue
-        part = parts[part_id]
-        entries.append({"sku": part.sku,
-                        "name": part.name_zh if language == "zh" else part.name_en,
-                        "quantity": count, "unit_price_cents": price[part_id],
-                        "total_cents": count * price[part_id]})
-    return sorted(entries, key=lambda entry: entry["sku"])
+def _parts(charges, language: str) -> list[dict]:
+    """One entry per part (``charges.sum_parts``: summed lines, zero omitted, by sku)."""
+    return [{"sku": entry.sku, "name": entry.name(language), "quantity": entry.quantity,
+             "unit_price_cents": entry.unit_price_cents, "total_cents": entry.total_cents}
+            for entry in charges.parts]
 
 
 def signed_content(order) -> dict:
     """The version-1 signed content of ``order``, exactly as docs/signed-content.md says."""
     language = language_of(order)
     asset = order.asset
-    parts = _parts(order, language)
-    in_warranty = bool(order.in_warranty)
-    if in_warranty:
-        charges = {"parts_cents": 0, "labour_cents": 0, "travel_cents": 0, "total_cents": 0}
-    else:
-        parts_cents = sum(entry["total_cents"] for entry in parts)
-        charges = {"parts_cents": parts_cents, "labour_cents": order.labour_cents or 0,
-                   "travel_cents": order.travel_cents or 0}
-        charges["total_cents"] = sum(charges.values())
+    charges = order_charges(order)
     photos = db.session.scalars(select(Photo).where(Photo.work_order_id == order.id,
                                                     Photo.status != "failed"))
     return {
@@ -89,8 +62,8 @@ def signed_content(order) -> dict:
         "diagnosis": order.diagnosis,
         "resolution": order.resolution,
         "root_cause": order.root_cause,
-        "parts": parts,
-        "charges": {"in_warranty": in_warranty, **charges, "currency": order.currency},
+        "parts": _parts(charges, language),
+        "charges": charges.as_content(),
         "photos": sorted(({"kind": photo.kind, "sha256": photo.sha256} for photo in photos),
                          key=lambda photo: (photo["kind"], photo["sha256"])),
     }

@@ -5,6 +5,10 @@ database: callers ask ``check_transition`` and apply the result themselves.
 
     new → scheduled → en_route → on_site → (awaiting_parts | awaiting_customer) →
     completed → signed → closed, plus cancelled and reopened.
+
+``signed`` means a customer signed: ``completed → signed`` needs a customer's signature
+captured for the order (the caller says whether there is one; ``workorders.service`` looks
+it up), whoever asks and through whichever door (REST, console, sync, demo data, CLI).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class Rule:
     needs_reason: bool = False
     # Names of order attributes that must be set before the transition is allowed.
     needs: tuple[str, ...] = ()
+    # Only with a customer's signature captured for the order.
+    needs_signature: bool = False
 
 
 S = Status
@@ -67,7 +73,7 @@ TRANSITIONS: dict[tuple[Status, Status], Rule] = {
     (S.AWAITING_CUSTOMER, S.EN_ROUTE): Rule(ANYONE),
     (S.AWAITING_CUSTOMER, S.SCHEDULED): Rule(OFFICE, needs=("assignee_id", "appointment_start")),
     (S.AWAITING_CUSTOMER, S.CANCELLED): Rule(OFFICE, needs_reason=True),
-    (S.COMPLETED, S.SIGNED): Rule(ANYONE),
+    (S.COMPLETED, S.SIGNED): Rule(ANYONE, needs_signature=True),
     (S.COMPLETED, S.CLOSED): Rule(OFFICE, needs_reason=True),  # customer would not sign
     (S.COMPLETED, S.REOPENED): Rule(OFFICE, needs_reason=True),
     (S.SIGNED, S.CLOSED): Rule(OFFICE),
@@ -87,17 +93,21 @@ class TransitionError(Exception):
         self.message = message
 
 
-def allowed_targets(current: str, role: str) -> list[Status]:
-    """Statuses a user with ``role`` may move an order in ``current`` status to."""
-    return [to for (frm, to), rule in TRANSITIONS.items() if frm == current and role in rule.roles]
+def allowed_targets(current: str, role: str, signed: bool = False) -> list[Status]:
+    """Statuses a user with ``role`` may move an order in ``current`` status to; ``signed``
+    says whether a customer's signature is captured for it (else ``signed`` is not offered)."""
+    return [to for (frm, to), rule in TRANSITIONS.items()
+            if frm == current and role in rule.roles and (signed or not rule.needs_signature)]
 
 
-def check_transition(order, target: str, role: str, reason: str | None = None) -> Rule:
+def check_transition(order, target: str, role: str, reason: str | None = None,
+                     signed: bool = False) -> Rule:
     """Return the rule allowing ``order`` to move to ``target``, or raise TransitionError.
 
-    ``order`` is anything with a ``status`` attribute and the attributes rules may need.
+    ``order`` is anything with a ``status`` attribute and the attributes rules may need;
+    ``signed`` says whether a customer's signature is captured for it.
     Raises TransitionError with code ``unknown_status``, ``not_allowed``, ``forbidden_role``,
-    ``reason_required`` or ``missing_<field>``.
+    ``reason_required``, ``missing_signature`` or ``missing_<field>``.
     """
     try:
         current, wanted = Status(order.status), Status(target)
@@ -112,6 +122,9 @@ def check_transition(order, target: str, role: str, reason: str | None = None) -
         )
     if rule.needs_reason and not (reason and reason.strip()):
         raise TransitionError("reason_required", f"moving to {wanted} needs a reason")
+    if rule.needs_signature and not signed:
+        raise TransitionError("missing_signature",
+                              f"moving to {wanted} needs the customer's signature")
     for field in rule.needs:
         if not getattr(order, field, None):
             raise TransitionError(f"missing_{field}", f"moving to {wanted} needs {field}")

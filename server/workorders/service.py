@@ -22,9 +22,10 @@ from ..customers.models import Address, Customer
 from ..database import UTCDateTime, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..media.models import Signature
 from ..technicians.models import Technician
 from ..words import term
-from . import grading, lifecycle, sla
+from . import charges, grading, lifecycle, sla
 from .lifecycle import Status, TransitionError
 from .models import NumberSequence, WorkOrder, WorkOrderEvent
 
@@ -300,7 +301,8 @@ def transition(actor: User, order: WorkOrder, target: str, reason: str | None = 
     """
     now = now or utcnow()
     try:
-        lifecycle.check_transition(order, target, actor.role, reason)
+        lifecycle.check_transition(order, target, actor.role, reason,
+                                   signed=target == Status.SIGNED and has_customer_signature(order))
     except TransitionError as refused:
         raise Conflict(refused.message, {"to": [refused.message]}, code=refused.code) from None
     previous = order.status
@@ -319,6 +321,21 @@ def transition(actor: User, order: WorkOrder, target: str, reason: str | None = 
     order.sla_state = sla.grade(order, now)
     db.session.flush()
     return event
+
+
+def has_customer_signature(order: WorkOrder) -> bool:
+    """Whether a customer's signature is captured for the order's current visit: there is
+    one, and it arrived after the order was last reopened (an older one signed other work).
+    """
+    received = db.session.scalar(select(Signature.received_at)
+                                 .where(Signature.work_order_id == order.id)
+                                 .order_by(Signature.received_at.desc()).limit(1))
+    if received is None:
+        return False
+    reopened = db.session.scalar(select(func.max(WorkOrderEvent.server_time)).where(
+        WorkOrderEvent.work_order_id == order.id, WorkOrderEvent.kind == "transition",
+        WorkOrderEvent.to_status == Status.REOPENED))
+    return reopened is None or received >= reopened
 
 
 def grade_open_orders(now: datetime | None = None) -> int:
@@ -454,16 +471,11 @@ def previous_visits(order: WorkOrder, limit: int = 10) -> list[WorkOrder]:
 
 
 def recompute_charges(order: WorkOrder) -> None:
-    """Parts from the lines used, labour and travel from the tariff (unless the office set
-    them); nothing to pay while in warranty. The phone shows these before the customer signs.
+    """Store the order's charges (``charges.apply_charges``: parts from its lines, labour and
+    travel from the tariff unless the office set them, nothing in warranty). The phone shows
+    these before the customer signs; the signed content and the PDF use the same function.
     """
-    config = current_app.config
-    if order.in_warranty:
-        order.parts_cents = order.labour_cents = order.travel_cents = 0
-        return
-    order.parts_cents = sum(line.quantity * line.unit_price_cents for line in order.parts_used)
-    order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
-    order.travel_cents = order.travel_cents or config["TRAVEL_CENTS"]
+    charges.apply_charges(order)
 
 
 # -- office actions on an order -------------------------------------------------------------

@@ -2,9 +2,9 @@
 photos, the signature, the rating and the report, gathered from their tables in one place.
 
 The console's order page and the office API (``GET /api/v1/workorders/<id>/visit``) both
-show this record, so the two can never disagree. The charges come from the signed content
-(``reports.content.signed_content``), the very numbers the PDF prints; time on site is the
-same arrival-to-completion span the report prints.
+show this record, so the two can never disagree. The charges come from
+``workorders.charges.order_charges``, the function the signed content and the PDF use; time
+on site is the same arrival-to-completion span the report prints.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from ..extensions import db
 from ..feedback.models import Survey
 from ..inventory.models import StockLocation
 from ..media.models import Photo, Report, Signature
+from .charges import order_charges
+from .charges import part_lines as charge_lines
 from .models import WorkOrder
 
 PHOTO_GROUPS = ("before", "after", "other")
@@ -95,20 +97,20 @@ def time_on_site(order: WorkOrder) -> OnSite:
 
 
 def charges(order: WorkOrder) -> dict:
-    """The order's charges exactly as the signed content (and so the PDF) states them."""
-    from ..reports.content import signed_content  # reports builds on workorders, not back
-
-    return signed_content(order)["charges"]
+    """The order's charges from the one charges function the signed content and the PDF
+    use (``workorders.charges.order_charges``)."""
+    return order_charges(order).as_content()
 
 
 def part_lines(order: WorkOrder) -> list[PartLine]:
     """Lines of one part from one van merged: a return is a line with a negative quantity."""
+    lines = charge_lines(order)  # as the database has them, like the charges
     locations = {loc.id: loc.name for loc in db.session.scalars(select(StockLocation).where(
-        StockLocation.id.in_({line.from_location_id for line in order.parts_used
-                              if line.from_location_id})))} if order.parts_used else {}
+        StockLocation.id.in_({line.from_location_id for line in lines
+                              if line.from_location_id})))} if lines else {}
     merged: dict = {}
     totals: dict = defaultdict(lambda: [0, 0])
-    for line in order.parts_used:
+    for line in lines:
         key = (line.part_id, line.from_location_id)
         merged.setdefault(key, line)
         if line.quantity >= 0:
@@ -132,7 +134,7 @@ def latest_report(order: WorkOrder) -> Report | None:
 
 def work_on_site(order: WorkOrder) -> dict:
     """Counts of the lines a technician left on the order; empty when there are none."""
-    counts = {"notes": len(order.notes), "parts": len(order.parts_used),
+    counts = {"notes": len(order.notes), "parts": len(charge_lines(order)),
               "time_logs": len(order.time_logs),
               "photos": len(db.session.scalars(select(Photo.id).where(
                   Photo.work_order_id == order.id)).all())}

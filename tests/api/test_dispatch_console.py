@@ -17,8 +17,9 @@ from server.accounts.service import issue_device_token
 from server.customers.models import Customer
 from server.extensions import db
 from server.feedback.models import Complaint, Survey
-from server.media.models import Report
+from server.media.models import Report, Signature
 from server.notifications.models import Notification
+from server.reports.content import content_hash, signed_content
 from server.workorders import service as orders
 from server.workorders.models import WorkOrder, WorkOrderEvent
 from sync.models import RejectedMutation, SyncConflict
@@ -580,7 +581,11 @@ def test_the_customer_page_shows_the_whole_story(office, make_customer, make_ass
                       assignee=make_technician(name="李师傅"))
     waiting = make_order(dispatcher, customer=customer, asset=fridge)
     db.session.add_all([
-        Report(work_order_id=done.id, number=f"R-{done.number}", status="ready"),
+        # The report of the customer's signature (taken by the factory), already rendered.
+        Report(work_order_id=done.id, number=f"R-{done.number}", status="ready",
+               signature_id=db.session.scalar(select(Signature.id).where(
+                   Signature.work_order_id == done.id)),
+               content_hash=content_hash(signed_content(done))),
         Survey(work_order_id=done.id, rating=4, comment="Quick and tidy", channel="device"),
         Complaint(customer_id=customer.id, work_order_id=done.id, channel="phone",
                   description="Left dust on the floor", status="open",

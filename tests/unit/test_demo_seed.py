@@ -277,3 +277,59 @@ def test_seeding_twice_is_refused(demo):
 
 def test_the_same_now_gives_the_same_data(demo):
     assert _fingerprint() == demo.first_run
+
+
+def _signed_in_history(order: WorkOrder) -> bool:
+    return any(e.kind == "transition" and e.to_status == "signed" for e in order.events)
+
+
+def test_every_order_that_reached_signed_has_a_drawn_signature_over_what_the_server_prints(
+        demo):
+    from server.media.models import Blob, Report, Signature
+    from server.reports.content import content_hash, signed_content
+
+    signed = [o for o in _orders() if _signed_in_history(o)]
+    assert {o.status for o in signed} == {"signed", "closed", "reopened"}
+    assert len(signed) >= 20
+    for order in signed:
+        signature = db.session.scalar(select(Signature).where(
+            Signature.work_order_id == order.id))
+        assert signature is not None, order.number
+        assert signature.signer_name == order.customer.name
+        blob = db.session.get(Blob, signature.image_sha256)
+        assert blob is not None and blob.image_format == "png" and blob.width == 600
+        assert signature.content_hash == content_hash(signed_content(order))
+        signing = next(e for e in order.events if e.to_status == "signed")
+        assert signature.received_at == signing.server_time
+        report = db.session.scalar(select(Report).where(Report.signature_id == signature.id))
+        assert report is not None and report.status in ("rendering", "ready"), (
+            order.number, order.status, report.failure_reason)
+    # Closed without a signature only with the office's reason; never "signed".
+    for order in _orders():
+        if order.status == "closed" and not _signed_in_history(order):
+            close = [e for e in order.events if e.to_status == "closed"][-1]
+            assert close.from_status == "completed" and close.reason
+            assert db.session.scalar(select(Signature.id).where(
+                Signature.work_order_id == order.id)) is None
+
+
+def test_the_demo_reports_render_through_the_job_path_when_the_seed_commits(
+        demo, tmp_path, monkeypatch, app):
+    """What ``flask seed-demo`` does: commit, and the render jobs queued at that commit make
+    every signed visit's PDF (tasks run in-process here; the worker does it in ``make run``).
+    """
+    import time
+
+    from server.media.models import Report
+
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_CERT", str(tmp_path / "cert.pem"))
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_KEY", str(tmp_path / "key.pem"))
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_DEV_CERT", True)
+    started = time.perf_counter()
+    db.session.commit()  # the seed's transaction here is a savepoint, rolled back at the end
+    elapsed = time.perf_counter() - started
+    reports = list(db.session.scalars(select(Report)))
+    assert len(reports) >= 20
+    assert {r.status for r in reports} == {"ready"}, {r.failure_reason for r in reports}
+    assert all(r.pdf_sha256 and r.pdf_size > 10_000 for r in reports)
+    print(f"\n{len(reports)} demo reports rendered and signed in {elapsed:.1f} s")

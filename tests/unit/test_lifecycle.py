@@ -27,7 +27,8 @@ def ready_order(status):
     (f, t, r) for (f, t), rule in TRANSITIONS.items() for r in sorted(rule.roles)
 ])
 def test_each_allowed_transition_passes_for_its_roles(frm, to, role):
-    assert check_transition(ready_order(frm), to, role, reason="because") is TRANSITIONS[(frm, to)]
+    assert check_transition(ready_order(frm), to, role, reason="because",
+                            signed=True) is TRANSITIONS[(frm, to)]
 
 
 @pytest.mark.parametrize(("frm", "to"), [
@@ -36,7 +37,7 @@ def test_each_allowed_transition_passes_for_its_roles(frm, to, role):
 def test_every_transition_not_in_the_table_is_refused(frm, to):
     for role in ROLES:
         with pytest.raises(TransitionError) as refused:
-            check_transition(ready_order(frm), to, role, reason="because")
+            check_transition(ready_order(frm), to, role, reason="because", signed=True)
         assert refused.value.code == "not_allowed"
 
 
@@ -104,3 +105,12 @@ def test_every_status_is_reachable_from_new():
                 reachable.add(to)
                 frontier.append(to)
     assert reachable == set(Status)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_one_reaches_signed_without_a_customers_signature(role):
+    with pytest.raises(TransitionError) as refused:
+        check_transition(ready_order("completed"), "signed", role)
+    assert refused.value.code == "missing_signature"
+    assert Status.SIGNED not in allowed_targets("completed", role)
+    assert Status.SIGNED in allowed_targets("completed", role, signed=True)
