@@ -257,11 +257,14 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
                 if end:
                     new = f"{new}–{clock(end)}"
                     skip.add(index + 1)
+            before = _value(name, data.get("from"), names, currency)
             if data.get("to") in (None, ""):
-                row.text = _("%(field)s cleared (was %(old)s)", field=label,
-                             old=_value(name, data.get("from"), names, currency))
-            else:
+                row.text = _("%(field)s cleared (was %(old)s)", field=label, old=before)
+            elif data.get("from") in (None, "") or index + 1 in skip:
                 row.text = _("%(field)s set to %(value)s", field=label, value=new)
+            else:
+                row.text = _("%(field)s changed from %(old)s to %(new)s", field=label,
+                             old=before, new=new)
         elif kind == "note":
             body = notes.get(as_uuid(data.get("note_id")))
             row.text = _("Note: %(text)s", text=body) if body else _("Note added")
@@ -323,3 +326,24 @@ def report_state(report, photos: list, signature_image_arrived: bool = True) -> 
     if report.status == "failed":
         return _("failed: %(reason)s", reason=report.failure_reason or "?")
     return report_state_word(report.status)
+
+
+@bp.app_template_filter("for_people")
+def for_people(events) -> list[HistoryRow]:
+    """``history_rows`` for a few events (what changed since a form was opened)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..technicians.models import Technician
+    from ..workorders.models import WorkOrderNote
+
+    events = list(events or [])
+    tech_ids = {as_uuid(v) for e in events if e.kind == "assigned"
+                for v in ((e.data or {}).get("from"), (e.data or {}).get("to")) if v}
+    names = {t.id: t.user.name for t in db.session.scalars(
+        select(Technician).where(Technician.id.in_(tech_ids)))} if tech_ids else {}
+    note_ids = {as_uuid((e.data or {}).get("note_id")) for e in events if e.kind == "note"}
+    notes = {n.id: n.body for n in db.session.scalars(
+        select(WorkOrderNote).where(WorkOrderNote.id.in_(note_ids)))} if note_ids else {}
+    return history_rows(events, names, notes, current_app.config["DOORSTEP_CURRENCY"])

@@ -157,3 +157,37 @@ def test_a_signed_order_is_read_only_unless_the_change_is_confirmed(office, sign
     assert report_of(visit).status == "needs_resign"
     page = text(office.get(f"/orders/{order.id}"))
     assert "needs a new signature" in page
+
+
+def test_a_failed_report_says_why_and_the_office_retries_it_from_the_page(
+        office, visit_for, app, tmp_path, monkeypatch):  # noqa: F811
+    from server.reports import signing
+
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_CERT", str(tmp_path / "company.pem"))
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_KEY", str(tmp_path / "company.key"))
+    monkeypatch.setitem(app.config, "REPORT_SIGNING_DEV_CERT", False)
+    visit = do_the_work(visit_for("en"), photos=1)
+    visit.sign("Alice Smith")
+    page = text(office.get(f"/orders/{visit.order.id}"))
+    assert 'data-report-state="failed"' in page and "failed: " in page and "company.pem" in page
+    assert "Make the report again" in page and "Download the PDF" not in page
+    signing.create_development_certificate(tmp_path / "company.pem", tmp_path / "company.key",
+                                           "Doorstep Home Services")
+    retried = office.post(f"/orders/{visit.order.id}/report/retry", follow_redirects=True)
+    assert "The report is being made again." in text(retried)
+    assert report_of(visit).status == "ready"
+    assert 'data-report-state="ready"' in text(office.get(f"/orders/{visit.order.id}"))
+
+
+def test_a_reopened_order_links_its_new_visit(office, signed_visit):
+    order = signed_visit.order
+    page = office.post(f"/orders/{order.id}/actions/reopen", data={"reason": "Still rattles"},
+                       follow_redirects=True)
+    body = text(page)
+    assert "The order is reopened." in body
+    new_visit = orders.reopened_as(order)
+    assert new_visit is not None and f"New visit {new_visit.number} made for it." in body
+    assert f'href="/orders/{new_visit.id}"' in body
+    history = re.sub(r"<[^>]+>", " ", body.split('class="timeline history"', 1)[1])
+    assert "Status signed → reopened" in history and "Still rattles" in history
+    assert text(office.get(f"/orders/{new_visit.id}")).count(order.number) >= 1
