@@ -347,3 +347,20 @@ def for_people(events) -> list[HistoryRow]:
     notes = {n.id: n.body for n in db.session.scalars(
         select(WorkOrderNote).where(WorkOrderNote.id.in_(note_ids)))} if note_ids else {}
     return history_rows(events, names, notes, current_app.config["DOORSTEP_CURRENCY"])
+
+
+def visit_rows(visit, technician: str | None) -> list[HistoryRow]:
+    """The steps of a visit the history has no event for: each photo and the signature,
+    with the phone's time and, for the signature, the place."""
+    labels = {"before": _("before"), "after": _("after"), "other": _("other")}
+    rows = [HistoryRow("photo", photo.created_at, photo.taken_at, technician or "—",
+                       _("Photo (%(kind)s) received", kind=labels.get(photo.kind, photo.kind)),
+                       photo.caption)
+            for photo in visit.photo_list]
+    signature = visit.signature
+    if signature is not None:
+        rows.append(HistoryRow("signature", signature.received_at, signature.signed_at_device,
+                               signature.signer_name,
+                               _("Signed by the customer, %(name)s", name=signature.signer_name),
+                               None, map_link(signature.latitude, signature.longitude)))
+    return rows

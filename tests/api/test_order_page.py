@@ -56,6 +56,9 @@ def test_the_order_page_shows_the_whole_visit(office, signed_visit):
     assert 'data-report-state="ready"' in page
     assert f"/orders/{visit.order.id}/report.pdf" in page
     assert report_of(visit).content_hash[:16] in page
+    history = re.sub(r"<[^>]+>", " ", page.split('class="timeline history"', 1)[1])
+    assert history.count("Photo (before) received") == 2
+    assert "Signed by the customer, Alice Smith" in history
     # Time on site: arrival to completion.
     assert re.search(r"data-time-on-site>\d+ min|data-time-on-site>\d+ h \d\d min", page)
 
