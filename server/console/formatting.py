@@ -297,9 +297,15 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
 
 @bp.app_template_filter("kept_words")
 def _kept_words(kept: dict) -> str:
-    words = {"notes": _("notes"), "parts": _("part lines"), "photos": _("photos"),
-             "time_logs": _("time logs")}
-    return ", ".join(f"{count} {words.get(kind, kind)}" for kind, count in kept.items())
+    """{"notes": 2, "photos": 1} → "2 notes, 1 photo"."""
+    words = {
+        "notes": lambda n: ngettext("%(num)s note", "%(num)s notes", n),
+        "parts": lambda n: ngettext("%(num)s part line", "%(num)s part lines", n),
+        "photos": lambda n: ngettext("%(num)s photo", "%(num)s photos", n),
+        "time_logs": lambda n: ngettext("%(num)s time log", "%(num)s time logs", n),
+    }
+    return ", ".join(words[kind](count) if kind in words else f"{count} {kind}"
+                     for kind, count in kept.items())
 
 
 def report_state_word(status: str) -> str:
