@@ -547,6 +547,10 @@ def act(actor: User, order: WorkOrder, action: str, reason: str | None = None,
                        code="action_not_allowed")
     if action in REASON_REQUIRED and reason is None:
         raise Invalid(_("Say why."), {"reason": [_("is required for this action")]})
+    if reason is not None and (len(reason) > 500 or "\x00" in reason):
+        # The console's form reaches here unchecked; no database stores NUL in text.
+        raise Invalid(_("The reason is too long or holds a character text cannot."),
+                      {"reason": [_("at most 500 characters, no NUL")]})
     if action == "cancel":
         from .visit import work_on_site
 

@@ -149,3 +149,13 @@ def test_an_action_refused_on_the_page_is_a_409(office, dispatcher, make_order):
     response = office.post(f"/orders/{order.id}/actions/close", data={})
     assert response.status_code == 409
     assert office.post(f"/orders/{order.id}/actions/explode", data={}).status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["x" * 501, "before\x00after"])
+def test_a_reason_a_database_cannot_store_is_refused_from_the_page(office, dispatcher,
+                                                                  make_order, reason):
+    order = make_order(actor=dispatcher)
+    response = office.post(f"/orders/{order.id}/actions/cancel", data={"reason": reason})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert order.status == "new"
