@@ -120,6 +120,15 @@ def stamp(value: datetime | None, now: datetime | None = None) -> str:
     Mon, Nov 30, 07:30 / 11月30日周一 07:30; the year too when it is not this year's."""
     if value is None:
         return ""
+    # A long history shows the same few minutes hundreds of times: format each once.
+    cache = g.setdefault("_stamps", {})
+    key = (value.replace(second=0, microsecond=0), now is None)
+    if key not in cache:
+        cache[key] = _stamp(value, now)
+    return cache[key]
+
+
+def _stamp(value: datetime, now: datetime | None) -> str:
     zone, locale = get_timezone(), get_locale()
     this_year = (now or utcnow()).astimezone(zone).year
     day_skeleton = "MMMEd" if value.astimezone(zone).year == this_year else "yMMMEd"
