@@ -66,7 +66,8 @@ def test_an_unknown_action_is_refused_by_name(api_as, dispatcher, make_order):
     assert response.status_code == 422 and "action" in response.get_json()["errors"]["json"]
 
 
-def test_cancelling_on_site_keeps_the_work_and_flags_it(api_as, dispatcher, visit_for):  # noqa: F811
+def test_cancelling_on_site_keeps_the_work_and_flags_it(api_as, dispatcher, visit_for,  # noqa: F811
+                                                         office):
     visit = visit_for("en")
     visit.push("add_note", note_id=new_id(), body="Access via the back door",
                device_time=visit.phone.now())
@@ -82,6 +83,9 @@ def test_cancelling_on_site_keeps_the_work_and_flags_it(api_as, dispatcher, visi
     assert event.data["work_kept"] == {"notes": 1, "parts": 1}
     assert db.session.scalar(select(func.count()).select_from(WorkOrderNote).where(
         WorkOrderNote.work_order_id == visit.order.id)) == 1
+    page = text(office.get(f"/orders/{visit.order.id}"))
+    assert "work done on site is kept (1 note, 1 part line)" in page
+    assert "Access via the back door" in page
 
 
 def test_putting_a_visit_on_hold_waits_for_the_customer_or_for_parts(
