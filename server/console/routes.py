@@ -12,12 +12,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
+    abort,
     current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
+    send_file,
     send_from_directory,
     session,
     url_for,
@@ -118,10 +120,13 @@ def orders():
 
 
 def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
-                changed=None, problem: str | None = None):
+                changed=None, problem: str | None = None, action_errors: dict | None = None,
+                action_open: str | None = None):
     from ..accounts.models import User
     from ..dispatch import issues
     from ..dispatch.service import ASSIGNABLE
+    from ..media.models import Blob
+    from ..workorders import visit
 
     events = service.history(order)
     # "assigned" events name technicians by id; the history shows their names.
@@ -129,11 +134,25 @@ def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
                 for v in (e.data.get("from"), e.data.get("to")) if v}
     names = {t.id: t.user.name for t in db.session.scalars(
         select(Technician).where(Technician.id.in_(sorted(tech_ids))))} if tech_ids else {}
+    record = visit.record(order)
+    record.allowed_actions = service.allowed_actions(g.actor, order)
+    rows = formatting.history_rows(events, names, {n.id: n.body for n in record.notes},
+                                   order.currency)
+    technician = order.assignee.user.name if order.assignee else None
+    rows = sorted(rows + formatting.visit_rows(record, technician),
+                  key=lambda row: row.server_time)
+    image_arrived = record.signature is not None and \
+        db.session.get(Blob, record.signature.image_sha256) is not None
     if form is None:
         form = OrderEditForm(formdata=None, meta={"csrf": False}, obj=order)
         form.version.data = order.version
     return render_template(
-        "console/order.html", order=order, events=events, tech_names=names,
+        "console/order.html", order=order, events=events, history=rows, tech_names=names,
+        visit=record, report_state=formatting.report_state(record.report,
+                                                           record.photo_list, image_arrived),
+        signature_image_arrived=image_arrived,
+        actions=record.allowed_actions, action_errors=action_errors or {},
+        action_open=action_open, new_visit=service.reopened_as(order),
         warranty=warranty_status(order.asset),
         previous=service.previous_visits(order),
         repeat_of=db.session.get(type(order), order.repeat_of_id) if order.repeat_of_id else None,
@@ -143,6 +162,7 @@ def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
         rejections=issues.issues("rejections", False, order.id),
         form=form, changed=changed, problem=problem, loaded_at=utcnow().isoformat(),
         editable=order.status not in lifecycle.TERMINAL,
+        signed=record.signed,
         plannable=order.status in ASSIGNABLE,
     ), status
 
@@ -165,6 +185,10 @@ def order_edit(order_id: uuid.UUID):
     form = OrderEditForm()
     if not form.validate():
         return _order_page(order, form, 422)
+    if _signed(order) and request.form.get("confirm_resign") != "yes":
+        return _order_page(order, form, 422, problem=_(
+            "The customer has signed this order. Nothing was saved: tick the box to confirm "
+            "that a change to signed content needs a new signature."))
     changes = {"priority": form.priority.data, "type": form.type.data,
                "description": form.description.data or None,
                "customer_notes": form.customer_notes.data or None}
@@ -192,6 +216,121 @@ def order_edit(order_id: uuid.UUID):
                            problem=refused.message)
     flash(_("Changes saved."), "success")
     return redirect(url_for("console.order_detail", order_id=order.id))
+
+
+def _signed(order) -> bool:
+    from ..media.models import Signature
+
+    return db.session.scalar(select(Signature.id).where(Signature.work_order_id == order.id)
+                             .limit(1)) is not None
+
+
+@bp.route("/orders/<uuid:order_id>/actions/<action>", methods=["POST"])
+@console_roles(*OFFICE)
+def order_action(order_id: uuid.UUID, action: str):
+    """Cancel, hold, close or reopen from the order page, through the one state machine."""
+    from ..errors import Conflict, ServiceError
+
+    order = service.get_order(g.actor, order_id)
+    if action not in service.ACTIONS:
+        abort(404)
+    try:
+        new_visit = service.act(g.actor, order, action, request.form.get("reason"),
+                                request.form.get("waiting_for") or "customer")
+    except ServiceError as refused:
+        db.session.rollback()
+        order = service.get_order(g.actor, order_id)
+        return _order_page(order, status=409 if isinstance(refused, Conflict) else 422,
+                           problem=refused.message, action_errors=refused.errors or {},
+                           action_open=action)
+    messages = {"cancel": _("The order is cancelled."), "hold": _("The order is on hold."),
+                "close": _("The order is closed."), "reopen": _("The order is reopened.")}
+    flash(messages[action], "success")
+    if new_visit is not None:
+        flash(_("New visit %(number)s made for it.", number=new_visit.number), "success")
+    return redirect(url_for("console.order_detail", order_id=order.id))
+
+
+def _private(response, filename: str | None = None, inline: bool = True):
+    """Headers for a file only office staff may see: never cached by a shared cache, never
+    sniffed into another type, never run as a page."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if filename:
+        response.headers["Content-Disposition"] = \
+            f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
+@bp.route("/orders/<uuid:order_id>/report.pdf")
+@console_roles(*OFFICE)
+def order_report_pdf(order_id: uuid.UUID):
+    """The signed PDF, downloaded by office staff from their console session."""
+    from ..errors import NotFound
+    from ..reports import service as reports
+
+    report = reports.report_for(service.get_order(g.actor, order_id))
+    if report is None:
+        raise NotFound(_("The order has no report: it is not signed."), code="not_signed")
+    response = send_file(reports.open_pdf(report), mimetype="application/pdf",
+                         etag=report.pdf_sha256, max_age=0)
+    return _private(response, f"{report.number}.pdf", inline=False)
+
+
+@bp.route("/orders/<uuid:order_id>/report/retry", methods=["POST"])
+@console_roles(*OFFICE)
+def order_report_retry(order_id: uuid.UUID):
+    from ..reports import service as reports
+
+    reports.retry(service.get_order(g.actor, order_id))
+    flash(_("The report is being made again."), "success")
+    return redirect(url_for("console.order_detail", order_id=order_id))
+
+
+RENDITIONS = ("thumb", "display")
+
+
+@bp.route("/orders/<uuid:order_id>/photos/<uuid:photo_id>/<rendition>")
+@console_roles(*OFFICE)
+def order_photo(order_id: uuid.UUID, photo_id: uuid.UUID, rendition: str):
+    """A photo of this order, as a thumbnail or full size (the metadata-free display copy)."""
+    from ..media.models import Photo
+
+    order = service.get_order(g.actor, order_id)
+    photo = db.session.get(Photo, photo_id)
+    if rendition not in RENDITIONS or photo is None or photo.work_order_id != order.id:
+        abort(404)
+    return _image_file(photo.sha256, rendition)
+
+
+@bp.route("/orders/<uuid:order_id>/signature")
+@console_roles(*OFFICE)
+def order_signature(order_id: uuid.UUID):
+    from ..media.models import Signature
+
+    order = service.get_order(g.actor, order_id)
+    signature = db.session.scalar(select(Signature).where(Signature.work_order_id == order.id)
+                                  .order_by(Signature.received_at.desc()).limit(1))
+    if signature is None:
+        abort(404)
+    return _image_file(signature.image_sha256, "display")
+
+
+def _image_file(sha256: str, rendition: str):
+    from ..media.blobs import rendition_key
+    from ..media.models import Blob
+    from ..media.storage import storage
+
+    blob = db.session.get(Blob, sha256)
+    # Only checked images have renditions; opaque bytes are never served to a browser.
+    if blob is None or blob.image_format is None \
+            or not storage().exists(rendition_key(blob, rendition)):
+        abort(404)
+    mimetype = "image/png" if blob.rendition_ext == "png" else "image/jpeg"
+    return _private(send_file(storage().open(rendition_key(blob, rendition)),
+                              mimetype=mimetype, etag=f"{sha256}.{rendition}", max_age=0))
 
 
 @bp.route("/console/vendor/htmx.min.js")

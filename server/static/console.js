@@ -83,6 +83,64 @@
     updateBulk();
   });
 
+  // --- the order page's photos: full size in a lightbox ---------------------------------
+  // Thumbnails are plain links to the full-size image, so the page works without this.
+  let shown = -1;
+  const photoLinks = () => [...document.querySelectorAll("[data-gallery] a[data-full]")];
+
+  function lightbox() {
+    let box = document.getElementById("lightbox");
+    if (box) return box;
+    const labels = document.querySelector("[data-gallery]").dataset;
+    box = document.createElement("dialog");
+    box.id = "lightbox";
+    box.className = "lightbox";
+    box.setAttribute("aria-label", labels.title || "");
+    box.innerHTML = `<figure><img alt=""><figcaption></figcaption></figure>
+      <p class="lightbox-nav">
+        <button type="button" data-step="-1">← <span></span></button>
+        <span class="lightbox-count"></span>
+        <button type="button" data-step="1"><span></span> →</button>
+        <button type="button" data-close></button></p>`;
+    box.querySelector("[data-step='-1'] span").textContent = labels.previous || "";
+    box.querySelector("[data-step='1'] span").textContent = labels.next || "";
+    box.querySelector("[data-close]").textContent = labels.close || "×";
+    box.addEventListener("click", (event) => {
+      const step = event.target.closest("[data-step]");
+      if (step) showPhoto(shown + Number(step.dataset.step));
+      else if (event.target.closest("[data-close]") || event.target === box) box.close();
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight") showPhoto(shown + 1);
+      else if (event.key === "ArrowLeft") showPhoto(shown - 1);
+      else return;
+      event.preventDefault();
+      event.stopPropagation();
+    });
+    document.body.appendChild(box);
+    return box;
+  }
+
+  function showPhoto(index) {
+    const links = photoLinks();
+    if (!links.length) return;
+    shown = (index + links.length) % links.length;
+    const box = lightbox();
+    const img = box.querySelector("img");
+    img.src = links[shown].href;
+    img.alt = links[shown].querySelector("img").alt;
+    box.querySelector("figcaption").textContent = links[shown].dataset.caption || "";
+    box.querySelector(".lightbox-count").textContent = `${shown + 1} / ${links.length}`;
+    if (!box.open) box.showModal();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-gallery] a[data-full]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    showPhoto(photoLinks().indexOf(link));
+  });
+
   // --- shortcuts -------------------------------------------------------------------------
   function showShortcuts() {
     const dialog = document.getElementById("shortcuts");

@@ -7,10 +7,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import service
+from . import service, visit
 from .schemas import (
+    ActionIn,
+    ActionOut,
     EventOut,
     TransitionIn,
+    VisitOut,
     WorkOrderCreateIn,
     WorkOrderOut,
     WorkOrderPage,
@@ -80,3 +83,35 @@ class Events(MethodView):
     def get(self, order_id: uuid.UUID):
         """The order's history, oldest first."""
         return service.history(service.get_order(g.actor, order_id))
+
+
+@blp.route("/<uuid:order_id>/actions")
+class Actions(MethodView):
+    @blp.arguments(ActionIn)
+    @blp.response(200, ActionOut)
+    @api_roles(*OFFICE)
+    def post(self, data, order_id: uuid.UUID):
+        """Cancel, put on hold, close or reopen the order, as the state machine allows.
+
+        ``reason`` is required to cancel, hold or reopen. Closing needs the customer's signed
+        report to be ready. Reopening makes a new visit linked to this order. An action not
+        allowed now answers 409 naming the actions that are.
+        """
+        order = service.get_order(g.actor, order_id)
+        new_visit = service.act(g.actor, order, data["action"], data.get("reason"),
+                                data["waiting_for"])
+        return {"order": order, "allowed_actions": service.allowed_actions(g.actor, order),
+                "new_visit": new_visit}
+
+
+@blp.route("/<uuid:order_id>/visit")
+class VisitRecord(MethodView):
+    @blp.response(200, VisitOut)
+    @api_roles(*OFFICE)
+    def get(self, order_id: uuid.UUID):
+        """What the visit left: notes, time logs, time on site, part lines, photos, the
+        signature, the rating, the report's state and the charges (office staff)."""
+        order = service.get_order(g.actor, order_id)
+        record = visit.record(order)
+        record.allowed_actions = service.allowed_actions(g.actor, order)
+        return record

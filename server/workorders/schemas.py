@@ -162,3 +162,124 @@ class WorkOrderQuery(PageArgs):
 
 
 WorkOrderPage = page_of(WorkOrderOut, "WorkOrder")
+
+
+# -- office actions and the visit record ------------------------------------------------------
+
+class ActionIn(Schema):
+    """An office action on an order: cancel, hold, close or reopen (see ``service.act``)."""
+
+    action = fields.String(required=True, validate=validate.OneOf(
+        ("cancel", "hold", "close", "reopen")))
+    reason = fields.String(validate=validate.Length(max=500), allow_none=True)
+    waiting_for = fields.String(load_default="customer",
+                                validate=validate.OneOf(("customer", "parts")))
+
+
+class ActionOut(Schema):
+    order = fields.Nested(WorkOrderOut)
+    allowed_actions = fields.List(fields.String())
+    new_visit = fields.Nested(WorkOrderOut, allow_none=True)
+
+
+class NoteOut(Schema):
+    id = fields.UUID()
+    body = fields.String()
+    author_id = fields.UUID(allow_none=True)
+    device_time = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TimeLogOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    technician_id = fields.UUID(allow_none=True)
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime()
+    minutes = fields.Function(lambda log: int((log.ended_at - log.started_at)
+                                              .total_seconds() // 60))
+
+
+class PartLineOut(Schema):
+    sku = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    used = fields.Integer()
+    returned = fields.Integer()
+    net = fields.Integer()
+    unit_price_cents = fields.Integer()
+    location = fields.String(allow_none=True, metadata={"description": "the van it came from"})
+
+
+class PhotoOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    sha256 = fields.String()
+    caption = fields.String(allow_none=True)
+    taken_at = fields.DateTime(allow_none=True)
+    status = fields.String(metadata={"description": "pending | ready | failed"})
+    failure_reason = fields.String(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+
+
+class SignatureOut(Schema):
+    id = fields.UUID()
+    signer_name = fields.String()
+    image_sha256 = fields.String()
+    content_hash = fields.String()
+    signed_at_device = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class SurveyOut(Schema):
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    channel = fields.String()
+    submitted_at = fields.DateTime()
+
+
+class VisitReportOut(Schema):
+    number = fields.String()
+    status = fields.String(metadata={
+        "description": "waiting | hash_mismatch | rendering | ready | failed | needs_resign"})
+    failure_reason = fields.String(allow_none=True)
+    content_hash = fields.String(allow_none=True)
+    pdf_sha256 = fields.String(allow_none=True)
+    rendered_at = fields.DateTime(allow_none=True)
+
+
+class ChargesOut(Schema):
+    in_warranty = fields.Boolean()
+    parts_cents = fields.Integer()
+    labour_cents = fields.Integer()
+    travel_cents = fields.Integer()
+    total_cents = fields.Integer()
+    currency = fields.String()
+
+
+class VisitOut(Schema):
+    """Everything a visit left on an order, for the office."""
+
+    order_id = fields.Function(lambda visit: visit.order.id, metadata={"type": "string"})
+    status = fields.Function(lambda visit: visit.order.status, metadata={"type": "string"})
+    arrived_at = fields.Function(lambda visit: visit.on_site.arrived_at and
+                                 visit.on_site.arrived_at.isoformat(),
+                                 metadata={"type": "string", "format": "date-time"})
+    completed_at = fields.Function(lambda visit: visit.on_site.completed_at and
+                                   visit.on_site.completed_at.isoformat(),
+                                   metadata={"type": "string", "format": "date-time"})
+    minutes_on_site = fields.Function(lambda visit: visit.on_site.minutes,
+                                      metadata={"type": "integer"})
+    notes = fields.List(fields.Nested(NoteOut))
+    time_logs = fields.List(fields.Nested(TimeLogOut))
+    parts = fields.List(fields.Nested(PartLineOut))
+    photos = fields.List(fields.Nested(PhotoOut), attribute="photo_list",
+                         metadata={"description": "before, then after, then other"})
+    signature = fields.Nested(SignatureOut, allow_none=True)
+    survey = fields.Nested(SurveyOut, allow_none=True)
+    report = fields.Nested(VisitReportOut, allow_none=True)
+    charges = fields.Nested(ChargesOut)
+    allowed_actions = fields.List(fields.String())

@@ -24,6 +24,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media.models import Signature
 from ..technicians.models import Technician
+from ..words import term
 from . import charges, grading, lifecycle, sla
 from .lifecycle import Status, TransitionError
 from .models import NumberSequence, WorkOrder, WorkOrderEvent
@@ -475,3 +476,107 @@ def recompute_charges(order: WorkOrder) -> None:
     these before the customer signs; the signed content and the PDF use the same function.
     """
     charges.apply_charges(order)
+
+
+# -- office actions on an order -------------------------------------------------------------
+
+# What the office can do to an order, and the status each action moves it to. ``hold``
+# pauses a visit on site (waiting for the customer, or for parts with ``waiting_for``).
+ACTIONS = ("cancel", "hold", "close", "reopen")
+REASON_REQUIRED = frozenset({"cancel", "hold", "reopen"})
+HOLD_TARGETS = {"customer": Status.AWAITING_CUSTOMER, "parts": Status.AWAITING_PARTS}
+
+
+def _action_target(action: str, waiting_for: str = "customer") -> Status:
+    return {"cancel": Status.CANCELLED, "close": Status.CLOSED, "reopen": Status.REOPENED,
+            "hold": HOLD_TARGETS.get(waiting_for, Status.AWAITING_CUSTOMER)}[action]
+
+
+def _has_ready_report(order: WorkOrder) -> bool:
+    from .visit import latest_report
+
+    report = latest_report(order)
+    return report is not None and report.status == "ready" and report.signature_id is not None
+
+
+def allowed_actions(actor: User, order: WorkOrder) -> list[str]:
+    """The actions ``actor`` may take on ``order`` now, in the state machine's terms.
+
+    Close needs a signed report that is ready (a customer's signature on a rendered PDF).
+    """
+    allowed = []
+    for action in ACTIONS:
+        target = _action_target(action)
+        rule = lifecycle.TRANSITIONS.get((order.status, target))
+        if rule is None or actor.role not in rule.roles:
+            continue
+        if action == "close" and not _has_ready_report(order):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def act(actor: User, order: WorkOrder, action: str, reason: str | None = None,
+        waiting_for: str = "customer", now: datetime | None = None) -> WorkOrder | None:
+    """Take an office action on ``order``; returns the new visit an order reopened with.
+
+    Raises Conflict (code ``action_not_allowed``, ``errors.action`` naming the actions
+    allowed now) when the state machine or the closing rule refuses it, Invalid (naming
+    ``reason`` or ``waiting_for``) for missing input. Nothing is written when it raises.
+    """
+    from flask_babel import gettext as _
+
+    now = now or utcnow()
+    reason = (reason or "").strip() or None
+    if action not in ACTIONS:
+        raise Invalid(_("Unknown action."),
+                      {"action": [_("must be one of: %(names)s", names=", ".join(ACTIONS))]})
+    if action == "hold" and waiting_for not in HOLD_TARGETS:
+        raise Invalid(_("Say what the order waits for."),
+                      {"waiting_for": [_("must be one of: %(names)s",
+                                         names=", ".join(HOLD_TARGETS))]})
+    allowed = allowed_actions(actor, order)
+    if action not in allowed:
+        if action == "close" and (order.status, Status.CLOSED) in lifecycle.TRANSITIONS:
+            why = _("The order can be closed only once the customer's signed report is ready.")
+        else:
+            why = _("This action is not allowed while the order is %(status)s.",
+                    status=term(order.status))
+        raise Conflict(why, {"action": [_("allowed now: %(names)s",
+                                          names=", ".join(allowed) or _("none"))]},
+                       code="action_not_allowed")
+    if action in REASON_REQUIRED and reason is None:
+        raise Invalid(_("Say why."), {"reason": [_("is required for this action")]})
+    if reason is not None and (len(reason) > 500 or "\x00" in reason):
+        # The console's form reaches here unchecked; no database stores NUL in text.
+        raise Invalid(_("The reason is too long or holds a character text cannot."),
+                      {"reason": [_("at most 500 characters, no NUL")]})
+    if action == "cancel":
+        from .visit import work_on_site
+
+        kept = work_on_site(order)
+        event = transition(actor, order, Status.CANCELLED, reason, now=now)
+        if kept:
+            # The sync rules keep work done on site; the history says it is there.
+            event.data = {"work_kept": kept}
+        return None
+    if action == "reopen":
+        event = transition(actor, order, Status.REOPENED, reason, now=now)
+        visit = create_order(actor, {
+            "channel": order.channel, "type": order.type, "priority": order.priority,
+            "customer_id": order.customer_id, "address_id": order.address_id,
+            "asset_id": order.asset_id, "symptom_code": order.symptom_code,
+            "description": order.description, "intake_answers": order.intake_answers,
+            "customer_notes": order.customer_notes, "language": order.language,
+            "repeat_of_id": order.id}, now=now)
+        event.data = {"new_visit": visit.number, "new_visit_id": str(visit.id)}
+        db.session.flush()
+        return visit
+    transition(actor, order, _action_target(action, waiting_for), reason, now=now)
+    return None
+
+
+def reopened_as(order: WorkOrder) -> WorkOrder | None:
+    """The newest visit that reopening ``order`` made, if any."""
+    return db.session.scalar(select(WorkOrder).where(WorkOrder.repeat_of_id == order.id)
+                             .order_by(WorkOrder.created_at.desc()).limit(1))

@@ -263,14 +263,16 @@ def test_the_order_page_shows_the_warranty_status(office, visited, make_customer
 
 def test_the_order_page_shows_the_history_timeline(office, visited):
     body = text(office.get(f"/orders/{visited.id}"))
-    timeline = body.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
-    assert timeline.count("<li") == len(orders.history(visited))
+    timeline = body.split('<ol class="timeline history">', 1)[1].split("</ol>", 1)[0]
+    # One row per event, but an appointment's start and end read as one change.
+    assert timeline.count("<li") == len(orders.history(visited)) - 1
+    assert timeline.count("Appointment set to") == 1
     assert 'class="event event-created"' in timeline
     assert 'class="event event-assigned"' in timeline
-    for step in ("new → scheduled", "scheduled → en_route", "en_route → on_site"):
-        assert step in timeline
+    for step in ("new → scheduled", "scheduled → en route", "en route → on site"):
+        assert step in timeline  # statuses as words, not codes
     assert "李师傅" in timeline and "test step" in timeline
-    assert timeline.index("event-created") < timeline.index("en_route → on_site")
+    assert timeline.index("event-created") < timeline.index("en route → on site")
 
 
 def test_the_order_page_lists_previous_visits_to_the_same_appliance(office, visited,
@@ -386,7 +388,8 @@ def charged(order) -> str:
 
 def test_dates_and_money_follow_english_conventions(office, billed):
     body = text(office.get(f"/orders/{billed.id}?lang=en"))
-    assert "Mar 10, 2030, 10:00:00" in body      # stored in UTC, shown in Shanghai time
+    assert "Sun, Mar 10, 2030, 10:00–12:00" in body  # stored in UTC, shown in Shanghai time
+    assert "10:00:00" not in body                      # no seconds
     assert charged(billed).startswith("98,7")
     assert f"CN¥{charged(billed)}" in body
     assert "out_of_warranty" in body
@@ -394,8 +397,8 @@ def test_dates_and_money_follow_english_conventions(office, billed):
 
 def test_dates_and_money_follow_chinese_conventions(office, billed):
     body = text(office.get(f"/orders/{billed.id}?lang=zh"))
-    assert "2030年3月10日 10:00:00" in body
-    assert "2030/3/10 12:00" in body
+    assert "2030年3月10日周日 10:00–12:00" in body
+    assert "10:00:00" not in body
     assert f"¥{charged(billed)}" in body and "CN¥" not in body
     assert "已过保" in body
 

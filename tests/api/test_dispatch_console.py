@@ -381,7 +381,7 @@ def test_a_stale_booking_is_refused_with_what_changed(office, make_order, make_t
     assert response.status_code == 409
     assert f"{order.number} changed since you loaded it." in body
     assert "What changed since you opened it" in body
-    assert "Chen Jing" in body and "priority: normal → high" in body
+    assert "Chen Jing" in body and "Priority changed from normal to high" in body
     db.session.refresh(order)
     assert order.assignee_id is None
 
@@ -495,7 +495,7 @@ def test_a_stale_edit_is_refused_with_what_changed_and_nothing_is_overwritten(
     body = text(response)
     assert response.status_code == 409
     assert "This order changed since you opened it." in body
-    assert "Chen Jing" in body and "description: Not cooling → Water dripping too" in body
+    assert "Chen Jing" in body and "Fault changed from Not cooling to Water dripping too" in body
     assert "Makes a noise" in body  # what the user typed is kept for them
     db.session.refresh(order)
     assert order.description == "Water dripping too"
