@@ -9,7 +9,7 @@ same information rendered as HTML.
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -120,8 +120,8 @@ def register_errorhandlers(app) -> None:
     def _operational(exc: OperationalError):
         db.session.rollback()
         if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
-            response = error_response(503, "The database is busy; retry shortly.")
-            response[0].headers["Retry-After"] = "1"
+            response = make_response(error_response(503, "The database is busy; retry shortly."))
+            response.headers["Retry-After"] = "1"
             return response
         app.logger.exception("database error")
         return error_response(500, InternalServerError.description)
