@@ -36,6 +36,14 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_file_secret(instance_path, "secret_key"),
         "BLOB_DIR": env.get("BLOB_DIR") or str(instance_path / "blobs"),
+        # Object storage instead of the BLOB_DIR folder: BLOB_URL=s3://bucket/prefix, with
+        # S3_ENDPOINT_URL for a server that is not AWS (credentials: the AWS_* variables).
+        # BLOB_DIR then only holds scratch files. BLOB_PRESIGN_SECONDS > 0 answers downloads
+        # with a redirect to a link valid that long instead of streaming them.
+        "BLOB_URL": env.get("BLOB_URL") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        "BLOB_PRESIGN_SECONDS": int(env.get("BLOB_PRESIGN_SECONDS", "0")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "HUEY_SQLITE_PATH": env.get("HUEY_SQLITE_PATH") or str(instance_path / "queue.db"),
         "DOORSTEP_LOCALE": env.get("DOORSTEP_LOCALE", "en"),

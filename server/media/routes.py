@@ -1,6 +1,6 @@
 """Blob upload and download over the API."""
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,7 +11,7 @@ from ..sync_api.schemas import BlobOut
 from .blobs import receive_blob, rendition_key
 from .models import Blob
 from .schemas import RenditionQuery
-from .storage import storage
+from .storage import download, storage
 
 blp = Blueprint("blobs", __name__, url_prefix="/api/v1/blobs",
                 description="Content-addressed bytes: photos and signature images.")
@@ -65,7 +65,7 @@ class BlobItem(MethodView):
             if not storage().exists(key):
                 raise NotFound(f"This image has no {rendition} rendition.")
             mimetype = "image/png" if blob.rendition_ext == "png" else "image/jpeg"
-            return send_file(storage().open(key), mimetype=mimetype,
-                             max_age=31536000, etag=f"{sha256}.{rendition}")
-        return send_file(storage().open(blob.storage_key), mimetype=blob.content_type,
-                         max_age=31536000, etag=sha256)
+            return download(key, mimetype=mimetype, max_age=31536000,
+                            etag=f"{sha256}.{rendition}")
+        return download(blob.storage_key, mimetype=blob.content_type, max_age=31536000,
+                        etag=sha256)
