@@ -22,6 +22,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sla_sweep_command)
     app.cli.add_command(verify_report_command)
     app.cli.add_command(blobs_group)
+    from flask_migrate.cli import db as migrate_group
+
+    migrate_group.add_command(db_copy_to_command)
 
 
 @click.command("create-user")
@@ -203,3 +206,34 @@ def blobs_check_command(store_url, verbose):
     click.echo(f"{result.checked} checked, {len(result.problems)} problems.")
     if result.problems:
         raise SystemExit(1)
+
+
+@click.command("copy-to")
+@click.argument("url")
+def db_copy_to_command(url):
+    """Copy this database (the embedded SQLite one) into the empty database at URL, e.g.
+    postgresql://user:password@host/doorstep, and verify it row for row.
+
+    Stop the web and worker processes first. Exits 1 if anything differs.
+    """
+    from .ops.dbcopy import CopyRefused, copy_database
+
+    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://",
+                           "sqlite:///")):
+        raise click.BadParameter("give a postgresql://… URL", param_hint="URL")
+    click.echo(f"Copying {db.engine.url.render_as_string(hide_password=True)} …")
+    try:
+        report = copy_database(db.engine, url,
+                               lambda table, rows: click.echo(f"  {table}: {rows} rows"))
+    except CopyRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    total = sum(report.rows.values())
+    if report.differences:
+        for line in report.differences:
+            click.echo(f"  DIFFERENT {line}")
+        click.echo(f"{total} rows copied, but {len(report.differences)} differences.")
+        raise SystemExit(1)
+    click.echo(f"{total} rows in {len(report.rows)} tables copied and verified row for row "
+               f"(schema revision {report.revision}).")
+    click.echo("Now set DATABASE_URL to the new database and restart the web and worker "
+               "processes.")
