@@ -57,3 +57,18 @@ def test_downloads_redirect_to_a_short_lived_link_when_configured(s3_app, visit_
     with urllib.request.urlopen(link, timeout=10) as direct:
         assert sha(direct.read()) == report.pdf_sha256
         assert direct.headers["Content-Type"] == "application/pdf"
+
+
+def test_the_customers_link_also_redirects_to_object_storage(s3_app, visit_for, client, api_as,
+                                                              dispatcher, monkeypatch):
+    visit = do_the_work(visit_for("en"), photos=1)
+    visit.sign("Alice Smith")
+    report = report_of(visit)
+    url = api_as(dispatcher).get(f"/api/v1/workorders/{visit.order.id}/report") \
+        .get_json()["customer_url"]
+    monkeypatch.setitem(s3_app.config, "BLOB_PRESIGN_SECONDS", 60)
+    response = client.get(url.removeprefix("http://localhost:5000"))
+    assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "private, no-store"
+    with urllib.request.urlopen(response.headers["Location"], timeout=10) as direct:
+        assert sha(direct.read()) == report.pdf_sha256
