@@ -12,6 +12,8 @@ Stop the web and worker processes first: rows written during the copy would be m
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -52,6 +54,24 @@ def _tables() -> list[Table]:
     return list(db.metadata.sorted_tables)
 
 
+@contextlib.contextmanager
+def keep_loggers():
+    """Undo what the migrations' ``fileConfig`` does to the loggers that already exist
+    (it disables them), so a process that migrates another database keeps its logs."""
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger)]
+    saved = [(logger, logger.disabled, logger.level, logger.propagate) for logger in loggers]
+    root = logging.getLogger()
+    root_state = (root.level, list(root.handlers))
+    try:
+        yield
+    finally:
+        for logger, disabled, level, propagate in saved:
+            logger.disabled, logger.level, logger.propagate = disabled, level, propagate
+        root.setLevel(root_state[0])
+        root.handlers[:] = root_state[1]
+
+
 def _build_schema(url: str, revision: str) -> None:
     """Run the migrations on ``url`` up to ``revision``, from an application of its own."""
     from flask_migrate import upgrade
@@ -63,7 +83,8 @@ def _build_schema(url: str, revision: str) -> None:
     with target_app.app_context():
         from ..extensions import db
 
-        upgrade(revision=revision)
+        with keep_loggers():
+            upgrade(revision=revision)
         db.engine.dispose()
 
 

@@ -57,11 +57,13 @@ def sqlite_installation(tmp_path):
     from flask_migrate import upgrade
 
     from server.demo import seed
+    from server.ops.dbcopy import keep_loggers
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'doorstep.db'}",
                       "SECRET_KEY": "copy-test", "BLOB_DIR": str(tmp_path / "blobs")})
-    with app.app_context():
+    with app.app_context(), keep_loggers():
         upgrade()
+    with app.app_context():
         seed()
         db.session.commit()
         db.session.remove()
