@@ -30,7 +30,7 @@ TRANSLATIONS := server/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help deps system-deps translations translations-extract run test soak bench
+.PHONY: help deps system-deps translations translations-extract run test soak bench cluster-bench
 
 help:
 	@echo "make run                  install what is missing, migrate, seed demo data, start web + worker"
@@ -38,6 +38,7 @@ help:
 	@echo "make deps                 only install/refresh dependencies"
 	@echo "make soak                 the long sync simulation (SOAK_EXAMPLES=10000; SOAK_SEED=n replays)"
 	@echo "make bench                run every benchmark in bench/ (figures in bench/results/)"
+	@echo "make cluster-bench        two web nodes, two workers, PgBouncer, Redis, S3; kills a node mid-run (DATABASE_URL=postgresql://…)"
 	@echo "make translations-extract collect messages into $(TRANSLATIONS)/messages.pot and update the catalogues"
 
 deps: system-deps $(VENV)/.stamp node_modules/.stamp translations
@@ -127,3 +128,9 @@ soak: deps
 
 bench: deps
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The cluster rehearsal (bench/cluster_bench.py): needs DATABASE_URL=postgresql://… of an
+# empty database (its schema is reset), and pgbouncer and redis-server (apt-get install).
+CLUSTER_DEVICES ?= 200
+cluster-bench: deps
+	$(PY) bench/cluster_bench.py --devices $(CLUSTER_DEVICES)

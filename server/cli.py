@@ -1,5 +1,5 @@
 """Command-line administration: ``flask create-user``, ``revoke-device``, ``seed-demo``,
-``verify-report``.
+``verify-report``, ``blobs copy|check``, ``db copy-to``.
 
 Each command commits once at the end, like a request.
 """
@@ -21,6 +21,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(sla_sweep_command)
     app.cli.add_command(verify_report_command)
+    app.cli.add_command(blobs_group)
+    from flask_migrate.cli import db as migrate_group
+
+    migrate_group.add_command(db_copy_to_command)
 
 
 @click.command("create-user")
@@ -131,3 +135,105 @@ def verify_report_command(file):
                    f"{check.metadata.get('DoorstepOrder', '?')} (not in our records)")
     if not result.ok:
         raise SystemExit(1)
+
+
+@click.group("blobs")
+def blobs_group():
+    """Blob storage: copy the store elsewhere, check it against the database."""
+
+
+def _store_from(url: str | None):
+    from flask import current_app
+
+    from .media.storage import open_store, storage
+
+    if not url:
+        return storage()
+    try:
+        return open_store(url, scratch_dir=f"{current_app.config['BLOB_DIR']}/tmp",
+                          endpoint_url=current_app.config.get("S3_ENDPOINT_URL"),
+                          region=current_app.config.get("S3_REGION"))
+    except ValueError as problem:
+        raise click.BadParameter(str(problem)) from None
+
+
+@blobs_group.command("copy")
+@click.option("--to", "to_url", required=True, metavar="URL",
+              help="Where to copy: s3://bucket/prefix (S3_ENDPOINT_URL applies) or a folder.")
+@click.option("--from", "from_url", metavar="URL",
+              help="What to copy; default: the configured store (BLOB_URL, else BLOB_DIR).")
+@click.option("--verbose", "-v", is_flag=True, help="One line per blob.")
+def blobs_copy_command(to_url, from_url, verbose):
+    """Copy every blob to another store, verifying every hash. Safe to interrupt and run
+    again: what already arrived intact is skipped. Exits 1 if any blob failed."""
+    from .ops.blobs import copy_store
+
+    source, target = _store_from(from_url), _store_from(to_url)
+    click.echo(f"Copying blobs from {source!r} to {target!r}…")
+
+    def progress(key, what):
+        if verbose or what not in ("copied", "already there"):
+            click.echo(f"  {key}: {what}")
+
+    result = copy_store(source, target, progress)
+    click.echo(f"{result.copied} copied, {result.already_there} already there, "
+               f"{len(result.problems)} problems.")
+    if result.problems:
+        raise SystemExit(1)
+    if from_url is None:
+        click.echo(f"Now set BLOB_URL={to_url} and restart the web and worker processes.")
+
+
+@blobs_group.command("check")
+@click.option("--store", "store_url", metavar="URL",
+              help="The store to check; default: the configured one.")
+@click.option("--verbose", "-v", is_flag=True, help="One line per blob.")
+def blobs_check_command(store_url, verbose):
+    """Check that every blob the database refers to is stored with the right hash.
+
+    Exits 1 and lists the missing or damaged ones otherwise.
+    """
+    from .ops.blobs import check_store
+
+    store = _store_from(store_url)
+    click.echo(f"Checking blobs in {store!r}…")
+
+    def progress(key, what):
+        if verbose or what != "ok":
+            click.echo(f"  {key}: {what}")
+
+    result = check_store(store, progress)
+    click.echo(f"{result.checked} checked, {len(result.problems)} problems.")
+    if result.problems:
+        raise SystemExit(1)
+
+
+@click.command("copy-to")
+@click.argument("url")
+def db_copy_to_command(url):
+    """Copy this database (the embedded SQLite one) into the empty database at URL, e.g.
+    postgresql://user:password@host/doorstep, and verify it row for row.
+
+    Stop the web and worker processes first. Exits 1 if anything differs.
+    """
+    from .ops.dbcopy import CopyRefused, copy_database
+
+    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://",
+                           "sqlite:///")):
+        raise click.BadParameter("give a postgresql://… URL", param_hint="URL")
+    click.echo(f"Copying {db.engine.url.render_as_string(hide_password=True)} …")
+    try:
+        report = copy_database(db.engine, url,
+                               lambda table, rows: click.echo(f"  {table}: {rows} rows"))
+    except CopyRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    total = sum(report.rows.values())
+    if report.differences:
+        for line in report.differences:
+            click.echo(f"  DIFFERENT {line}")
+        click.echo(f"{total} rows copied, but {len(report.differences)} differences.")
+        raise SystemExit(1)
+    click.echo(f"{total} rows in {len(report.rows)} tables copied and verified row for row "
+               f"(schema revision {report.revision}).")
+    click.echo("Now set DATABASE_URL to the new database and restart the web and worker "
+               "processes.")

@@ -39,11 +39,25 @@ def load_config(instance_path: Path) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    engine_options: dict = {"pool_pre_ping": True}
+    # Behind PgBouncer in transaction mode (before 1.21) a server-side prepared statement
+    # may land on another server connection: DATABASE_PREPARED_STATEMENTS=0 turns them off.
+    if database_url.startswith("postgresql") and \
+            env.get("DATABASE_PREPARED_STATEMENTS", "1") == "0":
+        engine_options["connect_args"] = {"prepare_threshold": None}
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_file_secret(instance_path, "secret_key"),
         "BLOB_DIR": env.get("BLOB_DIR") or str(instance_path / "blobs"),
+        # Object storage instead of the BLOB_DIR folder: BLOB_URL=s3://bucket/prefix, with
+        # S3_ENDPOINT_URL for a server that is not AWS (credentials: the AWS_* variables).
+        # BLOB_DIR then only holds scratch files. BLOB_PRESIGN_SECONDS > 0 answers downloads
+        # with a redirect to a link valid that long instead of streaming them.
+        "BLOB_URL": env.get("BLOB_URL") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        "BLOB_PRESIGN_SECONDS": int(env.get("BLOB_PRESIGN_SECONDS", "0")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "HUEY_SQLITE_PATH": env.get("HUEY_SQLITE_PATH") or str(instance_path / "queue.db"),
         "DOORSTEP_LOCALE": env.get("DOORSTEP_LOCALE", "en"),

@@ -1,6 +1,6 @@
 """Blob upload and download over the API."""
 
-from flask import current_app, g, request, send_file
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,7 +11,7 @@ from ..sync_api.schemas import BlobOut
 from .blobs import readable, receive_blob, rendition_key
 from .images import ALLOWED
 from .schemas import RenditionQuery
-from .storage import storage
+from .storage import download, storage
 
 blp = Blueprint("blobs", __name__, url_prefix="/api/v1/blobs",
                 description="Content-addressed bytes: photos and signature images.")
@@ -66,12 +66,12 @@ class BlobItem(MethodView):
             if not storage().exists(key):
                 raise NotFound(f"This image has no {rendition} rendition.")
             mimetype = "image/png" if blob.rendition_ext == "png" else "image/jpeg"
-            return send_file(storage().open(key), mimetype=mimetype,
-                             max_age=31536000, etag=f"{sha256}.{rendition}")
+            return download(key, mimetype=mimetype, max_age=31536000,
+                            etag=f"{sha256}.{rendition}")
         if blob.image_format is None:
             # Bytes stored before images were checked on arrival: a download, never a page.
-            return send_file(storage().open(blob.storage_key),
-                             mimetype="application/octet-stream", as_attachment=True,
-                             download_name=sha256, max_age=31536000, etag=sha256)
-        return send_file(storage().open(blob.storage_key), mimetype=ALLOWED[blob.image_format],
-                         max_age=31536000, etag=sha256)
+            return download(blob.storage_key, mimetype="application/octet-stream",
+                            as_attachment=True, download_name=sha256, max_age=31536000,
+                            etag=sha256)
+        return download(blob.storage_key, mimetype=ALLOWED[blob.image_format],
+                        max_age=31536000, etag=sha256)

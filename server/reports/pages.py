@@ -7,10 +7,11 @@ link we gave the customer.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 
 from ..extensions import csrf
+from ..media.storage import download as blob_download
 from . import service
 
 bp = Blueprint("reports_public", __name__)
@@ -56,9 +57,9 @@ def download(token: str):
                                company=current_app.config["DOORSTEP_COMPANY_NAME"],
                                phone=current_app.config["DOORSTEP_COMPANY_PHONE"]), \
             problem.status
-    response = send_file(service.open_pdf(report), mimetype="application/pdf",
-                         download_name=f"{report.number}.pdf", as_attachment=False,
-                         etag=report.pdf_sha256, max_age=0)
+    response = blob_download(service.pdf_key(report), mimetype="application/pdf",
+                             download_name=f"{report.number}.pdf", as_attachment=False,
+                             etag=report.pdf_sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -2,12 +2,13 @@
 
 import uuid
 
-from flask import g, send_file
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
 from ..errors import NotFound
+from ..media.storage import download
 from ..workorders.service import get_order
 from . import service
 from .schemas import ReportOut
@@ -37,9 +38,9 @@ class OrderReportPdf(MethodView):
         report = service.report_for(get_order(g.actor, order_id))
         if report is None:
             raise NotFound("The order has no report: it is not signed.", code="not_signed")
-        return send_file(service.open_pdf(report), mimetype="application/pdf",
-                         download_name=f"{report.number}.pdf", etag=report.pdf_sha256,
-                         max_age=0)
+        return download(service.pdf_key(report), mimetype="application/pdf",
+                        download_name=f"{report.number}.pdf", etag=report.pdf_sha256,
+                        max_age=0)
 
 
 @blp.route("/<uuid:order_id>/report/retry")

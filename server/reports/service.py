@@ -290,11 +290,16 @@ def _store_pdf(data: bytes) -> str:
     return sha256
 
 
-def open_pdf(report: Report):
-    """The signed PDF's bytes as a file. Raises NotFound while there is none."""
+def pdf_key(report: Report) -> str:
+    """The storage key of the signed PDF. Raises NotFound while there is none."""
     if report.pdf_sha256 is None:
         raise NotFound("The report has no PDF yet.", code="no_pdf")
-    return storage().open(key_for(report.pdf_sha256, ".pdf"))
+    return key_for(report.pdf_sha256, ".pdf")
+
+
+def open_pdf(report: Report):
+    """The signed PDF's bytes as a file. Raises NotFound while there is none."""
+    return storage().open(pdf_key(report))
 
 
 # -- customer links ---------------------------------------------------------------------------
