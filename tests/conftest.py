@@ -104,6 +104,21 @@ def _reset_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _limiter_counts_for_the_test_app(app):
+    """Flask-Limiter keeps one storage per ``Limiter`` instance, set by the last
+    ``init_app``: a test that builds another app (a second web worker) leaves the shared
+    ``limiter`` counting in that app's storage (the database, which would then wait for the
+    test's own write lock on SQLite). Put it back on the test app's in-memory counters."""
+    from limits.storage import MemoryStorage
+
+    from server.extensions import limiter
+
+    if not isinstance(limiter._storage, MemoryStorage):
+        limiter.init_app(app)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Each test runs inside a transaction that is rolled back; commits become savepoints.
 

@@ -166,7 +166,7 @@ WorkOrderPage = page_of(WorkOrderOut, "WorkOrder")
 
 # -- office actions and the visit record ------------------------------------------------------
 
-class ActionIn(Schema):
+class ActionIn(InSchema):
     """An office action on an order: cancel, hold, close or reopen (see ``service.act``)."""
 
     action = fields.String(required=True, validate=validate.OneOf(
@@ -266,12 +266,12 @@ class VisitOut(Schema):
     order_id = fields.Function(lambda visit: visit.order.id, metadata={"type": "string"})
     status = fields.Function(lambda visit: visit.order.status, metadata={"type": "string"})
     arrived_at = fields.Function(lambda visit: visit.on_site.arrived_at and
-                                 visit.on_site.arrived_at.isoformat(),
+                                 visit.on_site.arrived_at.isoformat(), allow_none=True,
                                  metadata={"type": "string", "format": "date-time"})
     completed_at = fields.Function(lambda visit: visit.on_site.completed_at and
-                                   visit.on_site.completed_at.isoformat(),
+                                   visit.on_site.completed_at.isoformat(), allow_none=True,
                                    metadata={"type": "string", "format": "date-time"})
-    minutes_on_site = fields.Function(lambda visit: visit.on_site.minutes,
+    minutes_on_site = fields.Function(lambda visit: visit.on_site.minutes, allow_none=True,
                                       metadata={"type": "integer"})
     notes = fields.List(fields.Nested(NoteOut))
     time_logs = fields.List(fields.Nested(TimeLogOut))
