@@ -108,3 +108,19 @@ def _top_bar():
         return g.top_bar_counts
 
     return {"top_bar_counts": counts}
+
+
+@bp.app_template_filter("window")
+def window_filter(start: datetime | None, end: datetime | None = None) -> str:
+    """An appointment or preferred window: "Mon, Nov 30 07:30–09:00"."""
+    from ..words import window
+
+    return window(start, end)
+
+
+@bp.app_template_filter("field_value")
+def field_value_filter(value, field: str) -> str:
+    """An order field's value in a history row: "wear_and_tear" → "Wear and tear"."""
+    from ..words import field_value
+
+    return field_value(value, field)

@@ -33,7 +33,7 @@ from ..accounts.models import User
 from ..customers.models import Address
 from ..extensions import db
 from ..technicians.models import Technician
-from ..words import term
+from ..words import phrase, term
 from ..workorders import lifecycle, sla
 from ..workorders.models import WorkOrder
 
@@ -216,16 +216,18 @@ def span(amount: timedelta) -> str:
 
 def explain(job: Job, s: Suggestion) -> str:
     skills = s.candidate.skills
-    category, kind = (term(job.category) if job.category else None), term(job.type)
+    # The category starts the line; every other word sits inside a sentence.
+    category = term(job.category) if job.category else None
+    category_, kind_ = (phrase(job.category) if job.category else None), phrase(job.type)
     if job.category is None:
-        skill = _("appliance not recorded; %(type)s ✓", type=kind) if job.type in skills \
-            else _("appliance not recorded; no %(type)s skill", type=kind)
+        skill = _("appliance not recorded; %(type)s ✓", type=kind_) if job.type in skills \
+            else _("appliance not recorded; no %(type)s skill", type=kind_)
     elif job.category in skills and job.type in skills:
-        skill = _("%(category)s ✓ %(type)s ✓", category=category, type=kind)
+        skill = _("%(category)s ✓ %(type)s ✓", category=category, type=kind_)
     elif job.category in skills:
-        skill = _("%(category)s ✓, no %(type)s skill", category=category, type=kind)
+        skill = _("%(category)s ✓, no %(type)s skill", category=category, type=kind_)
     else:
-        skill = _("no %(category)s skill", category=category)
+        skill = _("no %(category)s skill", category=category_)
     if s.km is None:
         distance = _("distance unknown")
     else:

@@ -51,7 +51,7 @@ def test_a_perfect_match_scores_full_marks_and_says_why():
     assert best.parts["skills"] == 40 and best.parts["workload"] == 15
     assert best.parts["sla"] == 20
     assert best.explanation == (
-        "water heater ✓ repair ✓ · 1.5 km from home base · no other jobs that day · "
+        "Water heater ✓ repair ✓ · 1.5 km from home base · no other jobs that day · "
         "free at 08:15")
 
 
@@ -61,7 +61,7 @@ def test_skills_count_the_category_more_than_the_job_type():
     assert only_category.parts["skills"] == 25 and only_type.parts["skills"] == 15
     [a, b] = s.rank(job(), [tech("A", ("repair",)), tech("B", ("water_heater",))], WORKDAY)
     assert a.candidate.name == "B"
-    assert "water heater ✓, no repair skill" in a.explanation
+    assert "Water heater ✓, no repair skill" in a.explanation
     assert "no water heater skill" in b.explanation
 
 
