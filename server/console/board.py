@@ -29,6 +29,7 @@ from ..workorders import service as orders
 from ..workorders import sla
 from ..workorders.models import WorkOrder
 from .blueprint import OFFICE, bp
+from .formatting import weekday
 from .forms import AssignForm, BulkForm, UnassignForm
 
 SHOWN_SUGGESTIONS = 5
@@ -185,7 +186,7 @@ def board_assign(order_id: uuid.UUID):
         return _refused(order, day, refused, assign_form=form)
     flash(_("%(number)s booked with %(name)s, %(day)s %(start)s–%(end)s.",
             number=order.number, name=order.assignee.user.name,
-            day=form.day.data.isoformat(), start=form.start.data.strftime("%H:%M"),
+            day=weekday(form.day.data), start=form.start.data.strftime("%H:%M"),
             end=form.end.data.strftime("%H:%M")), "success")
     return redirect(url_for("console.board_page", day=form.day.data.isoformat(),
                             order=order.id))
