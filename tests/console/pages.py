@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from sqlalchemy import String, Text, select
+from sqlalchemy.types import JSON
+
 from server.console.vocabulary import codes
+from server.extensions import db
 from server.intake.symptoms import BY_CODE
 
 # Attributes a person reads (hover text, screen readers, empty fields).
@@ -22,7 +26,10 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 # Latin words a Chinese page may show: names of things, units and abbreviations that
 # Chinese text writes in Latin letters too.
 LATIN_OK = {"Doorstep", "SLA", "PDF", "App", "app", "km", "min", "CNY", "WO", "ID", "QR",
-            "htmx", "OK", "Ctrl", "Esc", "Enter", "Tab", "English", "PAdES"}
+            "htmx", "OK", "Ctrl", "Esc", "Enter", "Tab", "English", "PAdES", "KB", "MB", "GB"}
+# Identifiers (a device's id, a hash) are not words.
+IDENTIFIER = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+                        r"|\b[0-9a-f]{16,}\b")
 
 
 class _Text(HTMLParser):
@@ -95,8 +102,25 @@ def untranslated(chunks: list[str], data_words: set[str]) -> list[str]:
     an address, a brand or model a dispatcher typed) nor Latin words Chinese text uses."""
     found = []
     for chunk in chunks:
-        words = [w for w in LATIN_WORD.findall(chunk)
+        words = [w for w in LATIN_WORD.findall(IDENTIFIER.sub("", chunk))
                  if w not in LATIN_OK and w.lower() not in data_words]
         if words:
             found.append(chunk)
     return found
+
+
+def stored_words(app) -> set[str]:
+    """Every Latin word stored in the database (names, addresses, brands, notes) or set in
+    the company's settings (its name on reports)."""
+    words = {w.lower() for key, value in app.config.items()
+             if key.startswith("DOORSTEP_COMPANY") and value
+             for w in LATIN_WORD.findall(str(value))}
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            for value in row:
+                if value:
+                    words.update(w.lower() for w in LATIN_WORD.findall(str(value)))
+    return words

@@ -13,14 +13,13 @@ import re
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import String, Text, select
-from sqlalchemy.types import JSON
+from sqlalchemy import select
 
 from server.customers.models import Customer
 from server.demo import seed
 from server.extensions import db
 from server.workorders.models import WorkOrder
-from tests.console.pages import LATIN_WORD, raw_codes, untranslated, visible_text
+from tests.console.pages import raw_codes, stored_words, untranslated, visible_text
 
 # Rules that are not pages a person reads.
 NOT_PAGES = {
@@ -94,23 +93,6 @@ def _pages(app) -> tuple[list[tuple[str, str, dict]], list[str]]:
     return pages, unfilled
 
 
-def _data_words(app) -> set[str]:
-    """Every Latin word stored in the database (names, addresses, brands, notes) or set in
-    the company's settings (its name on reports)."""
-    words = {w.lower() for key, value in app.config.items()
-             if key.startswith("DOORSTEP_COMPANY") and value
-             for w in LATIN_WORD.findall(str(value))}
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
-        if not columns:
-            continue
-        for row in db.session.execute(select(*columns)):
-            for value in row:
-                if value:
-                    words.update(w.lower() for w in LATIN_WORD.findall(str(value)))
-    return words
-
-
 @pytest.fixture
 def demo_office(client, app):
     seed()
@@ -130,7 +112,7 @@ def test_every_page_is_covered(demo_office, app):
 
 def test_no_page_shows_a_code_or_untranslated_words_in_either_language(demo_office, app):
     pages, _ = _pages(app)
-    data_words = _data_words(app)
+    data_words = stored_words(app)
     problems: dict[str, list[str]] = defaultdict(list)
     rendered = 0
     for language in LANGUAGES:
