@@ -67,7 +67,7 @@ def sign_in(page, live_server, email, then):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day):
+def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day, committed):
     context = browser.new_context(locale="en-US", viewport=LAPTOP)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -127,6 +127,21 @@ def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day):
         expect(page.locator("#panel [data-suggestion]")).to_have_count(0)
         expect(page.locator(".lane .job")).to_have_count(5)
         page.screenshot(path="/tmp/board-1366-booked.png")
+
+        # The 15 s refresh keeps the ticked card and the sideways scroll, without errors.
+        card = page.locator(".job", has_text="Samuel Adeyemi")
+        card.hover()
+        card.locator("input[name=sel]").check()
+        lanes.evaluate("el => { el.scrollLeft = 200; }")
+        # Someone else takes a call meanwhile: the refresh has something to redraw.
+        committed(lambda: factories.make_order(customer=factories.make_customer(name="高峰")))
+        with page.expect_response(lambda r: "/board/live" in r.url and r.status == 200,
+                                  timeout=20_000):
+            pass
+        expect(page.locator(".queue")).to_contain_text("高峰")
+        expect(page.locator(".job", has_text="Samuel Adeyemi").locator("input[name=sel]")
+               ).to_be_checked()
+        assert lanes.evaluate("el => el.scrollLeft") == 200
         assert problems == []
     finally:
         context.close()
