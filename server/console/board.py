@@ -69,7 +69,8 @@ def _panel_context(order: WorkOrder | None, day: date, now: datetime,
         return {"panel_order": None}
     ranked = []
     if order.status in dispatch.ASSIGNABLE:
-        ranked = suggestions.suggest(order, day, now, orders.calendar(), SHOWN_SUGGESTIONS)
+        ranked = suggestions.suggest(order, day, now, orders.calendar(), SHOWN_SUGGESTIONS,
+                                     other_cities=request.args.get("anywhere") == "1")
     if assign_form is None:
         assign_form = AssignForm(formdata=None, meta={"csrf": False})
         best = next((s for s in ranked if s.slot_start), None)
@@ -101,6 +102,7 @@ def _panel_context(order: WorkOrder | None, day: date, now: datetime,
         "loaded_at": now.isoformat(),
         "previous": orders.previous_visits(order, limit=3),
         "timedelta_day": timedelta(days=1),
+        "other_cities": request.args.get("anywhere") == "1",
     }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
 from ..extensions import db
+from . import geocoding
 from .models import Address, Customer
 
 
@@ -43,7 +45,7 @@ def get_customer(customer_id: uuid.UUID) -> Customer:
 def create_customer(data: dict) -> Customer:
     addresses = data.pop("addresses", [])
     customer = Customer(**data)
-    customer.addresses = [Address(**a) for a in addresses]
+    customer.addresses = [place(Address(**a)) for a in addresses]
     db.session.add(customer)
     db.session.flush()
     return customer
@@ -56,8 +58,19 @@ def update_customer(customer: Customer, changes: dict) -> Customer:
     return customer
 
 
+def place(address: Address) -> Address:
+    """Give an address without coordinates a point from the configured geocoder (by
+    default the offline gazetteer: its district's middle). Typed coordinates are kept."""
+    if address.latitude is None or address.longitude is None:
+        point = geocoding.geocoder(current_app.config).locate(
+            address.line1, address.district, address.city, address.postcode, address.country)
+        if point is not None:
+            address.latitude, address.longitude = point.latitude, point.longitude
+    return address
+
+
 def add_address(customer: Customer, data: dict) -> Address:
-    address = Address(customer_id=customer.id, **data)
+    address = place(Address(customer_id=customer.id, **data))
     db.session.add(address)
     db.session.flush()
     return address
