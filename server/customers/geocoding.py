@@ -155,3 +155,8 @@ def geocoder(config) -> Geocoder:
     if config.get("GEOCODER") == "http" and config.get("GEOCODER_URL"):
         return HttpGeocoder(config["GEOCODER_URL"])
     return Gazetteer()
+
+
+def timezone_of(city: str | None) -> str | None:
+    """The IANA time zone of a gazetteer city ("london" → "Europe/London")."""
+    return next((e.timezone for e in entries() if e.city == city), None) if city else None

@@ -375,10 +375,22 @@ def load_candidates(day: date, calendar: sla.WorkingCalendar,
     return list(candidates.values())
 
 
+def calendar_for(order: WorkOrder, calendar: sla.WorkingCalendar) -> sla.WorkingCalendar:
+    """The working calendar where the job is: the company's hours and days, in the time
+    zone of the job's city (a London job is booked 08:00–18:00 London time, not Shanghai
+    time). The company's calendar when the city is not known."""
+    place = approximate_place(order.address)
+    city = (geocoding.city_of(place.latitude, place.longitude) if place else None) \
+        or geocoding.city_named(order.address.city)
+    zone = geocoding.timezone_of(city)
+    return replace(calendar, timezone=zone) if zone else calendar
+
+
 def suggest(order: WorkOrder, day: date, now: datetime, calendar: sla.WorkingCalendar,
             limit: int | None = 10, other_cities: bool = False) -> list[Suggestion]:
-    """Technicians for ``order`` on ``day``, best first, with their explanations (only
-    those based in the job's city unless ``other_cities``)."""
+    """Technicians for ``order`` on ``day`` (in the job city's calendar), best first, with
+    their explanations (only those based in the job's city unless ``other_cities``)."""
+    calendar = calendar_for(order, calendar)
     job = job_for(order, day, now, calendar)
     return rank(job, load_candidates(day, calendar, exclude_order=order.id),
                 working_minutes(calendar), limit, other_cities)

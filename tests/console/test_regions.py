@@ -146,3 +146,20 @@ def test_the_customer_s_window_comes_first_and_a_full_window_is_said_plainly(
     body = text(office.get(f"/board?day={day.isoformat()}&order={order.id}"))
     assert "data-window-full" in body
     assert re.search(r"Nobody suitable is free within the customer(&#39;|&#x27;|')s window", body)
+
+
+def test_a_london_job_is_booked_in_london_working_hours(office, make_order):
+    london_technician()
+    customer = factories.make_customer(name="Amelia Hughes", language="en", city="London")
+    address = customer.addresses[0]
+    address.line1, address.district, address.postcode = "12 Camden Road", "Camden", "NW1 9LR"
+    address.latitude, address.longitude, address.country = 51.541, -0.139, "GB"
+    order = make_order(customer=customer)
+    day = next_working_day()
+    body = text(office.get(f"/board/panel/{order.id}?day={day.isoformat()}"))
+    start = re.search(r'name="start" value="(\d\d:\d\d)"', body).group(1)
+    # 08:15 in London is 16:15 in Shanghai (winter) or 15:15 (summer): never 00:00–04:30.
+    london_start = datetime.combine(day, datetime.strptime("08:00", "%H:%M").time(),
+                                    ZoneInfo("Europe/London")).astimezone(SHANGHAI)
+    shown = datetime.combine(day, datetime.strptime(start, "%H:%M").time(), SHANGHAI)
+    assert timedelta(0) <= shown - london_start <= timedelta(minutes=45), (start, london_start)
