@@ -70,7 +70,7 @@ ORDER_FIELDS = (
     _l("appointment_end"), _l("assignee_id"), _l("language"), _l("preferred_start"),
     _l("preferred_end"), _l("respond_by"), _l("resolve_by"), _l("labour_cents"),
     _l("travel_cents"), _l("arrival_notes"), _l("diagnosis"), _l("resolution"),
-    _l("root_cause"),
+    _l("root_cause"), _l("customer_id"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)
