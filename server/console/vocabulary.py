@@ -73,6 +73,14 @@ ORDER_FIELDS = (
     _l("root_cause"), _l("customer_id"),
 )
 
+# audit.models.AuditEvent.action, shown in the admin's audit log
+AUDIT_ACTIONS = (
+    _l("console.sign_in"), _l("customer.merged"), _l("device.revoked"),
+    _l("device.token_issued"), _l("user.created"), _l("user.activated"),
+    _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
+    _l("technician.updated"),
+)
+
 # Intake answers recorded without a symptom question (installations: demo data, web form)
 INTAKE_KEYS = (_l("floor"), _l("old_unit"))
 
