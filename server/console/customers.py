@@ -60,3 +60,20 @@ def customer_merge(customer_id: uuid.UUID):
     flash(_("%(duplicate)s merged into %(name)s: their orders, appliances and complaints are "
             "here now.", duplicate=duplicate.name, name=keep.name), "success")
     return redirect(url_for("console.customer_page", customer_id=keep.id))
+
+
+@bp.route("/customers/<uuid:customer_id>/addresses/<uuid:address_id>/point", methods=["POST"])
+@console_roles(*OFFICE)
+def address_point(customer_id: uuid.UUID, address_id: uuid.UUID):
+    """Correct an address's map point; a refused value comes back as a message naming the
+    field, and nothing is changed."""
+    customer = customers.get_customer(customer_id)
+    try:
+        customers.correct_point(g.actor, customer, address_id, request.form.get("latitude"),
+                                request.form.get("longitude"))
+    except ServiceError as refused:
+        return render_template("console/customer.html", archive=customers.archive(
+            customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer),
+            point_errors={str(address_id): refused.errors or {}}), refused.status
+    flash(_("Map point saved: suggestions measure distances from it now."), "success")
+    return redirect(url_for("console.customer_page", customer_id=customer.id))

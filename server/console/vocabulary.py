@@ -78,7 +78,7 @@ AUDIT_ACTIONS = (
     _l("console.sign_in"), _l("customer.merged"), _l("device.revoked"),
     _l("device.token_issued"), _l("user.created"), _l("user.activated"),
     _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
-    _l("technician.updated"),
+    _l("technician.updated"), _l("address.point_corrected"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

@@ -215,3 +215,30 @@ def merge(actor, keep: Customer, duplicate: Customer) -> Customer:
            duplicate_name=duplicate.name, duplicate_phone=duplicate.phone, moved=moved)
     db.session.flush()
     return keep
+
+
+def correct_point(actor, customer: Customer, address_id: uuid.UUID, latitude, longitude
+                  ) -> Address:
+    """The dispatcher puts an address's point right (the gazetteer gave its district's
+    middle, or the geocoder was wrong). Raises Invalid naming the field, NotFound for an
+    address of someone else."""
+    from ..audit.service import record
+
+    address = db.session.get(Address, address_id)
+    if address is None or address.customer_id != customer.id:
+        raise NotFound(_("No such address."))
+    try:
+        lat, lng = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        lat = lng = float("nan")
+    if not (-90 <= lat <= 90):
+        raise Invalid(_("Check the fields marked."),
+                      {"latitude": [_("A latitude between -90 and 90.")]})
+    if not (-180 <= lng <= 180):
+        raise Invalid(_("Check the fields marked."),
+                      {"longitude": [_("A longitude between -180 and 180.")]})
+    old = (address.latitude, address.longitude)
+    address.latitude, address.longitude = lat, lng
+    record("address.point_corrected", actor, address, old=list(old), new=[lat, lng])
+    db.session.flush()
+    return address

@@ -163,3 +163,26 @@ def test_a_london_job_is_booked_in_london_working_hours(office, make_order):
                                     ZoneInfo("Europe/London")).astimezone(SHANGHAI)
     shown = datetime.combine(day, datetime.strptime(start, "%H:%M").time(), SHANGHAI)
     assert timedelta(0) <= shown - london_start <= timedelta(minutes=45), (start, london_start)
+
+
+def test_the_dispatcher_corrects_an_address_s_point(office, make_order, make_technician):
+    customer = factories.make_customer(name="赵丽")
+    address = customer.addresses[0]
+    page = text(office.get(f"/customers/{customer.id}"))
+    assert "Map point" in page and "31.1900, 121.4400" in page
+    url = f"/customers/{customer.id}/addresses/{address.id}/point"
+    refused = office.post(url, data={"latitude": "131.2", "longitude": "121.45"})
+    assert refused.status_code == 422
+    assert "A latitude between -90 and 90." in text(refused)
+    assert (address.latitude, address.longitude) == (31.19, 121.44)  # nothing changed
+    assert office.post(url, data={"latitude": "31.2051", "longitude": "121.4512"}
+                       ).status_code == 302
+    from server.customers.models import Address
+    from server.extensions import db
+
+    db.session.expire_all()
+    moved = db.session.get(Address, address.id)
+    assert (moved.latitude, moved.longitude) == (31.2051, 121.4512)
+    other = factories.make_customer()
+    assert office.post(f"/customers/{other.id}/addresses/{address.id}/point",
+                       data={"latitude": "1", "longitude": "1"}).status_code == 404
