@@ -27,6 +27,7 @@ def _page(status: int = 200, errors: dict | None = None, form: dict | None = Non
     technicians = {t.user_id: t for t in db.session.scalars(
         select(Technician).options(selectinload(Technician.user)))}
     return render_template("admin/index.html", users=users, technicians=technicians,
+                           parts=service.parts(),
                            roles=list(Role), skills=service.SKILLS, errors=errors or {},
                            form=form or {}, target=target), status
 
@@ -120,3 +121,15 @@ def audit():
     events = service.audit_log()
     people = {u.id: u for u in db.session.scalars(select(User))}
     return render_template("admin/audit.html", events=events, people=people)
+
+
+@bp.route("/parts/<uuid:part_id>", methods=["POST"])
+@console_roles("admin")
+def part_edit(part_id: uuid.UUID):
+    f = request.form
+    try:
+        part = service.update_part(g.actor, part_id, f.get("name_en", ""), f.get("name_zh", ""),
+                                   f.get("price", ""), f.get("active") == "1")
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(part_id))
+    return _done(_("%(sku)s saved.", sku=part.sku))

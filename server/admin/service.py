@@ -15,6 +15,7 @@ from ..audit.models import AuditEvent
 from ..audit.service import record
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..inventory.models import Part
 from ..technicians.models import Technician
 from ..technicians.service import create_technician
 
@@ -127,3 +128,39 @@ def update_technician(actor: User, technician_id: uuid.UUID, skills: list[str], 
 def audit_log(limit: int = 200) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.created_at.desc()).limit(limit)))
+
+
+def parts() -> list[Part]:
+    return list(db.session.scalars(select(Part).order_by(Part.category, Part.sku)))
+
+
+def update_part(actor: User, part_id: uuid.UUID, name_en: str, name_zh: str, price: str,
+                active: bool) -> Part:
+    """Rename a part or change its price (in the currency's main unit, e.g. "45.00").
+    Raises Invalid naming the field; nothing changes then."""
+    part = db.session.get(Part, part_id)
+    if part is None:
+        raise NotFound(_("No such part."))
+    errors = {}
+    if not name_en.strip():
+        errors["name_en"] = [_("Enter the English name.")]
+    if not name_zh.strip():
+        errors["name_zh"] = [_("Enter the Chinese name.")]
+    try:
+        cents = round(float(price) * 100)
+        if not 0 <= cents <= 100_000_000:
+            raise ValueError
+    except ValueError:
+        cents = None
+        errors["price"] = [_("A price such as 45.00, not negative.")]
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    before = {"name_en": part.name_en, "name_zh": part.name_zh,
+              "price_cents": part.price_cents, "active": part.active}
+    part.name_en, part.name_zh = name_en.strip(), name_zh.strip()
+    part.price_cents, part.active = cents, active
+    record("part.updated", actor, part, before=before,
+           after={"name_en": part.name_en, "name_zh": part.name_zh,
+                  "price_cents": cents, "active": active})
+    db.session.flush()
+    return part

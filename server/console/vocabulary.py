@@ -79,6 +79,7 @@ AUDIT_ACTIONS = (
     _l("device.token_issued"), _l("user.created"), _l("user.activated"),
     _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
     _l("technician.updated"), _l("address.point_corrected"),
+    _l("part.updated"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

@@ -134,3 +134,22 @@ def test_a_technician_s_skills_region_and_home_base(admin_client, make_technicia
 def test_the_admin_pages_speak_chinese(admin_client):
     body = text(admin_client.get("/admin?lang=zh"))
     assert "系统管理" in body and "新建账号" in body and "管理员" in body
+
+
+def test_an_admin_renames_a_part_and_changes_its_price(admin_client, make_part):
+    part = make_part()
+    url = f"/admin/parts/{part.id}"
+    refused = admin_client.post(url, data={"name_en": "", "name_zh": "电容",
+                                           "price": "-3", "active": "1"})
+    assert refused.status_code == 422
+    body = text(refused)
+    assert "Enter the English name." in body and "A price such as 45.00" in body
+    db.session.expire_all()
+    assert db.session.get(type(part), part.id).price_cents == part.price_cents
+    assert admin_client.post(url, data={"name_en": "Run capacitor 35 µF", "name_zh": "运行电容",
+                                        "price": "52.50", "active": "1"}).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(type(part), part.id)
+    assert (saved.name_en, saved.price_cents, saved.active) == ("Run capacitor 35 µF", 5250, True)
+    assert "part.updated" in actions()
+    assert f'data-part="{saved.sku}"' in text(admin_client.get("/admin"))
