@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
+    from .admin.console import bp as admin_bp
     from .assets.routes import blp as assets_blp
     from .console.routes import bp as console_bp
     from .customers.routes import blp as customers_blp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
     app.register_blueprint(portal_bp)

@@ -103,6 +103,11 @@ export function tOr(key, fallback) {
   return t(key, {}, fallback);
 }
 
+/** "en" or "zh": the language the app speaks now. */
+export function currentLanguage() {
+  return current;
+}
+
 export function locale(code = current) {
   return LOCALES[code];
 }

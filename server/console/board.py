@@ -29,6 +29,7 @@ from ..workorders import service as orders
 from ..workorders import sla
 from ..workorders.models import WorkOrder
 from .blueprint import OFFICE, bp
+from .formatting import weekday
 from .forms import AssignForm, BulkForm, UnassignForm
 
 SHOWN_SUGGESTIONS = 5
@@ -68,7 +69,8 @@ def _panel_context(order: WorkOrder | None, day: date, now: datetime,
         return {"panel_order": None}
     ranked = []
     if order.status in dispatch.ASSIGNABLE:
-        ranked = suggestions.suggest(order, day, now, orders.calendar(), SHOWN_SUGGESTIONS)
+        ranked = suggestions.suggest(order, day, now, orders.calendar(), SHOWN_SUGGESTIONS,
+                                     other_cities=request.args.get("anywhere") == "1")
     if assign_form is None:
         assign_form = AssignForm(formdata=None, meta={"csrf": False})
         best = next((s for s in ranked if s.slot_start), None)
@@ -100,6 +102,7 @@ def _panel_context(order: WorkOrder | None, day: date, now: datetime,
         "loaded_at": now.isoformat(),
         "previous": orders.previous_visits(order, limit=3),
         "timedelta_day": timedelta(days=1),
+        "other_cities": request.args.get("anywhere") == "1",
     }
 
 
@@ -185,7 +188,7 @@ def board_assign(order_id: uuid.UUID):
         return _refused(order, day, refused, assign_form=form)
     flash(_("%(number)s booked with %(name)s, %(day)s %(start)s–%(end)s.",
             number=order.number, name=order.assignee.user.name,
-            day=form.day.data.isoformat(), start=form.start.data.strftime("%H:%M"),
+            day=weekday(form.day.data), start=form.start.data.strftime("%H:%M"),
             end=form.end.data.strftime("%H:%M")), "success")
     return redirect(url_for("console.board_page", day=form.day.data.isoformat(),
                             order=order.id))

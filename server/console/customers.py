@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import render_template, request
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..accounts.auth import console_roles
 from ..customers import service as customers
 from ..database import utcnow
+from ..errors import ServiceError
 from .blueprint import OFFICE, bp
 
 
@@ -31,4 +33,47 @@ def customer_list():
 def customer_page(customer_id: uuid.UUID):
     customer = customers.get_customer(customer_id)
     return render_template("console/customer.html", archive=customers.archive(
-        customer, utcnow().date()), now=utcnow())
+        customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer))
+
+
+def _duplicates_of(customer) -> list:
+    first = next((a for a in customer.addresses if a.deleted_at is None), None)
+    return [d for d in customers.likely_duplicates(
+        customer.name, customer.phone, first.line1 if first else None,
+        first.country if first else None) if d.id != customer.id]
+
+
+@bp.route("/customers/<uuid:customer_id>/merge", methods=["POST"])
+@console_roles(*OFFICE)
+def customer_merge(customer_id: uuid.UUID):
+    """Fold the duplicate named in the form into this customer (see customers.merge)."""
+    keep = customers.get_customer(customer_id)
+    try:
+        duplicate = customers.get_customer(uuid.UUID(request.form.get("duplicate_id", "")))
+    except ValueError:
+        abort(400, _("Choose the duplicate to merge."))
+    try:
+        customers.merge(g.actor, keep, duplicate)
+    except ServiceError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("console.customer_page", customer_id=keep.id))
+    flash(_("%(duplicate)s merged into %(name)s: their orders, appliances and complaints are "
+            "here now.", duplicate=duplicate.name, name=keep.name), "success")
+    return redirect(url_for("console.customer_page", customer_id=keep.id))
+
+
+@bp.route("/customers/<uuid:customer_id>/addresses/<uuid:address_id>/point", methods=["POST"])
+@console_roles(*OFFICE)
+def address_point(customer_id: uuid.UUID, address_id: uuid.UUID):
+    """Correct an address's map point; a refused value comes back as a message naming the
+    field, and nothing is changed."""
+    customer = customers.get_customer(customer_id)
+    try:
+        customers.correct_point(g.actor, customer, address_id, request.form.get("latitude"),
+                                request.form.get("longitude"))
+    except ServiceError as refused:
+        return render_template("console/customer.html", archive=customers.archive(
+            customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer),
+            point_errors={str(address_id): refused.errors or {}}), refused.status
+    flash(_("Map point saved: suggestions measure distances from it now."), "success")
+    return redirect(url_for("console.customer_page", customer_id=customer.id))

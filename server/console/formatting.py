@@ -117,7 +117,7 @@ def _top_bar():
 @bp.app_template_filter("stamp")
 def stamp(value: datetime | None, now: datetime | None = None) -> str:
     """One date-and-time form per language, no seconds, in the company's time zone:
-    Mon, Nov 30, 07:30 / 11月30日周一 07:30; the year too when it is not this year's."""
+    Mon, Nov 30 07:30 / 11月30日周一 07:30; the year too when it is not this year's."""
     if value is None:
         return ""
     # A long history shows the same few minutes hundreds of times: format each once.
@@ -129,13 +129,12 @@ def stamp(value: datetime | None, now: datetime | None = None) -> str:
 
 
 def _stamp(value: datetime, now: datetime | None) -> str:
-    zone, locale = get_timezone(), get_locale()
+    # The one way a moment is written everywhere (server/words.py); ``now`` decides the year.
+    from ..words import when
+
+    zone = get_timezone()
     this_year = (now or utcnow()).astimezone(zone).year
-    day_skeleton = "MMMEd" if value.astimezone(zone).year == this_year else "yMMMEd"
-    # Chinese writes the time straight after the date; English puts a comma between.
-    joint = " " if str(locale).startswith("zh") else ", "
-    return (format_skeleton(day_skeleton, value, tzinfo=zone, locale=locale) + joint
-            + format_skeleton("Hm", value, tzinfo=zone, locale=locale))
+    return when(value, zone=zone, year=value.astimezone(zone).year != this_year)
 
 
 @bp.app_template_filter("minutes")
@@ -379,3 +378,19 @@ def visit_rows(visit, technician: str | None) -> list[HistoryRow]:
                                _("Signed by the customer, %(name)s", name=signature.signer_name),
                                None, map_link(signature.latitude, signature.longitude)))
     return rows
+
+
+@bp.app_template_filter("window")
+def window_filter(start: datetime | None, end: datetime | None = None) -> str:
+    """An appointment or preferred window: "Mon, Nov 30 07:30–09:00"."""
+    from ..words import window
+
+    return window(start, end)
+
+
+@bp.app_template_filter("field_value")
+def field_value_filter(value, field: str) -> str:
+    """An order field's value in a history row: "wear_and_tear" → "Wear and tear"."""
+    from ..words import field_value
+
+    return field_value(value, field)

@@ -9,6 +9,7 @@ posting it whole.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -127,7 +128,14 @@ def _context(form: IntakeForm, draft: intake.Draft, now: datetime) -> dict:
                 .order_by(Asset.created_at)):
             assets.append((asset, warranty_status(asset, now.date())))
     symptom = assessment.symptom
+    duplicates = []
+    if draft.new_customer is not None:
+        address = draft.new_address
+        duplicates = customers.likely_duplicates(
+            draft.new_customer.name, draft.new_customer.phone,
+            address.line1 if address else None)
     return {
+        "duplicates": duplicates,
         "form": form, "draft": draft, "assessment": assessment, "customer": customer,
         "addresses": addresses, "assets": assets,
         "symptom_choices": symptoms.for_category(assessment.category),
@@ -156,9 +164,14 @@ def intake_page():
     form = IntakeForm()
     values = request.form
     extra_errors: dict[str, list[str]] = {}
-    if form.validate():
+    draft = draft_from(values)
+    if form.validate() and _unconfirmed_duplicate(draft, values):
+        # Nothing is stored: the desk first says whether this is someone on record.
+        extra_errors["duplicates"] = [_("This looks like an existing customer: use them, "
+                                        "or tick that it is a different person.")]
+    elif form.validate():
         try:
-            order = intake.take_request(g.actor, draft_from(values), now)
+            order = intake.take_request(g.actor, draft, now)
         except Invalid as refused:
             for name, messages in (refused.errors or {}).items():
                 field = getattr(form, name, None)
@@ -181,6 +194,14 @@ def intake_page():
                                     day=day.isoformat() if day else None))
     return render_template("console/intake.html", extra_errors=extra_errors,
                            **_context(form, draft_from(values), now)), 422
+
+
+def _unconfirmed_duplicate(draft: intake.Draft, values) -> bool:
+    if draft.new_customer is None or values.get("not_duplicate"):
+        return False
+    address = draft.new_address
+    return bool(customers.likely_duplicates(draft.new_customer.name, draft.new_customer.phone,
+                                            address.line1 if address else None))
 
 
 def _replace(values, **fields) -> None:
@@ -223,6 +244,11 @@ def intake_part(part: str):
         elif request.args.get("new"):
             _replace(values, customer_mode="new", customer_id="", address_id="new",
                      asset_id="new", symptom_code="")
+            # What was typed in the search box carries over: a number, or a name.
+            typed = (values.get("q") or "").strip()
+            if typed and not values.get("phone") and not values.get("name"):
+                _replace(values, **({"phone": typed} if re.fullmatch(r"[+\d\s()-]{5,}", typed)
+                                    else {"name": typed}))
         elif request.args.get("search"):
             _replace(values, customer_mode="existing", customer_id="", address_id="",
                      asset_id="", symptom_code="")

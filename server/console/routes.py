@@ -369,10 +369,12 @@ def money(cents: int | None, currency: str = "CNY") -> str:
 
 @bp.app_template_filter("when")
 def when(value, style: str = "medium") -> str:
-    """A UTC datetime shown in the company's time zone and the reader's language."""
-    from flask_babel import format_datetime
+    """A UTC datetime in the company's time zone and the reader's language, without
+    seconds, written the same way on every page (``server.words.when``); ``style`` is
+    accepted for old templates and ignored."""
+    from ..words import when as written
 
-    return "" if value is None else format_datetime(value, style)
+    return written(value)
 
 
 @bp.app_template_filter("day")

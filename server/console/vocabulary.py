@@ -1,11 +1,14 @@
-"""Words the console shows by passing a stored value through ``_()``.
+"""Every stored code a person may read, so that each one has a word in both languages.
 
-Templates translate enum values at render time (``{{ _(order.status) }}``), so the
-extractor never sees them as literals. Listing them here, marked with ``_l``, puts them in
-``messages.pot``; ``tests/unit/test_translations.py`` checks that every value of every enum
-is in the Chinese catalogue, so a new status cannot ship untranslated.
+Templates show a stored value through ``|term`` (``server/words.py``) or ``_()``, so the
+extractor never sees the values as literals. Listing them here, marked with ``_l``, puts
+them in ``messages.pot``. Each code is a message id in both catalogues: the Chinese one
+(``server/translations/zh``) and the English one (``server/translations/en``), which turns
+``en_route`` into "On the way". ``tests/console/test_vocabulary.py`` checks that every
+code listed here has a real word in both; ``tests/console/test_no_raw_codes.py`` renders
+every console page in both languages and fails on any code it finds in the text.
 
-Nothing imports this module at run time: it exists for ``pybabel extract``.
+A new stored value: add it here, then an entry at the end of both ``messages.po`` files.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -55,8 +58,32 @@ SYNC_ISSUE_KINDS = (
     _l("field_overwritten"), _l("after_reassignment"), _l("not_in_scope"),
     _l("order_closed"), _l("unknown_mutation"), _l("invalid_arguments"), _l("invalid_value"),
     _l("unknown_part"), _l("return_exceeds_use"), _l("no_van"), _l("not_allowed"),
-    _l("forbidden_role"), _l("reason_required"), _l("duplicate_id"),
+    _l("forbidden_role"), _l("reason_required"), _l("duplicate_id"), _l("no_longer_yours"),
+    _l("unknown_status"), _l("missing_resolution"), _l("already_signed"),
 )
+
+# WorkOrder fields named in the history ("field_changed" events): OFFICE_FIELDS and
+# TECHNICIAN_FIELDS of workorders.service
+ORDER_FIELDS = (
+    _l("channel"), _l("type"), _l("priority"), _l("symptom_code"), _l("description"),
+    _l("intake_answers"), _l("customer_notes"), _l("appointment_start"),
+    _l("appointment_end"), _l("assignee_id"), _l("language"), _l("preferred_start"),
+    _l("preferred_end"), _l("respond_by"), _l("resolve_by"), _l("labour_cents"),
+    _l("travel_cents"), _l("arrival_notes"), _l("diagnosis"), _l("resolution"),
+    _l("root_cause"), _l("customer_id"),
+)
+
+# audit.models.AuditEvent.action, shown in the admin's audit log
+AUDIT_ACTIONS = (
+    _l("console.sign_in"), _l("customer.merged"), _l("device.revoked"),
+    _l("device.token_issued"), _l("user.created"), _l("user.activated"),
+    _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
+    _l("technician.updated"), _l("address.point_corrected"),
+    _l("part.updated"),
+)
+
+# Intake answers recorded without a symptom question (installations: demo data, web form)
+INTAKE_KEYS = (_l("floor"), _l("old_unit"))
 
 # assets.models.ProductCategory
 PRODUCT_CATEGORIES = (
@@ -89,3 +116,12 @@ ERROR_NAMES = (
     _l("Payload Too Large"), _l("Unprocessable Entity"), _l("Too Many Requests"),
     _l("Internal Server Error"), _l("Service Unavailable"), _l("Error"),
 )
+
+
+def codes() -> list[str]:
+    """Every code listed above (the message ids, untranslated)."""
+    found = []
+    for name, value in globals().items():
+        if name.isupper() and isinstance(value, tuple) and name != "ERROR_NAMES":
+            found.extend(str(v._args[0]) for v in value)
+    return list(dict.fromkeys(found))

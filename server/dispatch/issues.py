@@ -22,6 +22,7 @@ from ..extensions import db
 from ..sync_api import service as sync_lists
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
+from ..words import term
 
 
 def open_issue_counts() -> dict[str, int]:
@@ -64,10 +65,10 @@ def conflict_summary(c: SyncConflict) -> str:
         return _("Work arrived from the phone after the order left this technician's list.")
     if c.kind.startswith("completed_after_"):
         return _("The technician completed the job on site while the order was %(status)s; "
-                 "the completion was kept.", status=_(c.kind.removeprefix("completed_after_")))
+                 "the completion was kept.", status=term(c.kind.removeprefix("completed_after_")))
     if c.kind.startswith("signed_while_"):
         return _("The customer signed on the phone while the order was %(status)s; the "
-                 "signature was kept.", status=_(c.kind.removeprefix("signed_while_")))
+                 "signature was kept.", status=term(c.kind.removeprefix("signed_while_")))
     return c.message
 
 
@@ -94,13 +95,13 @@ def rejection_summary(r: RejectedMutation) -> str:
         return _("More parts returned than were used on the order.")
     if r.reason == "no_van":
         return _("The technician has no van stock location.")
-    return _("The state machine refused it: %(reason)s", reason=r.reason.replace("_", " "))
+    return _("The state machine refused it: %(reason)s", reason=term(r.reason))
 
 
 def what_was_sent(r: RejectedMutation) -> str:
     args = r.args if isinstance(r.args, dict) else {}
     if r.name == "transition":
-        return _("status → %(status)s", status=_(str(args.get("to", "?"))))
+        return _("status → %(status)s", status=term(args.get("to", "?")))
     if r.name == "set_fields":
         fields = args.get("fields") or {}
         return "; ".join(f"{name} = {_short(value, 40)}" for name, value in fields.items())

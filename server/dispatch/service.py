@@ -69,11 +69,18 @@ class Board:
     stamp: str
     # Stands for an order id in links the template builds once and fills in per order.
     placeholder: uuid.UUID = uuid.UUID(int=0)
+    # When the working day starts (the lanes open scrolled to it, or to an earlier job).
+    work_start: datetime | None = None
 
     def position(self, moment: datetime) -> float:
         """Where ``moment`` falls across the lanes, 0–100 (%)."""
         whole = (self.view_end - self.view_start).total_seconds()
         return max(0.0, min(100.0, (moment - self.view_start).total_seconds() / whole * 100))
+
+    @property
+    def hour_count(self) -> int:
+        """How many hours the lanes span (each gets at least 4 rem on screen)."""
+        return max(1, round((self.view_end - self.view_start).total_seconds() / 3600))
 
     def gridlines(self) -> list[float]:
         return [self.position(hour) for hour in self.hours()]
@@ -128,6 +135,26 @@ def queue(now: datetime) -> list[QueueItem]:
     return items
 
 
+def view_span(day: date, calendar, jobs: list[WorkOrder]) -> tuple[datetime, datetime]:
+    """The hours the lanes show: the working day with some room either side, widened to
+    whole hours so that a job booked before or after working hours is drawn where it is
+    (never squashed against an edge)."""
+    zone = ZoneInfo(calendar.timezone)
+    start = datetime.combine(day, calendar.start, zone) - VIEW_BEFORE
+    end = datetime.combine(day, calendar.end, zone) + VIEW_AFTER
+    for job in jobs:
+        job_end = job.appointment_end or job.appointment_start + timedelta(minutes=90)
+        # Half an hour of room, so that a job is never drawn against the edge.
+        start = min(start, job.appointment_start - timedelta(minutes=30))
+        end = max(end, job_end + timedelta(minutes=30))
+    day_start = datetime.combine(day, time(), zone)
+    day_end = day_start + timedelta(days=1)
+    start = max(start.astimezone(zone).replace(minute=0, second=0, microsecond=0), day_start)
+    whole = end.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    end = min(whole if whole == end else whole + timedelta(hours=1), day_end)
+    return start, end
+
+
 def board(day: date, now: datetime | None = None) -> Board:
     """The queue, and one lane per active technician with their appointments on ``day``."""
     now = now or utcnow()
@@ -156,10 +183,10 @@ def board(day: date, now: datetime | None = None) -> Board:
     counts = dict(db.session.execute(
         select(WorkOrder.sla_state, func.count()).where(WorkOrder.status.in_(WAITING))
         .group_by(WorkOrder.sla_state)).all())
+    view_start, view_end = view_span(day, calendar, booked)
     return Board(
-        day=day, now=now,
-        view_start=datetime.combine(day, calendar.start, zone) - VIEW_BEFORE,
-        view_end=datetime.combine(day, calendar.end, zone) + VIEW_AFTER,
+        day=day, now=now, view_start=view_start, view_end=view_end,
+        work_start=datetime.combine(day, calendar.start, zone),
         queue=queue(now), lanes=lanes,
         counts={state: counts.get(state, 0) for state in ("red", "yellow", "green")},
         stamp=stamp(day, now))

@@ -9,9 +9,13 @@ Each technician gets a score out of 100 from four parts, and one line that expla
 * SLA risk (20): whether their first free slot that day (after travelling) beats the
   deadline the order is racing, with an hour to spare for full marks;
 
-minus 5 when the slot falls outside the window the customer asked for. A technician
-without the product's skill keeps half their score (they can be sent, but should rarely
-come first); one more than ``OUT_OF_AREA_KM`` away is not suggested at all.
+minus 5 when the slot falls outside the window the customer asked for (the first slot
+inside the window is offered when there is one; only when none fits, the first of the day).
+A technician without the product's skill keeps half their score (they can be sent, but
+should rarely come first); one more than ``OUT_OF_AREA_KM`` away is not suggested at all,
+nor one based in another city than the job's (``customers.geocoding.city_of``) unless the
+dispatcher asks for other cities. A booking in another city is never a place to set off
+from: distances are only measured within one city.
 
 ``rank`` is pure (no database) so it can be tested and timed on its own; ``load`` reads
 what it needs in two queries. Explanations are written only for the suggestions shown.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,10 +34,11 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from ..accounts.models import User
+from ..customers import geocoding
 from ..customers.models import Address
 from ..extensions import db
 from ..technicians.models import Technician
-from ..words import term
+from ..words import phrase, term
 from ..workorders import lifecycle, sla
 from ..workorders.models import WorkOrder
 
@@ -75,6 +80,7 @@ class Candidate:
     skills: frozenset[str]
     home: Place | None
     bookings: list[Booking] = field(default_factory=list)  # that day, by start
+    city: str | None = None  # the gazetteer city of their home base
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ class Job:
     earliest: datetime
     latest: datetime
     preferred: tuple[datetime, datetime] | None = None
+    city: str | None = None  # the gazetteer city of the address
 
 
 @dataclass
@@ -134,15 +141,20 @@ def first_slot(job: Job, candidate: Candidate):
     where they come from, and how far it is. ``(None, …)`` when the day is full."""
     cursor, where, number = job.earliest, candidate.home, None
     for booking in candidate.bookings:
+        # A job in another city is no place to set off from (nor a neighbour).
+        nearby = booking.place is not None and (
+            job.place is None or haversine_km(booking.place, job.place) <= OUT_OF_AREA_KM)
         if booking.end <= cursor:
-            where, number = booking.place or where, booking.number
+            if nearby:
+                where, number = booking.place, booking.number
             continue
         km, drive = travel(where, job.place)
         start = _ceil_to_step(cursor + drive)
         if start + job.duration <= booking.start:
             return start, where, number, km
         cursor = max(cursor, booking.end)
-        where, number = booking.place or where, booking.number
+        if nearby:
+            where, number = booking.place, booking.number
     km, drive = travel(where, job.place)
     start = _ceil_to_step(cursor + drive)
     if start + job.duration <= job.latest:
@@ -150,8 +162,20 @@ def first_slot(job: Job, candidate: Candidate):
     return None, where, number, km
 
 
+def slot_in_window(job: Job, candidate: Candidate):
+    """``first_slot`` inside the customer's preferred window when one fits there, else the
+    first slot of the day; the last value says whether it is inside the window."""
+    if job.preferred is not None:
+        opens, closes = max(job.earliest, job.preferred[0]), min(job.latest, job.preferred[1])
+        if opens < closes:
+            found = first_slot(replace(job, earliest=opens, latest=closes), candidate)
+            if found[0] is not None:
+                return (*found, True)
+    return (*first_slot(job, candidate), job.preferred is None)
+
+
 def score(job: Job, candidate: Candidate, working_minutes: float) -> Suggestion:
-    start, _where, number, km = first_slot(job, candidate)
+    start, _where, number, km, _inside = slot_in_window(job, candidate)
     parts = {}
     if job.category is None:
         parts["skills"] = SKILL_CATEGORY / 2
@@ -185,12 +209,18 @@ def score(job: Job, candidate: Candidate, working_minutes: float) -> Suggestion:
                       margin, outside, parts)
 
 
+def same_city(job: Job, candidate: Candidate) -> bool:
+    return job.city is None or candidate.city is None or job.city == candidate.city
+
+
 def rank(job: Job, candidates: list[Candidate], working_minutes: float,
-         limit: int | None = 10) -> list[Suggestion]:
+         limit: int | None = 10, other_cities: bool = False) -> list[Suggestion]:
     """Candidates best first (score, then earliest slot, then name); the first ``limit``
-    get their one-line explanation."""
+    get their one-line explanation. Technicians based in another city than the job's are
+    left out unless ``other_cities`` asks for them."""
     far = datetime.max.replace(tzinfo=job.earliest.tzinfo)
-    scored = [score(job, c, working_minutes) for c in candidates]
+    scored = [score(job, c, working_minutes) for c in candidates
+              if other_cities or same_city(job, c)]
     ranked = sorted((s for s in scored if s.km is None or s.km <= OUT_OF_AREA_KM),
                     key=lambda s: (-s.score, s.slot_start or far, s.candidate.name))
     shown = ranked if limit is None else ranked[:limit]
@@ -216,16 +246,18 @@ def span(amount: timedelta) -> str:
 
 def explain(job: Job, s: Suggestion) -> str:
     skills = s.candidate.skills
-    category, kind = (term(job.category) if job.category else None), term(job.type)
+    # The category starts the line; every other word sits inside a sentence.
+    category = term(job.category) if job.category else None
+    category_, kind_ = (phrase(job.category) if job.category else None), phrase(job.type)
     if job.category is None:
-        skill = _("appliance not recorded; %(type)s ✓", type=kind) if job.type in skills \
-            else _("appliance not recorded; no %(type)s skill", type=kind)
+        skill = _("appliance not recorded; %(type)s ✓", type=kind_) if job.type in skills \
+            else _("appliance not recorded; no %(type)s skill", type=kind_)
     elif job.category in skills and job.type in skills:
-        skill = _("%(category)s ✓ %(type)s ✓", category=category, type=kind)
+        skill = _("%(category)s ✓ %(type)s ✓", category=category, type=kind_)
     elif job.category in skills:
-        skill = _("%(category)s ✓, no %(type)s skill", category=category, type=kind)
+        skill = _("%(category)s ✓, no %(type)s skill", category=category, type=kind_)
     else:
-        skill = _("no %(category)s skill", category=category)
+        skill = _("no %(category)s skill", category=category_)
     if s.km is None:
         distance = _("distance unknown")
     else:
@@ -298,9 +330,12 @@ def job_for(order: WorkOrder, day: date, now: datetime, calendar: sla.WorkingCal
         deadline, means = order.respond_by, "arrive"
     else:
         deadline, means = order.resolve_by, "finish"
+    place = approximate_place(order.address)
     return Job(
+        city=(geocoding.city_of(place.latitude, place.longitude) if place else None)
+        or geocoding.city_named(order.address.city),
         category=order.asset.category if order.asset else None, type=order.type,
-        place=approximate_place(order.address),
+        place=place,
         duration=timedelta(minutes=JOB_MINUTES.get(order.type, 90)),
         deadline=deadline, deadline_means=means,
         earliest=max(opens, now), latest=closes, preferred=preferred,
@@ -317,7 +352,8 @@ def load_candidates(day: date, calendar: sla.WorkingCalendar,
         tech.id: Candidate(tech.id, user.name, tech.region, frozenset(tech.skills or ()),
                            Place(tech.home_latitude, tech.home_longitude)
                            if tech.home_latitude is not None and tech.home_longitude is not None
-                           else None)
+                           else None,
+                           city=geocoding.city_of(tech.home_latitude, tech.home_longitude))
         for tech, user in technicians}
     start, end = day_bounds(day, calendar)
     rows = db.session.execute(
@@ -339,9 +375,22 @@ def load_candidates(day: date, calendar: sla.WorkingCalendar,
     return list(candidates.values())
 
 
+def calendar_for(order: WorkOrder, calendar: sla.WorkingCalendar) -> sla.WorkingCalendar:
+    """The working calendar where the job is: the company's hours and days, in the time
+    zone of the job's city (a London job is booked 08:00–18:00 London time, not Shanghai
+    time). The company's calendar when the city is not known."""
+    place = approximate_place(order.address)
+    city = (geocoding.city_of(place.latitude, place.longitude) if place else None) \
+        or geocoding.city_named(order.address.city)
+    zone = geocoding.timezone_of(city)
+    return replace(calendar, timezone=zone) if zone else calendar
+
+
 def suggest(order: WorkOrder, day: date, now: datetime, calendar: sla.WorkingCalendar,
-            limit: int | None = 10) -> list[Suggestion]:
-    """Technicians for ``order`` on ``day``, best first, with their explanations."""
+            limit: int | None = 10, other_cities: bool = False) -> list[Suggestion]:
+    """Technicians for ``order`` on ``day`` (in the job city's calendar), best first, with
+    their explanations (only those based in the job's city unless ``other_cities``)."""
+    calendar = calendar_for(order, calendar)
     job = job_for(order, day, now, calendar)
     return rank(job, load_candidates(day, calendar, exclude_order=order.id),
-                working_minutes(calendar), limit)
+                working_minutes(calendar), limit, other_cities)

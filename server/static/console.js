@@ -76,7 +76,37 @@
     }
   });
 
+  // The lanes scroll sideways on a laptop: open them at the working day's start (or an
+  // earlier job, or now), and keep the dispatcher's scroll through the 15 s refreshes.
+  function scrollLanes() {
+    const lanes = document.querySelector(".lanes");
+    const track = lanes && lanes.querySelector(".lane .lane-track");
+    if (!track || lanes.scrollWidth <= lanes.clientWidth) return;
+    const percents = [parseFloat(lanes.dataset.firstHour || "0")];
+    lanes.querySelectorAll(".job").forEach((job) => percents.push(parseFloat(job.style.left)));
+    let at = Math.min(...percents.filter((p) => !Number.isNaN(p)));
+    const now = lanes.querySelector(".now-line");
+    const width = track.getBoundingClientRect().width;
+    const visible = lanes.clientWidth - track.offsetLeft;
+    if (now) {
+      const nowAt = parseFloat(now.style.left);
+      if ((nowAt - at) / 100 * width > visible * 0.8) at = nowAt - (visible * 0.3 / width) * 100;
+    }
+    lanes.scrollLeft = Math.max(0, at / 100 * width - 16);
+  }
+
+  let kept = null;
+  document.addEventListener("htmx:beforeSwap", () => {
+    const lanes = document.querySelector(".lanes");
+    kept = lanes ? { left: lanes.scrollLeft, top: lanes.scrollTop } : null;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    const lanes = document.querySelector(".lanes");
+    if (lanes && kept) { lanes.scrollLeft = kept.left; lanes.scrollTop = kept.top; }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
+    scrollLanes();
     const panel = document.querySelector("#panel [data-order]");
     current = panel ? panel.dataset.order : null;
     markCurrent();

@@ -189,9 +189,9 @@ def test_the_assessment_is_shown_before_saving(office):
         symptom_code="WH_GAS_SMELL"))
     body = text(response)
     assert response.status_code == 200
-    assert "emergency" in body and "Smell of gas" in body
+    assert "Emergency" in body and "Smell of gas" in body
     assert "On site by" in body and re.search(r"1 h 5\d min left|2 h left", body)
-    assert "in warranty" in body and "free repair until" in body
+    assert "In warranty" in body and "free repair until" in body
     assert db.session.scalar(select(WorkOrder.id)) is None  # nothing saved
 
 
@@ -211,7 +211,7 @@ def test_choosing_a_customer_brings_their_addresses_appliances_and_symptoms(
     body = text(office.post(f"/intake/part/customer?choose={customer.id}",
                             data={"customer_mode": "existing", "channel": "phone"}))
     assert "王秀英" in body and customer.addresses[0].line1 in body
-    assert f'value="{asset.id}"' in body and "out of warranty" in body
+    assert f'value="{asset.id}"' in body and "Out of warranty" in body
     body = text(office.post("/intake/part/problem", data={
         "customer_mode": "existing", "customer_id": str(customer.id),
         "asset_id": str(asset.id), "symptom_code": "RF_NOT_COLD"}))
@@ -341,7 +341,7 @@ def test_selecting_an_order_shows_ranked_explained_suggestions(office, make_orde
     body = text(office.get(f"/board/panel/{order.id}?day={tomorrow().isoformat()}"))
     names = re.findall(r'<strong class="name">([^<]+)</strong>', body)
     assert names == ["李师傅", "王师傅"]
-    assert "air conditioner ✓ repair ✓" in body
+    assert "Air conditioner ✓ repair ✓" in body
     assert "no air conditioner skill" in body
     assert body.count('data-suggestion="') == 2
 
@@ -535,8 +535,8 @@ def test_the_conflicts_page_links_each_conflict_to_its_order(office, synced):
 def test_the_rejections_page_says_what_the_phone_sent(office, synced):
     order, _, rejection = synced
     body = text(office.get("/sync/rejections"))
-    assert order.number in body and "status → signed" in body
-    assert "The state machine refused it: not allowed" in body
+    assert order.number in body and "status → Signed" in body
+    assert "The state machine refused it: Status step not possible" in body
     assert "change #8" in body
 
 
@@ -563,7 +563,7 @@ def test_resolving_a_rejection_keeps_the_note(office, synced):
 def test_the_order_page_lists_its_sync_issues(office, synced):
     order, _, _ = synced
     body = text(office.get(f"/orders/{order.id}"))
-    assert "Sync issues" in body and "status → signed" in body
+    assert "Sync issues" in body and "status → Signed" in body
 
 
 def test_an_unknown_conflict_is_not_found(office):
@@ -633,13 +633,13 @@ def test_an_escalation_shows_in_the_top_bar_and_on_the_notifications_page(
     assert 'data-unread="1"' in text(office.get("/notifications/badge"))
     body = text(office.get("/notifications"))
     assert f"{order.number} missed its respond deadline" in body
-    assert "Escalated to you as supervisor" in body
+    assert "Escalated to you as Supervisor" in body
     note = db.session.scalar(select(Notification))
     response = office.post(f"/notifications/{note.id}/read", data={"open": "1"})
     assert response.headers["Location"] == f"/orders/{order.id}"
     assert 'data-unread' not in text(office.get("/notifications/badge"))
     history = text(office.get(f"/orders/{order.id}"))
-    assert "escalated" in history and f"to supervisor {dispatcher.name}" in history
+    assert "Escalated" in history and f"to Supervisor {dispatcher.name}" in history
 
 
 # --- who may use these pages -------------------------------------------------------------------

@@ -82,13 +82,13 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
     page.get_by_label("Purchase date").fill(bought.isoformat())
     page.get_by_label("Serial number").click()  # leaving the date field sends "change"
     warranty = page.locator("#new-asset-warranty")
-    expect(warranty.locator(".warranty")).to_have_text("in warranty")
+    expect(warranty.locator(".warranty")).to_have_text("In warranty")
     expect(warranty).to_contain_text("assuming the usual 36-month warranty")
 
     # A smell of gas would be an emergency: on site within two hours…
     assessment = page.locator("#assessment")
     page.get_by_label("Symptom").select_option("WH_GAS_SMELL")
-    expect(assessment.locator(".priority")).to_have_text("emergency")
+    expect(assessment.locator(".priority")).to_have_text("Emergency")
     expect(assessment).to_contain_text("On site by")
     expect(assessment).to_contain_text(re.compile(r"1 h 5\d min left|2 h left"))
     expect(page.get_by_text("Gas turned off at the meter?")).to_be_visible()
@@ -97,9 +97,9 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
     page.get_by_label("Symptom").select_option("WH_NO_HOT_WATER")
     expect(page.get_by_text("Gas or electric?")).to_be_visible()
     page.locator("label.pill", has_text="Electric").click()
-    expect(assessment.locator(".priority")).to_have_text("normal")
+    expect(assessment.locator(".priority")).to_have_text("Normal")
     expect(assessment).to_contain_text("Appointment booked by")
-    expect(assessment.locator(".warranty")).to_have_text("in warranty")
+    expect(assessment.locator(".warranty")).to_have_text("In warranty")
     shown_deadline = assessment.locator("[data-deadline=respond] strong").inner_text()
     page.get_by_label("Preferred day").fill(day.isoformat())
     page.get_by_label("Preferred time").select_option("morning")
@@ -108,10 +108,10 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
 
     # The board opens on the preferred day with the new order and its suggestions.
     expect(page).to_have_url(re.compile(r"/board\?order="))
-    expect(page.locator(".flash-success")).to_contain_text("saved: normal")
+    expect(page.locator(".flash-success")).to_contain_text("saved: Normal")
     panel = page.locator("#panel")
     expect(panel.locator(".suggestion").first).to_contain_text("李师傅")
-    expect(panel.locator(".suggestion").first).to_contain_text("water heater ✓ repair ✓")
+    expect(panel.locator(".suggestion").first).to_contain_text("Water heater ✓ repair ✓")
     expect(panel.locator(".suggestion").first.locator(".why")).to_contain_text("km from home base")
     order = _order_by_phone("+86 139 5555 0101")
     assert order["respond_by"] == shown_deadline or order["respond_by_next"] == shown_deadline

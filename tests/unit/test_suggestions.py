@@ -51,7 +51,7 @@ def test_a_perfect_match_scores_full_marks_and_says_why():
     assert best.parts["skills"] == 40 and best.parts["workload"] == 15
     assert best.parts["sla"] == 20
     assert best.explanation == (
-        "water heater ✓ repair ✓ · 1.5 km from home base · no other jobs that day · "
+        "Water heater ✓ repair ✓ · 1.5 km from home base · no other jobs that day · "
         "free at 08:15")
 
 
@@ -61,7 +61,7 @@ def test_skills_count_the_category_more_than_the_job_type():
     assert only_category.parts["skills"] == 25 and only_type.parts["skills"] == 15
     [a, b] = s.rank(job(), [tech("A", ("repair",)), tech("B", ("water_heater",))], WORKDAY)
     assert a.candidate.name == "B"
-    assert "water heater ✓, no repair skill" in a.explanation
+    assert "Water heater ✓, no repair skill" in a.explanation
     assert "no water heater skill" in b.explanation
 
 
@@ -200,3 +200,51 @@ def test_nobody_is_booked_on_a_day_off_except_for_an_emergency(app, make_order):
     assert s.first_slot(s.job_for(normal, saturday, friday_night, calendar), tech())[0] is None
     start = s.first_slot(s.job_for(emergency, saturday, friday_night, calendar), tech())[0]
     assert start is not None and start.astimezone(s.ZoneInfo("Asia/Shanghai")).hour == 7
+
+
+# --- the customer's window and the job's city ---------------------------------------------
+
+def test_a_slot_inside_the_customer_s_window_is_offered_before_an_earlier_one():
+    # 12:00–18:00 Shanghai asked for; the technician is free from 08:15.
+    afternoon = (DAY + timedelta(hours=4), DAY + timedelta(hours=10))
+    [best] = s.rank(job(preferred=afternoon), [tech()], WORKDAY)
+    # Travelling from home takes a few minutes: on the next quarter hour after 12:00.
+    assert best.slot_start == afternoon[0] + timedelta(minutes=15)
+    assert not best.outside_window
+    assert "outside the customer's window" not in best.explanation
+
+
+def test_when_the_window_is_full_the_first_free_slot_is_offered_and_flagged():
+    window = (DAY + timedelta(hours=2), DAY + timedelta(hours=4))
+    full = tech(bookings=[booked(1.5, minutes=180)])
+    [best] = s.rank(job(preferred=window), [full], WORKDAY)
+    assert best.slot_start is not None and best.outside_window
+    assert "outside the customer's window" in best.explanation
+
+
+LONDON_HOME = Place(51.55, -0.14)
+SHANGHAI_JOB_ELSEWHERE = Place(31.21, 121.46)
+
+
+def test_a_technician_from_another_city_is_not_suggested_unless_asked():
+    london = Candidate(uuid.uuid4(), "James", "Camden", frozenset({"water_heater", "repair"}),
+                       LONDON_HOME, [], city="london")
+    shanghai = Candidate(uuid.uuid4(), "Li", "徐汇区", frozenset({"repair"}), HOME, [],
+                         city="shanghai")
+    shanghai_job = s.Job("water_heater", "repair", None, timedelta(minutes=90), None,
+                         "finish", DAY, DAY + timedelta(hours=10), None, city="shanghai")
+    # The job has no point yet: distance unknown for both, but the city still decides.
+    assert [x.candidate.name for x in s.rank(shanghai_job, [london, shanghai], WORKDAY)] == \
+        ["Li"]
+    asked = s.rank(shanghai_job, [london, shanghai], WORKDAY, other_cities=True)
+    assert {x.candidate.name for x in asked} == {"James", "Li"}
+
+
+def test_a_job_in_another_city_is_never_where_a_technician_sets_off_from():
+    # A booking in Shanghai earlier that day does not make a London job "next door".
+    shanghai_booking = booked(0, place=SHANGHAI_JOB_ELSEWHERE, number="WO-2030-000061")
+    london_job = job(place=Place(51.54, -0.10))
+    london_tech = tech(home=LONDON_HOME, bookings=[shanghai_booking])
+    [best] = s.rank(london_job, [london_tech], WORKDAY)
+    assert best.from_number is None and best.km == pytest.approx(3.0, abs=1.0)
+    assert "WO-2030-000061" not in best.explanation

@@ -127,6 +127,24 @@ function mapsLink(address, label) {
   return `geo:${ll}?q=${ll}(${encodeURIComponent(label)})`;
 }
 
+/** An intake question's words: the symptom's own wording first, then the shared one. */
+function intakeQuestion(symptom, question) {
+  return tOr(`intake.${symptom}.${question}`, tOr(`intake.${question}`, question.replace(/_/g, " ")));
+}
+
+/** A chosen answer as its words ("yes" → "是"); a typed answer as it was typed. */
+function intakeAnswer(symptom, question, answer) {
+  const text = String(answer);
+  return tOr(`answer.${symptom}.${question}.${text}`, tOr(`answer.${question}.${text}`, text));
+}
+
+/** Notes that only repeat the customer's standing preferences (listed just above). */
+function repeatsPreferences(notes, customer) {
+  const preferences = new Set(((customer && customer.preferences) || []).map((p) => p.trim()));
+  const parts = notes.split(/[;；\n]/).map((p) => p.trim()).filter(Boolean);
+  return preferences.size > 0 && parts.every((p) => preferences.has(p));
+}
+
 function Overview({ job }) {
   const { order, customer, address, asset } = job;
   const answers = Object.entries(order.intake_answers || {});
@@ -152,7 +170,8 @@ function Overview({ job }) {
       ${customer && (customer.preferences || []).length > 0 && html`
         <ul class="prefs" aria-label=${t("job.preferences")}>
           ${customer.preferences.map((p) => html`<li key=${p}>${p}</li>`)}</ul>`}
-      ${order.customer_notes && html`<p class="note-box">${order.customer_notes}</p>`}
+      ${order.customer_notes && !repeatsPreferences(order.customer_notes, customer)
+        && html`<p class="note-box">${order.customer_notes}</p>`}
     </section>
     <section class="card" aria-labelledby="ov-fault">
       <h2 id="ov-fault" class="card-title">${t("job.fault")}</h2>
@@ -160,8 +179,8 @@ function Overview({ job }) {
       ${order.symptom_code && html`<p class="muted">${t("job.symptom")}: ${tOr(`symptom.${order.symptom_code}`, order.symptom_code)}</p>`}
       ${answers.length > 0 && html`<dl class="answers">
         ${answers.map(([question, answer]) => html`<div key=${question}>
-          <dt>${tOr(`intake.${question}`, question.replace(/_/g, " "))}</dt>
-          <dd>${String(answer)}</dd></div>`)}</dl>`}
+          <dt>${intakeQuestion(order.symptom_code, question)}</dt>
+          <dd>${intakeAnswer(order.symptom_code, question, answer)}</dd></div>`)}</dl>`}
     </section>
     <section class="card" aria-labelledby="ov-asset">
       <h2 id="ov-asset" class="card-title">${t("job.asset")}</h2>

@@ -4,7 +4,9 @@
  */
 import { dismissNotice } from "../actions.js";
 import { db } from "../db.js";
-import { fmtDateTime, fmtRelative, t, tOr } from "../i18n.js";
+// The server writes its own explanation in English: a Chinese phone shows only its own
+// words for the reason (every reason the server gives has one, see messages.js).
+import { currentLanguage, fmtDateTime, fmtRelative, t, tOr } from "../i18n.js";
 import { retryFailed } from "../photos.js";
 import { html, useLive, useStore } from "../state.js";
 import { status as syncStatus, syncNow } from "../sync.js";
@@ -81,7 +83,7 @@ export function SyncScreen() {
               ? html`<a href=${`#/job/${notice.order_id}`}>${number}</a>` : number}
               ${number ? " · " : ""}${what}${group.length > 1 ? ` (${group.length})` : ""}
               · ${fmtDateTime(notice.at)}</p>
-            ${notice.message && html`<p class="small muted">${t("sync.serverSaid")} “${notice.message}”</p>`}
+            ${notice.message && currentLanguage() === "en" && html`<p class="small muted">${t("sync.serverSaid")} “${notice.message}”</p>`}
             <p class="small"><strong>${t("sync.todo")}</strong> ${tOr(`todo.${notice.reason}`,
               t(notice.kind === "conflict" ? "todo.conflict" : "todo.other"))}</p>
             <button class="button small" onClick=${() => Promise.all(group.map((n) => dismissNotice(n.seq)))}>

@@ -1,0 +1,135 @@
+"""The admin pages under ``/admin``: refused to every role but admin. Routes are thin: each
+reads the form, calls the service, and comes back to the page with a message (or the
+page again with the refused field marked, status 422)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.auth import console_roles
+from ..accounts.models import Role, User
+from ..errors import ServiceError
+from ..extensions import db
+from ..technicians.models import Technician
+from . import service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page(status: int = 200, errors: dict | None = None, form: dict | None = None,
+          target: str | None = None):
+    users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    technicians = {t.user_id: t for t in db.session.scalars(
+        select(Technician).options(selectinload(Technician.user)))}
+    return render_template("admin/index.html", users=users, technicians=technicians,
+                           parts=service.parts(),
+                           roles=list(Role), skills=service.SKILLS, errors=errors or {},
+                           form=form or {}, target=target), status
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return float("nan")
+
+
+def _done(message: str):
+    flash(message, "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("")
+@console_roles("admin")
+def index():
+    return _page()
+
+
+@bp.route("/users", methods=["POST"])
+@console_roles("admin")
+def user_add():
+    f = request.form
+    try:
+        user = service.add_user(g.actor, f.get("email", ""), f.get("name", ""),
+                                f.get("role", ""), f.get("password", ""), f.get("locale"),
+                                f.get("region"))
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, dict(f), "new")
+    return _done(_("Account %(email)s created.", email=user.email))
+
+
+@bp.route("/users/<uuid:user_id>/active", methods=["POST"])
+@console_roles("admin")
+def user_active(user_id: uuid.UUID):
+    try:
+        user = service.set_active(g.actor, user_id, request.form.get("active") == "1")
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(user_id))
+    return _done(_("%(name)s can sign in again.", name=user.name) if user.active
+                 else _("%(name)s can no longer sign in.", name=user.name))
+
+
+@bp.route("/users/<uuid:user_id>/password", methods=["POST"])
+@console_roles("admin")
+def user_password(user_id: uuid.UUID):
+    try:
+        user = service.reset_password(g.actor, user_id, request.form.get("password", ""))
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(user_id))
+    return _done(_("New password set for %(name)s.", name=user.name))
+
+
+@bp.route("/users/<uuid:user_id>/supervisor", methods=["POST"])
+@console_roles("admin")
+def user_supervisor(user_id: uuid.UUID):
+    try:
+        user = service.set_supervisor(g.actor, user_id,
+                                      _uuid(request.form.get("supervisor_id")))
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(user_id))
+    return _done(_("Supervisor of %(name)s saved.", name=user.name))
+
+
+@bp.route("/technicians/<uuid:technician_id>", methods=["POST"])
+@console_roles("admin")
+def technician_edit(technician_id: uuid.UUID):
+    f = request.form
+    try:
+        tech = service.update_technician(
+            g.actor, technician_id, f.getlist("skills"), f.get("region", ""),
+            f.get("home_base"), _float(f.get("latitude")), _float(f.get("longitude")))
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(technician_id))
+    return _done(_("%(name)s's skills and region saved.", name=tech.user.name))
+
+
+@bp.route("/audit")
+@console_roles("admin")
+def audit():
+    events = service.audit_log()
+    people = {u.id: u for u in db.session.scalars(select(User))}
+    return render_template("admin/audit.html", events=events, people=people)
+
+
+@bp.route("/parts/<uuid:part_id>", methods=["POST"])
+@console_roles("admin")
+def part_edit(part_id: uuid.UUID):
+    f = request.form
+    try:
+        part = service.update_part(g.actor, part_id, f.get("name_en", ""), f.get("name_zh", ""),
+                                   f.get("price", ""), f.get("active") == "1")
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, target=str(part_id))
+    return _done(_("%(sku)s saved.", sku=part.sku))

@@ -1,0 +1,161 @@
+"""Every console page, in English and in Simplified Chinese, with the demo data: no stored
+code where a word belongs, no English left on a Chinese page, no time with seconds.
+
+The pages are found, not listed: every GET route of the app that answers with HTML is
+rendered (an order of every status, a customer, the board with an order open…). A new
+page with a parameter this module cannot fill fails ``test_every_page_is_covered`` until
+its parameter is added to ``FILL`` below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import select
+
+from server.customers.models import Customer
+from server.demo import seed
+from server.extensions import db
+from server.workorders.models import WorkOrder
+from tests.console.pages import raw_codes, stored_words, untranslated, visible_text
+
+# Rules that are not pages a person reads.
+NOT_PAGES = {
+    "static": "files",
+    "console.vendor_htmx": "a script",
+    "reports_public.download": "a PDF behind a customer's signed link",
+    "/app": "the technician app (tests/e2e/test_labels_browser.py)",
+    "/api/": "JSON",
+    "console.logout": "POST only",
+}
+LANGUAGES = ("en", "zh")
+
+
+def _orders_of_every_status() -> list[WorkOrder]:
+    chosen = {}
+    for order in db.session.scalars(select(WorkOrder).order_by(WorkOrder.number)):
+        chosen.setdefault((order.status, order.type, bool(order.intake_answers)), order)
+    return list(chosen.values())
+
+
+def _customers() -> list[Customer]:
+    return list(db.session.scalars(select(Customer).order_by(Customer.name)).all()[:4])
+
+
+def _order_ids():
+    return [o.id for o in _orders_of_every_status()]
+
+
+# URL parameter name → the values to render it with (read from the demo data).
+FILL = {
+    "order_id": _order_ids,
+    "customer_id": lambda: [c.id for c in _customers()],
+}
+# Query strings that open a part of a page (the board's order panel, a customer search).
+EXTRA = {
+    "console.board_page": lambda: [{"order": str(i)} for i in _order_ids()[:6]]
+    + [{"day": "2020-01-06"}],
+    "console.intake_customer_search": lambda: [{"q": "138"}, {"q": "Smith"}, {"q": "王"}],
+    "console.orders": lambda: [{"status": "scheduled"}, {"page": "2"}],
+    "console.customer_list": lambda: [{"q": "139"}],
+    "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
+}
+
+
+def _skipped(rule) -> bool:
+    return rule.endpoint in NOT_PAGES or any(
+        key.startswith("/") and rule.rule.startswith(key) for key in NOT_PAGES)
+
+
+def _pages(app) -> tuple[list[tuple[str, str, dict]], list[str]]:
+    """(endpoint, url, query) for every page, and the rules nothing here can fill."""
+    pages, unfilled = [], []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or _skipped(rule):
+            continue
+        choices: list[dict] = [{}]
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            values = sorted(converter.items) if hasattr(converter, "items") else \
+                FILL[name]() if name in FILL else None
+            if values is None:
+                unfilled.append(f"{rule.rule} ({name})")
+                break
+            choices = [{**c, name: v} for c in choices for v in values]
+        else:
+            for args in choices:
+                url = rule.build(args, append_unknown=False)[1]
+                pages.append((rule.endpoint, url, {}))
+                for query in EXTRA.get(rule.endpoint, list)():
+                    pages.append((rule.endpoint, url, query))
+    return pages, unfilled
+
+
+@pytest.fixture
+def demo_office(client, app):
+    seed()
+    db.session.commit()
+    response = client.post("/login", data={"email": "admin@demo.doorstep",
+                                           "password": "doorstep-demo"})
+    assert response.status_code == 302
+    return client
+
+
+def test_every_page_is_covered(demo_office, app):
+    pages, unfilled = _pages(app)
+    assert unfilled == [], "add these URL parameters to FILL"
+    assert {"console.board_page", "console.order_detail", "console.customer_page",
+            "console.intake_page"} <= {endpoint for endpoint, _, _ in pages}
+
+
+def test_no_page_shows_a_code_or_untranslated_words_in_either_language(demo_office, app):
+    pages, _ = _pages(app)
+    data_words = stored_words(app)
+    problems: dict[str, list[str]] = defaultdict(list)
+    rendered = 0
+    for language in LANGUAGES:
+        for endpoint, url, query in pages:
+            response = demo_office.get(url, query_string={**query, "lang": language})
+            if response.status_code in (301, 302) or response.mimetype != "text/html":
+                continue
+            assert response.status_code == 200, f"{url} {query}: {response.status_code}"
+            rendered += 1
+            chunks = visible_text(response.get_data(as_text=True))
+            where = f"{language} {url}{'?' + str(query) if query else ''}"
+            problems[where] += [f"code: {c}" for c in raw_codes(chunks)]
+            if language == "zh":
+                problems[where] += [f"English: {c}" for c in untranslated(chunks, data_words)]
+    assert rendered > 40
+    found = {where: sorted(set(p)) for where, p in problems.items() if p}
+    # One line per problem, with every page it was seen on: readable when it fails.
+    by_problem = defaultdict(list)
+    for where, found_here in found.items():
+        for problem in found_here:
+            by_problem[problem].append(where)
+    assert {p: pages[:3] + ([f"… {len(pages) - 3} more"] if len(pages) > 3 else [])
+            for p, pages in sorted(by_problem.items())} == {}
+
+
+@pytest.mark.parametrize(("text", "raw"), [
+    ("en_route", True), ("(water_heater)", True), ("WH_GAS_SMELL", True),
+    ("old unit", True), ("repair", True), ("Emergency · Repair", False),
+    ("On the way", False), ("Nov 30, 2026, 7:30:00 AM", True), ("Mon, Nov 30, 07:30", False),
+    ("a customer who wants a repair", False), ("jane_doe@example.com", False),
+])
+def test_the_detector_tells_codes_from_words(text, raw):
+    assert bool(raw_codes([text])) is raw
+
+
+def test_the_detector_finds_english_on_a_chinese_page_but_not_data():
+    assert untranslated(["已预约 · Out of warranty"], set()) == ["已预约 · Out of warranty"]
+    assert untranslated(["客户 Alice Smith · 12 Baker Street"],
+                        {"alice", "smith", "baker", "street"}) == []
+    assert untranslated(["SLA 超时 · 3 km"], set()) == []
+
+
+def test_visible_text_skips_scripts_and_reads_titles():
+    html = '<p title="On the way">x</p><script>var en_route = 1</script><i>y</i>'
+    assert visible_text(html) == ["On the way", "x", "y"]
+    assert re.search("en_route", " ".join(visible_text(html))) is None
