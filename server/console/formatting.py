@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from ..database import utcnow
 from ..dispatch.suggestions import span
-from ..words import term
+from ..words import phrase, term
 from .blueprint import OFFICE, bp
 
 bp.add_app_template_filter(term, "term")
@@ -166,6 +166,7 @@ def _field_labels() -> dict:
         "intake_answers": _("Intake answers"), "customer_notes": _("Customer notes"),
         "appointment_start": _("Appointment"), "appointment_end": _("Appointment end"),
         "assignee_id": _("Technician"), "language": _("Language"),
+        "customer_id": _("Customer"),
         "preferred_start": _("Preferred time"), "preferred_end": _("Preferred time ends"),
         "respond_by": _("Respond by"), "resolve_by": _("Resolve by"),
         "labour_cents": _("Labour"), "travel_cents": _("Travel"),
@@ -189,7 +190,7 @@ def _value(field_name: str, value, names: dict, currency: str) -> str:
         parsed = fromiso(value) if isinstance(value, str) else value
         return stamp(parsed) if parsed else str(value)
     if field_name in _CODED:
-        return term(value)
+        return phrase(value)
     if field_name == "assignee_id":
         return names.get(as_uuid(value)) or "—"
     if field_name in ("labour_cents", "travel_cents"):
@@ -233,7 +234,7 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
         kind = event.kind
         if kind == "created":
             row.text = _("Request taken by %(channel)s, priority %(priority)s",
-                         channel=term(data.get("channel")), priority=term(data.get("priority")))
+                         channel=phrase(data.get("channel")), priority=phrase(data.get("priority")))
             if data.get("repeat_of"):
                 row.text += " · " + _("repeat of %(number)s", number=data["repeat_of"])
         elif kind == "transition":
@@ -287,13 +288,13 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
             row.text = (_("respond deadline missed") if data.get("deadline") == "respond"
                         else _("resolve deadline missed"))
         elif kind == "escalated":
-            row.text = _("Escalated to %(level)s %(name)s", level=term(data.get("level")),
+            row.text = _("Escalated to %(level)s %(name)s", level=phrase(data.get("level")),
                          name=data.get("to") or _("nobody (none set)"))
         elif kind == "sla_override":
             row.text = _("Priority %(old)s → %(new)s; deadlines moved",
                          old=term(data.get("from")), new=term(data.get("to")))
         elif kind == "conflict":
-            row.text = _("Sync conflict: %(kind)s", kind=term(data.get("kind")))
+            row.text = _("Sync conflict: %(kind)s", kind=phrase(data.get("kind")))
         elif kind.startswith("report_"):
             row.text = _("Report %(number)s: %(state)s", number=data.get("report", ""),
                          state=report_state_word(kind.removeprefix("report_")))
@@ -363,12 +364,18 @@ def for_people(events) -> list[HistoryRow]:
     return history_rows(events, names, notes, current_app.config["DOORSTEP_CURRENCY"])
 
 
+def _lower_first(word: str) -> str:
+    """A label in the middle of a sentence: "before", not "Before" (see ``words.phrase``)."""
+    return word[0].lower() + word[1:] if len(word) > 1 and word[1].islower() else word
+
+
 def visit_rows(visit, technician: str | None) -> list[HistoryRow]:
     """The steps of a visit the history has no event for: each photo and the signature,
     with the phone's time and, for the signature, the place."""
     labels = {"before": _("before"), "after": _("after"), "other": _("other")}
     rows = [HistoryRow("photo", photo.created_at, photo.taken_at, technician or "—",
-                       _("Photo (%(kind)s) received", kind=labels.get(photo.kind, photo.kind)),
+                       _("Photo (%(kind)s) received",
+                         kind=_lower_first(labels.get(photo.kind, photo.kind))),
                        photo.caption)
             for photo in visit.photo_list]
     signature = visit.signature

@@ -639,7 +639,7 @@ def test_an_escalation_shows_in_the_top_bar_and_on_the_notifications_page(
     assert response.headers["Location"] == f"/orders/{order.id}"
     assert 'data-unread' not in text(office.get("/notifications/badge"))
     history = text(office.get(f"/orders/{order.id}"))
-    assert "Escalated" in history and f"to Supervisor {dispatcher.name}" in history
+    assert "Escalated" in history and f"to supervisor {dispatcher.name}" in history
 
 
 # --- who may use these pages -------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_history_is_written_for_people(office, make_order, dispatcher, technicia
     db.session.flush()
     page = text(office.get(f"/orders/{order.id}"))
     history = re.sub(r"<[^>]+>", " ", page.split('class="timeline history"', 1)[1])
-    assert "Appointment set to Mon, Nov 30, 07:30–09:00" in history
+    assert "Appointment set to Mon, Nov 30 07:30–09:00" in history
     assert f"Assigned to {technician.user.name}" in history
     assert "field_changed" not in history and "+08:00" not in history
     assert not re.search(r"\d\d:\d\d:\d\d", history)
@@ -192,5 +192,5 @@ def test_a_reopened_order_links_its_new_visit(office, signed_visit):
     assert new_visit is not None and f"New visit {new_visit.number} made for it." in body
     assert f'href="/orders/{new_visit.id}"' in body
     history = re.sub(r"<[^>]+>", " ", body.split('class="timeline history"', 1)[1])
-    assert "Status signed → reopened" in history and "Still rattles" in history
+    assert "Status Signed → Reopened" in history and "Still rattles" in history
     assert text(office.get(f"/orders/{new_visit.id}")).count(order.number) >= 1

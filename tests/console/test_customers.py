@@ -119,7 +119,7 @@ def test_merging_moves_orders_appliances_and_complaints_and_keeps_both_in_histor
     assert event.data == {"field": "customer_id", "from": "王秀英", "to": "王秀英"}
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "customer.merged"))
     assert audit.entity_id == str(keep.id) and audit.data["moved"]["work_orders"] == 1
-    assert "Customer: 王秀英 → 王秀英" in text(office.get(f"/orders/{order.id}"))
+    assert "Customer changed from 王秀英 to 王秀英" in text(office.get(f"/orders/{order.id}"))
 
 
 def test_a_customer_cannot_be_merged_into_itself(app, dispatcher):

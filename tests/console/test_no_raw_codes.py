@@ -29,6 +29,12 @@ NOT_PAGES = {
     "/app": "the technician app (tests/e2e/test_labels_browser.py)",
     "/api/": "JSON",
     "console.logout": "POST only",
+    "console.order_report_pdf": "a PDF (tests/api/test_order_page.py)",
+    "console.order_photo": "an image",
+    "console.order_signature": "an image",
+    "portal.report": "a PDF behind a customer's signed link",
+    "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
+    "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
 }
 LANGUAGES = ("en", "zh")
 
