@@ -12,6 +12,9 @@ Invariants:
 * A mutation that can never apply is recorded in ``rejected_mutations`` with its full
   arguments and reason, counted as processed, and reported — never dropped, never
   blocking the mutations behind it. Its partial effects are rolled back to a savepoint.
+* Whatever the database refuses inside one mutation (a unique key: an id the device reused)
+  is that mutation's ``duplicate_id`` rejection, never an error for the whole batch: a
+  batch that failed as a whole would fail again on every retry and block the device.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Device, User
@@ -71,13 +75,16 @@ def _apply_one(session, device, actor, technician, envelope, now, ever_assigned)
     ctx = Context(session=session, actor=actor, device=device, technician=technician,
                   mutation_id=envelope["id"], now=now, ever_assigned=ever_assigned)
     savepoint = session.begin_nested()
+    mutation = None
     try:
         mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])
         mutation.apply(ctx, args)
         session.flush()
-    except (Rejected, ServiceError) as refused:
+    except (Rejected, ServiceError, IntegrityError) as refused:
         savepoint.rollback()
-        if isinstance(refused, ServiceError):
+        if isinstance(refused, IntegrityError):
+            refused = _duplicate(mutation)
+        elif isinstance(refused, ServiceError):
             refused = Rejected(refused.code or type(refused).__name__.lower(), refused.message,
                                refused.errors)
         order_id = envelope["args"].get("order_id") if isinstance(envelope["args"], dict) else None
@@ -93,6 +100,13 @@ def _apply_one(session, device, actor, technician, envelope, now, ever_assigned)
     if ctx.conflicts:
         outcome["conflicts"] = ctx.conflicts
     return outcome
+
+
+def _duplicate(mutation) -> Rejected:
+    """The rejection for a row the database refused (a unique key): a reused id."""
+    field_name = (mutation.line_id if mutation is not None and mutation.line_id else "args")
+    return Rejected("duplicate_id", "An id in this step is already used for something else.",
+                    {field_name: ["is already used for another order or other content"]})
 
 
 def _known_order(session, order_id):
