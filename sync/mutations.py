@@ -35,7 +35,7 @@ from server.errors import ServiceError
 from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from server.media import service as media
-from server.media.models import PhotoKind, Signature
+from server.media.models import Photo, PhotoKind, Signature
 from server.technicians.models import Technician
 from server.workorders import service as orders
 from server.workorders.lifecycle import Status
@@ -324,7 +324,8 @@ def set_fields(ctx: Context, args: dict) -> None:
                          field=name, overwritten=current, device_base=args["base"][name],
                          value=value)
         changes[name] = value
-    orders.update_order(ctx.actor, order, changes)
+    orders.update_order(ctx.actor, order, changes, device_id=ctx.device.id,
+                        server_time=ctx.now, device_time=args["device_time"])
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 
@@ -403,8 +404,13 @@ def return_part(ctx: Context, args: dict) -> None:
 @mutation("attach_photo", 1, AttachPhoto, line_id="photo_id")
 def attach_photo(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
+    if not claim_line(ctx, Photo, "photo_id", args["photo_id"], order, sha256=args["sha256"]):
+        return
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
                        args.get("taken_at"), args.get("caption"))
+    orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
+                     server_time=ctx.now, device_time=args.get("taken_at"),
+                     data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
     flag_if_out_of_scope(ctx, order, "A photo")
 
 
@@ -421,6 +427,11 @@ def log_time(ctx: Context, args: dict) -> None:
                             technician_id=ctx.technician.id, kind=args["kind"],
                             started_at=args["started_at"], ended_at=args["ended_at"],
                             created_at=ctx.now))
+    minutes = round((args["ended_at"] - args["started_at"]).total_seconds() / 60)
+    orders.add_event(order, "time_logged", ctx.actor, device_id=ctx.device.id,
+                     server_time=ctx.now, device_time=args["ended_at"],
+                     data={"log_id": str(args["log_id"]), "kind": args["kind"],
+                           "minutes": minutes})
     flag_if_out_of_scope(ctx, order, "A time log")
 
 
@@ -428,10 +439,16 @@ def log_time(ctx: Context, args: dict) -> None:
 def capture_signature(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     # The same signature again is a replay; its id on another order is a duplicate.
-    claim_line(ctx, Signature, "signature_id", args["signature_id"], order)
+    new = claim_line(ctx, Signature, "signature_id", args["signature_id"], order)
     media.capture_signature(order, args["signature_id"], args["signer_name"],
                             args["image_sha256"], args["content_hash"], args["device_time"],
                             args.get("latitude"), args.get("longitude"))
+    if new:
+        orders.add_event(order, "signature_captured", ctx.actor, device_id=ctx.device.id,
+                         server_time=ctx.now, device_time=args["device_time"],
+                         latitude=args.get("latitude"), longitude=args.get("longitude"),
+                         data={"signature_id": str(args["signature_id"]),
+                               "signer_name": args["signer_name"]})
     if order.status == Status.COMPLETED:
         orders.transition(ctx.actor, order, Status.SIGNED, device_time=args["device_time"],
                           latitude=args.get("latitude"), longitude=args.get("longitude"),
