@@ -14,7 +14,7 @@
  *   is pushed until adoptOutbox() has learned the outcome of every id the revoked device
  *   processed and renumbered the rest for the new device.
  */
-import { APP_VERSION, PROTOCOL, request } from "./api.js";
+import { APP_VERSION, HttpError, PROTOCOL, request } from "./api.js";
 import { db, getMeta, setMeta, isQuotaError } from "./db.js";
 import { foldJob } from "./fold.js";
 
@@ -209,8 +209,17 @@ export async function adoptOutbox(token, summary = { applied: 0, rejected: 0, co
   let nextId = 1;
   for (let start = 0; start === 0 || start < ids.length; start += ADOPT_CHUNK) {
     const chunk = ids.slice(start, start + ADOPT_CHUNK);
-    const { data } = await request("/api/v1/sync/adopt", { method: "POST", token,
-      body: { protocol: PROTOCOL, device_id: from, ids: chunk } });
+    let data;
+    try {
+      ({ data } = await request("/api/v1/sync/adopt", { method: "POST", token,
+        body: { protocol: PROTOCOL, device_id: from, ids: chunk } }));
+    } catch (error) {
+      if (!(error instanceof HttpError && error.status === 404)) throw error;
+      // Not a device of this account (local data from elsewhere): nothing to learn.
+      console.warn("adopt: the server does not know the old device", from);
+      await db.meta.delete("adoptFrom");
+      return summary;
+    }
     for (const result of data.results) results.set(result.id, result);
     last = data.last_mutation_id;
     nextId = data.next_id;
@@ -278,9 +287,10 @@ async function applyAcknowledged(entry) {
 }
 
 /**
- * The server expects `expected` next (say, this phone signed in as a new device): give the
- * pending entries consecutive ids from there, keeping their order. Safe because the
- * server has applied none of them.
+ * The server expects `expected` next and the oldest pending entry is above it (the outbox
+ * lost entries): give the pending entries consecutive ids from there, keeping their order.
+ * Safe because every id above `expected - 1` is one the server has applied none of. (A new
+ * device after a revocation never gets here: adoptOutbox renumbers first.)
  */
 export async function renumberFrom(expected) {
   await db.transaction("rw", [db.outbox, db.meta], async () => {

@@ -63,7 +63,7 @@ export async function signIn(email, password) {
     // This device id was revoked (or is someone else's): become a new device. Before its
     // first push the outbox is taken over from the old id (outbox.js adoptOutbox): the
     // server says what became of every id it already processed, the rest is renumbered.
-    revokedId = deviceId;
+    if (error.reason === "device_revoked") revokedId = deviceId;
     deviceId = crypto.randomUUID();
     ({ data } = await request("/api/v1/auth/token", { method: "POST", body: body(deviceId) }));
   }
@@ -72,9 +72,9 @@ export async function signIn(email, password) {
   const otherUser = previous && previous.user.id !== data.user.id;
   const tables = [db.meta, ...Object.keys(REPLICATED).map((name) => db.table(name))];
   await db.transaction("rw", [...tables, db.notices, db.blobs, db.outbox], async () => {
-    // The entries still carry the ids of the first revoked device not yet taken over
-    // (a second revocation before the takeover keeps that one).
-    if (revokedId && !(await getMeta("adoptFrom", null)) && await db.outbox.count()) {
+    // The entries (and the counter) still carry the ids of the first revoked device not
+    // yet taken over (a second revocation before the takeover keeps that one).
+    if (revokedId && !(await getMeta("adoptFrom", null))) {
       await setMeta("adoptFrom", revokedId);
     }
     if (otherUser) {

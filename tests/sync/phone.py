@@ -52,9 +52,9 @@ class Phone:
             self.devices.append(device.id)
 
     def sign_in_as_new_device(self):
-        """After ``device_revoked``: a new device id; the outbox keeps the old ids until
-        ``adopt`` has asked what became of them."""
-        if self.adopt_from is None and self.outbox:
+        """After ``device_revoked``: a new device id; the outbox keeps the old ids (and the
+        counter its old value) until ``adopt`` has asked what became of them."""
+        if self.adopt_from is None:
             self.adopt_from = self.device_id
         self.device_id = None
         self.sign_in()
@@ -67,7 +67,8 @@ class Phone:
         if self._revoked(response):  # the new device was revoked too: the old ids stand
             self.sign_in_as_new_device()
             return self.adopt()
-        assert response.status_code == 200, response.get_json()
+        if response.status_code != 200:
+            return response  # e.g. an expired token: keep everything, try again later
         body = response.get_json()
         self._record(body["results"], self.adopt_from)
         # What the old device never had applied gets this device's next ids, in order.
@@ -77,6 +78,7 @@ class Phone:
             next_id += 1
         self.next_id = next_id
         self.adopt_from = None
+        return response
 
     def _headers(self):
         return {"Authorization": f"Bearer {self.token}"}
@@ -103,7 +105,9 @@ class Phone:
         device and adopt its outbox (the technician signing in again), then push again.
         """
         if self.adopt_from is not None:
-            self.adopt()
+            adopted = self.adopt()
+            if adopted.status_code != 200:
+                return adopted
         batch = self.outbox[:batch_size]
         response = self.client.post("/api/v1/sync/push", headers=self._headers(),
                                     json={"protocol": PROTOCOL, "mutations": batch})

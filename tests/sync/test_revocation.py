@@ -122,3 +122,21 @@ def test_signing_in_with_a_revoked_device_id_says_why(client, technician):
         "email": technician.user.email, "password": PASSWORD,
         "device_name": "Pixel", "device_id": phone_device})
     assert again.status_code == 409 and again.get_json()["reason"] == "device_revoked"
+
+
+def test_with_an_empty_outbox_the_new_device_still_learns_where_its_counter_starts(
+        phone_for, technician, job):
+    phone = phone_for(technician)
+    note(phone, job)
+    phone.push_all()  # the old device reached id 1; nothing pending
+    revoke_device(phone.device_id)
+    assert phone.push(recover=False).status_code == 401
+    phone.sign_in_as_new_device()
+    answer = phone.client.post("/api/v1/sync/adopt", headers=phone._headers(), json={
+        "protocol": 1, "device_id": str(phone.adopt_from), "ids": []}).get_json()
+    assert answer == {"device_id": str(phone.adopt_from), "last_mutation_id": 1,
+                      "next_id": 1, "results": []}
+    note(phone, job)  # queued before the takeover, with the old counter (2)
+    body = phone.push().get_json()  # takes over first: renumbered to 1
+    assert body["stopped"] is None and [r["id"] for r in body["results"]] == [1]
+    assert notes_on(job) == 2
