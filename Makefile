@@ -36,7 +36,7 @@ help:
 	@echo "make run                  install what is missing, migrate, seed demo data, start web + worker"
 	@echo "make test                 install what is missing, run the test suite (PYTEST_ARGS='...' passes options)"
 	@echo "make deps                 only install/refresh dependencies"
-	@echo "make soak                 the long sync simulation (SOAK_EXAMPLES=10000; SOAK_SEED=n replays)"
+	@echo "make soak                 the long sync simulation (SOAK_EXAMPLES=10000 in chunks of SOAK_CHUNK=500; SOAK_SEED=n replays)"
 	@echo "make bench                run every benchmark in bench/ (figures in bench/results/)"
 	@echo "make cluster-bench        two web nodes, two workers, PgBouncer, Redis, S3; kills a node mid-run (DATABASE_URL=postgresql://…)"
 	@echo "make translations-extract collect messages into $(TRANSLATIONS)/messages.pot and update the catalogues"
@@ -120,11 +120,22 @@ test: deps
 # The property-based sync simulation, long: 10,000 runs by default. The seed is printed so
 # a failure can be replayed with SOAK_SEED=<seed>.
 SOAK_EXAMPLES ?= 10000
+# Run in chunks of SOAK_CHUNK runs, each with its own seed (seed, seed+1, …), so a soak
+# stopped early still says how many runs passed and every chunk can be replayed alone.
+SOAK_CHUNK ?= 500
+
 soak: deps
-	@seed=$${SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
-	echo "soak: $(SOAK_EXAMPLES) runs, seed $$seed (replay: SOAK_SEED=$$seed make soak)"; \
-	SOAK_SEED=$$seed SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(VENV)/bin/pytest -q -p no:cacheprovider \
-	  tests/sync/test_simulation.py $(PYTEST_ARGS)
+	@seed=$${SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; chunk=$(SOAK_CHUNK); \
+	if [ $$chunk -gt $(SOAK_EXAMPLES) ]; then chunk=$(SOAK_EXAMPLES); fi; passed=0; \
+	echo "soak: $(SOAK_EXAMPLES) runs in chunks of $$chunk, first seed $$seed"; \
+	while [ $$passed -lt $(SOAK_EXAMPLES) ]; do \
+	  echo "soak: chunk seed $$seed after $$passed passed runs" \
+	       "(replay: SOAK_SEED=$$seed SOAK_EXAMPLES=$$chunk make soak)"; \
+	  SOAK_SEED=$$seed SOAK_EXAMPLES=$$chunk $(VENV)/bin/pytest -q -p no:cacheprovider \
+	    tests/sync/test_simulation.py $(PYTEST_ARGS) || exit 1; \
+	  passed=$$((passed + chunk)); seed=$$((seed + 1)); \
+	done; \
+	echo "soak: $$passed runs passed"
 
 bench: deps
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

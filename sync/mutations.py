@@ -35,7 +35,7 @@ from server.errors import ServiceError
 from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from server.media import service as media
-from server.media.models import PhotoKind
+from server.media.models import Photo, PhotoKind, Signature
 from server.schemas import AwareDateTime, Integer
 from server.technicians.models import Technician
 from server.workorders import service as orders
@@ -89,14 +89,18 @@ class Mutation:
     apply: Callable[[Context, dict], None] | None = None
     # For an old version: turns its arguments into the next version's.
     upgrade: Callable[[dict], dict] | None = None
+    # The argument naming the line this mutation creates (``note_id``…), if any: what a
+    # duplicate-key refusal from the database is reported against.
+    line_id: str | None = None
 
 
 REGISTRY: dict[tuple[str, int], Mutation] = {}
 
 
-def mutation(name: str, version: int, schema: type[Schema]):
+def mutation(name: str, version: int, schema: type[Schema], line_id: str | None = None):
     def register(apply):
-        REGISTRY[(name, version)] = Mutation(name, version, schema, apply=apply)
+        REGISTRY[(name, version)] = Mutation(name, version, schema, apply=apply,
+                                             line_id=line_id)
         return apply
     return register
 
@@ -221,6 +225,26 @@ def flag_if_out_of_scope(ctx: Context, order: WorkOrder, what: str) -> None:
                      status=order.status)
 
 
+def claim_line(ctx: Context, model: type, field_name: str, line_id: uuid.UUID,
+               order: WorkOrder, **content) -> bool:
+    """Whether ``line_id`` is new, so the caller writes the line.
+
+    A line id names one line for good: the same id on the same order with the same content
+    is a replay (False: nothing to do); on another order or with other content it is a
+    client bug, rejected ``duplicate_id`` (it must never be answered "applied" while doing
+    nothing). The database's unique keys back this up (see ``sync.push``).
+    """
+    existing = ctx.session.get(model, line_id)
+    if existing is None:
+        return True
+    if existing.work_order_id == order.id and all(
+            getattr(existing, name) == value for name, value in content.items()):
+        return False
+    raise Rejected("duplicate_id",
+                   "This id is already used for another order or other content.",
+                   {field_name: ["is already used for another order or other content"]})
+
+
 def _office_view(order: WorkOrder) -> bool:
     return order.status in {Status.CLOSED, Status.CANCELLED}
 
@@ -313,18 +337,15 @@ def set_fields(ctx: Context, args: dict) -> None:
                          field=name, overwritten=current, device_base=args["base"][name],
                          value=value)
         changes[name] = value
-    orders.update_order(ctx.actor, order, changes)
+    orders.update_order(ctx.actor, order, changes, device_id=ctx.device.id,
+                        server_time=ctx.now, device_time=args["device_time"])
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 
-@mutation("add_note", 1, AddNote)
+@mutation("add_note", 1, AddNote, line_id="note_id")
 def add_note(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
-    existing = ctx.session.get(WorkOrderNote, args["note_id"])
-    if existing is not None:
-        if existing.work_order_id != order.id:
-            raise Rejected("duplicate_id", "This note id is used on another order.",
-                           {"note_id": ["is already used"]})
+    if not claim_line(ctx, WorkOrderNote, "note_id", args["note_id"], order, body=args["body"]):
         return
     ctx.session.add(WorkOrderNote(id=args["note_id"], work_order_id=order.id,
                                   author_id=ctx.actor.id, body=args["body"],
@@ -345,7 +366,8 @@ def _van(ctx: Context) -> StockLocation:
 def _move_part(ctx: Context, args: dict, sign: int) -> None:
     """A part line: +quantity used (out of the van) or −quantity returned (into the van)."""
     order = load_order(ctx, args["order_id"])
-    if ctx.session.get(PartUsage, args["line_id"]) is not None:
+    if not claim_line(ctx, PartUsage, "line_id", args["line_id"], order,
+                      part_id=args["part_id"], quantity=sign * args["quantity"]):
         return  # the same line again: append-only by UUID
     part = ctx.session.get(Part, args["part_id"])
     if part is None:
@@ -382,45 +404,64 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     flag_if_out_of_scope(ctx, order, "A part line")
 
 
-@mutation("use_part", 1, PartLine)
+@mutation("use_part", 1, PartLine, line_id="line_id")
 def use_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, +1)
 
 
-@mutation("return_part", 1, PartLine)
+@mutation("return_part", 1, PartLine, line_id="line_id")
 def return_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, -1)
 
 
-@mutation("attach_photo", 1, AttachPhoto)
+@mutation("attach_photo", 1, AttachPhoto, line_id="photo_id")
 def attach_photo(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
+    if not claim_line(ctx, Photo, "photo_id", args["photo_id"], order, sha256=args["sha256"]):
+        return
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
                        args.get("taken_at"), args.get("caption"))
+    orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
+                     server_time=ctx.now, device_time=args.get("taken_at"),
+                     data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
     flag_if_out_of_scope(ctx, order, "A photo")
 
 
-@mutation("log_time", 1, LogTime)
+@mutation("log_time", 1, LogTime, line_id="log_id")
 def log_time(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if args["ended_at"] <= args["started_at"]:
         raise Rejected("invalid_value", "A time log must end after it starts.",
                        {"ended_at": ["must be after started_at"]})
-    if ctx.session.get(TimeLog, args["log_id"]) is not None:
+    if not claim_line(ctx, TimeLog, "log_id", args["log_id"], order, kind=args["kind"],
+                      started_at=args["started_at"], ended_at=args["ended_at"]):
         return
     ctx.session.add(TimeLog(id=args["log_id"], work_order_id=order.id,
                             technician_id=ctx.technician.id, kind=args["kind"],
                             started_at=args["started_at"], ended_at=args["ended_at"],
                             created_at=ctx.now))
+    minutes = round((args["ended_at"] - args["started_at"]).total_seconds() / 60)
+    orders.add_event(order, "time_logged", ctx.actor, device_id=ctx.device.id,
+                     server_time=ctx.now, device_time=args["ended_at"],
+                     data={"log_id": str(args["log_id"]), "kind": args["kind"],
+                           "minutes": minutes})
     flag_if_out_of_scope(ctx, order, "A time log")
 
 
-@mutation("capture_signature", 1, CaptureSignature)
+@mutation("capture_signature", 1, CaptureSignature, line_id="signature_id")
 def capture_signature(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
+    # The same signature again is a replay; its id on another order is a duplicate.
+    new = claim_line(ctx, Signature, "signature_id", args["signature_id"], order)
     media.capture_signature(order, args["signature_id"], args["signer_name"],
                             args["image_sha256"], args["content_hash"], args["device_time"],
                             args.get("latitude"), args.get("longitude"))
+    if new:
+        orders.add_event(order, "signature_captured", ctx.actor, device_id=ctx.device.id,
+                         server_time=ctx.now, device_time=args["device_time"],
+                         latitude=args.get("latitude"), longitude=args.get("longitude"),
+                         data={"signature_id": str(args["signature_id"]),
+                               "signer_name": args["signer_name"]})
     if order.status == Status.COMPLETED:
         orders.transition(ctx.actor, order, Status.SIGNED, device_time=args["device_time"],
                           latitude=args.get("latitude"), longitude=args.get("longitude"),
@@ -431,10 +472,11 @@ def capture_signature(ctx: Context, args: dict) -> None:
                      "the signature was kept.", status=order.status)
 
 
-@mutation("submit_survey", 1, SubmitSurvey)
+@mutation("submit_survey", 1, SubmitSurvey, line_id="survey_id")
 def submit_survey(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
-    if ctx.session.get(Survey, args["survey_id"]) is not None:
+    if not claim_line(ctx, Survey, "survey_id", args["survey_id"], order,
+                      rating=args["rating"], comment=args.get("comment")):
         return
     ctx.session.add(Survey(id=args["survey_id"], work_order_id=order.id,
                            rating=args["rating"], comment=args.get("comment"),

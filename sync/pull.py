@@ -182,9 +182,10 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int) -> P
         ScopeInterval.entered_pos > cursor, ScopeInterval.entered_pos <= upto)))
     if entered:
         changes += _whole_orders(session, scope, entered, cursor, upto)
+    # A first pull (cursor 0) starts from an empty replica: there is nothing to remove.
     left = session.scalars(select(ScopeInterval.work_order_id).where(
         ScopeInterval.technician_id == technician.id,
-        ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all()
+        ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all() if cursor else []
     in_scope = set(scope.order_ids)
     removed = sorted({str(order_id) for order_id in left if order_id not in in_scope})
     changes = _dedupe_sorted(changes)

@@ -12,6 +12,13 @@ Invariants:
 * A mutation that can never apply is recorded in ``rejected_mutations`` with its full
   arguments and reason, counted as processed, and reported — never dropped, never
   blocking the mutations behind it. Its partial effects are rolled back to a savepoint.
+* A revoked device pushes nothing: the check is made under the device row's lock, so a
+  push racing the revocation either commits before it or applies nothing. Once revoked,
+  a device's ``last_mutation_id`` never moves again, and ``adopt`` can tell a new device
+  of the same user the outcome of every id the old one sent (docs/sync-protocol.md §2).
+* Whatever the database refuses inside one mutation (a unique key: an id the device reused)
+  is that mutation's ``duplicate_id`` rejection, never an error for the whole batch: a
+  batch that failed as a whole would fail again on every retry and block the device.
 """
 
 from __future__ import annotations
@@ -21,15 +28,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Device, User
-from server.errors import ServiceError
+from server.errors import Conflict, NotFound, ServiceError
 from server.technicians.models import Technician
 from server.workorders.models import WorkOrder
 
 from .models import RejectedMutation
 from .mutations import Context, Rejected, resolve
+
+
+class DeviceRevoked(ServiceError):
+    """The device was revoked while its push was on the way: nothing is applied."""
+
+    status = 401
+
+    def __init__(self):
+        super().__init__("Sign in again: device revoked.", code="device_revoked")
 
 
 @dataclass
@@ -42,8 +59,12 @@ class PushResult:
 def push(session: Session, device: Device, actor: User, technician: Technician,
          mutations: list[dict], now: datetime) -> PushResult:
     """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only."""
-    # Serialise pushes from the same device (two tabs, a retry racing the original).
-    session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
+    # Serialise pushes from the same device (two tabs, a retry racing the original), and
+    # with its revocation: read under the lock, revoked_at is the committed value.
+    revoked_at = session.scalar(
+        select(Device.revoked_at).where(Device.id == device.id).with_for_update())
+    if revoked_at is not None:
+        raise DeviceRevoked()
     session.refresh(device, ["last_mutation_id"])
     last = device.last_mutation_id
     result = PushResult(last_mutation_id=last)
@@ -71,13 +92,16 @@ def _apply_one(session, device, actor, technician, envelope, now, ever_assigned)
     ctx = Context(session=session, actor=actor, device=device, technician=technician,
                   mutation_id=envelope["id"], now=now, ever_assigned=ever_assigned)
     savepoint = session.begin_nested()
+    mutation = None
     try:
         mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])
         mutation.apply(ctx, args)
         session.flush()
-    except (Rejected, ServiceError) as refused:
+    except (Rejected, ServiceError, IntegrityError) as refused:
         savepoint.rollback()
-        if isinstance(refused, ServiceError):
+        if isinstance(refused, IntegrityError):
+            refused = _duplicate(mutation)
+        elif isinstance(refused, ServiceError):
             refused = Rejected(refused.code or type(refused).__name__.lower(), refused.message,
                                refused.errors)
         order_id = envelope["args"].get("order_id") if isinstance(envelope["args"], dict) else None
@@ -95,6 +119,13 @@ def _apply_one(session, device, actor, technician, envelope, now, ever_assigned)
     return outcome
 
 
+def _duplicate(mutation) -> Rejected:
+    """The rejection for a row the database refused (a unique key): a reused id."""
+    field_name = (mutation.line_id if mutation is not None and mutation.line_id else "args")
+    return Rejected("duplicate_id", "An id in this step is already used for something else.",
+                    {field_name: ["is already used for another order or other content"]})
+
+
 def _known_order(session, order_id):
     """The order id to list a rejection under, if the mutation named a real order."""
     try:
@@ -107,7 +138,50 @@ def _known_order(session, order_id):
 def _replay(session, device, mutation_id) -> dict:
     rejected = session.scalar(select(RejectedMutation).where(
         RejectedMutation.device_id == device.id, RejectedMutation.mutation_id == mutation_id))
+    return _outcome(mutation_id, rejected)
+
+
+def _outcome(mutation_id: int, rejected: RejectedMutation | None) -> dict:
+    """The first outcome of an acknowledged mutation, as it is replayed."""
     if rejected is None:
         return {"id": mutation_id, "status": "applied", "duplicate": True}
     return {"id": mutation_id, "status": "rejected", "reason": rejected.reason,
             "message": rejected.message, "errors": rejected.errors, "duplicate": True}
+
+
+@dataclass
+class Adoption:
+    device_id: uuid.UUID
+    last_mutation_id: int
+    next_id: int
+    results: list[dict] = field(default_factory=list)
+
+
+def adopt(session: Session, device: Device, old_device_id: uuid.UUID, ids: list[int]) -> Adoption:
+    """What became of ``ids`` sent by ``old_device_id``, a revoked device of the same user.
+
+    Each id at or below the old device's ``last_mutation_id`` gets its outcome (as a push
+    replays it, ``"duplicate": true``); ids above it were never applied and never will be
+    (a revoked device pushes nothing), so the new device renumbers them from ``next_id``.
+    Reads only: asking again gives the same answer. Raises NotFound (no such device of
+    this user) or Conflict (``device_active``: it is not revoked, so it could still push;
+    ``same_device``).
+    """
+    old = session.scalar(select(Device).where(Device.id == old_device_id).with_for_update()
+                         .execution_options(populate_existing=True))
+    if old is None or old.user_id != device.user_id:
+        raise NotFound("You have no such device.", {"device_id": ["is not one of your devices"]})
+    if old.id == device.id:
+        raise Conflict("A device cannot adopt its own outbox.",
+                       {"device_id": ["is this device"]}, code="same_device")
+    if old.revoked_at is None:
+        raise Conflict("That device is still active; only a revoked device's outbox can be "
+                       "taken over.", {"device_id": ["is not revoked"]}, code="device_active")
+    session.refresh(old, ["last_mutation_id"])
+    session.refresh(device, ["last_mutation_id"])
+    asked = sorted({i for i in ids if i <= old.last_mutation_id})
+    rejected = {r.mutation_id: r for r in session.scalars(select(RejectedMutation).where(
+        RejectedMutation.device_id == old.id, RejectedMutation.mutation_id.in_(asked)))}
+    results = [_outcome(i, rejected.get(i)) for i in asked]
+    return Adoption(device_id=old.id, last_mutation_id=old.last_mutation_id,
+                    next_id=device.last_mutation_id + 1, results=results)

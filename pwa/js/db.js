@@ -7,10 +7,12 @@
  *   meta       key → value. `session` (token, device id, user), `deviceId` (made on this
  *              phone, kept across sign-ins), `cursor` (pull position), `nextMutationId`,
  *              `lastSyncAt`, `language`, `settings`, `leaving` (orders the server removed
- *              while changes for them were still pending).
+ *              while changes for them were still pending), `adoptFrom` (a revoked device
+ *              whose ids the outbox entries still carry, until outbox.js adoptOutbox has
+ *              taken them over).
  *   outbox     the technician's changes (mutations) not yet acknowledged by the server,
  *              keyed by their mutation id (per device, increasing, no gaps). An entry is
- *              deleted only when the server's last_mutation_id covers it. Nothing expires.
+ *              deleted only when the server sent its own result for it. Nothing expires.
  *   notices    what the server said about processed changes that needs the technician's
  *              eyes: rejections (with reason) and conflicts (kept, office told). Kept until
  *              dismissed.

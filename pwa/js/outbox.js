@@ -9,9 +9,12 @@
  * - a rejected mutation is counted as processed by the server: it leaves the outbox and
  *   becomes a notice the technician sees with its reason (never silently dropped);
  * - network errors and 5xx are retried by the caller with backoff (sync.js); nothing here
- *   gives up.
+ *   gives up;
+ * - after a revocation (session.js signed in as a new device and set `adoptFrom`) nothing
+ *   is pushed until adoptOutbox() has learned the outcome of every id the revoked device
+ *   processed and renumbered the rest for the new device.
  */
-import { APP_VERSION, PROTOCOL, request } from "./api.js";
+import { APP_VERSION, HttpError, PROTOCOL, request } from "./api.js";
 import { db, getMeta, setMeta, isQuotaError } from "./db.js";
 import { foldJob } from "./fold.js";
 
@@ -105,6 +108,7 @@ export function pendingFor(orderId) {
  */
 export async function pushAll(token) {
   const summary = { applied: 0, rejected: 0, conflicts: 0 };
+  await adoptOutbox(token, summary);
   for (let round = 0; round < 1000; round += 1) {
     const batch = await nextBatch();
     if (!batch.length) break;
@@ -147,6 +151,9 @@ function wire(entry) {
     client_time: entry.client_time };
 }
 
+const ACK_TABLES = () => [db.outbox, db.notices, db.meta, db.work_order, db.note,
+  db.part_usage, db.time_log, db.photo, db.signature, db.survey, db.stock_level, db.part];
+
 /**
  * Apply a push response: exactly the entries it carries a result for leave the outbox;
  * rejections and conflicts become notices; applied changes are written into the replicated
@@ -158,28 +165,85 @@ function wire(entry) {
 async function acknowledge(data, summary) {
   const results = new Map((data.results || []).map((result) => [result.id, result]));
   const deviceId = await getMeta("deviceId");
-  const tables = [db.outbox, db.notices, db.meta, db.work_order, db.note, db.part_usage,
-    db.time_log, db.photo, db.signature, db.survey, db.stock_level, db.part];
-  await db.transaction("rw", tables, async () => {
+  await db.transaction("rw", ACK_TABLES(), async () => {
     const done = (await db.outbox.where("id").belowOrEqual(data.last_mutation_id).sortBy("id"))
       .filter((entry) => results.has(entry.id));
-    for (const entry of done) {
-      const result = results.get(entry.id);
-      if (result.status === "rejected") {
-        summary.rejected += 1;
-        await addNotice(deviceId, entry, "rejected", result);
-        continue;
-      }
-      summary.applied += 1;
-      await applyAcknowledged(entry);
-      for (const conflict of result.conflicts || []) {
-        summary.conflicts += 1;
-        await addNotice(deviceId, entry, "conflict", { reason: conflict.kind,
-          message: conflict.message });
-      }
-    }
-    await db.outbox.bulkDelete(done.map((entry) => entry.id));
+    await settle(done, results, deviceId, summary);
   });
+}
+
+/** Inside a transaction: record the outcome of each entry of `done`, then delete them. */
+async function settle(done, results, deviceId, summary) {
+  for (const entry of done) {
+    const result = results.get(entry.id);
+    if (result.status === "rejected") {
+      summary.rejected += 1;
+      await addNotice(deviceId, entry, "rejected", result);
+      continue;
+    }
+    summary.applied += 1;
+    await applyAcknowledged(entry);
+    for (const conflict of result.conflicts || []) {
+      summary.conflicts += 1;
+      await addNotice(deviceId, entry, "conflict", { reason: conflict.kind,
+        message: conflict.message });
+    }
+  }
+  await db.outbox.bulkDelete(done.map((entry) => entry.id));
+}
+
+const ADOPT_CHUNK = 1000;
+
+/**
+ * After a revocation (docs/sync-protocol.md §2, "After a revocation"): ask the server what
+ * became of the ids the revoked device `adoptFrom` processed — also those whose response
+ * was lost — settle them like a push response, and renumber the others from `next_id`, all
+ * in one transaction. Asking again is harmless: the server only reads. Throws like request.
+ */
+export async function adoptOutbox(token, summary = { applied: 0, rejected: 0, conflicts: 0 }) {
+  const from = await getMeta("adoptFrom", null);
+  if (!from) return summary;
+  const ids = await db.outbox.orderBy("id").primaryKeys();
+  const results = new Map();
+  let last = 0;
+  let nextId = 1;
+  for (let start = 0; start === 0 || start < ids.length; start += ADOPT_CHUNK) {
+    const chunk = ids.slice(start, start + ADOPT_CHUNK);
+    let data;
+    try {
+      ({ data } = await request("/api/v1/sync/adopt", { method: "POST", token,
+        body: { protocol: PROTOCOL, device_id: from, ids: chunk } }));
+    } catch (error) {
+      if (!(error instanceof HttpError && error.status === 404)) throw error;
+      // Not a device of this account (local data from elsewhere): nothing to learn.
+      console.warn("adopt: the server does not know the old device", from);
+      await db.meta.delete("adoptFrom");
+      return summary;
+    }
+    for (const result of data.results) results.set(result.id, result);
+    last = data.last_mutation_id;
+    nextId = data.next_id;
+  }
+  await db.transaction("rw", ACK_TABLES(), async () => {
+    if ((await getMeta("adoptFrom", null)) !== from) return; // another tab did it
+    const entries = await db.outbox.orderBy("id").toArray();
+    const done = entries.filter((entry) => results.has(entry.id));
+    const rest = entries.filter((entry) => !results.has(entry.id));
+    if (rest.some((entry) => entry.id <= last)) {
+      throw new Error("adopt: an entry the old device processed has no outcome");
+    }
+    await settle(done, results, from, summary);
+    // Never applied, never will be under the old id: the new device's next ids, in order.
+    await db.outbox.bulkDelete(rest.map((entry) => entry.id));
+    let id = nextId;
+    for (const entry of rest) {
+      await db.outbox.add({ ...entry, id });
+      id += 1;
+    }
+    await setMeta("nextMutationId", id);
+    await db.meta.delete("adoptFrom");
+  });
+  return summary;
 }
 
 async function addNotice(deviceId, entry, kind, result) {
@@ -223,9 +287,10 @@ async function applyAcknowledged(entry) {
 }
 
 /**
- * The server expects `expected` next (say, this phone signed in as a new device): give the
- * pending entries consecutive ids from there, keeping their order. Safe because the
- * server has applied none of them.
+ * The server expects `expected` next and the oldest pending entry is above it (the outbox
+ * lost entries): give the pending entries consecutive ids from there, keeping their order.
+ * Safe because every id above `expected - 1` is one the server has applied none of. (A new
+ * device after a revocation never gets here: adoptOutbox renumbers first.)
  */
 export async function renumberFrom(expected) {
   await db.transaction("rw", [db.outbox, db.meta], async () => {

@@ -52,6 +52,7 @@ export async function signIn(email, password) {
   const body = (id) => ({ email: email.trim(), password, device_id: id,
     device_name: deviceName(), app_version: APP_VERSION });
   let data;
+  let revokedId = null;
   try {
     ({ data } = await request("/api/v1/auth/token", { method: "POST", body: body(deviceId) }));
   } catch (error) {
@@ -64,8 +65,10 @@ export async function signIn(email, password) {
       throw new SignInRefused("too_many_attempts");
     }
     if (!(error instanceof HttpError && error.status === 409)) throw error;
-    // This device id was revoked (or is someone else's): become a new device. The outbox
-    // is renumbered for it on the first push (the server says which id it expects).
+    // This device id was revoked (or is someone else's): become a new device. Before its
+    // first push the outbox is taken over from the old id (outbox.js adoptOutbox): the
+    // server says what became of every id it already processed, the rest is renumbered.
+    if (error.reason === "device_revoked") revokedId = deviceId;
     deviceId = crypto.randomUUID();
     ({ data } = await request("/api/v1/auth/token", { method: "POST", body: body(deviceId) }));
   }
@@ -73,7 +76,12 @@ export async function signIn(email, password) {
     expiresAt: data.expires_at, problem: null, signedInAt: new Date().toISOString() };
   const otherUser = previous && previous.user.id !== data.user.id;
   const tables = [db.meta, ...Object.keys(REPLICATED).map((name) => db.table(name))];
-  await db.transaction("rw", [...tables, db.notices, db.blobs], async () => {
+  await db.transaction("rw", [...tables, db.notices, db.blobs, db.outbox], async () => {
+    // The entries (and the counter) still carry the ids of the first revoked device not
+    // yet taken over (a second revocation before the takeover keeps that one).
+    if (revokedId && !(await getMeta("adoptFrom", null))) {
+      await setMeta("adoptFrom", revokedId);
+    }
     if (otherUser) {
       // Nothing of theirs is pending (checked above): start clean for this technician.
       for (const name of Object.keys(REPLICATED)) await db.table(name).clear();

@@ -95,8 +95,11 @@ def issue_device_token(user: User, device_name: str, ttl: timedelta,
     token = "dst_" + secrets.token_urlsafe(32)
     device = db.session.get(Device, device_id) if device_id else None
     if device is not None and (device.user_id != user.id or device.revoked_at is not None):
+        revoked = device.user_id == user.id
         raise Conflict("This device cannot be used by this account; sign in as a new device.",
-                       {"device_id": ["belongs to another account or was revoked"]})
+                       {"device_id": ["was revoked" if revoked
+                                      else "belongs to another account"]},
+                       code="device_revoked" if revoked else "device_taken")
     if device is None:
         device = Device(id=device_id or uuid.uuid4(), user_id=user.id, name=device_name,
                         token_hash=_digest(token), token_expires_at=utcnow() + ttl)

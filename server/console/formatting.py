@@ -282,6 +282,10 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
                           part=data.get("part")) if kind == "part_used" else
                         _("Returned %(quantity)s × %(part)s", quantity=data.get("quantity"),
                           part=data.get("part")))
+        elif kind == "photo_attached":
+            row.text = _photo_words(data.get("kind"))
+        elif kind == "signature_captured":
+            row.text = _("Signed by the customer, %(name)s", name=data.get("signer_name"))
         elif kind == "survey":
             row.text = _("Customer rated the visit %(rating)s of 5", rating=data.get("rating"))
         elif kind == "sla_breached":
@@ -369,17 +373,23 @@ def _lower_first(word: str) -> str:
     return word[0].lower() + word[1:] if len(word) > 1 and word[1].islower() else word
 
 
-def visit_rows(visit, technician: str | None) -> list[HistoryRow]:
-    """The steps of a visit the history has no event for: each photo and the signature,
-    with the phone's time and, for the signature, the place."""
+def _photo_words(kind: str) -> str:
     labels = {"before": _("before"), "after": _("after"), "other": _("other")}
+    return _("Photo (%(kind)s) received", kind=_lower_first(labels.get(kind, kind)))
+
+
+def visit_rows(visit, technician: str | None, events=()) -> list[HistoryRow]:
+    """The steps of a visit the history has no event for: each photo and the signature,
+    with the phone's time and, for the signature, the place. (Phones that sync today write
+    ``photo_attached`` and ``signature_captured`` events; older records have none.)"""
+    logged_photos = {str((e.data or {}).get("photo_id")) for e in events
+                     if e.kind == "photo_attached"}
+    signature_logged = any(e.kind == "signature_captured" for e in events)
     rows = [HistoryRow("photo", photo.created_at, photo.taken_at, technician or "—",
-                       _("Photo (%(kind)s) received",
-                         kind=_lower_first(labels.get(photo.kind, photo.kind))),
-                       photo.caption)
-            for photo in visit.photo_list]
+                       _photo_words(photo.kind), photo.caption)
+            for photo in visit.photo_list if str(photo.id) not in logged_photos]
     signature = visit.signature
-    if signature is not None:
+    if signature is not None and not signature_logged:
         rows.append(HistoryRow("signature", signature.received_at, signature.signed_at_device,
                                signature.signer_name,
                                _("Signed by the customer, %(name)s", name=signature.signer_name),

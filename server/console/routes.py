@@ -139,7 +139,7 @@ def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
     rows = formatting.history_rows(events, names, {n.id: n.body for n in record.notes},
                                    order.currency)
     technician = order.assignee.user.name if order.assignee else None
-    rows = sorted(rows + formatting.visit_rows(record, technician),
+    rows = sorted(rows + formatting.visit_rows(record, technician, events),
                   key=lambda row: row.server_time)
     image_arrived = record.signature is not None and \
         db.session.get(Blob, record.signature.image_sha256) is not None

@@ -38,6 +38,7 @@ SLA_STATES = (_l("green"), _l("yellow"), _l("red"))
 EVENT_KINDS = (
     _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
     _l("sla_breached"), _l("note"), _l("escalated"), _l("sla_override"),
+    _l("photo_attached"), _l("time_logged"), _l("signature_captured"),
 )
 
 # dispatch.escalation.LEVEL_NAMES: who a missed deadline went to

@@ -16,6 +16,8 @@ from ..errors import ServiceError
 from ..extensions import db
 from . import service
 from .schemas import (
+    AdoptIn,
+    AdoptOut,
     ConflictOut,
     ListQuery,
     PullOut,
@@ -64,6 +66,20 @@ class Push(MethodView):
         result = outbox.push(db.session, g.device, g.actor, technician, body["mutations"], now)
         return {"last_mutation_id": result.last_mutation_id, "results": result.results,
                 "stopped": result.stopped, "server_time": now}
+
+
+@blp.route("/adopt")
+class Adopt(MethodView):
+    @blp.arguments(AdoptIn)
+    @blp.response(200, AdoptOut)
+    @api_roles("technician")
+    def post(self, body):
+        """The outcomes of a revoked device's mutations, for the new device that took over
+        its outbox, and the id to renumber the rest from."""
+        service.check_protocol(body["protocol"], pulling=False)
+        adoption = outbox.adopt(db.session, g.device, body["device_id"], body["ids"])
+        return {"device_id": adoption.device_id, "last_mutation_id": adoption.last_mutation_id,
+                "next_id": adoption.next_id, "results": adoption.results}
 
 
 @blp.route("/pull")

@@ -42,6 +42,24 @@ class PushOut(Schema):
     server_time = fields.DateTime()
 
 
+class AdoptIn(InSchema):
+    protocol = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    device_id = fields.UUID(required=True, metadata={
+        "description": "the revoked device whose outbox this device took over"})
+    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SAFE_INTEGER)),
+                      required=True, validate=validate.Length(max=1000), metadata={
+                          "description": "the old device's mutation ids still in the outbox"})
+
+
+class AdoptOut(Schema):
+    device_id = fields.UUID()
+    last_mutation_id = fields.Integer(metadata={
+        "description": "the old device's last processed id: ids above it were never applied"})
+    next_id = fields.Integer(metadata={
+        "description": "the id this device gives the first renumbered entry"})
+    results = fields.List(fields.Nested(MutationResult))
+
+
 class PullQuery(InSchema):
     protocol = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
     cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SAFE_INTEGER))

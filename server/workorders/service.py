@@ -252,8 +252,11 @@ def _jsonable(value):
 
 
 def update_order(actor: User, order: WorkOrder, changes: dict,
-                 expected_version: int | None = None) -> WorkOrder:
+                 expected_version: int | None = None, **event_fields) -> WorkOrder:
     """Change fields the actor's role owns; each change is recorded with its old value.
+
+    ``event_fields`` (``device_id``, ``device_time``, ``server_time``) go on each change's
+    history event: an edit synced from a device says which device and when.
 
     Raises Forbidden for a field the role does not own, Conflict for a stale edit or a
     closed order, Invalid for a bad reference.
@@ -285,7 +288,7 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
         setattr(order, field, new)
         kind = "assigned" if field == "assignee_id" else "field_changed"
         add_event(order, kind, actor, data={"field": field, "from": _jsonable(old),
-                                            "to": _jsonable(new)})
+                                            "to": _jsonable(new)}, **event_fields)
     order.sla_state = sla.grade(order, utcnow())
     db.session.flush()
     return order

@@ -1,9 +1,11 @@
 """A device speaking the sync protocol through the real HTTP API, as a client would.
 
-It keeps an outbox of mutations with increasing ids, deletes an entry only when the server
-acknowledged it (``last_mutation_id``), stores what it pulls keyed by (type, id), drops
-orders the server says left its scope once it has nothing pending for them, and resyncs
-from cursor 0 when the scope checksum disagrees with what it holds.
+It keeps an outbox of mutations with increasing ids, deletes an entry only when a push
+response carries its result, stores what it pulls keyed by (type, id), drops orders the
+server says left its scope once it has nothing pending for them, and resyncs from cursor 0
+when the scope checksum disagrees with what it holds. When the office revokes it, it signs
+in as a new device, adopts its outbox (learning every outcome the old device can no longer
+hear) and renumbers what the old device never sent (docs/sync-protocol.md §2).
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ class Phone:
         self.client, self.technician, self.name = client, technician, name
         self.device_id = None
         self.token = None
+        self.devices: list = []  # every device id this phone has been, oldest first
+        self.adopt_from = None  # a revoked device whose outbox entries still carry its ids
         self.sign_in()
         self.next_id = 1
+        self.queued = 0  # mutations ever queued: each must get exactly one outcome
         self.outbox: list[dict] = []
         self.store: dict[tuple[str, str], dict] = {}
         self.cursor = 0
-        self.rejections: dict[int, dict] = {}
-        self.applied: set[int] = set()
+        # (device id, mutation id) → result, for every rejection the server told us of.
+        self.rejections: dict[tuple[str, int], dict] = {}
+        self.applied: set[tuple[str, int]] = set()
         self.resyncs = 0
         self.server_has = 0  # last_mutation_id seen in the latest pull
         # Orders the server removed from scope that we keep until their work is pushed.
@@ -42,6 +48,37 @@ class Phone:
         device, self.token = issue_device_token(self.technician.user, self.name,
                                                 timedelta(days=1), self.device_id)
         self.device_id = device.id
+        if device.id not in self.devices:
+            self.devices.append(device.id)
+
+    def sign_in_as_new_device(self):
+        """After ``device_revoked``: a new device id; the outbox keeps the old ids (and the
+        counter its old value) until ``adopt`` has asked what became of them."""
+        if self.adopt_from is None:
+            self.adopt_from = self.device_id
+        self.device_id = None
+        self.sign_in()
+
+    def adopt(self):
+        """Learn the outcome of every entry the revoked device sent; renumber the others."""
+        ids = [m["id"] for m in self.outbox]
+        response = self.client.post("/api/v1/sync/adopt", headers=self._headers(), json={
+            "protocol": PROTOCOL, "device_id": str(self.adopt_from), "ids": ids})
+        if self._revoked(response):  # the new device was revoked too: the old ids stand
+            self.sign_in_as_new_device()
+            return self.adopt()
+        if response.status_code != 200:
+            return response  # e.g. an expired token: keep everything, try again later
+        body = response.get_json()
+        self._record(body["results"], self.adopt_from)
+        # What the old device never had applied gets this device's next ids, in order.
+        next_id = body["next_id"]
+        for mutation in self.outbox:
+            mutation["id"] = next_id
+            next_id += 1
+        self.next_id = next_id
+        self.adopt_from = None
+        return response
 
     def _headers(self):
         return {"Authorization": f"Bearer {self.token}"}
@@ -54,20 +91,36 @@ class Phone:
                     "args": args, "client_time": utcnow().isoformat()}
         self.outbox.append(mutation)
         self.next_id += 1
+        self.queued += 1
         return mutation["id"]
 
     def now(self) -> str:
         return datetime.now(UTC).isoformat()
 
     # -- network -------------------------------------------------------------------------------
-    def push(self, batch_size=100, lose_response=False):
-        """Send the oldest pending mutations; returns the HTTP response."""
+    def push(self, batch_size=100, lose_response=False, recover=True):
+        """Send the oldest pending mutations; returns the HTTP response.
+
+        With ``recover``, a ``device_revoked`` answer makes the phone sign in as a new
+        device and adopt its outbox (the technician signing in again), then push again.
+        """
+        if self.adopt_from is not None:
+            adopted = self.adopt()
+            if adopted.status_code != 200:
+                return adopted
         batch = self.outbox[:batch_size]
         response = self.client.post("/api/v1/sync/push", headers=self._headers(),
                                     json={"protocol": PROTOCOL, "mutations": batch})
+        if recover and self._revoked(response):
+            self.sign_in_as_new_device()
+            return self.push(batch_size, lose_response, recover=False)
         if response.status_code == 200 and not lose_response:
             self._acknowledge(response.get_json())
         return response
+
+    @staticmethod
+    def _revoked(response) -> bool:
+        return response.status_code == 401 and response.get_json()["reason"] == "device_revoked"
 
     def _acknowledge(self, body):
         """Delete exactly the entries this response gives an outcome for.
@@ -75,13 +128,18 @@ class Phone:
         ``last_mutation_id`` may cover ids that were not in this batch (their earlier
         response was lost): those stay queued until a push returns their result.
         """
+        self._record(body["results"], self.device_id)
+
+    def _record(self, results, device_id):
         answered = set()
-        for result in body["results"]:
+        for result in results:
             answered.add(result["id"])
+            mutation = next((m for m in self.outbox if m["id"] == result["id"]), None)
+            key = (str(device_id), result["id"])
             if result["status"] == "rejected":
-                self.rejections[result["id"]] = result
+                self.rejections[key] = {**result, "mutation": mutation}
             else:
-                self.applied.add(result["id"])
+                self.applied.add(key)
         self.outbox = [m for m in self.outbox if m["id"] not in answered]
         self._drop_leaving_orders()
 
@@ -106,6 +164,9 @@ class Phone:
                 query["limit"] = limit
             response = self.client.get("/api/v1/sync/pull", headers=self._headers(),
                                        query_string=query)
+            if self._revoked(response):
+                self.sign_in_as_new_device()
+                continue
             assert response.status_code == 200, response.get_json()
             body = response.get_json()
             for change in body["changes"]:

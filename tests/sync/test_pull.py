@@ -158,7 +158,7 @@ def test_after_a_lost_push_the_pull_says_what_applied_and_the_next_push_tells_th
     results = phone.push().get_json()["results"]
     assert [(r["status"], r["duplicate"]) for r in results] == [("applied", True),
                                                                  ("rejected", True)]
-    assert phone.outbox == [] and 2 in phone.rejections
+    assert phone.outbox == [] and (str(phone.device_id), 2) in phone.rejections
 
 
 def test_a_too_old_app_must_update_before_pulling_but_may_still_push(

@@ -4,12 +4,14 @@ Several technicians' phones and a dispatcher act in random order against the rea
 app. Phones edit offline and queue mutations; the dispatcher reassigns, edits, cancels
 and reopens. Faults are injected: a response lost after commit, a batch sent twice, a
 batch with a gap (re-ordered), a crash in the middle of a batch, a phone offline for a
-long time, reassignment while a phone is offline, an expired token.
+long time, reassignment while a phone is offline, an expired token, a device revoked by
+the office (the phone signs in as a new device, adopts its outbox and renumbers it).
 
 When the system goes quiet and every phone has pushed and pulled:
 * every mutation took effect exactly once (each line once; van stock = start − used);
 * every accepted edit is current or in the order's history;
 * every rejected mutation is listed with its reason, and its phone was told;
+* every mutation a phone queued got exactly one outcome, across revocations;
 * every phone holds exactly the server's view of its scope.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
@@ -36,6 +38,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from server.accounts.models import Device
+from server.accounts.service import revoke_device
 from server.database import utcnow
 from server.extensions import db
 from server.inventory.models import StockLevel, StockLocation
@@ -77,7 +80,7 @@ class SyncSystem(RuleBasedStateMachine):
         for phone in self.phones:
             phone.pull()
         # What each phone asked for, to check exactly-once at the end.
-        self.notes_sent: dict[str, tuple[int, int]] = {}  # note id → (phone, mutation id)
+        self.notes_sent: dict[str, int] = {}  # note id → phone
         self.part_lines_sent: dict[str, tuple[int, str]] = {}
         self.field_writes: list[tuple[str, str, str]] = []
 
@@ -92,11 +95,11 @@ class SyncSystem(RuleBasedStateMachine):
         order_id = self._phone_order(phone, data)
         if order_id:
             note_id = str(uuid.uuid4())
-            mid = phone.queue("add_note", {"order_id": order_id, "note_id": note_id,
-                                           "body": data.draw(st.text(min_size=1, max_size=20)
-                                                             .filter(str.strip)),
-                                           "device_time": phone.now()})
-            self.notes_sent[note_id] = (p, mid)
+            phone.queue("add_note", {"order_id": order_id, "note_id": note_id,
+                                     "body": data.draw(st.text(min_size=1, max_size=20)
+                                                       .filter(str.strip)),
+                                     "device_time": phone.now()})
+            self.notes_sent[note_id] = p
 
     @rule(p=st.integers(0, 2), field=st.sampled_from(FIELDS), data=st.data())
     def edit_field(self, p, field, data):
@@ -164,6 +167,11 @@ class SyncSystem(RuleBasedStateMachine):
             response = phone.client.post("/api/v1/sync/push", headers=phone._headers(),
                                          json={"protocol": 1, "mutations": batch[:1]})
             body = response.get_json()
+            if phone.adopt_from is not None or phone._revoked(response):
+                # Old ids before adoption, or revoked: the server applies nothing.
+                assert response.status_code in (200, 401)
+                assert response.status_code == 401 or body["results"] == []
+                return
             if body["results"] == [] and body["stopped"]:
                 assert body["stopped"]["reason"] == "gap"
 
@@ -191,10 +199,19 @@ class SyncSystem(RuleBasedStateMachine):
     def token_expires(self, p):
         phone = self.phones[p]
         device = db.session.get(Device, phone.device_id)
+        if device.revoked_at is not None:
+            return  # it will hear device_revoked first
         device.token_expires_at = utcnow() - timedelta(seconds=1)
         db.session.flush()
         assert phone.push().status_code == 401
         phone.sign_in()
+
+    @rule(p=st.integers(0, 2))
+    def office_revokes_the_device(self, p):
+        """The phone hears of it on its next push or pull (maybe after losing a response):
+        it signs in as a new device and adopts its outbox."""
+        revoke_device(self.phones[p].device_id, self.office)
+        db.session.flush()
 
     # -- the dispatcher ------------------------------------------------------------------------------
     @rule(o=st.integers(0, 3), t=st.integers(0, 2))
@@ -250,6 +267,7 @@ class SyncSystem(RuleBasedStateMachine):
             for phone in self.phones:
                 phone.pull(limit=50)
         self.check_exactly_once()
+        self.check_every_mutation_has_one_outcome()
         self.check_rejections_listed()
         self.check_edits_current_or_in_history()
         self.check_phones_hold_the_servers_view()
@@ -258,8 +276,10 @@ class SyncSystem(RuleBasedStateMachine):
         counts = Counter(db.session.scalars(select(WorkOrderNote.id)))
         assert all(n == 1 for n in counts.values())
         applied_notes = {str(i) for i in counts}
-        for note_id, (p, mid) in self.notes_sent.items():
-            assert (note_id in applied_notes) != (mid in self.phones[p].rejections), note_id
+        for note_id, p in self.notes_sent.items():
+            rejected = any(r["mutation"]["args"].get("note_id") == note_id
+                           for r in self.phones[p].rejections.values())
+            assert (note_id in applied_notes) != rejected, note_id
         lines = {str(u.id): u for u in db.session.scalars(select(PartUsage))}
         used_by = Counter()
         for line_id, (quantity, tech_id) in self.part_lines_sent.items():
@@ -273,14 +293,19 @@ class SyncSystem(RuleBasedStateMachine):
                 StockLevel.location_id == van.id, StockLevel.part_id == self.part.id))
             assert level.quantity == 50 - used_by[str(tech.id)]
 
+    def check_every_mutation_has_one_outcome(self):
+        for phone in self.phones:
+            assert phone.queued == len(phone.applied) + len(phone.rejections)
+
     def check_rejections_listed(self):
         recorded = {(str(r.device_id), r.mutation_id): r for r in
                     db.session.scalars(select(RejectedMutation))}
         for phone in self.phones:
-            for mid, result in phone.rejections.items():
-                row = recorded[(str(phone.device_id), mid)]
+            for key, result in phone.rejections.items():
+                row = recorded[key]
                 assert row.reason == result["reason"] and row.message
-            mine = {mid for (dev, mid) in recorded if dev == str(phone.device_id)}
+            devices = {str(d) for d in phone.devices}
+            mine = {key for key in recorded if key[0] in devices}
             assert mine == set(phone.rejections)
 
     def check_edits_current_or_in_history(self):
