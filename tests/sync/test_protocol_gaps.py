@@ -108,6 +108,10 @@ def test_a_refused_image_says_why_in_a_reason_the_document_lists(phone_for, tech
     phone = phone_for(technician)
     data = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # a JPEG that stops after its first bytes
     digest = hashlib.sha256(data).hexdigest()
+    # Bytes are accepted only once a mutation on one of the phone's orders references them.
+    assert push_one(phone, "attach_photo", {
+        "order_id": str(job.id), "photo_id": new_id(), "kind": "before", "sha256": digest,
+        "taken_at": "2026-11-23T09:10:00+08:00"})["status"] == "applied"
     response = phone.client.put(f"/api/v1/blobs/{digest}", headers=phone._headers(),
                                 data=data, content_type="image/jpeg")
     assert response.status_code == 422
