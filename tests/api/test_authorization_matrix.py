@@ -169,6 +169,13 @@ MATRIX = [
      dict(admin=404, dispatcher=404, tech=404, anon=401)),
     ("retry a report", "post", lambda w: f"/api/v1/workorders/{w.own_order.id}/report/retry",
      None, dict(admin=409, dispatcher=409, tech=403, anon=401)),
+    ("list incidents", "get", lambda w: "/api/v1/incidents/", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("read an incident", "get", lambda w: f"/api/v1/incidents/{UNKNOWN}", None,
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("change an incident", "patch", lambda w: f"/api/v1/incidents/{UNKNOWN}",
+     lambda w: {"level": 2, "reason": "more reports"},
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
 ]
 
 
