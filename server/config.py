@@ -21,6 +21,14 @@ def _instance_file_secret(instance_path: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def _json_file(path: str | None) -> dict:
+    if not path:
+        return {}
+    import json
+
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def _incident_levels(thresholds: str) -> list[dict]:
     """Seed 001's three-level plan with the report counts that reach each level."""
     counts = [int(n) for n in thresholds.split(",")]
@@ -93,6 +101,9 @@ def load_config(instance_path: Path) -> dict:
         # names its owner, its deadlines (hours from reaching the level) and its checklist.
         "INCIDENT_WINDOW_DAYS": int(env.get("INCIDENT_WINDOW_DAYS", "30")),
         "INCIDENT_LEVELS": _incident_levels(env.get("INCIDENT_THRESHOLDS", "10,51,201")),
+        # Intake: lines read to a caller with an emergency, per symptom code and language,
+        # replacing the defaults in server/intake/emergency.py (a JSON file).
+        "EMERGENCY_INSTRUCTIONS": _json_file(env.get("EMERGENCY_INSTRUCTIONS_FILE")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),
         "SYNC_MAX_PUSH_BYTES": int(env.get("SYNC_MAX_PUSH_BYTES", str(2 * 1024 * 1024))),
         "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "500")),
