@@ -62,3 +62,18 @@ def test_level_three_escalates_the_twelve_hour_apology_first(burst, admin):
     states = {d.kind: d.escalated_at is not None for d in incident.deadlines}
     assert states == {"public_apology": True, "recall_plan": False,
                       "compensation_plan": False, "explanation": False}
+
+
+def test_the_escalation_reads_as_words_in_the_notification_list(burst, admin, client):
+    from tests.factories import PASSWORD
+
+    burst(12)
+    service.detect(NOW)
+    service.escalate_missed(NOW + timedelta(hours=49))
+    incident = db.session.scalars(select(Incident)).one()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    page = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert f"Incident {incident.number} missed its deadline “compensation plan”" in page
+    assert f"/incidents/{incident.id}" in page
+    page = client.get("/notifications?lang=zh").get_data(as_text=True)
+    assert f"批量故障事件 {incident.number} 已超过时限“检查与补偿方案”" in page
