@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from .incidents.console import bp as incidents_console_bp
     from .incidents.routes import blp as incidents_blp
     from .inventory.routes import blp as parts_blp
+    from .knowledge.console import bp as knowledge_console_bp
+    from .knowledge.routes import blp as articles_blp
     from .media.routes import blp as blobs_blp
     from .pwa_host.routes import bp as pwa_bp
     from .reports.pages import bp as reports_public_bp
@@ -99,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp, incidents_blp):
+                blobs_blp, reports_blp, incidents_blp, articles_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
     app.register_blueprint(incidents_console_bp)
+    app.register_blueprint(knowledge_console_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -19,7 +19,7 @@ from .inventory.models import (  # noqa: F401
     StockLocation,
     StockMovement,
 )
-from .knowledge.models import KnowledgeArticle  # noqa: F401
+from .knowledge.models import KnowledgeArticle, KnowledgeArticleVersion  # noqa: F401
 from .media.models import Blob, Photo, PhotoKind, Report, Signature  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .technicians.models import Technician  # noqa: F401
