@@ -93,7 +93,11 @@ def register_blueprints(app: Flask) -> None:
     from .assets.routes import blp as assets_blp
     from .console.routes import bp as console_bp
     from .customers.routes import blp as customers_blp
+    from .incidents.console import bp as incidents_console_bp
+    from .incidents.routes import blp as incidents_blp
     from .inventory.routes import blp as parts_blp
+    from .knowledge.console import bp as knowledge_console_bp
+    from .knowledge.routes import blp as articles_blp
     from .media.routes import blp as blobs_blp
     from .messaging.console import bp as messaging_console_bp
     from .messaging.routes import blp as messages_blp
@@ -105,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp, messages_blp):
+                blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -115,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_public_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(messaging_console_bp)
+    app.register_blueprint(incidents_console_bp)
+    app.register_blueprint(knowledge_console_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -29,6 +29,33 @@ def _served_url(env) -> str:
     return f"http://{host}:{env.get('PORT') or '5000'}"
 
 
+def _json_file(path: str | None) -> dict:
+    if not path:
+        return {}
+    import json
+
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _incident_levels(thresholds: str) -> list[dict]:
+    """Seed 001's three-level plan with the report counts that reach each level."""
+    counts = [int(n) for n in thresholds.split(",")]
+    if len(counts) != 3 or not 0 < counts[0] < counts[1] < counts[2]:
+        raise ValueError("INCIDENT_THRESHOLDS must be three increasing counts, e.g. 10,51,201")
+    return [
+        {"level": 1, "min_reports": counts[0], "owner": "regional_manager",
+         "deadlines": [{"kind": "compensation_plan", "hours": 48}],
+         "checklist": ["inspect_affected_units", "compensation_plan_to_customers"]},
+        {"level": 2, "min_reports": counts[1], "owner": "hq_technical",
+         "deadlines": [{"kind": "explanation", "hours": 72}],
+         "checklist": ["explanation_to_customers", "free_upgrade", "extended_warranty"]},
+        {"level": 3, "min_reports": counts[2], "owner": "executive",
+         "deadlines": [{"kind": "public_apology", "hours": 12},
+                       {"kind": "recall_plan", "hours": 48}],
+         "checklist": ["public_apology", "recall_plan", "dedicated_service_channel"]},
+    ]
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the configuration mapping from environment variables."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -90,6 +117,15 @@ def load_config(instance_path: Path) -> dict:
                                                          "60")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
+        # Batch-failure incidents (server/incidents): reports of one product model with one
+        # symptom within INCIDENT_WINDOW_DAYS open an incident at the first threshold and
+        # raise it at the next ones (INCIDENT_THRESHOLDS=level1,level2,level3). Each level
+        # names its owner, its deadlines (hours from reaching the level) and its checklist.
+        "INCIDENT_WINDOW_DAYS": int(env.get("INCIDENT_WINDOW_DAYS", "30")),
+        "INCIDENT_LEVELS": _incident_levels(env.get("INCIDENT_THRESHOLDS", "10,51,201")),
+        # Intake: lines read to a caller with an emergency, per symptom code and language,
+        # replacing the defaults in server/intake/emergency.py (a JSON file).
+        "EMERGENCY_INSTRUCTIONS": _json_file(env.get("EMERGENCY_INSTRUCTIONS_FILE")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),
         "SYNC_MAX_PUSH_BYTES": int(env.get("SYNC_MAX_PUSH_BYTES", str(2 * 1024 * 1024))),
         "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "500")),

@@ -6,6 +6,12 @@ from .audit.models import AuditEvent  # noqa: F401
 from .customers.models import Address, Customer  # noqa: F401
 from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401
+from .incidents.models import (  # noqa: F401
+    Incident,
+    IncidentDeadline,
+    IncidentLevelChange,
+    IncidentOrder,
+)
 from .inventory.models import (  # noqa: F401
     LocationKind,
     Part,
@@ -13,7 +19,7 @@ from .inventory.models import (  # noqa: F401
     StockLocation,
     StockMovement,
 )
-from .knowledge.models import KnowledgeArticle  # noqa: F401
+from .knowledge.models import KnowledgeArticle, KnowledgeArticleVersion  # noqa: F401
 from .media.models import Blob, Photo, PhotoKind, Report, Signature  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .technicians.models import Technician  # noqa: F401

@@ -79,8 +79,22 @@ def sla_sweep() -> int:
     """Every minute: re-grade every open order's SLA state and escalate missed deadlines
     (supervisor, then manager). Returns how many orders changed state."""
     from .dispatch.escalation import sweep
+    from .incidents.service import escalate_missed
 
-    return sweep().graded
+    graded = sweep().graded
+    escalate_missed()  # batch-failure incidents' deadlines (server/incidents)
+    return graded
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app_context
+def incident_detection() -> int:
+    """Every five minutes: group recent reports by product model and symptom, open or
+    raise batch-failure incidents (server/incidents). Returns how many changed."""
+    from .incidents.service import detect
+
+    result = detect()
+    return result.opened + result.raised
 
 
 @huey.task(retries=2, retry_delay=30)

@@ -167,4 +167,6 @@ class ArticleWire(_Row):
     language = fields.String()
     category = fields.String()
     models = fields.List(fields.String())
+    symptoms = fields.List(fields.String())
     tags = fields.List(fields.String())
+    revision = fields.Integer()

@@ -3,6 +3,7 @@
  * (fold.js). Used inside liveQuery, so they re-run whenever a table they read changes.
  */
 import { db } from "./db.js";
+import { language } from "./i18n.js";
 import { ACTIVE, DONE, foldJob, foldOrder, partTotals, vanStock } from "./fold.js";
 
 /** Every job with its customer, address, and the number of changes not yet synced. */
@@ -93,6 +94,9 @@ export async function jobDetail(orderId) {
     stock: vanStock(levels, allPending),
     blobs: Object.fromEntries(blobs.map(({ blob, thumb, ...rest }) => [rest.sha256, rest])),
     previousVisits: visits.sort((a, b) => b.created_at.localeCompare(a.created_at)),
+    articles: await suggestArticles({ model: asset ? asset.model : null,
+      symptom: row.symptom_code || null, category: asset ? asset.category : null,
+      language: language.get().code }),
   };
 }
 
@@ -125,6 +129,26 @@ export async function searchArticles(query, { models = [], language = "en" } = {
     .sort((a, b) => (b.forMyJobs - a.forMyJobs)
       || ((b.article.language === language) - (a.article.language === language))
       || a.article.title.localeCompare(b.article.title));
+}
+
+/**
+ * Articles to suggest on a job, offline: the same ranking as the server's
+ * (server/knowledge/service.py): the symptom counts 4, the model 2, the category 1, and
+ * an article needs the symptom or the model to be suggested. The technician's language
+ * first among equals.
+ */
+export async function suggestArticles({ model = null, symptom = null, category = null,
+  language = "en" } = {}) {
+  const score = (a) => (symptom && (a.symptoms || []).includes(symptom) ? 4 : 0)
+    + (model && (a.models || []).includes(model) ? 2 : 0)
+    + (category && a.category === category ? 1 : 0);
+  return (await db.article.toArray())
+    .map((article) => ({ article, score: score(article) }))
+    .filter(({ score: s }) => s >= 2)
+    .sort((a, b) => (b.score - a.score)
+      || ((b.article.language === language) - (a.article.language === language))
+      || a.article.title.localeCompare(b.article.title))
+    .map(({ article }) => article);
 }
 
 function normaliseQuery(query) {

@@ -27,7 +27,7 @@ from ..database import utcnow
 from ..errors import Invalid
 from ..extensions import db
 from ..intake import service as intake
-from ..intake import symptoms
+from ..intake import emergency, symptoms
 from ..workorders import service as orders
 from ..workorders.models import Priority, WorkOrder
 from .blueprint import OFFICE, bp
@@ -140,6 +140,7 @@ def _context(form: IntakeForm, draft: intake.Draft, now: datetime) -> dict:
         "addresses": addresses, "assets": assets,
         "symptom_choices": symptoms.for_category(assessment.category),
         "symptom": symptom, "answers": draft.answers, "now": now,
+        "emergency_instructions": emergency.instructions(draft.symptom_code, draft.answers),
         "respond_label": _("On site by") if assessment.priority == "emergency"
         else _("Appointment booked by"),
     }

@@ -23,8 +23,10 @@ class AddressOut(AddressIn):
 class CustomerIn(InSchema):
     id = fields.UUID()
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    phone = fields.String(required=True, validate=validate.Regexp(
-        r"^\+?[0-9 ()\-]{5,40}$", error="is not a phone number"))
+    # The column holds 40 characters: "+" and 40 digits passed the pattern and was a 500
+    # on PostgreSQL (SQLite does not enforce the length).
+    phone = fields.String(required=True, validate=[validate.Length(max=40), validate.Regexp(
+        r"^\+?[0-9 ()\-]{5,40}$", error="is not a phone number")])
     email = fields.Email(allow_none=True)
     language = Language(load_default="en")
     preferences = fields.List(fields.String(validate=validate.Length(max=200)),

@@ -67,6 +67,11 @@ def new_user_body(w):
             "password": "long enough password"}
 
 
+def new_article_body(w):
+    return {"title": "Gas safety", "body": "Close the valve.", "language": "en",
+            "category": "water_heater", "symptoms": ["WH_GAS_SMELL"]}
+
+
 OK, CREATED = 200, 201
 UNKNOWN = uuid.UUID(int=0)
 BLOB = b"signature strokes"
@@ -187,6 +192,23 @@ MATRIX = [
     ("revoke the customer link", "post",
      lambda w: f"/api/v1/workorders/{w.own_order.id}/customer-link/revoke", None,
      dict(admin=204, dispatcher=204, tech=403, anon=401)),
+    ("list incidents", "get", lambda w: "/api/v1/incidents/", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("read an incident", "get", lambda w: f"/api/v1/incidents/{UNKNOWN}", None,
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("change an incident", "patch", lambda w: f"/api/v1/incidents/{UNKNOWN}",
+     lambda w: {"level": 2, "reason": "more reports"},
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("list articles", "get", lambda w: "/api/v1/articles/?symptom=WH_GAS_SMELL", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("write an article", "post", lambda w: "/api/v1/articles/", new_article_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read an article", "get", lambda w: f"/api/v1/articles/{UNKNOWN}", None,
+     dict(admin=404, dispatcher=404, tech=404, anon=401)),
+    ("edit an article", "patch", lambda w: f"/api/v1/articles/{UNKNOWN}",
+     lambda w: {"title": "Gas safety"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("article versions", "get", lambda w: f"/api/v1/articles/{UNKNOWN}/versions", None,
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
 ]
 
 

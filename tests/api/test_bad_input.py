@@ -298,3 +298,11 @@ def test_every_request_schema_takes_the_shared_checks(app):
                 if not isinstance(schema, InSchema)
                 and not (isinstance(schema, type) and issubclass(schema, InSchema))}
     assert skipping == {}, "derive these from server.schemas.InSchema"
+
+
+def test_a_phone_number_longer_than_the_column_is_422_not_a_database_error(office):
+    response = office.post("/api/v1/customers/", json={
+        "name": "Long Phone", "phone": "+" + "1" * 40,
+        "addresses": [{"line1": "1 High St", "city": "London", "country": "GB"}]})
+    assert response.status_code == 422
+    assert "phone" in response.get_json()["errors"]["json"]

@@ -192,6 +192,13 @@ function Overview({ job }) {
         <a href=${`#/knowledge/model/${encodeURIComponent(asset.model)}`}>${t("job.articlesFor", { model: asset.model })}</a>
       ` : html`<p class="muted">${t("job.noAsset")}</p>`}
     </section>
+    <section class="card" aria-labelledby="ov-articles" data-testid="suggested-articles">
+      <h2 id="ov-articles" class="card-title">${t("job.suggestedArticles")}</h2>
+      ${job.articles.length ? html`<ul class="plain-list">
+        ${job.articles.slice(0, 5).map((a) => html`<li key=${a.id}>
+          <a href=${`#/knowledge/${a.id}`} lang=${a.language === "zh" ? "zh-Hans" : "en"}>${a.title}</a></li>`)}
+      </ul>` : html`<p class="muted">${t("job.noSuggestedArticles")}</p>`}
+    </section>
     <section class="card" aria-labelledby="ov-history">
       <h2 id="ov-history" class="card-title">${t("job.previousVisits")}</h2>
       ${job.previousVisits.length ? html`<ul class="plain-list">

@@ -1,0 +1,70 @@
+"""Knowledge articles over the API."""
+
+from marshmallow import Schema, fields, validate
+
+from ..assets.models import ProductCategory
+from ..schemas import InSchema, Language
+
+_item = fields.String(validate=validate.Length(min=1, max=80))
+
+
+class ArticleIn(InSchema):
+    id = fields.UUID()
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=50_000),
+                         metadata={"description": "Markdown; raw HTML is shown as text"})
+    language = Language(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(list(ProductCategory)))
+    models = fields.List(_item, validate=validate.Length(max=50), load_default=list)
+    symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                           validate=validate.Length(max=50), load_default=list,
+                           metadata={"description": "symptom codes, e.g. WH_GAS_SMELL"})
+    tags = fields.List(_item, validate=validate.Length(max=50), load_default=list)
+
+
+class ArticleUpdateIn(ArticleIn):
+    class Meta:
+        exclude = ("id",)
+
+
+class ArticleQuery(InSchema):
+    model = fields.String(validate=validate.Length(max=80))
+    symptom = fields.String(validate=validate.Length(max=60))
+    category = fields.String(validate=validate.OneOf(list(ProductCategory)))
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class ArticleOut(Schema):
+    id = fields.UUID()
+    title = fields.String()
+    body = fields.String()
+    body_html = fields.Function(lambda a: str(_render(a.body)),
+                                metadata={"description": "the body as sanitised HTML"})
+    language = fields.String()
+    category = fields.String()
+    models = fields.List(fields.String())
+    symptoms = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    revision = fields.Integer()
+    author_id = fields.UUID(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class ArticleVersionOut(Schema):
+    revision = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    language = fields.String()
+    category = fields.String()
+    models = fields.List(fields.String())
+    symptoms = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    author_id = fields.UUID(allow_none=True)
+    author = fields.Function(lambda v: v.author.name if v.author else None, allow_none=True)
+    saved_at = fields.DateTime()
+
+
+def _render(body):
+    from .service import render
+
+    return render(body)
