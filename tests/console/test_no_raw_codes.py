@@ -54,8 +54,27 @@ def _order_ids():
     return [o.id for o in _orders_of_every_status()]
 
 
+def _incident_ids():
+    """The demo data has no batch failure: open one the way detection does."""
+    from server.incidents import service as incidents
+    from server.incidents.models import Incident
+    from server.workorders.models import utcnow
+
+    if db.session.scalar(select(Incident.id).limit(1)) is None:
+        incidents._open(("KFR-35GW", "AC_NOT_COOLING"), 1, 12, utcnow())
+    return [i for i in db.session.scalars(select(Incident.id)).all()[:2]]
+
+
+def _article_ids():
+    from server.knowledge.models import KnowledgeArticle
+
+    return db.session.scalars(select(KnowledgeArticle.id)).all()[:2]
+
+
 # URL parameter name → the values to render it with (read from the demo data).
 FILL = {
+    "incident_id": _incident_ids,
+    "article_id": _article_ids,
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
 }
