@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .console.routes import bp as console_bp
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
+    from .inventory.stock_routes import blp as stock_blp
     from .media.routes import blp as blobs_blp
     from .pwa_host.routes import bp as pwa_bp
     from .reports.pages import bp as reports_public_bp
@@ -92,11 +93,14 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp):
+                blobs_blp, reports_blp, stock_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
+    from .inventory.console import bp as stock_console_bp
+
+    app.register_blueprint(stock_console_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
 

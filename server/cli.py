@@ -21,6 +21,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(sla_sweep_command)
     app.cli.add_command(verify_report_command)
+    from .inventory.cli import stock_group
+
+    app.cli.add_command(stock_group)
 
 
 @click.command("create-user")

@@ -67,6 +67,13 @@ def new_user_body(w):
             "password": "long enough password"}
 
 
+def receive_body(w):
+    from server.inventory.service import van_of
+
+    return {"kind": "receive", "part_id": str(w.part.id), "quantity": 2,
+            "to_location_id": str(van_of(w.tech.id).id)}
+
+
 OK, CREATED = 200, 201
 UNKNOWN = uuid.UUID(int=0)
 BLOB = b"signature strokes"
@@ -132,6 +139,16 @@ MATRIX = [
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("edit part", "patch", lambda w: f"/api/v1/parts/{w.part.id}",
      lambda w: {"price_cents": 5000}, dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+    ("stock locations", "get", lambda w: "/api/v1/stock/locations", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("stock levels", "get", lambda w: "/api/v1/stock/levels", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("stock ledger", "get", lambda w: "/api/v1/stock/movements", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("receive stock", "post", lambda w: "/api/v1/stock/movements", receive_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("reverse a movement", "post", lambda w: f"/api/v1/stock/movements/{UNKNOWN}/reverse",
+     lambda w: {"note": "typo"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("who am I", "get", lambda w: "/api/v1/auth/me", None,
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("list users", "get", lambda w: "/api/v1/users", None,
