@@ -104,3 +104,17 @@ class StockMovement(db.Model):
     # A reversal points at the line it undoes; a line is reversed at most once.
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("stock_movements.id"), unique=True)
+
+
+class VanStockRule(db.Model):
+    """Min/max for one part in one van: below ``min_quantity`` the daily proposal restores
+    the van to ``max_quantity`` from the warehouse."""
+
+    __tablename__ = "van_stock_rules"
+    __table_args__ = (UniqueConstraint("location_id", "part_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    min_quantity: Mapped[int]
+    max_quantity: Mapped[int]

@@ -122,3 +122,43 @@ MovementPage = page_of(MovementOut, "Movement")
 class CheckOut(Schema):
     ok = fields.Boolean()
     problems = fields.List(fields.Dict())
+
+
+class RuleIn(InSchema):
+    location_id = fields.UUID(required=True)
+    part_id = fields.UUID(required=True)
+    min_quantity = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    max_quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class RuleOut(Schema):
+    id = fields.UUID()
+    location_id = fields.UUID()
+    part_id = fields.UUID()
+    min_quantity = fields.Integer()
+    max_quantity = fields.Integer()
+
+
+class ProposalQuery(InSchema):
+    warehouse = fields.UUID(required=True)
+
+
+class ProposalLineOut(Schema):
+    van_id = fields.UUID()
+    part_id = fields.UUID()
+    on_hand = fields.Integer()
+    max_quantity = fields.Integer()
+    quantity = fields.Integer(metadata={"description": "Proposed transfer."})
+    short = fields.Integer(metadata={"description": "What the warehouse cannot cover."})
+
+
+class ConfirmLineIn(InSchema):
+    van_id = fields.UUID(required=True)
+    part_id = fields.UUID(required=True)
+    quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class ConfirmIn(InSchema):
+    warehouse_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(ConfirmLineIn), required=True,
+                        validate=validate.Length(min=1, max=50_000))

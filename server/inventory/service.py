@@ -12,7 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
-from .models import MovementKind, Part, StockLevel, StockLocation, StockMovement
+from .models import (
+    LocationKind,
+    MovementKind,
+    Part,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    VanStockRule,
+)
 
 
 def search_parts(q: str | None, category: str | None, page: int, per_page: int
@@ -344,3 +352,88 @@ def record_from_office(actor, data: dict) -> StockMovement:
     return record_movement(kind, part, data["quantity"], actor.id, source=source, target=target,
                            work_order_id=data.get("work_order_id"), note=data.get("note"),
                            serial=data.get("serial"))
+
+
+# --- van replenishment ------------------------------------------------------------------
+
+def set_rule(location: StockLocation, part: Part, min_quantity: int, max_quantity: int
+             ) -> VanStockRule:
+    """Create or change a van's min/max for a part. Raises Invalid for a location that is
+    not a van or a max below the min."""
+    if location.kind != LocationKind.VAN:
+        raise Invalid(_("Min/max rules are for vans."), {"location_id": [_("is not a van")]})
+    if not 0 <= min_quantity <= max_quantity or max_quantity < 1:
+        raise Invalid(_("The max must be at least the min, and above zero."),
+                      {"max_quantity": [_("must be at least the min, and above zero")]})
+    rule = db.session.scalar(select(VanStockRule).where(
+        VanStockRule.location_id == location.id, VanStockRule.part_id == part.id))
+    if rule is None:
+        rule = VanStockRule(location_id=location.id, part_id=part.id)
+        db.session.add(rule)
+    rule.min_quantity, rule.max_quantity = min_quantity, max_quantity
+    db.session.flush()
+    return rule
+
+
+def proposal(warehouse: StockLocation) -> list[dict]:
+    """Today's transfers from ``warehouse`` that restore every van below its min to its max.
+
+    One set-based query finds the shortfalls; the warehouse's stock is then shared out part
+    by part, emptiest van first (ties by van id, so the proposal is deterministic). A
+    shortfall the warehouse cannot cover is listed with ``short`` > 0.
+    """
+    have = func.coalesce(StockLevel.quantity, 0)
+    rows = db.session.execute(
+        select(VanStockRule.location_id, VanStockRule.part_id, have,
+               VanStockRule.max_quantity)
+        .outerjoin(StockLevel, (StockLevel.location_id == VanStockRule.location_id)
+                   & (StockLevel.part_id == VanStockRule.part_id))
+        .where(have < VanStockRule.min_quantity)
+        .order_by(VanStockRule.part_id, have, VanStockRule.location_id)).all()
+    if not rows:
+        return []
+    available = dict(db.session.execute(
+        select(StockLevel.part_id, StockLevel.quantity)
+        .where(StockLevel.location_id == warehouse.id)).all())
+    lines = []
+    for van_id, part_id, quantity, maximum in rows:
+        need = maximum - quantity
+        give = max(min(need, available.get(part_id, 0)), 0)
+        available[part_id] = available.get(part_id, 0) - give
+        lines.append({"van_id": van_id, "part_id": part_id, "on_hand": quantity,
+                      "max_quantity": maximum, "quantity": give, "short": need - give})
+    return lines
+
+
+def confirm_replenishment(actor_id: uuid.UUID, warehouse: StockLocation, lines: list[dict]
+                          ) -> list[StockMovement]:
+    """Confirm a proposal in whole or in part: one transfer per line, all or nothing.
+
+    Raises Invalid naming the line for a destination that is not a van, an unknown part,
+    or more than the warehouse holds (the whole confirmation is then refused).
+    """
+    movements_ = []
+    for n, line in enumerate(lines):
+        van = db.session.get(StockLocation, line["van_id"])
+        if van is None or van.kind != LocationKind.VAN:
+            raise Invalid(_("Replenishment goes to a van."),
+                          {"lines": {n: {"van_id": [_("is not a van")]}}})
+        part = db.session.get(Part, line["part_id"])
+        if part is None:
+            raise Invalid(_("No such part."), {"lines": {n: {"part_id": [_("no such part")]}}})
+        try:
+            movements_.append(record_movement(MovementKind.TRANSFER, part, line["quantity"],
+                                              actor_id, source=warehouse, target=van,
+                                              note=_("Van replenishment")))
+        except Invalid as problem:
+            raise Invalid(problem.message, {"lines": {n: problem.errors}},
+                          code=problem.code) from None
+    return movements_
+
+
+def get_part_field(part_id: uuid.UUID, field: str = "part_id") -> Part:
+    """Raises Invalid naming ``field`` when there is no such part."""
+    part = db.session.get(Part, part_id)
+    if part is None:
+        raise Invalid(_("No such part."), {field: [_("no such part")]})
+    return part

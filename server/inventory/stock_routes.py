@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from ..accounts.auth import api_roles
 from . import service
 from .schemas import (
+    ConfirmIn,
     LevelOut,
     LevelQuery,
     LocationOut,
@@ -16,7 +17,11 @@ from .schemas import (
     MovementOut,
     MovementPage,
     MovementQuery,
+    ProposalLineOut,
+    ProposalQuery,
     ReverseIn,
+    RuleIn,
+    RuleOut,
 )
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/stock",
@@ -70,3 +75,34 @@ class Reverse(MethodView):
     @api_roles(*OFFICE)
     def post(self, data, movement_id: uuid.UUID):
         return service.reverse(movement_id, g.actor.id, data["note"])
+
+
+@blp.route("/rules")
+class Rules(MethodView):
+    @blp.arguments(RuleIn)
+    @blp.response(200, RuleOut)
+    @api_roles(*OFFICE)
+    def put(self, data):
+        """Set a van's min/max for a part."""
+        return service.set_rule(service.get_location(data["location_id"]),
+                                service.get_part_field(data["part_id"]),
+                                data["min_quantity"], data["max_quantity"])
+
+
+@blp.route("/replenishment")
+class Replenishment(MethodView):
+    @blp.arguments(ProposalQuery, location="query")
+    @blp.response(200, ProposalLineOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Today's proposal: transfers that restore every van below its min to its max."""
+        return service.proposal(service.get_location(args["warehouse"], "warehouse"))
+
+    @blp.arguments(ConfirmIn)
+    @blp.response(201, MovementOut(many=True))
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """Confirm the proposal, in whole or in part: one transfer per line."""
+        return service.confirm_replenishment(
+            g.actor.id, service.get_location(data["warehouse_id"], "warehouse_id"),
+            data["lines"])

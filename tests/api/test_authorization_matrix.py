@@ -74,6 +74,13 @@ def receive_body(w):
             "to_location_id": str(van_of(w.tech.id).id)}
 
 
+def rule_body(w):
+    from server.inventory.service import van_of
+
+    return {"location_id": str(van_of(w.tech.id).id), "part_id": str(w.part.id),
+            "min_quantity": 1, "max_quantity": 3}
+
+
 OK, CREATED = 200, 201
 UNKNOWN = uuid.UUID(int=0)
 BLOB = b"signature strokes"
@@ -149,6 +156,15 @@ MATRIX = [
      dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
     ("reverse a movement", "post", lambda w: f"/api/v1/stock/movements/{UNKNOWN}/reverse",
      lambda w: {"note": "typo"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("set a van's min/max", "put", lambda w: "/api/v1/stock/rules", rule_body,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("replenishment proposal", "get",
+     lambda w: f"/api/v1/stock/replenishment?warehouse={UNKNOWN}", None,
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
+    ("confirm replenishment", "post", lambda w: "/api/v1/stock/replenishment",
+     lambda w: {"warehouse_id": str(UNKNOWN), "lines": [
+         {"van_id": str(UNKNOWN), "part_id": str(w.part.id), "quantity": 1}]},
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
     ("who am I", "get", lambda w: "/api/v1/auth/me", None,
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("list users", "get", lambda w: "/api/v1/users", None,
