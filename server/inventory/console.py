@@ -9,10 +9,13 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..accounts.auth import console_roles
+from ..errors import Invalid
 from ..extensions import db
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
@@ -97,3 +100,53 @@ def ledger_page(part_id: uuid.UUID):
                            page=page, names=names, numbers=numbers, kinds=KIND_LABELS,
                            locations=service.locations(), levels=levels,
                            filters=request.args)
+
+
+def _warehouse(value) -> StockLocation | None:
+    try:
+        location = db.session.get(StockLocation, uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+    return location if location is not None and location.kind == "warehouse" else None
+
+
+@bp.route("/replenishment", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def replenishment_page():
+    """Today's van replenishment: the storekeeper ticks the lines to send (changing a
+    quantity if they like) and confirms; all ticked lines move, or none."""
+    warehouses = [loc for loc in service.locations() if loc.kind == "warehouse"]
+    warehouse = _warehouse(request.values.get("warehouse")) or (
+        warehouses[0] if warehouses else None)
+    if request.method == "POST" and warehouse is not None:
+        lines = []
+        for key in request.form.getlist("line"):
+            van_id, _sep, part_id = key.partition(":")
+            raw = request.form.get(f"quantity-{key}", "")
+            if not raw.isdigit() or int(raw) < 1:
+                flash(_("Each ticked line needs a quantity of 1 or more."), "error")
+                return redirect(url_for(".replenishment_page", warehouse=warehouse.id))
+            try:
+                lines.append({"van_id": uuid.UUID(van_id), "part_id": uuid.UUID(part_id),
+                              "quantity": int(raw)})
+            except ValueError:
+                abort(400)
+        if not lines:
+            flash(_("Tick the lines to send."), "error")
+        else:
+            try:
+                service.confirm_replenishment(g.actor.id, warehouse, lines)
+            except Invalid as problem:
+                db.session.rollback()
+                flash(problem.message, "error")
+            else:
+                db.session.commit()
+                flash(ngettext("%(num)d transfer recorded.", "%(num)d transfers recorded.",
+                               len(lines)), "success")
+        return redirect(url_for(".replenishment_page", warehouse=warehouse.id))
+    lines = service.proposal(warehouse) if warehouse is not None else []
+    names = {loc.id: loc.name for loc in service.locations()}
+    parts = {p.id: p for p in db.session.scalars(db.select(Part).where(
+        Part.id.in_({line["part_id"] for line in lines})))} if lines else {}
+    return render_template("inventory/replenishment.html", warehouses=warehouses,
+                           warehouse=warehouse, lines=lines, names=names, parts=parts)

@@ -69,3 +69,23 @@ def test_the_stock_pages_speak_chinese(office, stocked):
 def test_technicians_cannot_open_the_stock_pages(client, technician):
     client.post("/login", data={"email": technician.user.email, "password": PASSWORD})
     assert client.get("/stock/").status_code in (302, 403)
+
+
+def test_the_storekeeper_confirms_part_of_the_proposal_in_the_console(
+        office, make_part, warehouse, technician, van_of, receive, level):
+    part, van = make_part(), van_of(technician)
+    receive(warehouse, part, 3)
+    stock.set_rule(van, part, 2, 5)
+    page = _body(office.get(f"/stock/replenishment?warehouse={warehouse.id}"))
+    key = f"{van.id}:{part.id}"
+    assert f'value="{key}"' in page and part.sku in page
+    answer = office.post("/stock/replenishment", data={
+        "warehouse": str(warehouse.id), "line": key, f"quantity-{key}": "2"})
+    assert answer.status_code == 302
+    assert (level(warehouse, part), level(van, part)) == (1, 2)
+    assert "1 transfer recorded." in _body(office.get(answer.headers["Location"]))
+    too_many = office.post("/stock/replenishment", data={
+        "warehouse": str(warehouse.id), "line": key, f"quantity-{key}": "9"})
+    assert "holds only 1" in _body(office.get(too_many.headers["Location"]))
+    assert (level(warehouse, part), level(van, part)) == (1, 2)
+    assert stock.check() == []
