@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/stock_bench.py [proposal] [ledger] [--database URL]
 
-* proposal — the daily van replenishment proposal over 500 vans × 2,000 parts (a min/max
-  rule and a level for each of the 1,000,000 pairs; about 5 % of them below their min):
+* proposal — the daily van replenishment proposal over 500 vans × 2,000 parts (a level
+  with its min/max for each of the 1,000,000 pairs; about 5 % of them below their min):
   the one set-based query plus sharing out the warehouse; target ≤ 2 s.
 * ledger   — ledger inserts per second: warehouse→van transfers through
   ``service.record_movement`` (locks both levels, checks the source, writes the line),
@@ -68,7 +68,6 @@ def build_world(vans: int, parts: int, ledger: bool = False):
         StockLevel,
         StockLocation,
         StockMovement,
-        VanStockRule,
     )
 
     def levels(rows):
@@ -94,15 +93,12 @@ def build_world(vans: int, parts: int, ledger: bool = False):
          "active": True, "updated_at": now} for n, p in enumerate(part_ids)])
     levels([
         {"id": uuid.uuid4(), "location_id": warehouse, "part_id": p, "quantity": 200,
-         "updated_at": now} for p in part_ids])
+         "min_quantity": None, "max_quantity": None, "updated_at": now} for p in part_ids])
     for van in van_ids:
-        db.session.execute(insert(VanStockRule), [
-            {"id": uuid.uuid4(), "location_id": van, "part_id": p, "min_quantity": 2,
-             "max_quantity": 5} for p in part_ids])
         levels([
             {"id": uuid.uuid4(), "location_id": van, "part_id": p,
              "quantity": rng.randint(0, 1) if rng.random() < BELOW else rng.randint(2, 5),
-             "updated_at": now} for p in part_ids])
+             "min_quantity": 2, "max_quantity": 5, "updated_at": now} for p in part_ids])
     db.session.commit()
     return warehouse, van_ids, part_ids
 

@@ -60,6 +60,11 @@ class StockLevel(Syncable, db.Model):
     part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
     quantity: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A van's replenishment rule for this part: below ``min_quantity`` the daily proposal
+    # restores it to ``max_quantity``. Kept on the level itself so the proposal is one
+    # scan of one table, not a join of a million rules with a million levels.
+    min_quantity: Mapped[int | None]
+    max_quantity: Mapped[int | None]
 
     part: Mapped[Part] = relationship()
     location: Mapped[StockLocation] = relationship()
@@ -105,16 +110,3 @@ class StockMovement(db.Model):
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("stock_movements.id"), unique=True)
 
-
-class VanStockRule(db.Model):
-    """Min/max for one part in one van: below ``min_quantity`` the daily proposal restores
-    the van to ``max_quantity`` from the warehouse."""
-
-    __tablename__ = "van_stock_rules"
-    __table_args__ = (UniqueConstraint("location_id", "part_id"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
-    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"), index=True)
-    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
-    min_quantity: Mapped[int]
-    max_quantity: Mapped[int]

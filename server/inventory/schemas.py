@@ -132,7 +132,6 @@ class RuleIn(InSchema):
 
 
 class RuleOut(Schema):
-    id = fields.UUID()
     location_id = fields.UUID()
     part_id = fields.UUID()
     min_quantity = fields.Integer()

@@ -19,7 +19,6 @@ from .models import (
     StockLevel,
     StockLocation,
     StockMovement,
-    VanStockRule,
 )
 
 
@@ -357,39 +356,33 @@ def record_from_office(actor, data: dict) -> StockMovement:
 # --- van replenishment ------------------------------------------------------------------
 
 def set_rule(location: StockLocation, part: Part, min_quantity: int, max_quantity: int
-             ) -> VanStockRule:
-    """Create or change a van's min/max for a part. Raises Invalid for a location that is
-    not a van or a max below the min."""
+             ) -> StockLevel:
+    """Set a van's min/max for a part (on its level, created at 0 if missing). Raises
+    Invalid for a location that is not a van or a max below the min."""
     if location.kind != LocationKind.VAN:
         raise Invalid(_("Min/max rules are for vans."), {"location_id": [_("is not a van")]})
     if not 0 <= min_quantity <= max_quantity or max_quantity < 1:
         raise Invalid(_("The max must be at least the min, and above zero."),
                       {"max_quantity": [_("must be at least the min, and above zero")]})
-    rule = db.session.scalar(select(VanStockRule).where(
-        VanStockRule.location_id == location.id, VanStockRule.part_id == part.id))
-    if rule is None:
-        rule = VanStockRule(location_id=location.id, part_id=part.id)
-        db.session.add(rule)
-    rule.min_quantity, rule.max_quantity = min_quantity, max_quantity
+    level = _locked_levels(part.id, [location.id])[location.id]
+    level.min_quantity, level.max_quantity = min_quantity, max_quantity
     db.session.flush()
-    return rule
+    return level
 
 
 def proposal(warehouse: StockLocation) -> list[dict]:
     """Today's transfers from ``warehouse`` that restore every van below its min to its max.
 
-    One set-based query finds the shortfalls; the warehouse's stock is then shared out part
-    by part, emptiest van first (ties by van id, so the proposal is deterministic). A
+    One scan of the levels finds the shortfalls; the warehouse's stock is then shared out
+    part by part, emptiest van first (ties by van id, so the proposal is deterministic). A
     shortfall the warehouse cannot cover is listed with ``short`` > 0.
     """
-    have = func.coalesce(StockLevel.quantity, 0)
     rows = db.session.execute(
-        select(VanStockRule.location_id, VanStockRule.part_id, have,
-               VanStockRule.max_quantity)
-        .outerjoin(StockLevel, (StockLevel.location_id == VanStockRule.location_id)
-                   & (StockLevel.part_id == VanStockRule.part_id))
-        .where(have < VanStockRule.min_quantity)
-        .order_by(VanStockRule.part_id, have, VanStockRule.location_id)).all()
+        select(StockLevel.location_id, StockLevel.part_id, StockLevel.quantity,
+               StockLevel.max_quantity)
+        .where(StockLevel.min_quantity.is_not(None),
+               StockLevel.quantity < StockLevel.min_quantity)
+        .order_by(StockLevel.part_id, StockLevel.quantity, StockLevel.location_id)).all()
     if not rows:
         return []
     available = dict(db.session.execute(
