@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import String, func, or_, select, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -377,19 +377,31 @@ def proposal(warehouse: StockLocation) -> list[dict]:
     part by part, emptiest van first (ties by van id, so the proposal is deterministic). A
     shortfall the warehouse cannot cover is listed with ``short`` > 0.
     """
+    # Ids come back raw and are turned into UUIDs once per distinct van and part: at a
+    # million levels, converting each row's ids was most of the time.
+    raw = String()
     rows = db.session.execute(
-        select(StockLevel.location_id, StockLevel.part_id, StockLevel.quantity,
-               StockLevel.max_quantity)
+        select(type_coerce(StockLevel.location_id, raw), type_coerce(StockLevel.part_id, raw),
+               StockLevel.quantity, StockLevel.max_quantity)
         .where(StockLevel.min_quantity.is_not(None),
                StockLevel.quantity < StockLevel.min_quantity)
         .order_by(StockLevel.part_id, StockLevel.quantity, StockLevel.location_id)).all()
     if not rows:
         return []
+    ids: dict = {}
+
+    def as_uuid(value) -> uuid.UUID:
+        found = ids.get(value)
+        if found is None:
+            found = ids[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+        return found
+
     available = dict(db.session.execute(
         select(StockLevel.part_id, StockLevel.quantity)
         .where(StockLevel.location_id == warehouse.id)).all())
     lines = []
-    for van_id, part_id, quantity, maximum in rows:
+    for raw_van, raw_part, quantity, maximum in rows:
+        van_id, part_id = as_uuid(raw_van), as_uuid(raw_part)
         need = maximum - quantity
         give = max(min(need, available.get(part_id, 0)), 0)
         available[part_id] = available.get(part_id, 0) - give
