@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .inventory.routes import blp as parts_blp
     from .knowledge.console import bp as knowledge_console_bp
     from .knowledge.routes import blp as articles_blp
+    from .inventory.stock_routes import blp as stock_blp
     from .media.routes import blp as blobs_blp
     from .messaging.console import bp as messaging_console_bp
     from .messaging.routes import blp as messages_blp
@@ -109,12 +110,16 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp):
+                blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
+                stock_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
     app.register_blueprint(admin_bp)
+    from .inventory.console import bp as stock_console_bp
+
+    app.register_blueprint(stock_console_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(reports_public_bp)
     app.register_blueprint(portal_bp)

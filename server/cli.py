@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
     from flask_migrate.cli import db as migrate_group
 
     migrate_group.add_command(db_copy_to_command)
+    from .inventory.cli import stock_group
+
+    app.cli.add_command(stock_group)
 
 
 @click.command("create-user")

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from server.accounts.models import Device, User
 from server.errors import ServiceError
 from server.feedback.models import Survey
-from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
+from server.inventory import service as stock
+from server.inventory.models import MovementKind, Part, StockLocation
 from server.media import service as media
 from server.media.models import Photo, PhotoKind, Signature
 from server.schemas import AwareDateTime, Integer
@@ -379,22 +380,17 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
         if quantity > used:
             raise Rejected("return_exceeds_use", f"Only {used} of this part were used.",
                            {"quantity": [f"must be at most {used}"]})
-    level = ctx.session.scalar(select(StockLevel).where(
-        StockLevel.location_id == van.id, StockLevel.part_id == part.id))
-    if level is None:
-        level = StockLevel(location_id=van.id, part_id=part.id, quantity=0)
-        ctx.session.add(level)
-    # The van may go negative: the part was physically used; the office reconciles stock.
-    level.quantity -= sign * quantity
+    # One ledger line per part line (server.inventory.service keeps levels = ledger).
+    # The van may go negative on use: the part was physically used; the office counts.
+    stock.record_movement(
+        MovementKind.USED_ON_ORDER if sign > 0 else MovementKind.RETURNED_FROM_ORDER, part,
+        quantity, ctx.actor.id, source=van if sign > 0 else None,
+        target=van if sign < 0 else None, work_order_id=order.id, allow_negative=True,
+        at=ctx.now)
     ctx.session.add(PartUsage(id=args["line_id"], work_order_id=order.id, part_id=part.id,
                               quantity=sign * quantity, unit_price_cents=part.price_cents,
                               from_location_id=van.id, technician_id=ctx.technician.id,
                               device_time=args["device_time"], created_at=ctx.now))
-    ctx.session.add(StockMovement(
-        part_id=part.id, quantity=quantity, work_order_id=order.id, actor_id=ctx.actor.id,
-        from_location_id=van.id if sign > 0 else None,
-        to_location_id=van.id if sign < 0 else None,
-        reason="used_on_order" if sign > 0 else "returned_from_order", created_at=ctx.now))
     ctx.session.flush()
     orders.recompute_charges(order)
     orders.add_event(order, "part_used" if sign > 0 else "part_returned", ctx.actor,

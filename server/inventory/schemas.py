@@ -39,3 +39,125 @@ class PartQuery(PageArgs):
 
 
 PartPage = page_of(PartOut, "Part")
+
+
+# --- stock ledger -----------------------------------------------------------------------
+
+MOVEMENT_KINDS_IN = ("receive", "transfer", "defective_return", "scrap", "count")
+
+
+class LocationOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    name = fields.String()
+    technician_id = fields.UUID(allow_none=True)
+    low_stock_threshold = fields.Integer()
+
+
+class LevelQuery(InSchema):
+    location = fields.UUID(metadata={"description": "Only this location."})
+    low = fields.Boolean(load_default=False, metadata={"description": "Only low levels."})
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class LevelOut(Schema):
+    location_id = fields.UUID()
+    location_name = fields.String()
+    part_id = fields.UUID()
+    sku = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    quantity = fields.Integer()
+    low = fields.Boolean()
+
+
+class MovementIn(InSchema):
+    """One ledger line from the office. ``count`` records a physical count (``counted``);
+    the others move ``quantity`` from ``from_location_id`` to ``to_location_id``."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(MOVEMENT_KINDS_IN))
+    part_id = fields.UUID(required=True)
+    quantity = Integer(validate=validate.Range(min=1, max=1_000_000))
+    from_location_id = fields.UUID()
+    to_location_id = fields.UUID()
+    location_id = fields.UUID(metadata={"description": "count: the location counted."})
+    counted = Integer(validate=validate.Range(min=0, max=1_000_000))
+    expected = Integer(validate=validate.Range(min=0, max=1_000_000), metadata={
+        "description": "count: the level the counter started from; refused if it moved."})
+    work_order_id = fields.UUID()
+    serial = fields.String(validate=validate.Length(min=1, max=80))
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class ReverseIn(InSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class MovementOut(Schema):
+    id = fields.UUID()
+    kind = fields.String(attribute="reason")
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+    from_location_id = fields.UUID(allow_none=True)
+    to_location_id = fields.UUID(allow_none=True)
+    work_order_id = fields.UUID(allow_none=True)
+    actor_id = fields.UUID(allow_none=True)
+    serial = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    reverses_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class MovementQuery(PageArgs):
+    part = fields.UUID()
+    location = fields.UUID()
+    kind = fields.String(validate=validate.Length(max=40))
+    work_order = fields.UUID()
+    serial = fields.String(validate=validate.Length(max=80))
+
+
+MovementPage = page_of(MovementOut, "Movement")
+
+
+class CheckOut(Schema):
+    ok = fields.Boolean()
+    problems = fields.List(fields.Dict())
+
+
+class RuleIn(InSchema):
+    location_id = fields.UUID(required=True)
+    part_id = fields.UUID(required=True)
+    min_quantity = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    max_quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class RuleOut(Schema):
+    location_id = fields.UUID()
+    part_id = fields.UUID()
+    min_quantity = fields.Integer()
+    max_quantity = fields.Integer()
+
+
+class ProposalQuery(InSchema):
+    warehouse = fields.UUID(required=True)
+
+
+class ProposalLineOut(Schema):
+    van_id = fields.UUID()
+    part_id = fields.UUID()
+    on_hand = fields.Integer()
+    max_quantity = fields.Integer()
+    quantity = fields.Integer(metadata={"description": "Proposed transfer."})
+    short = fields.Integer(metadata={"description": "What the warehouse cannot cover."})
+
+
+class ConfirmLineIn(InSchema):
+    van_id = fields.UUID(required=True)
+    part_id = fields.UUID(required=True)
+    quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class ConfirmIn(InSchema):
+    warehouse_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(ConfirmLineIn), required=True,
+                        validate=validate.Length(min=1, max=50_000))

@@ -70,6 +70,18 @@ def new_user_body(w):
 def new_article_body(w):
     return {"title": "Gas safety", "body": "Close the valve.", "language": "en",
             "category": "water_heater", "symptoms": ["WH_GAS_SMELL"]}
+def receive_body(w):
+    from server.inventory.service import van_of
+
+    return {"kind": "receive", "part_id": str(w.part.id), "quantity": 2,
+            "to_location_id": str(van_of(w.tech.id).id)}
+
+
+def rule_body(w):
+    from server.inventory.service import van_of
+
+    return {"location_id": str(van_of(w.tech.id).id), "part_id": str(w.part.id),
+            "min_quantity": 1, "max_quantity": 3}
 
 
 OK, CREATED = 200, 201
@@ -143,6 +155,25 @@ MATRIX = [
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("edit part", "patch", lambda w: f"/api/v1/parts/{w.part.id}",
      lambda w: {"price_cents": 5000}, dict(admin=OK, dispatcher=403, tech=403, anon=401)),
+    ("stock locations", "get", lambda w: "/api/v1/stock/locations", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("stock levels", "get", lambda w: "/api/v1/stock/levels", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("stock ledger", "get", lambda w: "/api/v1/stock/movements", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("receive stock", "post", lambda w: "/api/v1/stock/movements", receive_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("reverse a movement", "post", lambda w: f"/api/v1/stock/movements/{UNKNOWN}/reverse",
+     lambda w: {"note": "typo"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("set a van's min/max", "put", lambda w: "/api/v1/stock/rules", rule_body,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("replenishment proposal", "get",
+     lambda w: f"/api/v1/stock/replenishment?warehouse={UNKNOWN}", None,
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
+    ("confirm replenishment", "post", lambda w: "/api/v1/stock/replenishment",
+     lambda w: {"warehouse_id": str(UNKNOWN), "lines": [
+         {"van_id": str(UNKNOWN), "part_id": str(w.part.id), "quantity": 1}]},
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
     ("who am I", "get", lambda w: "/api/v1/auth/me", None,
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("list users", "get", lambda w: "/api/v1/users", None,

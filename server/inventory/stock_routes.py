@@ -1,0 +1,108 @@
+"""The stock ledger over the JSON API: the office reads and writes, technicians read."""
+
+import uuid
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..accounts.auth import api_roles
+from . import service
+from .schemas import (
+    ConfirmIn,
+    LevelOut,
+    LevelQuery,
+    LocationOut,
+    MovementIn,
+    MovementOut,
+    MovementPage,
+    MovementQuery,
+    ProposalLineOut,
+    ProposalQuery,
+    ReverseIn,
+    RuleIn,
+    RuleOut,
+)
+
+blp = Blueprint("stock", __name__, url_prefix="/api/v1/stock",
+                description="Stock locations, levels and the movement ledger.")
+OFFICE = ("admin", "dispatcher")
+ALL = ("admin", "dispatcher", "technician")
+
+
+@blp.route("/locations")
+class Locations(MethodView):
+    @blp.response(200, LocationOut(many=True))
+    @api_roles(*ALL)
+    def get(self):
+        return service.locations()
+
+
+@blp.route("/levels")
+class Levels(MethodView):
+    @blp.arguments(LevelQuery, location="query")
+    @blp.response(200, LevelOut(many=True))
+    @api_roles(*ALL)
+    def get(self, args):
+        if args.get("location"):
+            service.get_location(args["location"], "location")
+        return [service.level_row(level, part, location) for level, part, location
+                in service.levels(args.get("location"), args["low"], args.get("q"))]
+
+
+@blp.route("/movements")
+class Movements(MethodView):
+    @blp.arguments(MovementQuery, location="query")
+    @blp.response(200, MovementPage)
+    @api_roles(*OFFICE)
+    def get(self, args):
+        items, total = service.movements(args.get("part"), args.get("location"), args.get("kind"),
+                                         args.get("work_order"), args.get("serial"),
+                                         page=args["page"], per_page=args["per_page"])
+        return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+    @blp.arguments(MovementIn)
+    @blp.response(201, MovementOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        return service.record_from_office(g.actor, data)
+
+
+@blp.route("/movements/<uuid:movement_id>/reverse")
+class Reverse(MethodView):
+    @blp.arguments(ReverseIn)
+    @blp.response(201, MovementOut)
+    @api_roles(*OFFICE)
+    def post(self, data, movement_id: uuid.UUID):
+        return service.reverse(movement_id, g.actor.id, data["note"])
+
+
+@blp.route("/rules")
+class Rules(MethodView):
+    @blp.arguments(RuleIn)
+    @blp.response(200, RuleOut)
+    @api_roles(*OFFICE)
+    def put(self, data):
+        """Set a van's min/max for a part."""
+        return service.set_rule(service.get_location(data["location_id"]),
+                                service.get_part_field(data["part_id"]),
+                                data["min_quantity"], data["max_quantity"])
+
+
+@blp.route("/replenishment")
+class Replenishment(MethodView):
+    @blp.arguments(ProposalQuery, location="query")
+    @blp.response(200, ProposalLineOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Today's proposal: transfers that restore every van below its min to its max."""
+        return service.proposal(service.get_location(args["warehouse"], "warehouse"))
+
+    @blp.arguments(ConfirmIn)
+    @blp.response(201, MovementOut(many=True))
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """Confirm the proposal, in whole or in part: one transfer per line."""
+        return service.confirm_replenishment(
+            g.actor.id, service.get_location(data["warehouse_id"], "warehouse_id"),
+            data["lines"])
