@@ -90,6 +90,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .assets.routes import blp as assets_blp
+    from .complaints.console import bp as complaints_console_bp
+    from .complaints.routes import blp as complaints_blp
     from .console.routes import bp as console_bp
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
@@ -104,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from .workorders.routes import blp as workorders_blp
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
-                blobs_blp, reports_blp, messages_blp):
+                blobs_blp, reports_blp, messages_blp, complaints_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -113,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_public_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(messaging_console_bp)
+    app.register_blueprint(complaints_console_bp)
 
 
 def _authorise_before_parsing() -> None:

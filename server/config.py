@@ -74,6 +74,13 @@ def load_config(instance_path: Path) -> dict:
         # supervisor's manager if it is still missed this many minutes later.
         "ESCALATE_TO_MANAGER_AFTER_MINUTES": int(env.get("ESCALATE_TO_MANAGER_AFTER_MINUTES",
                                                          "60")),
+        # Complaints (server.complaints), in working days of the working calendar: the
+        # customer is answered within 1 ("24 h"), the facts are verified within 3; a green
+        # complaint is closed within 1, a yellow one reports progress within 2 ("48 h").
+        "COMPLAINT_RESPOND_DAYS": float(env.get("COMPLAINT_RESPOND_DAYS", "1")),
+        "COMPLAINT_VERIFY_DAYS": float(env.get("COMPLAINT_VERIFY_DAYS", "3")),
+        "COMPLAINT_GREEN_CLOSE_DAYS": float(env.get("COMPLAINT_GREEN_CLOSE_DAYS", "1")),
+        "COMPLAINT_YELLOW_PROGRESS_DAYS": float(env.get("COMPLAINT_YELLOW_PROGRESS_DAYS", "2")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),

@@ -6,6 +6,7 @@ from .audit.models import AuditEvent  # noqa: F401
 from .customers.models import Address, Customer  # noqa: F401
 from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401
+from .complaints.models import ComplaintStep  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,
     Part,
