@@ -20,6 +20,19 @@ bp = Blueprint("complaints_console", __name__, url_prefix="/complaints")
 OFFICE = ("admin", "dispatcher")
 
 
+@bp.app_context_processor
+def _helpers():
+    def order_complaints(order_id):
+        from sqlalchemy import select
+
+        from .models import Complaint
+
+        return list(db.session.scalars(select(Complaint).where(Complaint.work_order_id == order_id)
+                                       .order_by(Complaint.created_at.desc())))
+
+    return {"order_complaints": order_complaints}
+
+
 @bp.route("/")
 @console_roles(*OFFICE)
 def queue():

@@ -131,3 +131,27 @@ def test_technicians_may_not_open_the_complaints_pages(client, technician, path)
         session["_fresh"] = True
         session["session_version"] = technician.user.session_version
     assert client.get(path).status_code == 403
+
+
+def test_the_order_page_lists_its_complaints_and_records_one(client, dispatcher, done_order):
+    assert sign_in(client, dispatcher).status_code == 302
+    page = text(client.get(f"/orders/{done_order.id}"))
+    assert "No complaints about this order." in page and "Record a complaint" in page
+    client.post("/complaints/new", data={"work_order_id": str(done_order.id),
+                                         "description": "Came back broken", "grade": "red"})
+    page = text(client.get(f"/orders/{done_order.id}"))
+    assert "Came back broken" in page
+
+
+def test_the_supervisor_reads_the_escalation_in_their_notifications(client, make_user,
+                                                                   done_order):
+    supervisor = make_user("dispatcher", name="Supervisor Su", locale="zh")
+    owner = make_user("dispatcher", name="Owner Ou")
+    owner.supervisor_id = supervisor.id
+    c = service.record(owner, description="x", channel="console", work_order_id=done_order.id)
+    service.escalate_overdue(c.respond_by + timedelta(minutes=1))
+    db.session.flush()
+    assert sign_in(client, supervisor).status_code == 302
+    page = text(client.get("/notifications"))
+    assert f"{done_order.number} 的正常投诉已升级（响应）" in page and "Owner Ou" in page
+    assert f"/complaints/{c.id}" in page
