@@ -81,6 +81,14 @@ def load_config(instance_path: Path) -> dict:
         "COMPLAINT_VERIFY_DAYS": float(env.get("COMPLAINT_VERIFY_DAYS", "3")),
         "COMPLAINT_GREEN_CLOSE_DAYS": float(env.get("COMPLAINT_GREEN_CLOSE_DAYS", "1")),
         "COMPLAINT_YELLOW_PROGRESS_DAYS": float(env.get("COMPLAINT_YELLOW_PROGRESS_DAYS", "2")),
+        # Follow-up calls (server.followups): due this many working days after the signature;
+        # a survey answer at or below FOLLOWUP_RATING_THRESHOLD (or a negative comment) is
+        # still called, first; a call outcome at or below FOLLOWUP_COMPLAINT_RATING proposes
+        # a complaint; "no answer" is tried again FOLLOWUP_RETRY_HOURS later.
+        "FOLLOWUP_DUE_DAYS": float(env.get("FOLLOWUP_DUE_DAYS", "2")),
+        "FOLLOWUP_RATING_THRESHOLD": int(env.get("FOLLOWUP_RATING_THRESHOLD", "3")),
+        "FOLLOWUP_COMPLAINT_RATING": int(env.get("FOLLOWUP_COMPLAINT_RATING", "2")),
+        "FOLLOWUP_RETRY_HOURS": float(env.get("FOLLOWUP_RETRY_HOURS", "4")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),

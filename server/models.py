@@ -7,6 +7,7 @@ from .customers.models import Address, Customer  # noqa: F401
 from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401
 from .complaints.models import ComplaintStep  # noqa: F401
+from .followups.models import FollowUp  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,
     Part,

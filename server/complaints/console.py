@@ -119,7 +119,9 @@ def new():
         return redirect(url_for("complaints_console.queue"), code=303)
     try:
         complaint = service.record(current_user, description=form.get("description", ""),
-                                   channel="console", grade=form.get("grade", "green"),
+                                   channel=form.get("channel") if form.get("channel") in (
+                                       "followup", "phone") else "console",
+                                   grade=form.get("grade", "green"),
                                    work_order_id=order_id)
         db.session.commit()
     except ServiceError as refused:
