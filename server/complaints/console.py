@@ -44,6 +44,31 @@ def queue():
                            grades=GRADES)
 
 
+def _period() -> tuple[datetime, int]:
+    from datetime import timedelta
+
+    from ..database import utcnow
+
+    try:
+        days = max(1, min(int(request.args.get("days", "90")), 3660))
+    except ValueError:
+        days = 90
+    return utcnow() - timedelta(days=days), days
+
+
+@bp.route("/analysis")
+@console_roles(*OFFICE)
+def analysis():
+    """Counts and trends by category, product model, technician and region; each number
+    opens the complaints behind it."""
+    since, days = _period()
+    dimension, value = request.args.get("dimension"), request.args.get("value")
+    items = service.behind(dimension, value, since) \
+        if dimension in service.DIMENSIONS and value is not None else None
+    return render_template("complaints/analysis.html", data=service.analysis(since), days=days,
+                           dimension=dimension, value=value, items=items)
+
+
 @bp.route("/<uuid:complaint_id>")
 @console_roles(*OFFICE)
 def detail(complaint_id: uuid.UUID):

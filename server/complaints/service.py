@@ -358,3 +358,63 @@ def queue(now: datetime | None = None, *, grade: str | None = None,
     far = datetime.max.replace(tzinfo=now.tzinfo)
     rows.sort(key=lambda r: (r.due or far, GRADES.index(r.complaint.grade) * -1))
     return rows
+
+
+# -- analysis ----------------------------------------------------------------------------------
+
+DIMENSIONS = ("category", "model", "technician", "region")
+
+
+def _key(complaint: Complaint, dimension: str) -> str:
+    """The complaint's value on one analysis dimension ("" when unknown)."""
+    order = complaint.work_order
+    if dimension == "category":
+        return complaint.category or ""
+    if dimension == "model":
+        asset = complaint.asset or (order.asset if order else None)
+        return f"{asset.brand} {asset.model}" if asset else ""
+    if dimension == "technician":
+        tech = complaint.technician
+        return tech.user.name if tech and tech.user else ""
+    if dimension == "region":
+        address = order.address if order else None
+        return " ".join(p for p in (address.city, address.district) if p) if address else ""
+    raise ValueError(dimension)
+
+
+def analysis(since: datetime, until: datetime | None = None) -> dict:
+    """Counts per category, product model, technician and region, with a month-by-month
+    trend for each value, over complaints received in [since, until)."""
+    until = until or utcnow()
+    items = list(db.session.scalars(select(Complaint).where(
+        Complaint.created_at >= since, Complaint.created_at < until)))
+    zone = calendar().timezone
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    months = sorted({c.created_at.astimezone(tz).strftime("%Y-%m") for c in items})
+    out = {"total": len(items), "months": months, "dimensions": {}}
+    for dimension in DIMENSIONS:
+        table: dict[str, dict] = {}
+        for c in items:
+            value = _key(c, dimension)
+            row = table.setdefault(value, {"value": value, "count": 0,
+                                           "by_month": dict.fromkeys(months, 0)})
+            row["count"] += 1
+            row["by_month"][c.created_at.astimezone(tz).strftime("%Y-%m")] += 1
+        out["dimensions"][dimension] = sorted(table.values(),
+                                              key=lambda r: (-r["count"], r["value"]))
+    return out
+
+
+def behind(dimension: str, value: str, since: datetime, until: datetime | None = None
+           ) -> list[Complaint]:
+    """The complaints behind one number of the analysis."""
+    until = until or utcnow()
+    if dimension not in DIMENSIONS:
+        raise Invalid(_l("Must be one of: %(choices)s.", choices=", ".join(DIMENSIONS)),
+                      {"dimension": [_l("Unknown.")]})
+    items = db.session.scalars(select(Complaint).where(
+        Complaint.created_at >= since, Complaint.created_at < until)
+        .order_by(Complaint.created_at.desc()))
+    return [c for c in items if _key(c, dimension) == value]

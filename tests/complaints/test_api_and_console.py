@@ -155,3 +155,34 @@ def test_the_supervisor_reads_the_escalation_in_their_notifications(client, make
     page = text(client.get("/notifications"))
     assert f"{done_order.number} 的正常投诉已升级（响应）" in page and "Owner Ou" in page
     assert f"/complaints/{c.id}" in page
+
+
+def test_the_analysis_counts_by_cause_model_technician_and_region_with_what_is_behind(
+        client, dispatcher, make_order, make_technician, make_customer, make_asset):
+    customer = make_customer(city="上海市")
+    asset = make_asset(customer)
+    li = make_technician(name="Li Wei")
+    first = make_order(customer=customer, asset=asset, status="closed", assignee=li)
+    second = make_order(customer=customer, asset=asset, status="closed", assignee=li)
+    other = make_order(status="closed", assignee=make_technician(name="Sam Carter"))
+    for order, text_ in ((first, "leak again"), (second, "late again"), (other, "rude")):
+        c = service.record(dispatcher, description=text_, channel="console",
+                           work_order_id=order.id)
+        if order is other:
+            service.close(dispatcher, c, resolution="apology", category="attitude",
+                          confirmation="customer")
+    data = service.analysis(utcnow() - timedelta(days=1))
+    assert data["total"] == 3
+    techs = {r["value"]: r["count"] for r in data["dimensions"]["technician"]}
+    assert techs == {"Li Wei": 2, "Sam Carter": 1}
+    assert {r["value"]: r["count"] for r in data["dimensions"]["category"]} == {
+        "": 2, "attitude": 1}
+    assert data["dimensions"]["model"][0] == {
+        "value": "Gree KFR-35GW", "count": 3, "by_month": {data["months"][0]: 3}}
+    assert data["dimensions"]["region"][0]["value"].startswith("上海市")
+    db.session.flush()
+    assert sign_in(client, dispatcher).status_code == 302
+    page = text(client.get("/complaints/analysis?dimension=technician&value=Li+Wei"))
+    assert "Product model" in page and "Gree KFR-35GW" in page
+    behind = page[page.index('id="behind"'):]
+    assert "leak again" in behind and "late again" in behind and "rude" not in behind
