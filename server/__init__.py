@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from .console.routes import bp as console_bp
     from .followups.console import bp as followups_console_bp
     from .followups.routes import blp as followups_blp
+    from .plans.console import bp as plans_console_bp
     from .customers.routes import blp as customers_blp
     from .inventory.routes import blp as parts_blp
     from .media.routes import blp as blobs_blp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messaging_console_bp)
     app.register_blueprint(complaints_console_bp)
     app.register_blueprint(followups_console_bp)
+    app.register_blueprint(plans_console_bp)
 
 
 def _authorise_before_parsing() -> None:

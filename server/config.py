@@ -89,6 +89,8 @@ def load_config(instance_path: Path) -> dict:
         "FOLLOWUP_RATING_THRESHOLD": int(env.get("FOLLOWUP_RATING_THRESHOLD", "3")),
         "FOLLOWUP_COMPLAINT_RATING": int(env.get("FOLLOWUP_COMPLAINT_RATING", "2")),
         "FOLLOWUP_RETRY_HOURS": float(env.get("FOLLOWUP_RETRY_HOURS", "4")),
+        # Maintenance plans: calls and visits are generated this many days ahead.
+        "PLAN_LEAD_DAYS": int(env.get("PLAN_LEAD_DAYS", "7")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         "SYNC_MAX_BATCH": int(env.get("SYNC_MAX_BATCH", "500")),

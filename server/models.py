@@ -8,6 +8,7 @@ from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401
 from .complaints.models import ComplaintStep  # noqa: F401
 from .followups.models import FollowUp  # noqa: F401
+from .plans.models import Plan  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,
     Part,

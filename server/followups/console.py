@@ -32,17 +32,18 @@ def call(followup_id: uuid.UUID):
     from flask_babel import force_locale
 
     f = service.get(followup_id)
-    language = f.customer.language or f.work_order.language or "en"
+    language = f.customer.language or (f.work_order.language if f.work_order else None) or "en"
     with force_locale(language):
         script = _("Hello, this is %(company)s customer service about your service request "
                    "%(number)s. Was the technician on time? How was their attitude? Is the "
                    "problem solved? Please score each from 1 to 5.",
                    company=current_app.config["DOORSTEP_COMPANY_NAME"],
-                   number=f.work_order.number)
+                   number=f.work_order.number if f.work_order else "—")
     return render_template("followups/call.html", f=f, order=f.work_order, script=script,
                            script_language=language,
                            proposes=service.proposes_complaint(f),
-                           prefill=service.complaint_prefill(f) if f.status == "done" else None)
+                           prefill=service.complaint_prefill(f)
+                           if f.status == "done" and f.work_order_id else None)
 
 
 def _flash_refused(refused: ServiceError) -> None:

@@ -28,6 +28,23 @@ def _followups(session: Session, flush_context) -> None:
     with session.no_autoflush:
         if signed:
             service.rows_for_signed(session, signed, now)
+            _plan_installations(session, signed)
         for survey in surveys:
             service.apply_survey(session, survey.work_order_id, survey.rating, survey.comment,
                                  now)
+
+
+def _plan_installations(session: Session, order_ids) -> None:
+    """A signed installation gets its periodic calls (seed 004), once."""
+    from sqlalchemy import select
+
+    from ..plans.models import Plan
+    from ..plans.service import installation_row
+    from ..workorders.models import WorkOrder
+
+    for order in session.scalars(select(WorkOrder).where(WorkOrder.id.in_(order_ids),
+                                                         WorkOrder.type == "install")):
+        exists = session.scalar(select(Plan.id).where(Plan.source == "installation",
+                                                      Plan.note == order.number))
+        if exists is None:
+            session.execute(Plan.__table__.insert().values(**installation_row(order)))

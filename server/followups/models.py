@@ -15,7 +15,7 @@ from ..extensions import db
 STATUSES = ("pending", "done", "failed")
 OUTCOMES = ("reached", "no_answer", "wrong_number")
 # Why it is in the queue: every signed visit, or a survey that needs a call anyway.
-REASONS = ("signed", "low_rating", "negative_comment")
+REASONS = ("signed", "low_rating", "negative_comment", "plan")
 
 
 class FollowUp(db.Model):
@@ -23,7 +23,10 @@ class FollowUp(db.Model):
     __table_args__ = (Index("ix_followups_queue", "status", "urgent", "due_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
-    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    # None for a periodic call of a plan (``plan_id``).
+    work_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("work_orders.id"),
+                                                            unique=True)
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"), index=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     reason: Mapped[str] = mapped_column(String(20), default="signed")

@@ -122,7 +122,7 @@ def record_outcome(actor: User, followup: FollowUp, outcome: str, *, timeliness=
     followup.solved, followup.comment = solved, comment
     followup.status, followup.done_at = "done", now
     order = followup.work_order
-    if order.status == "signed":
+    if order is not None and order.status == "signed":
         orders.transition(actor, order, "closed", reason="follow-up done", now=now)
     db.session.flush()
     return followup
@@ -134,6 +134,8 @@ def lowest_score(followup: FollowUp) -> int | None:
 
 
 def proposes_complaint(followup: FollowUp) -> bool:
+    if followup.work_order_id is None:
+        return False
     low = lowest_score(followup)
     return low is not None and low <= current_app.config["FOLLOWUP_COMPLAINT_RATING"]
 
@@ -162,6 +164,8 @@ def open_return_visit(actor: User, followup: FollowUp) -> WorkOrder:
     if followup.solved is not False:
         raise Conflict(_l("Only a problem that is not solved opens a return visit."))
     first = followup.work_order
+    if first is None:
+        raise Conflict(_l("Only a problem that is not solved opens a return visit."))
     with _in_language_of(first):
         description = str(_l("Return visit: the problem of %(number)s is not solved.",
                              number=first.number))
