@@ -17,6 +17,11 @@ bp = Blueprint("followups_console", __name__, url_prefix="/followups")
 OFFICE = ("admin", "dispatcher")
 
 
+@bp.app_context_processor
+def _helpers():
+    return {"order_followup": service.for_order}
+
+
 @bp.route("/")
 @console_roles(*OFFICE)
 def queue():

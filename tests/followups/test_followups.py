@@ -153,3 +153,14 @@ def test_the_console_call_shows_the_script_in_the_customers_language_and_records
     assert response.status_code == 303
     db.session.refresh(f)
     assert f.return_order_id is not None
+
+
+def test_the_order_page_shows_its_follow_up_and_the_return_visit(client, dispatcher, signed):
+    f = followup_of(signed)
+    service.record_outcome(dispatcher, f, "reached", timeliness=4, attitude=4, quality=3,
+                           solved=False)
+    again = service.open_return_visit(dispatcher, f)
+    db.session.flush()
+    assert sign_in(client, dispatcher).status_code == 302
+    page = text(client.get(f"/orders/{signed.id}"))
+    assert "Follow-up call" in page and again.number in page and "reached" in page
