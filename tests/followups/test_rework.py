@@ -36,3 +36,18 @@ def test_an_order_that_repeats_nothing_is_billed(make_order, make_customer, make
     customer = make_customer()
     order = make_order(customer=customer, asset=make_asset(customer, warranty_days=-30))
     assert not charges.is_rework(order) and order.labour_cents > 0
+
+
+def test_the_order_page_shows_the_first_visits_technician_and_the_free_rework(
+        client, make_order, make_customer, make_asset, make_technician, dispatcher):
+    from tests.api.test_console import sign_in, text
+
+    customer = make_customer()
+    asset = make_asset(customer, warranty_days=-30)
+    first = make_order(customer=customer, asset=asset, status="closed",
+                       assignee=make_technician(name="Li Wei"))
+    again = make_order(customer=customer, asset=asset, repeat_of_id=first.id)
+    assert sign_in(client, dispatcher).status_code == 302
+    page = text(client.get(f"/orders/{again.id}"))
+    assert first.number in page and "Li Wei" in page
+    assert "rework: no labour or travel charged" in page
