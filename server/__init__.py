@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
 
     from . import models  # noqa: F401  (the whole schema, for Alembic)
     from .messaging import hooks  # noqa: F401  (order events queue customer messages)
+    from .followups import hooks as _followup_hooks  # noqa: F401  (signed → a follow-up)
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
@@ -91,7 +92,12 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .admin.console import bp as admin_bp
     from .assets.routes import blp as assets_blp
+    from .complaints.console import bp as complaints_console_bp
+    from .complaints.routes import blp as complaints_blp
     from .console.routes import bp as console_bp
+    from .followups.console import bp as followups_console_bp
+    from .followups.routes import blp as followups_blp
+    from .plans.console import bp as plans_console_bp
     from .customers.routes import blp as customers_blp
     from .incidents.console import bp as incidents_console_bp
     from .incidents.routes import blp as incidents_blp
@@ -111,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
-                stock_blp):
+                stock_blp, complaints_blp, followups_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -126,6 +132,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messaging_console_bp)
     app.register_blueprint(incidents_console_bp)
     app.register_blueprint(knowledge_console_bp)
+    app.register_blueprint(complaints_console_bp)
+    app.register_blueprint(followups_console_bp)
+    app.register_blueprint(plans_console_bp)
 
 
 def _authorise_before_parsing() -> None:

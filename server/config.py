@@ -115,6 +115,23 @@ def load_config(instance_path: Path) -> dict:
         # supervisor's manager if it is still missed this many minutes later.
         "ESCALATE_TO_MANAGER_AFTER_MINUTES": int(env.get("ESCALATE_TO_MANAGER_AFTER_MINUTES",
                                                          "60")),
+        # Complaints (server.complaints), in working days of the working calendar: the
+        # customer is answered within 1 ("24 h"), the facts are verified within 3; a green
+        # complaint is closed within 1, a yellow one reports progress within 2 ("48 h").
+        "COMPLAINT_RESPOND_DAYS": float(env.get("COMPLAINT_RESPOND_DAYS", "1")),
+        "COMPLAINT_VERIFY_DAYS": float(env.get("COMPLAINT_VERIFY_DAYS", "3")),
+        "COMPLAINT_GREEN_CLOSE_DAYS": float(env.get("COMPLAINT_GREEN_CLOSE_DAYS", "1")),
+        "COMPLAINT_YELLOW_PROGRESS_DAYS": float(env.get("COMPLAINT_YELLOW_PROGRESS_DAYS", "2")),
+        # Follow-up calls (server.followups): due this many working days after the signature;
+        # a survey answer at or below FOLLOWUP_RATING_THRESHOLD (or a negative comment) is
+        # still called, first; a call outcome at or below FOLLOWUP_COMPLAINT_RATING proposes
+        # a complaint; "no answer" is tried again FOLLOWUP_RETRY_HOURS later.
+        "FOLLOWUP_DUE_DAYS": float(env.get("FOLLOWUP_DUE_DAYS", "2")),
+        "FOLLOWUP_RATING_THRESHOLD": int(env.get("FOLLOWUP_RATING_THRESHOLD", "3")),
+        "FOLLOWUP_COMPLAINT_RATING": int(env.get("FOLLOWUP_COMPLAINT_RATING", "2")),
+        "FOLLOWUP_RETRY_HOURS": float(env.get("FOLLOWUP_RETRY_HOURS", "4")),
+        # Maintenance plans: calls and visits are generated this many days ahead.
+        "PLAN_LEAD_DAYS": int(env.get("PLAN_LEAD_DAYS", "7")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         # Batch-failure incidents (server/incidents): reports of one product model with one

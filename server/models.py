@@ -12,6 +12,9 @@ from .incidents.models import (  # noqa: F401
     IncidentLevelChange,
     IncidentOrder,
 )
+from .complaints.models import ComplaintStep  # noqa: F401
+from .followups.models import FollowUp  # noqa: F401
+from .plans.models import Plan  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,
     Part,

@@ -117,6 +117,15 @@ def report_sweep() -> int:
     return requeue_stale()
 
 
+@huey.periodic_task(crontab(minute="23"))
+@in_app_context
+def plan_sweep() -> int:
+    """Every hour: make the maintenance plans' calls and visits due within PLAN_LEAD_DAYS."""
+    from .plans.service import generate_due
+
+    return generate_due()
+
+
 @huey.periodic_task(crontab(minute="17"))
 @in_app_context
 def rate_limit_sweep() -> int:

@@ -45,10 +45,15 @@ class SweepResult:
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
-    """Grade every open order, then escalate what is missed. Flushes, never commits."""
+    """Grade every open order, then escalate what is missed (orders and complaints).
+    Flushes, never commits."""
+    from ..complaints.service import escalate_overdue
+    from ..followups.service import close_answered
+
     now = now or utcnow()
+    close_answered(now)
     graded = grade_open_orders(now)
-    return SweepResult(graded, escalate_missed(now))
+    return SweepResult(graded, escalate_missed(now) + escalate_overdue(now))
 
 
 @dataclass(frozen=True)

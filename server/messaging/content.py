@@ -86,6 +86,13 @@ def words(message: Message, url: str) -> dict:
         action = _("Rate the service")
         sms = _("%(company)s: how did we do on %(number)s? Rate us: %(url)s",
                 company=company, number=number, url=url)
+    elif message.kind == "complaint_update":
+        said = data.get("said") or ""
+        subject = _("About your complaint on %(number)s", number=number)
+        lines = [said, _("Reply or follow it on your order's page.")]
+        action = _("Open your order's page")
+        sms = _("%(company)s, about your complaint on %(number)s: %(said)s %(url)s",
+                company=company, number=number, said=said, url=url)
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     return {"subject": subject, "lines": lines, "action": action, "sms": sms,
@@ -162,4 +169,7 @@ def sample(kind: str, channel: str, language: str) -> Message:
                          "end": (start + timedelta(hours=2)).isoformat(),
                          "eta": (start + timedelta(minutes=25)).isoformat(),
                          "technician": "李师傅" if language == "zh" else "Sam",
-                         "report": "SR-2026-000045"})
+                         "report": "SR-2026-000045",
+                         "said": "我们已核实情况，明天上午派师傅免费复修。" if language == "zh"
+                         else "We checked what happened; a technician will redo the repair "
+                              "free of charge tomorrow morning."})

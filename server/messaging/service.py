@@ -68,6 +68,10 @@ def _triggers(ev: WorkOrderEvent, order: WorkOrder) -> list[tuple[str, str, dict
     elif ev.kind == "report_ready":
         report = (ev.data or {}).get("report_id") or (ev.data or {}).get("report")
         out.append(("report_ready", f"report_ready:{order.id}:{report}", {"report": report}))
+    elif ev.kind == "complaint_update" and (ev.data or {}).get("said"):
+        data = ev.data
+        out.append(("complaint_update", f"complaint:{data.get('step_id')}",
+                     {"said": data["said"], "step": data.get("step")}))
     elif ev.kind == "transition" and ev.to_status == "closed":
         out.append(("survey", f"survey:{order.id}", {}))
     return out

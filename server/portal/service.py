@@ -170,9 +170,9 @@ def complain(order: WorkOrder, description: str) -> Complaint:
         raise Invalid(_l("Please keep it under %(n)d characters.", n=MAX_COMPLAINT),
                       {"description": [_l("Please keep it under %(n)d characters.",
                                           n=MAX_COMPLAINT)]})
-    complaint = Complaint(customer_id=order.customer_id, work_order_id=order.id, channel="link",
-                          description=description, status="open", created_at=utcnow())
-    db.session.add(complaint)
+    from ..complaints.service import record
+
+    complaint = record(None, description=description, channel="link", work_order_id=order.id)
     add_event(order, "customer_complaint", None, server_time=utcnow())
     db.session.flush()
     return complaint

@@ -14,7 +14,10 @@ phone (pwa/js/fold.js ``partTotals``/``charges``):
   when it was used) — if they differ, the highest;
 * in warranty nothing is charged: parts, labour, travel and total are all 0;
 * otherwise total = parts + the order's labour + the order's travel. All integers in
-  minor units of ``currency``.
+  minor units of ``currency``;
+* a rework (``is_rework``: a return visit for the same appliance within
+  ``REPEAT_WINDOW_DAYS`` of the first visit's completion) charges no labour and no travel:
+  the same problem is not billed twice (seed 003). Parts are charged as usual.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -107,11 +111,29 @@ def order_charges(order: WorkOrder) -> Charges:
                    parts_cents + labour + travel, currency)
 
 
+def is_rework(order: WorkOrder) -> bool:
+    """Whether the order repeats a repair of the same appliance finished within
+    ``REPEAT_WINDOW_DAYS`` before it was requested."""
+    if order.repeat_of_id is None:
+        return False
+    first = db.session.get(WorkOrder, order.repeat_of_id)
+    finished = first.completed_at or first.closed_at if first is not None else None
+    if finished is None or order.created_at is None:
+        return False
+    if first.asset_id is not None and order.asset_id not in (None, first.asset_id):
+        return False
+    window = timedelta(days=current_app.config["REPEAT_WINDOW_DAYS"])
+    return order.created_at - finished <= window
+
+
 def apply_charges(order: WorkOrder) -> Charges:
     """Store the order's charges on it: parts from its lines, labour and travel from the
-    tariff unless the office set them, all zero in warranty. Returns the charges."""
+    tariff unless the office set them, all zero in warranty, labour and travel zero for a
+    rework. Returns the charges."""
     config = current_app.config
     if order.in_warranty:
+        order.labour_cents = order.travel_cents = 0
+    elif is_rework(order):
         order.labour_cents = order.travel_cents = 0
     else:
         order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)

@@ -1,0 +1,55 @@
+"""Maintenance plans in the console: every active plan, and a form to add one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.auth import console_roles
+from ..customers.models import Customer
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+from . import service
+
+bp = Blueprint("plans_console", __name__, url_prefix="/plans")
+OFFICE = ("admin", "dispatcher")
+
+
+@bp.route("/")
+@console_roles(*OFFICE)
+def index():
+    return render_template("plans/index.html", plans=service.all_active())
+
+
+@bp.route("/", methods=["POST"])
+@console_roles(*OFFICE)
+def create():
+    """A plan for the customer with this phone number (key customers, contracts)."""
+    form = request.form
+    try:
+        phone = (form.get("phone") or "").strip()
+        customer = db.session.scalar(select(Customer).where(Customer.phone == phone)) \
+            if phone else None
+        if customer is None:
+            raise Invalid(_("No customer has this phone number."),
+                          {"phone": [_("No customer has this phone number.")]})
+        try:
+            first = date.fromisoformat(form.get("first_due", ""))
+            months = int(form.get("interval_months", ""))
+        except ValueError:
+            raise Invalid(_("Give the first date and the interval in months."),
+                          {"first_due": [_("Give the first date and the interval in months.")]})
+        service.create(current_user, customer_id=customer.id, kind=form.get("kind", ""),
+                       interval_months=months, first_due=first, note=form.get("note"))
+        db.session.commit()
+        flash(_("Plan saved."), "success")
+    except ServiceError as refused:
+        db.session.rollback()
+        detail = "; ".join(f"{k}: {' '.join(str(m) for m in v)}"
+                           for k, v in (refused.errors or {}).items())
+        flash(f"{refused.message} {detail}".strip(), "error")
+    return redirect(url_for("plans_console.index"), code=303)
