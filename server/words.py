@@ -20,8 +20,8 @@ from flask_babel import get_locale, get_timezone, gettext
 
 
 def term(value) -> str:
-    if value is None:
-        return ""
+    if value is None or value == "":
+        return ""  # gettext("") is the catalogue's header
     value = str(value)
     # A board shows the same few words hundreds of times: look each up once per request.
     cache = g.setdefault("_terms", {}) if has_request_context() else {}

@@ -13,13 +13,24 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from jinja2 import pass_context
 
 from ..database import utcnow
 from ..dispatch.suggestions import span
 from ..words import phrase, term
 from .blueprint import OFFICE, bp
 
-bp.add_app_template_filter(term, "term")
+
+
+@pass_context
+def _term_filter(context, value) -> str:
+    """``term`` for templates. Taking the context keeps Jinja from folding ``"green"|term``
+    into a constant when a template is compiled, in whatever language that first request
+    spoke (it did: Chinese pages showed "On track")."""
+    return term(value)
+
+
+bp.add_app_template_filter(_term_filter, "term")
 
 
 @bp.app_template_filter("moment")

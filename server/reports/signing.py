@@ -214,11 +214,30 @@ def sign_pdf(pdf: bytes, place: FieldPlace, reason: str, location: str | None,
     subject = the_signer.signing_cert.subject.native
     name = subject.get("organization_name") or subject.get("common_name") or ""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES,
-                              appearance_text_params={
-                                  "signer": _latin(name), "url": _latin(verify_url),
-                                  "when": stamp_time(datetime.now(UTC), timezone)})
-    return out.getvalue()
+
+    def sign():
+        return pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES,
+                                   appearance_text_params={
+                                       "signer": _latin(name), "url": _latin(verify_url),
+                                       "when": stamp_time(datetime.now(UTC), timezone)})
+
+    return _outside_any_event_loop(sign).getvalue()
+
+
+def _outside_any_event_loop(work):
+    """Run ``work()`` where no asyncio loop is running: pyHanko's synchronous ``sign_pdf``
+    calls ``asyncio.run``, which refuses to start inside a running loop (a caller that is
+    itself async, or a thread driving Playwright). Such callers get a short-lived thread."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sign") as pool:
+        return pool.submit(work).result()
 
 
 # -- verification -------------------------------------------------------------------------------
@@ -264,9 +283,9 @@ def check_pdf(data: bytes) -> Check:
     ours = {fingerprint(cert) for cert in trusted}
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(
+        status = _outside_any_event_loop(lambda: validate_pdf_signature(
             signature, ValidationContext(trust_roots=trusted, allow_fetching=False,
-                                         revocation_mode="soft-fail"))
+                                         revocation_mode="soft-fail")))
     except Exception as bad:  # noqa: BLE001 — a broken signature is an altered document
         return Check("altered", f"The signature cannot be checked ({bad}); the document was "
                                 "altered.", metadata=metadata)

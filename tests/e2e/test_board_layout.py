@@ -136,7 +136,7 @@ def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day, commi
         # Someone else takes a call meanwhile: the refresh has something to redraw.
         committed(lambda: factories.make_order(customer=factories.make_customer(name="高峰")))
         with page.expect_response(lambda r: "/board/live" in r.url and r.status == 200,
-                                  timeout=20_000):
+                                  timeout=45_000):
             pass
         expect(page.locator(".queue")).to_contain_text("高峰")
         expect(page.locator(".job", has_text="Samuel Adeyemi").locator("input[name=sel]")

@@ -119,7 +119,7 @@ def test_the_dispatcher_sees_the_whole_visit_downloads_the_pdf_and_closes_the_or
         page.wait_for_timeout(1000)
         page.reload()
     expect(state).to_have_attribute("data-report-state", "ready")
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text(re.compile(r"^\s*ready\s*$", re.IGNORECASE))
 
     # The visit as it happened.
     expect(page.locator("ol.notes")).to_contain_text(
