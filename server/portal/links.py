@@ -108,10 +108,20 @@ def url_for_pull(order: WorkOrder) -> str | None:
     return url_of(link) if link is not None else None
 
 
+def page_url_of_order(order_id: uuid.UUID) -> str | None:
+    """The order's current page link, or None when it has none (revoked, never made)."""
+    link = active_link(order_id)
+    return url_of(link) if link is not None else None
+
+
 def _register_pull_hook() -> None:
     import sync.wire
 
+    from ..reports import pages
+
     sync.wire.HOOKS["customer_url"] = url_for_pull
+    # The report link (/r/…) leads a browser to the order's page.
+    pages.customer_page_url = page_url_of_order
 
 
 _register_pull_hook()

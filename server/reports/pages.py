@@ -2,12 +2,15 @@
 
 Anyone may upload a PDF to /verify and learn whether it is an unaltered report of ours and
 for which order. /r/<token> serves one report's PDF to whoever holds the signed, expiring
-link we gave the customer.
+link we gave the customer; a browser opening it is taken to the customer's page for the
+order (server/portal), which offers the same PDF with everything else about the visit.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import get_locale
 
 from ..extensions import csrf
@@ -15,6 +18,10 @@ from ..media.storage import download as blob_download
 from . import service
 
 bp = Blueprint("reports_public", __name__)
+
+# order id → the customer's page of that order, or None (registered by server/portal,
+# which builds on reports: this module must not import it).
+customer_page_url: Callable | None = None
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -57,6 +64,11 @@ def download(token: str):
                                company=current_app.config["DOORSTEP_COMPANY_NAME"],
                                phone=current_app.config["DOORSTEP_COMPANY_PHONE"]), \
             problem.status
+    if customer_page_url is not None and request.accept_mimetypes.accept_html \
+            and request.args.get("pdf") is None:
+        page = customer_page_url(report.work_order_id)
+        if page:
+            return redirect(page, code=303)
     response = blob_download(service.pdf_key(report), mimetype="application/pdf",
                              download_name=f"{report.number}.pdf", as_attachment=False,
                              etag=report.pdf_sha256, max_age=0)

@@ -234,3 +234,12 @@
     event.preventDefault();
   });
 })();
+
+// The board's refresh says which order is open, so the answer can keep it selected. Added
+// here rather than with hx-vals="js:…", which htmx evaluates with eval(): the console's
+// Content-Security-Policy forbids that, and the refresh silently stopped.
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.elt && event.detail.elt.id === "board-live") {
+    event.detail.parameters.current = window.doorstepCurrent || "";
+  }
+});

@@ -475,6 +475,20 @@ def test_the_customer_link_downloads_the_signed_pdf(signed_report, client, api_a
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
+def test_a_browser_opening_the_report_link_is_led_to_the_customers_page(
+        signed_report, client, api_as, dispatcher):
+    from server.portal import links
+
+    path = customer_url(signed_report, api_as, dispatcher).removeprefix("http://localhost:5000")
+    page = links.url_of(links.ensure_link(signed_report.order))
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    response = client.get(path, headers=browser)
+    assert response.status_code == 303 and response.headers["Location"] == page
+    # The PDF itself stays one request away, for a download manager or ?pdf=1.
+    assert client.get(path, headers=browser, query_string={"pdf": "1"}).mimetype == \
+        "application/pdf"
+
+
 def test_an_expired_link_says_so(signed_report, client, api_as, dispatcher, monkeypatch):
     import time
 

@@ -38,9 +38,16 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self._skip = 0
+        self._foreign: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in INVISIBLE:
+            self._skip += 1
+        elif tag != "html" and any(name == "lang" and value and not value.startswith("zh")
+                                   for name, value in attrs):
+            # Text marked as another language on purpose (a call script in the customer's
+            # language) is not the page's own words.
+            self._foreign.append(tag)
             self._skip += 1
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value and value.strip():
@@ -48,6 +55,9 @@ class _Text(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in INVISIBLE and self._skip:
+            self._skip -= 1
+        elif self._foreign and tag == self._foreign[-1]:
+            self._foreign.pop()
             self._skip -= 1
 
     def handle_data(self, data):

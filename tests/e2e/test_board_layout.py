@@ -141,6 +141,11 @@ def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day, commi
         expect(page.locator(".queue")).to_contain_text("高峰")
         expect(page.locator(".job", has_text="Samuel Adeyemi").locator("input[name=sel]")
                ).to_be_checked()
+        # The scroll is put back once the swap has settled (htmx:afterSettle).
+        for _ in range(50):
+            if lanes.evaluate("el => el.scrollLeft") == 200:
+                break
+            page.wait_for_timeout(100)
         assert lanes.evaluate("el => el.scrollLeft") == 200
         assert problems == []
     finally:
