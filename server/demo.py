@@ -658,7 +658,6 @@ PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("closed", "plain"): VISIT + FINISH + ("sign", "survey", "close"),
     ("closed", "second_visit"): VISIT + ("await_parts", "reschedule", "en_route", "on_site")
     + FINISH + ("sign", "survey", "close"),
-    ("closed", "unsigned"): VISIT + FINISH + ("close_unsigned",),
     ("cancelled", "from_new"): ("cancel",),
     ("cancelled", "from_scheduled"): ("schedule", "cancel"),
     ("cancelled", "after_visit"): VISIT + ("await_customer", "cancel"),
@@ -679,8 +678,7 @@ STORIES = (
     + [Story("signed")] * 5
     + [Story("closed", priority="emergency", symptom="WH_GAS_SMELL"),
        Story("closed", priority="emergency", symptom="WM_FLOOD")]
-    + [Story("closed")] * 9 + [Story("closed", "second_visit")] * 3
-    + [Story("closed", "unsigned")] * 2
+    + [Story("closed")] * 11 + [Story("closed", "second_visit")] * 3
     + [Story("cancelled", "from_new")] * 2
     + [Story("cancelled", "from_scheduled"), Story("cancelled", "after_visit")]
     + [Story("reopened")] * 3
@@ -705,8 +703,6 @@ REASONS = {
     ),
     "cancel_from_scheduled": ("客户临时出差，取消预约", "Customer moving out; no longer needed"),
     "cancel_after_visit": ("客户决定不维修，购买新机", "Customer decided to replace rather than repair"),
-    "close_unsigned": ("客户不在家，由家人确认完工，已电话回访确认",
-                       "Customer not present to sign; completion confirmed by phone"),
     "reopen": ("客户反映三天后故障复发", "Customer reports the same fault came back after three days"),
 }
 OFFICE_NOTES = (
@@ -1346,8 +1342,6 @@ class _Builder:
                 clock += _h(rng.uniform(2, 30))
             elif step == "close":
                 clock = self._daytime(city, clock + _h(rng.uniform(4, 48)), earlier=False)
-            elif step == "close_unsigned":
-                clock = self._daytime(city, clock + _h(rng.uniform(24, 48)), earlier=False)
             elif step == "reopen":
                 clock = self._daytime(city, clock + timedelta(days=rng.uniform(1, 4)),
                                       earlier=False)
@@ -1623,10 +1617,6 @@ class _Builder:
 
     def _do_close(self, visit: _Visit, at: datetime) -> None:
         self._move(visit.plan.office, visit, Status.CLOSED, at)
-
-    def _do_close_unsigned(self, visit: _Visit, at: datetime) -> None:
-        self._move(visit.plan.office, visit, Status.CLOSED, at,
-                   reason=self._text(visit, REASONS["close_unsigned"]))
 
     def _do_reopen(self, visit: _Visit, at: datetime) -> None:
         self._move(visit.plan.office, visit, Status.REOPENED, at,

@@ -74,7 +74,6 @@ TRANSITIONS: dict[tuple[Status, Status], Rule] = {
     (S.AWAITING_CUSTOMER, S.SCHEDULED): Rule(OFFICE, needs=("assignee_id", "appointment_start")),
     (S.AWAITING_CUSTOMER, S.CANCELLED): Rule(OFFICE, needs_reason=True),
     (S.COMPLETED, S.SIGNED): Rule(ANYONE, needs_signature=True),
-    (S.COMPLETED, S.CLOSED): Rule(OFFICE, needs_reason=True),  # customer would not sign
     (S.COMPLETED, S.REOPENED): Rule(OFFICE, needs_reason=True),
     (S.SIGNED, S.CLOSED): Rule(OFFICE),
     (S.SIGNED, S.REOPENED): Rule(OFFICE, needs_reason=True),

@@ -540,7 +540,7 @@ def act(actor: User, order: WorkOrder, action: str, reason: str | None = None,
                                          names=", ".join(HOLD_TARGETS))]})
     allowed = allowed_actions(actor, order)
     if action not in allowed:
-        if action == "close" and (order.status, Status.CLOSED) in lifecycle.TRANSITIONS:
+        if action == "close" and order.status in (Status.COMPLETED, Status.SIGNED):
             why = _("The order can be closed only once the customer's signed report is ready.")
         else:
             why = _("This action is not allowed while the order is %(status)s.",

@@ -108,10 +108,12 @@ def test_the_rest_transitions_endpoint_refuses_signed_without_a_signature(
     assert body["reason"] == "missing_signature" and "to" in body["errors"]
     assert fresh(completed).status == "completed"
     assert report_status(api, completed) == "not_signed"
-    # …so the order cannot be closed as signed either: closing unsigned needs a reason.
-    closed = api_as(dispatcher).post(f"/api/v1/workorders/{completed.id}/transitions",
-                                     json={"to": "closed"})
-    assert closed.status_code == 409 and closed.get_json()["reason"] == "reason_required"
+    # …nor closed, with or without a reason: an order closes only after the customer signed.
+    for body in ({"to": "closed"}, {"to": "closed", "reason": "Customer not at home"}):
+        closed = api_as(dispatcher).post(f"/api/v1/workorders/{completed.id}/transitions",
+                                         json=body)
+        assert closed.status_code == 409 and closed.get_json()["reason"] == "not_allowed"
+    assert fresh(completed).status == "completed"
 
 
 def test_the_console_and_any_office_caller_are_held_by_the_same_service_door(
