@@ -159,9 +159,12 @@ def test_a_request_missing_details_is_explained_next_to_each_field(live_server, 
     page.get_by_label("E-mail").fill(desk["email"])
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # htmx must have wired the page before the button can swap the form in (a click that
+    # lands earlier does nothing: seen on a loaded CI machine).
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="New customer").click()
     # The new-customer form is swapped in and focuses Name: type only once it has settled.
-    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused(timeout=15_000)
     page.get_by_label("Phone number").fill("not a number")
     expect(page.get_by_label("Phone number")).to_have_value("not a number")
     page.get_by_role("button", name="Save request").click()
