@@ -77,7 +77,8 @@ def test_an_edit_whose_answer_was_lost_before_a_revocation_is_not_applied_twice(
         "Capacitor, not the compressor"
     written = read(lambda: [e.data.get("to") for e in db.session.scalars(
         select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == order_id,
-                                     WorkOrderEvent.kind == "field_changed"))
+                                     WorkOrderEvent.kind == "field_changed")
+        .order_by(WorkOrderEvent.seq))
         if e.data.get("field") == "diagnosis"])
     assert written == ["Compressor seized", "Capacitor, not the compressor"]
     assert not app.errors
