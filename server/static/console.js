@@ -243,3 +243,11 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.detail.parameters.current = window.doorstepCurrent || "";
   }
 });
+
+// Mark the page once htmx has wired it: until then, typing in a search box or pressing a
+// button that swaps content does nothing. Browser tests wait for this mark, not for time.
+if (window.htmx) {
+  htmx.onLoad((element) => {
+    if (element === document.body) document.documentElement.dataset.htmxReady = "1";
+  });
+}

@@ -17,6 +17,7 @@ from server.accounts.service import issue_device_token
 from server.extensions import db
 from server.workorders.models import WorkOrder
 from tests import factories
+from tests.e2e.console_helpers import wait_for_htmx
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -61,6 +62,7 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="New request")).to_be_visible()
     expect(page.get_by_label("Phone", exact=True)).to_be_checked()
+    wait_for_htmx(page)
 
     # The caller is not on record.
     page.get_by_label("Find by phone, name or address").fill("139 5555")
@@ -159,9 +161,7 @@ def test_a_request_missing_details_is_explained_next_to_each_field(live_server, 
     page.get_by_label("E-mail").fill(desk["email"])
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    # htmx must have wired the page before the button can swap the form in (a click that
-    # lands earlier does nothing: seen on a loaded CI machine).
-    page.wait_for_load_state("networkidle")
+    wait_for_htmx(page)
     page.get_by_role("button", name="New customer").click()
     # The new-customer form is swapped in and focuses Name: type only once it has settled.
     expect(page.get_by_label("Name", exact=True)).to_be_focused(timeout=15_000)
