@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..accounts.models import User
 from ..database import utcnow
@@ -287,8 +287,20 @@ def escalate_overdue(now: datetime | None = None) -> int:
     many steps were taken. Each level once per complaint; flushes only."""
     now = now or utcnow()
     delay = timedelta(minutes=current_app.config["ESCALATE_TO_MANAGER_AFTER_MINUTES"])
+    # The database narrows the open complaints to those with a deadline already passed
+    # (a necessary condition for being overdue), so a sweep with nothing due reads nothing;
+    # next_deadline() below then picks the deadline the complaint is racing exactly.
+    passed = or_(
+        and_(Complaint.answered_at.is_(None), Complaint.respond_by <= now),
+        and_(Complaint.answered_at.is_not(None), Complaint.verified_at.is_(None),
+             Complaint.verify_by <= now),
+        and_(Complaint.verified_at.is_not(None),
+             or_(Complaint.plan_due <= now, Complaint.resolve_by <= now)))
+    due_for_next_level = or_(
+        Complaint.escalation_level == 0,
+        and_(Complaint.escalation_level < MANAGER, Complaint.escalated_at <= now - delay))
     candidates = list(db.session.scalars(
-        select(Complaint).where(Complaint.status != "closed", Complaint.escalation_level < MANAGER)
+        select(Complaint).where(Complaint.status != "closed", passed, due_for_next_level)
         .order_by(Complaint.created_at)))
     progress = _progress_ids([c.id for c in candidates])
     taken = 0
