@@ -163,18 +163,6 @@ def register_request_hooks(app: Flask) -> None:
             load_api_actor()
             _authorise_before_parsing()
 
-    @app.before_request
-    def _refuse_nul_in_json():
-        # JSON can carry "\u0000" but no database stores NUL in text: refuse it up front.
-        # A sync push is exempt: there one mutation is rejected, the queue keeps moving.
-        if request.is_json and request.path != "/api/v1/sync/push" \
-                and b"\\u0000" in request.get_data(cache=True):
-            from .errors import Invalid
-
-            raise Invalid("Text must not contain NUL characters.",
-                          {"json": ["a string contains a NUL character (\\u0000)"]},
-                          code="nul_character")
-
     @app.after_request
     def _commit(response):
         if response.status_code < 400:

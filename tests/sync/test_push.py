@@ -204,8 +204,10 @@ def test_text_with_a_lone_surrogate_is_rejected_naming_the_field(phone_for, tech
     assert result["status"] == "rejected" and "body" in result["errors"]["args"]
 
 
-def test_the_api_refuses_a_nul_character_in_json(api_as, dispatcher, make_order):
+def test_the_api_refuses_a_nul_character_in_json_naming_the_field(api_as, dispatcher,
+                                                                  make_order):
     order = make_order()
     response = api_as(dispatcher).patch(f"/api/v1/workorders/{order.id}",
                                         json={"description": "a\x00b"})
-    assert response.status_code == 422 and response.get_json()["reason"] == "nul_character"
+    assert response.status_code == 422
+    assert "NUL" in str(response.get_json()["errors"]["json"]["description"])
