@@ -11,7 +11,6 @@ Nothing here writes to the database. WeasyPrint may fetch only the images we han
 
 from __future__ import annotations
 
-import math
 import mimetypes
 import struct
 import threading
@@ -34,6 +33,7 @@ from ..feedback.models import Survey
 from ..media import blobs, images
 from ..media.models import Photo, Signature
 from ..media.storage import storage
+from ..workorders.visit import time_on_site
 from .content import signed_content
 
 PHOTO_BOX = images.PRINT_BOX
@@ -125,26 +125,16 @@ def _duration(minutes: int) -> str:
 
 
 def _visit(order, language: str) -> dict:
-    """The visit that finished the job: its arrival → the completion (the last step to
-    completed). The arrival is the last step to on_site that came from the road (en_route),
-    before the completion: a second visit counts from when it began, a pause on site
-    (awaiting the customer) does not restart the clock. Device times when known."""
-    moves = [e for e in order.events if e.kind == "transition"]
-    done_at = max((i for i, e in enumerate(moves) if e.to_status == "completed"), default=None)
-    before = moves[:done_at] if done_at is not None else moves
-    arrivals = [e for e in before if e.to_status == "on_site"]
-    from_road = [e for e in arrivals if e.from_status == "en_route"]
-    arrived = (from_road or arrivals or [None])[-1]
-    done = moves[done_at] if done_at is not None else None
-    start = (arrived.device_time or arrived.server_time) if arrived else None
-    end = (done.device_time or done.server_time) if done else None
+    """The visit's date, arrival, completion and duration as the report prints them (the
+    span is the one the order page shows: workorders.visit.time_on_site)."""
+    on_site = time_on_site(order)
+    start, end = on_site.arrived_at, on_site.completed_at
     visit = {"date": _when(start or end, language, time=None), "from": None, "to": None,
              "duration": None}
-    if start and end and end >= start:
+    if on_site.minutes is not None:
         visit["from"] = _when(start, language, date=None)
         visit["to"] = _when(end, language, date=None)
-        # Started minutes count: a visit of 40 seconds is "1 min", never "0 min".
-        visit["duration"] = _duration(max(1, math.ceil((end - start).total_seconds() / 60)))
+        visit["duration"] = _duration(on_site.minutes)
     return visit
 
 

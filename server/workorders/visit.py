@@ -9,6 +9,8 @@ on site is the same arrival-to-completion span the report prints.
 
 from __future__ import annotations
 
+import math
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,8 +58,9 @@ class OnSite:
 
     @property
     def minutes(self) -> int | None:
+        """Started minutes: a visit of 40 seconds is 1 min, never 0."""
         span = self.duration
-        return None if span is None else int(span.total_seconds() // 60)
+        return None if span is None else max(1, math.ceil(span.total_seconds() / 60))
 
 
 @dataclass
@@ -85,13 +88,20 @@ class VisitRecord:
 
 
 def time_on_site(order: WorkOrder) -> OnSite:
-    """Arrival (the first step to on_site) to completion (the last step to completed), by the
-    device's clock when it sent one: the span the report prints."""
-    events = order.events
-    arrived = next((e for e in events if e.kind == "transition" and e.to_status == "on_site"),
-                   None)
-    done = next((e for e in reversed(events)
-                 if e.kind == "transition" and e.to_status == "completed"), None)
+    """The visit that finished the job, the span the order page, the API and the report
+    all show: its arrival → the completion (the last step to completed).
+
+    The arrival is the last step to on_site that came from the road (en_route) before the
+    completion: a second visit counts from when it began, and a pause on site (awaiting
+    the customer) does not restart the clock. Device times when the phone sent them.
+    """
+    moves = [e for e in order.events if e.kind == "transition"]
+    done_at = max((i for i, e in enumerate(moves) if e.to_status == "completed"), default=None)
+    before = moves[:done_at] if done_at is not None else moves
+    arrivals = [e for e in before if e.to_status == "on_site"]
+    from_road = [e for e in arrivals if e.from_status == "en_route"]
+    arrived = (from_road or arrivals or [None])[-1]
+    done = moves[done_at] if done_at is not None else None
     return OnSite((arrived.device_time or arrived.server_time) if arrived else None,
                   (done.device_time or done.server_time) if done else None)
 
