@@ -63,6 +63,21 @@ def make_part(price_cents: int = 4500, category: str = "air_conditioner") -> Par
     return part
 
 
+def stock_van(technician, part: Part, quantity: int):
+    """Put ``quantity`` of ``part`` on the technician's van the way a storekeeper does: a
+    receipt in the ledger, so levels keep equalling the sum of the ledger."""
+    from sqlalchemy import select
+
+    from server.inventory.models import MovementKind, StockLocation
+    from server.inventory.service import record_movement
+
+    van = db.session.scalar(select(StockLocation).where(
+        StockLocation.technician_id == technician.id))
+    record_movement(MovementKind.RECEIVE, part, quantity, None, target=van,
+                    note="test stock")
+    return van
+
+
 def make_order(actor=None, customer=None, asset=None, assignee=None, priority="normal",
                type="repair", status="new", **extra):
     """An order, walked through the state machine to ``status`` with realistic steps."""

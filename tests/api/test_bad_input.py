@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from server.customers.models import Customer
 from server.extensions import db
-from server.inventory.models import Part, StockLevel, StockLocation
+from server.inventory.models import Part
 from server.workorders.models import PartUsage, TimeLog
+from tests import factories
 from tests.factories import walk_to
 
 
@@ -176,10 +177,7 @@ def push_one(api, name, args):
 def test_a_part_quantity_of_one_and_a_half_is_rejected_not_applied_as_one(
         api_as, technician, job, make_part):
     part = make_part()
-    van = db.session.scalar(select(StockLocation).where(
-        StockLocation.technician_id == technician.id))
-    db.session.add(StockLevel(location_id=van.id, part_id=part.id, quantity=5))
-    db.session.flush()
+    factories.stock_van(technician, part, 5)
     result = push_one(api_as(technician.user), "use_part", {
         "order_id": str(job.id), "line_id": str(uuid.uuid4()), "part_id": str(part.id),
         "quantity": 1.5, "device_time": datetime.now(UTC).isoformat()})

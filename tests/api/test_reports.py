@@ -13,12 +13,12 @@ from PIL import Image, ImageChops
 from sqlalchemy import select
 
 from server.extensions import db
-from server.inventory.models import StockLevel, StockLocation
 from server.media.models import Report
 from server.media.storage import key_for
 from server.reports import render, signing
 from server.reports.service import verify_document
 from server.workorders.models import WorkOrderEvent
+from tests import factories
 from tests.factories import walk_to
 from tests.report_scenario import (
     Visit,
@@ -71,12 +71,9 @@ def visit_for(client, make_order, make_customer, make_asset, make_part, dispatch
         order = make_order(actor=dispatcher, customer=customer, asset=asset, language=language,
                            description=text["fault"])
         walk_to(order, "scheduled", dispatcher, technician)
-        van = db.session.scalar(select(StockLocation).where(
-            StockLocation.technician_id == technician.id))
         parts = make_part(4500), make_part(12800)
         for part in parts:
-            db.session.add(StockLevel(location_id=van.id, part_id=part.id, quantity=5))
-        db.session.flush()
+            factories.stock_van(technician, part, 5)
         visit = Visit(client, Phone(client, technician), order).arrive()
         visit.parts, visit.text = parts, text
         return visit
@@ -387,9 +384,11 @@ def test_unsigned_foreign_and_non_pdf_files_are_named_as_such(signed_report, tmp
     other = signers.SimpleSigner.load(str(key), str(cert))
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    forged = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(unsigned)),
-                              signers.PdfSignatureMetadata(field_name="Forged"),
-                              signer=other).getvalue()
+    # pyHanko's sign_pdf runs its own event loop: outside the browser tests' loop, as the
+    # app does it.
+    forged = signing._outside_any_event_loop(lambda: signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(unsigned)),
+        signers.PdfSignatureMetadata(field_name="Forged"), signer=other)).getvalue()
     assert "Signature is Valid." in pdfsig(tmp_path, forged)  # valid, but not ours
     result = verify_document(forged)
     assert result.status == "untrusted" and result.report is None

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from server.extensions import db
-from server.inventory.models import Part, StockLevel, StockLocation
+from server.inventory.models import Part
 from server.knowledge.models import KnowledgeArticle
 from tests import factories
 
@@ -70,7 +69,6 @@ def build_job(language: str = "en", in_warranty: bool = False) -> Job:
         "assignee_id": tech.id, "appointment_start": start,
         "appointment_end": start + timedelta(hours=2)})
     factories.orders.transition(dispatcher, order, "scheduled")
-    van = db.session.scalar(select(StockLocation).where(StockLocation.technician_id == tech.id))
     parts = {}
     for sku, en, zh, price, stock in (
             ("CAP-35", "Run capacitor 35 µF", "运行电容 35µF", 4500, 5),
@@ -80,7 +78,7 @@ def build_job(language: str = "en", in_warranty: bool = False) -> Job:
                     category="air_conditioner", fits_models=[asset.model], price_cents=price)
         db.session.add(part)
         db.session.flush()
-        db.session.add(StockLevel(location_id=van.id, part_id=part.id, quantity=stock))
+        factories.stock_van(tech, part, stock)
         parts[sku] = str(part.id)
     db.session.add(KnowledgeArticle(
         title=f"{asset.brand} {asset.model}: E1 high-pressure checklist", language="en",

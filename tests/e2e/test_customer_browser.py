@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.extensions import db
-from server.inventory.models import Part, StockLevel, StockLocation
+from server.inventory.models import Part
 from server.messaging.models import Message
 from server.tasks import report_sweep
 from tests import factories
@@ -44,14 +44,12 @@ def build() -> dict:
     asset = factories.make_asset(customer, warranty_days=200)
     order = factories.make_order(dispatcher, customer=customer, asset=asset, language="zh",
                                  description="空调不制冷")
-    van = db.session.scalar(select(StockLocation).where(StockLocation.technician_id == tech.id))
     part = Part(sku=f"CAP-{uuid.uuid4().hex[:6]}", name_en="Run capacitor 35 µF",
                 name_zh="运行电容 35µF", category="air_conditioner", fits_models=[asset.model],
                 price_cents=4500)
     db.session.add(part)
     db.session.flush()
-    db.session.add(StockLevel(location_id=van.id, part_id=part.id, quantity=3))
-    db.session.flush()
+    factories.stock_van(tech, part, 3)
     return {"dispatcher": dispatcher.email, "tech": tech.user.email, "order": str(order.id),
             "number": order.number}
 

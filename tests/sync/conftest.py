@@ -1,7 +1,7 @@
 import pytest
 
-from server.inventory.models import StockLevel, StockLocation
 from server.extensions import db
+from tests import factories
 from tests.factories import walk_to
 from tests.sync.phone import Phone
 
@@ -23,11 +23,6 @@ def job(make_order, dispatcher, technician):
 @pytest.fixture
 def stocked_part(make_part, technician):
     """A part with 5 in the technician's van."""
-    from sqlalchemy import select
-
     part = make_part(price_cents=4500)
-    van = db.session.scalar(select(StockLocation).where(
-        StockLocation.technician_id == technician.id))
-    db.session.add(StockLevel(location_id=van.id, part_id=part.id, quantity=5))
-    db.session.flush()
+    factories.stock_van(technician, part, 5)
     return part

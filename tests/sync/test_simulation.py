@@ -66,9 +66,7 @@ class SyncSystem(RuleBasedStateMachine):
         self.techs = [factories.make_technician() for _ in range(3)]
         self.part = factories.make_part(price_cents=1000)
         for tech in self.techs:
-            van = db.session.scalar(select(StockLocation).where(
-                StockLocation.technician_id == tech.id))
-            db.session.add(StockLevel(location_id=van.id, part_id=self.part.id, quantity=50))
+            factories.stock_van(tech, self.part, 50)
         self.orders = []
         for i in range(4):
             order = factories.make_order(actor=self.office)
