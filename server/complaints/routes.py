@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
 from . import service
-from .schemas import CloseIn, ComplaintCreateIn, ComplaintList, ComplaintOut, ComplaintQuery, StepIn
+from ..schemas import page_from_list
+from .schemas import CloseIn, ComplaintCreateIn, ComplaintOut, ComplaintPage, ComplaintQuery, StepIn
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
                 description="Complaints: deadlines on the working calendar, steps, closure.")
@@ -23,11 +24,13 @@ def _out(complaint):
 @blp.route("")
 class Complaints(MethodView):
     @blp.arguments(ComplaintQuery, location="query")
-    @blp.response(200, ComplaintList)
+    @blp.response(200, ComplaintPage)
     @api_roles(*OFFICE)
     def get(self, args):
-        """Open complaints by next deadline (overdue first); filter by grade or owner."""
-        return {"items": [row.complaint for row in service.queue(**args)]}
+        """Open complaints by next deadline (overdue first); filter by grade or owner; a
+        page at a time (``page``, ``per_page``)."""
+        paging = {"page": args.pop("page"), "per_page": args.pop("per_page")}
+        return page_from_list([row.complaint for row in service.queue(**args)], paging)
 
     @blp.arguments(ComplaintCreateIn)
     @blp.response(201, ComplaintOut)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import AwareDateTime, InSchema
+from ..schemas import AwareDateTime, InSchema, PageArgs, page_of
 from .models import CATEGORIES, CHANNELS, CONFIRMATIONS, GRADES
 
 STEP_CHOICES = ("answer", "verify", "plan", "progress", "result", "note")
@@ -18,7 +18,7 @@ class ComplaintCreateIn(InSchema):
     asset_id = fields.UUID(load_default=None, allow_none=True)
 
 
-class ComplaintQuery(InSchema):
+class ComplaintQuery(PageArgs):
     grade = fields.String(validate=validate.OneOf(GRADES))
     owner_id = fields.UUID()
     include_closed = fields.Boolean(load_default=False)
@@ -85,5 +85,4 @@ class ComplaintSummaryOut(ComplaintOut):
         exclude = ("steps",)
 
 
-class ComplaintList(Schema):
-    items = fields.List(fields.Nested(ComplaintSummaryOut))
+ComplaintPage = page_of(ComplaintSummaryOut, "Complaint")

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
 from . import service
-from .schemas import FollowUpList, FollowUpOut, OutcomeIn
+from ..schemas import PageArgs, page_from_list
+from .schemas import FollowUpOut, FollowUpPage, OutcomeIn
 
 blp = Blueprint("followups", __name__, url_prefix="/api/v1/followups",
                 description="Follow-up calls after signed visits: the queue and outcomes.")
@@ -22,11 +23,15 @@ def _out(followup):
 
 @blp.route("")
 class FollowUps(MethodView):
-    @blp.response(200, FollowUpList)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, FollowUpPage)
     @api_roles(*OFFICE)
-    def get(self):
-        """Follow-ups to call: urgent (poor or negative survey) first, then oldest due."""
-        return {"items": [_out(f) for f in service.queue()]}
+    def get(self, args):
+        """Follow-ups to call: urgent (poor or negative survey) first, then oldest due; a
+        page at a time (``page``, ``per_page``)."""
+        page = page_from_list(service.queue(), args)
+        page["items"] = [_out(f) for f in page["items"]]
+        return page
 
 
 @blp.route("/<uuid:followup_id>/outcome")

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import InSchema
+from ..schemas import InSchema, page_of
 from .models import OUTCOMES
 
 Score = lambda **kw: fields.Integer(strict=True, validate=validate.Range(1, 5), **kw)  # noqa: E731
@@ -39,5 +39,4 @@ class FollowUpOut(Schema):
     proposes_complaint = fields.Boolean()
 
 
-class FollowUpList(Schema):
-    items = fields.List(fields.Nested(FollowUpOut))
+FollowUpPage = page_of(FollowUpOut, "FollowUp")

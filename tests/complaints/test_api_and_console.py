@@ -185,3 +185,18 @@ def test_the_analysis_counts_by_cause_model_technician_and_region_with_what_is_b
     assert "Product model" in page and "Gree KFR-35GW" in page
     behind = page[page.index('id="behind"'):]
     assert "leak again" in behind and "late again" in behind and "rude" not in behind
+
+
+def test_the_complaint_list_comes_a_page_at_a_time(api_as, dispatcher, done_order):
+    api = api_as(dispatcher)
+    for n in range(3):
+        assert api.post("/api/v1/complaints", json={
+            "work_order_id": str(done_order.id), "description": f"complaint {n}",
+            "grade": "green"}).status_code == 201
+    first = api.get("/api/v1/complaints?per_page=2").get_json()
+    second = api.get("/api/v1/complaints?per_page=2&page=2").get_json()
+    assert (first["total"], len(first["items"]), len(second["items"])) == (3, 2, 1)
+    seen = {c["id"] for c in first["items"]} | {c["id"] for c in second["items"]}
+    assert len(seen) == 3
+    refused = api.get("/api/v1/complaints?per_page=1000")
+    assert refused.status_code == 422 and "per_page" in refused.get_json()["errors"]["query"]
