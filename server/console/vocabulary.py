@@ -39,6 +39,13 @@ EVENT_KINDS = (
     _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
     _l("sla_breached"), _l("note"), _l("escalated"), _l("sla_override"),
     _l("photo_attached"), _l("time_logged"), _l("signature_captured"),
+    _l("discount_set"), _l("discount_removed"),
+)
+
+# workorders.discounts.REASONS (their labels are in that module)
+DISCOUNT_REASONS = (
+    _l("goodwill"), _l("complaint"), _l("rework"), _l("delay"), _l("key_customer"),
+    _l("price_error"),
 )
 
 # dispatch.escalation.LEVEL_NAMES: who a missed deadline went to

@@ -42,6 +42,19 @@ def world(make_user, make_technician, make_customer, make_asset, make_order, mak
                  make_part())
 
 
+def charged_waiver_body(w):
+    w.own_order.in_warranty = False  # only a charged order can be discounted
+    return {"kind": "waive", "reason": "goodwill"}
+
+
+def _discounted(w):
+    if getattr(w.own_order, "in_warranty", None) is not None:
+        w.own_order.in_warranty = False
+        w.own_order.discount_kind, w.own_order.discount_value = "percent", 10
+        w.own_order.discount_reason = "goodwill"
+    return w.own_order
+
+
 def new_order_body(w):
     return {"channel": "phone", "type": "repair", "priority": "normal",
             "customer_id": str(w.customer.id)}
@@ -119,6 +132,12 @@ MATRIX = [
     ("act on an order (office)", "post",
      lambda w: f"/api/v1/workorders/{w.own_order.id}/actions",
      lambda w: {"action": "cancel", "reason": "customer cancelled"},
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("discount an order (office)", "put",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/discount", charged_waiver_body,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("remove an order's discount (office)", "delete",
+     lambda w: f"/api/v1/workorders/{_discounted(w).id}/discount", None,
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("visit record (office)", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}/visit",
      None, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
