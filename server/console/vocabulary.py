@@ -44,7 +44,7 @@ EVENT_KINDS = (
 
 # workorders.discounts.REASONS (their labels are in that module)
 DISCOUNT_REASONS = (
-    _l("goodwill"), _l("complaint"), _l("rework"), _l("delay"), _l("key_customer"),
+    _l("goodwill"), _l("complaint_settled"), _l("repeat_repair"), _l("late_visit"), _l("key_customer"),
     _l("price_error"),
 )
 
@@ -88,6 +88,7 @@ AUDIT_ACTIONS = (
     _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
     _l("technician.updated"), _l("address.point_corrected"),
     _l("part.updated"),
+    _l("plan.created"), _l("plan.updated"), _l("plan.cancelled"), _l("order.discounted"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

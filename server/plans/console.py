@@ -19,6 +19,17 @@ bp = Blueprint("plans_console", __name__, url_prefix="/plans")
 OFFICE = ("admin", "dispatcher")
 
 
+@bp.app_context_processor
+def _helpers():
+    def upcoming_plans():
+        """Plans whose next call or visit is within ``PLAN_BOARD_DAYS`` (the board)."""
+        from flask import current_app
+
+        return service.upcoming(current_app.config["PLAN_BOARD_DAYS"])
+
+    return {"upcoming_plans": upcoming_plans}
+
+
 @bp.route("/")
 @console_roles(*OFFICE)
 def index():

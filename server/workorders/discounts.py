@@ -23,6 +23,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
+from ..audit import service as audit
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from . import charges as money
@@ -32,9 +33,9 @@ from .models import WorkOrder
 # Code → label (labels in both catalogues).
 REASONS = {
     "goodwill": _l("Goodwill"),
-    "complaint": _l("Complaint settled"),
-    "rework": _l("Repeat repair"),
-    "delay": _l("Late or missed appointment"),
+    "complaint_settled": _l("Complaint settled"),
+    "repeat_repair": _l("Repeat repair"),
+    "late_visit": _l("Late or missed appointment"),
     "key_customer": _l("Key customer"),
     "price_error": _l("Price corrected"),
     "other": _l("Other reason"),
@@ -85,6 +86,8 @@ def set_discount(actor: User, order: WorkOrder, data: dict) -> WorkOrder:
     add_event(order, "discount_set", actor, reason=note, data={
         "kind": kind, "value": value, "reason": reason, "note": note,
         "discount_cents": after.discount_cents, "total_cents": after.total_cents})
+    audit.record("order.discounted", actor, order, kind=kind, value=value, reason=reason,
+                 note=note, discount_cents=after.discount_cents)
     db.session.flush()
     return order
 
@@ -101,6 +104,7 @@ def clear_discount(actor: User, order: WorkOrder) -> WorkOrder:
     order.discount_kind = order.discount_value = None
     order.discount_reason = order.discount_note = None
     add_event(order, "discount_removed", actor, data=previous)
+    audit.record("order.discounted", actor, order, kind=None, removed=previous)
     db.session.flush()
     return order
 

@@ -84,11 +84,11 @@ def test_a_percentage_discount_with_a_reason_comes_off_the_total_and_is_in_the_h
         charged, api_as, dispatcher):
     gross = charged.labour_cents + charged.travel_cents
     response = discount(api_as(dispatcher), charged, kind="percent", value=15,
-                        reason="complaint", note="Second visit for the same fault")
+                        reason="complaint_settled", note="Second visit for the same fault")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["discount_kind"], body["discount_value"], body["discount_reason"]) == (
-        "percent", 15, "complaint")
+        "percent", 15, "complaint_settled")
     visit = api_as(dispatcher).get(f"/api/v1/workorders/{charged.id}/visit").get_json()
     assert visit["charges"]["discount_cents"] == gross * 15 // 100
     assert visit["charges"]["total_cents"] == gross - gross * 15 // 100
@@ -96,7 +96,7 @@ def test_a_percentage_discount_with_a_reason_comes_off_the_total_and_is_in_the_h
     assert events(charged, "discount_set") == 1
     event = db.session.scalar(select(WorkOrderEvent).where(
         WorkOrderEvent.work_order_id == charged.id, WorkOrderEvent.kind == "discount_set"))
-    assert event.actor_id == dispatcher.id and event.data["reason"] == "complaint"
+    assert event.actor_id == dispatcher.id and event.data["reason"] == "complaint_settled"
     assert event.data["discount_cents"] == gross * 15 // 100
 
 
@@ -174,7 +174,7 @@ def test_a_discounted_rework_signed_on_the_phone_prints_rework_of_and_the_discou
     order = return_visit(make_order, dispatcher, first)
     walk_to(order, "scheduled", dispatcher, technician)
     assert discount(api_as(dispatcher), order, kind="percent", value=10,
-                    reason="complaint").status_code == 200
+                    reason="complaint_settled").status_code == 200
     van = db.session.scalar(select(StockLocation).where(
         StockLocation.technician_id == technician.id))
     parts = make_part(4500), make_part(12800)

@@ -192,7 +192,7 @@ def test_the_server_builds_the_version_2_vector_byte_for_byte_from_its_own_rows(
         rows["order"]["diagnosis"], rows["order"]["resolution"], "wear_and_tear")
     order.labour_cents = order.travel_cents = 0
     order.rework_of = "WO-2026-000123"
-    order.discount_kind, order.discount_value, order.discount_reason = "percent", 10, "complaint"
+    order.discount_kind, order.discount_value, order.discount_reason = "percent", 10, "complaint_settled"
     part = Part(sku="CAP-35UF", name_en="Run capacitor 35µF", name_zh="运行电容 35µF",
                 category="air_conditioner", price_cents=4500)
     db.session.add(part)
