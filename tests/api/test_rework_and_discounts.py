@@ -194,3 +194,11 @@ def test_a_discounted_rework_signed_on_the_phone_prints_rework_of_and_the_discou
     assert "Discount (Complaint" in words and "−CN¥17.30" in words and "CN¥155.70" in words
     gross = 4500 + 12800
     assert content["charges"]["total_cents"] == gross - gross // 10
+    # The customer's page shows the same rework line, discount and total as the PDF.
+    from server.portal import links
+
+    url = links.url_of(links.ensure_link(visit.order)).removeprefix("http://localhost:5000")
+    page = client.get(url).get_data(as_text=True)
+    assert f"Rework of {first.number}: no labour or travel charged." in page
+    assert "Discount (Complaint settled)" in page and "−CN¥17.30" in page
+    assert "CN¥155.70" in page
