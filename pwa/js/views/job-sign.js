@@ -76,7 +76,7 @@ export function ReportPreview({ content }) {
       <div><dt>${tr("charges.parts")}</dt><dd>${money(content.charges.parts_cents)}</dd></div>
       <div><dt>${tr("charges.labour")}</dt><dd>${money(content.charges.labour_cents)}</dd></div>
       <div><dt>${tr("charges.travel")}</dt><dd>${money(content.charges.travel_cents)}</dd></div>
-      ${content.charges.discount_cents > 0 && html`<div data-testid="discount"><dt>${tr("charges.discount")}${content.charges.discount_reason ? ` (${tr(`discountReason.${content.charges.discount_reason}`)})` : ""}</dt><dd>−${money(content.charges.discount_cents)}</dd></div>`}
+      ${content.charges.discount_cents > 0 && html`<div data-testid="discount"><dt>${content.charges.discount_reason ? tr("charges.discountFor", { reason: tr(`discountReason.${content.charges.discount_reason}`) }) : tr("charges.discount")}</dt><dd>−${money(content.charges.discount_cents)}</dd></div>`}
       <div class="total"><dt>${tr("charges.total")}</dt><dd>${money(content.charges.total_cents)}</dd></div>
     </dl>
     ${[["before", before], ["after", after]].map(([kind, list]) => html`<div key=${kind}>
