@@ -202,3 +202,19 @@ def test_a_discounted_rework_signed_on_the_phone_prints_rework_of_and_the_discou
     assert f"Rework of {first.number}: no labour or travel charged." in page
     assert "Discount (Complaint settled)" in page and "−CN¥17.30" in page
     assert "CN¥155.70" in page
+
+
+def test_the_follow_ups_one_click_return_visit_is_a_rework_of_the_first_visit(
+        make_order, make_customer, make_asset, dispatcher):
+    from server.followups import service as followups
+    from server.followups.models import FollowUp
+
+    customer = make_customer()
+    first = make_order(actor=dispatcher, customer=customer,
+                       asset=make_asset(customer, warranty_days=-30), status="signed")
+    followup = db.session.scalar(select(FollowUp).where(FollowUp.work_order_id == first.id))
+    followups.record_outcome(dispatcher, followup, "reached", timeliness=4, attitude=4,
+                             quality=2, solved=False)
+    again = followups.open_return_visit(dispatcher, followup)
+    assert again.rework_of == first.number and (again.labour_cents, again.travel_cents) == (0, 0)
+    assert signed_content(again)["rework_of"] == first.number
