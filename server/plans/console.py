@@ -64,3 +64,18 @@ def create():
                            for k, v in (refused.errors or {}).items())
         flash(f"{refused.message} {detail}".strip(), "error")
     return redirect(url_for("plans_console.index"), code=303)
+
+
+@bp.route("/<uuid:plan_id>/cancel", methods=["POST"])
+@console_roles(*OFFICE)
+def cancel(plan_id):
+    """Stop a plan from the customer's page (a reason is required); back to that page."""
+    plan = service.get(plan_id)
+    try:
+        service.cancel(current_user, plan, request.form.get("reason", ""))
+        flash(_("Plan stopped: nothing more is made from it."), "success")
+    except ServiceError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    return redirect(url_for("console.customer_page", customer_id=plan.customer_id), code=303)
+

@@ -63,7 +63,8 @@ def set_discount(actor: User, order: WorkOrder, data: dict) -> WorkOrder:
     kind, reason = data["kind"], data["reason"]
     note = (data.get("note") or "").strip() or None
     if reason == "other" and not note:
-        raise Invalid(str(_l("Say why in the note.")), {"note": ["required when the reason is other"]})
+        raise Invalid(str(_l("Say why in the note.")),
+                      {"note": ["required when the reason is other"]})
     current = money.order_charges(order)
     gross = current.parts_cents + current.labour_cents + current.travel_cents
     if kind == "waive":
@@ -76,7 +77,8 @@ def set_discount(actor: User, order: WorkOrder, data: dict) -> WorkOrder:
             raise Invalid(str(_l("A percentage is between 1 and 100.")),
                           {"value": ["must be between 1 and 100"]})
         if kind == "amount" and value < 1:
-            raise Invalid(str(_l("The amount must be at least 1.")), {"value": ["must be at least 1"]})
+            raise Invalid(str(_l("The amount must be at least 1.")),
+                          {"value": ["must be at least 1"]})
         if kind == "amount" and value > gross:
             raise Invalid(str(_l("A discount cannot take the charges below zero.")),
                           {"value": [f"must be at most {gross} (what the order charges now)"]})

@@ -161,7 +161,7 @@ def test_a_technician_cannot_discount(charged, api_as, technician):
     assert charged.discount_kind is None
 
 
-# -- the signed report ------------------------------------------------------------------------------
+# -- the signed report -------------------------------------------------------------------------
 
 def test_a_discounted_rework_signed_on_the_phone_prints_rework_of_and_the_discount(
         client, make_order, make_customer, make_asset, make_part, dispatcher, technician,

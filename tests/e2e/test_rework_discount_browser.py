@@ -28,10 +28,12 @@ from tests.e2e.pwa_helpers import (  # noqa: F401  (fixtures)
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 WORDS = {
-    "en": dict(app="English", sign_link="Customer sign-off", name="Name of the person signing",
-               sign="Confirm and sign", rework="Rework of {}", discount="Discount (Complaint settled)",
-               discount_line="10% off", plans="Planned calls and visits", visit="Maintenance visit",
-               save="Save the discount", how="How", value="Percentage or amount", reason="Reason",
+    "en": dict(app="English", sign_link="Customer sign-off",
+               name="Name of the person signing", sign="Confirm and sign",
+               rework="Rework of {}", discount="Discount (Complaint settled)",
+               discount_line="10% off", plans="Planned calls and visits",
+               visit="Maintenance visit", save="Save the discount", how="How",
+               value="Percentage or amount", reason="Reason",
                summary="Waive or discount the charges", saved="Discount saved."),
     "zh": dict(app="中文", sign_link="客户签字确认", name="签字人姓名", sign="确认并签字",
                rework="返修单，原工单 {}", discount="优惠（投诉处理）", discount_line="优惠 10%",

@@ -150,3 +150,20 @@ def test_upcoming_is_ordered_by_date_and_skips_stopped_plans(planned, dispatcher
     assert service.upcoming(120, now=utcnow()) == [soon, far]
     service.cancel(dispatcher, soon, "moved")
     assert service.upcoming(120) == [far]
+
+
+def test_the_customer_page_stops_a_plan_with_a_reason(client, dispatcher, planned):
+    customer, soon, _ = planned
+    db.session.commit()
+    assert sign_in(client, dispatcher).status_code == 302
+    refused = client.post(f"/plans/{soon.id}/cancel", data={"reason": "  "})
+    assert refused.status_code == 303
+    db.session.refresh(soon)
+    assert soon.active is True
+    response = client.post(f"/plans/{soon.id}/cancel", data={"reason": "Contract ended"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/customers/{customer.id}")
+    db.session.refresh(soon)
+    assert soon.active is False
+    page = text(client.get(f"/customers/{customer.id}"))
+    assert "Plan stopped: nothing more is made from it." in page and "stopped" in page
