@@ -167,3 +167,25 @@ def test_the_customer_page_stops_a_plan_with_a_reason(client, dispatcher, planne
     assert soon.active is False
     page = text(client.get(f"/customers/{customer.id}"))
     assert "Plan stopped: nothing more is made from it." in page and "stopped" in page
+
+
+def test_the_customer_page_adds_a_plan_for_one_appliance(client, dispatcher, make_customer,
+                                                         make_asset):
+    customer, other = make_customer(), make_customer()
+    asset, foreign = make_asset(customer), make_asset(other)
+    db.session.commit()
+    assert sign_in(client, dispatcher).status_code == 302
+    first = (date.today() + timedelta(days=40)).isoformat()
+    form = {"customer_id": str(customer.id), "kind": "visit", "interval_months": "12",
+            "first_due": first, "note": "Spring cleaning"}
+    refused = client.post("/plans/", data={**form, "asset_id": str(foreign.id)})
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/customers/{customer.id}")
+    assert db.session.scalar(select(Plan).limit(1)) is None
+    response = client.post("/plans/", data={**form, "asset_id": str(asset.id)})
+    assert response.headers["Location"].endswith(f"/customers/{customer.id}")
+    plan = db.session.scalar(select(Plan))
+    assert (plan.customer_id, plan.asset_id, plan.kind, plan.interval_months) == (
+        customer.id, asset.id, "visit", 12)
+    page = text(client.get(f"/customers/{customer.id}"))
+    assert "Plan saved." in page and f'data-plan="{plan.id}"' in page
