@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .followups.console import bp as followups_console_bp
     from .followups.routes import blp as followups_blp
     from .plans.console import bp as plans_console_bp
+    from .plans.routes import blp as plans_blp
     from .customers.routes import blp as customers_blp
     from .incidents.console import bp as incidents_console_bp
     from .incidents.routes import blp as incidents_blp
@@ -117,7 +118,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
-                stock_blp, complaints_blp, followups_blp):
+                stock_blp, complaints_blp, followups_blp, plans_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -132,6 +132,8 @@ def load_config(instance_path: Path) -> dict:
         "FOLLOWUP_RETRY_HOURS": float(env.get("FOLLOWUP_RETRY_HOURS", "4")),
         # Maintenance plans: calls and visits are generated this many days ahead.
         "PLAN_LEAD_DAYS": int(env.get("PLAN_LEAD_DAYS", "7")),
+        # The board lists plans whose next call or visit falls within this many days.
+        "PLAN_BOARD_DAYS": int(env.get("PLAN_BOARD_DAYS", "30")),
         # At most this many escalations per sweep (per minute); the rest wait a minute.
         "ESCALATION_BATCH": int(env.get("ESCALATION_BATCH", "2000")),
         # Batch-failure incidents (server/incidents): reports of one product model with one

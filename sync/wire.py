@@ -45,6 +45,12 @@ class WorkOrderWire(_Row):
     travel_cents = fields.Integer()
     parts_cents = fields.Integer()
     currency = fields.String()
+    # Signed content version 2 (docs/signed-content.md): a rework names the first visit;
+    # the office's waiver or discount comes off the charges.
+    rework_of = fields.String(allow_none=True)
+    discount_kind = fields.String(allow_none=True)
+    discount_value = fields.Integer(allow_none=True)
+    discount_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)

@@ -225,6 +225,9 @@ class ApiClient:
     def put(self, url, **kw):
         return self._call("put", url, **kw)
 
+    def delete(self, url, **kw):
+        return self._call("delete", url, **kw)
+
 
 @pytest.fixture
 def api_as(client):

@@ -79,7 +79,8 @@ def sha(data: bytes) -> str:
 # -- the phone's side of "sign what you see" ---------------------------------------------------
 
 def phone_content(phone: Phone, order_id: str) -> dict:
-    """The version-1 signed content built from what the phone pulled (docs/signed-content.md)."""
+    """The signed content (version 1, or 2 for a rework or a discount) built from what the
+    phone pulled (docs/signed-content.md)."""
     order = phone.rows("work_order")[order_id]
     customer = phone.rows("customer")[order["customer_id"]]
     address = phone.rows("address")[order["address_id"]]
@@ -108,6 +109,14 @@ def phone_content(phone: Phone, order_id: str) -> dict:
         charges = {"parts_cents": sum(entry["total_cents"] for entry in parts),
                    "labour_cents": order["labour_cents"], "travel_cents": order["travel_cents"]}
         charges["total_cents"] = sum(charges.values())
+    version = 2 if (order.get("rework_of") or order.get("discount_kind")) else 1
+    discount = 0
+    if not in_warranty and order.get("discount_kind") and order.get("discount_value"):
+        gross = charges["total_cents"]
+        value = order["discount_value"]
+        discount = (gross * min(value, 100) // 100 if order["discount_kind"] == "percent"
+                    else min(value, gross)) if gross > 0 else 0
+        charges["total_cents"] = gross - discount
     warranty = None
     if asset is not None:
         created = datetime.fromisoformat(order["created_at"]).date()
@@ -117,8 +126,8 @@ def phone_content(phone: Phone, order_id: str) -> dict:
     photos = [{"kind": row["kind"], "sha256": row["sha256"]}
               for row in phone.rows("photo").values()
               if row["work_order_id"] == order_id and row["status"] != "failed"]
-    return {
-        "v": 1,
+    content = {
+        "v": version,
         "order": {"id": order_id.lower(), "number": order["number"]},
         "language": language,
         "customer": {"name": customer["name"],
@@ -133,6 +142,13 @@ def phone_content(phone: Phone, order_id: str) -> dict:
         "charges": {"in_warranty": in_warranty, **charges, "currency": order["currency"]},
         "photos": sorted(photos, key=lambda p: (p["kind"], p["sha256"])),
     }
+    if version == 2:
+        content["rework_of"] = order.get("rework_of")
+        content["charges"]["discount_cents"] = discount
+        content["charges"]["discount_reason"] = (
+            order.get("discount_reason") if order.get("discount_kind") and not in_warranty
+            else None)
+    return content
 
 
 def phone_hash(content: dict) -> str:

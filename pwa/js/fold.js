@@ -144,8 +144,21 @@ export function charges(order, totals) {
     return { in_warranty: true, parts_cents: 0, labour_cents: 0, travel_cents: 0,
       total_cents: 0, currency: order.currency };
   }
+  const gross = parts + labour + travel;
+  const discount = discountOf(order.discount_kind, order.discount_value, gross);
   return { in_warranty: false, parts_cents: parts, labour_cents: labour,
-    travel_cents: travel, total_cents: parts + labour + travel, currency: order.currency };
+    travel_cents: travel, total_cents: gross - discount, currency: order.currency,
+    discount_cents: discount };
+}
+
+/**
+ * What the office's discount takes off `gross` (server: charges.discount_of): an amount at
+ * most `gross`; a percentage (1–100) rounded down to the minor unit.
+ */
+export function discountOf(kind, value, gross) {
+  if (!kind || !value || gross <= 0) return 0;
+  if (kind === "percent") return Math.floor((gross * Math.min(value, 100)) / 100);
+  return Math.min(value, gross);
 }
 
 /** Van stock per part id after the pending part lines (stock may show below zero). */

@@ -15,6 +15,10 @@
  *               "currency"},
  *    "photos":[{"kind","sha256"}]   (by kind, then sha256; failed photos left out)}
  *
+ * Version 2 = version 1 plus "rework_of" (the first visit's number, or null) and, in
+ * "charges", "discount_cents" and "discount_reason" (the office's waiver or discount). An
+ * order that is no rework and has no discount is signed as version 1, as before.
+ *
  * Canonical form: keys sorted by code point at every level, no whitespace, raw UTF-8,
  * strings NFC-normalised, integers only. Hash: SHA-256 of the UTF-8 bytes, lowercase hex.
  *
@@ -23,6 +27,12 @@
 import { charges as chargesFor, partTotals } from "./fold.js";
 
 export const CONTENT_VERSION = 1;
+export const CONTENT_VERSION_2 = 2;
+
+/** 1, or 2 when the order is a rework or carries the office's discount (server: version_of). */
+export function versionOf(order) {
+  return order.rework_of || order.discount_kind ? CONTENT_VERSION_2 : CONTENT_VERSION;
+}
 
 /** Address lines joined with ", ", empty parts skipped. */
 export function addressLine(address) {
@@ -69,9 +79,15 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
       total_cents: entry.total_cents,
     };
   }).sort((a, b) => compareCodePoints(a.sku, b.sku));
-  const money = chargesFor(order, totals);
-  return {
-    v: CONTENT_VERSION,
+  const version = versionOf(order);
+  const { discount_cents: discount, ...money } = chargesFor(order, totals);
+  if (version >= CONTENT_VERSION_2) {
+    money.discount_cents = discount || 0;
+    money.discount_reason = order.discount_kind && !money.in_warranty
+      ? orNull(order.discount_reason) : null;
+  }
+  const content = {
+    v: version,
     order: { id: String(order.id).toLowerCase(), number: order.number },
     language,
     customer: { name: customer.name, address: addressLine(address) },
@@ -87,6 +103,8 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
       .map((photo) => ({ kind: photo.kind, sha256: photo.sha256 }))
       .sort((a, b) => compareCodePoints(a.kind, b.kind) || compareCodePoints(a.sha256, b.sha256)),
   };
+  if (version >= CONTENT_VERSION_2) content.rework_of = orNull(order.rework_of);
+  return content;
 }
 
 /** Compare strings by Unicode code point (not UTF-16 unit, as Array.sort would). */

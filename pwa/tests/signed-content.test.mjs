@@ -107,3 +107,39 @@ test("helpers: address line, language, warranty day", () => {
   assert.equal(warrantyOn({ warranty_end: null }, order.created_at), "unknown");
   assert.equal(warrantyOn({ warranty_end: "2026-02-28" }, order.created_at), "out_of_warranty");
 });
+
+test("vectors with the phone's rows: the content built from them is the vector's, byte for byte",
+  { skip: !existsSync(VECTORS) }, async () => {
+    const vectors = JSON.parse(readFileSync(VECTORS, "utf8")).filter((vector) => vector.rows);
+    assert.ok(vectors.length >= 2, "version 2 vectors carry the phone's rows");
+    for (const vector of vectors) {
+      const content = signedContent(vector.rows);
+      assert.equal(canonicalJson(content), vector.canonical, vector.name);
+      assert.equal(await contentHash(content), vector.sha256, vector.name);
+    }
+  });
+
+test("version 1 stays for an order that is no rework and has no discount", () => {
+  const content = signedContent({ order: { ...order, rework_of: null, discount_kind: null },
+    customer: { name: "A" }, address: null, asset: null, lines: [], parts, photos: [] });
+  assert.equal(content.v, 1);
+  assert.ok(!("rework_of" in content) && !("discount_cents" in content.charges));
+});
+
+test("a discount never takes the total below zero; in warranty nothing is discounted", () => {
+  const rows = { customer: { name: "A" }, address: null, asset: null, parts, photos: [],
+    lines: [{ part_id: "p1", quantity: 1, unit_price_cents: 4500 }] };
+  const amount = signedContent({ ...rows, order: { ...order, discount_kind: "amount",
+    discount_value: 999999, discount_reason: "goodwill" } });
+  assert.equal(amount.v, 2);
+  assert.equal(amount.charges.total_cents, 0);
+  assert.equal(amount.charges.discount_cents, 4500 + 8000 + 3000);
+  const odd = signedContent({ ...rows, order: { ...order, discount_kind: "percent",
+    discount_value: 33, discount_reason: "goodwill" } });
+  assert.equal(odd.charges.discount_cents, Math.floor(15500 * 33 / 100));
+  const warranty = signedContent({ ...rows, order: { ...order, in_warranty: true,
+    discount_kind: "percent", discount_value: 50, discount_reason: "goodwill" } });
+  assert.deepEqual(warranty.charges, { in_warranty: true, parts_cents: 0, labour_cents: 0,
+    travel_cents: 0, total_cents: 0, currency: "CNY", discount_cents: 0,
+    discount_reason: null });
+});

@@ -33,7 +33,8 @@ def customer_list():
 def customer_page(customer_id: uuid.UUID):
     customer = customers.get_customer(customer_id)
     return render_template("console/customer.html", archive=customers.archive(
-        customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer))
+        customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer),
+        plans=_plans_of(customer))
 
 
 def _duplicates_of(customer) -> list:
@@ -74,6 +75,14 @@ def address_point(customer_id: uuid.UUID, address_id: uuid.UUID):
     except ServiceError as refused:
         return render_template("console/customer.html", archive=customers.archive(
             customer, utcnow().date()), now=utcnow(), duplicates=_duplicates_of(customer),
+        plans=_plans_of(customer),
             point_errors={str(address_id): refused.errors or {}}), refused.status
     flash(_("Map point saved: suggestions measure distances from it now."), "success")
     return redirect(url_for("console.customer_page", customer_id=customer.id))
+
+
+def _plans_of(customer) -> list:
+    """The customer's plans (running first, soonest due first), with each appliance."""
+    from ..plans import service as plans
+
+    return sorted(plans.find(customer_id=customer.id), key=lambda plan: not plan.active)

@@ -308,6 +308,16 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
         elif kind == "sla_override":
             row.text = _("Priority %(old)s → %(new)s; deadlines moved",
                          old=term(data.get("from")), new=term(data.get("to")))
+        elif kind == "discount_set":
+            from ..workorders import discounts
+
+            row.text = _("Discount: %(what)s (%(reason)s), %(amount)s off the charges",
+                         what=discounts.describe(data.get("kind"), data.get("value"), currency),
+                         reason=discounts.REASONS.get(data.get("reason"), _("Other reason")),
+                         amount=_value("labour_cents", data.get("discount_cents") or 0, names,
+                                       currency))
+        elif kind == "discount_removed":
+            row.text = _("Discount removed")
         elif kind == "conflict":
             row.text = _("Sync conflict: %(kind)s", kind=phrase(data.get("kind")))
         elif kind.startswith("report_"):

@@ -37,7 +37,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..intake import symptoms
 from ..technicians.models import Technician
-from ..workorders import lifecycle, service
+from ..workorders import discounts, lifecycle, service
 from ..workorders.schemas import WorkOrderQuery
 from . import board, customers, formatting, intake, notifications, sync_pages  # noqa: F401
 from .blueprint import OFFICE, bp
@@ -164,6 +164,10 @@ def _order_page(order, form: OrderEditForm | None = None, status: int = 200,
         editable=order.status not in lifecycle.TERMINAL,
         signed=record.signed,
         plannable=order.status in ASSIGNABLE,
+        discount_reasons=discounts.REASONS,
+        discount_open=order.status in discounts.OPEN and not order.in_warranty,
+        discount_words=discounts.describe(order.discount_kind, order.discount_value,
+                                          order.currency) if order.discount_kind else None,
     ), status
 
 
@@ -223,6 +227,59 @@ def _signed(order) -> bool:
 
     return db.session.scalar(select(Signature.id).where(Signature.work_order_id == order.id)
                              .limit(1)) is not None
+
+
+def _discount_data(form) -> dict:
+    """The discount form as the service takes it: an amount typed in major units ("45.50")
+    becomes minor units; anything unreadable is 422 naming ``value``."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..errors import Invalid
+
+    kind = form.get("kind") or ""
+    reason = form.get("reason") or ""
+    if kind not in discounts.KINDS:
+        raise Invalid(_("Choose how to discount."), {"kind": [_("Choose how to discount.")]})
+    if reason not in discounts.REASONS:
+        raise Invalid(_("Choose a reason."), {"reason": [_("Choose a reason.")]})
+    value = None
+    text = (form.get("value") or "").strip()
+    if kind != "waive":
+        try:
+            number = Decimal(text)
+            if not number.is_finite() or number != number.quantize(Decimal("0.01")):
+                raise InvalidOperation
+            value = int(number * 100) if kind == "amount" else int(number)
+            if kind == "percent" and number != int(number):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise Invalid(_("Give the amount or percentage as a number."),
+                          {"value": [_("Give the amount or percentage as a number.")]}) from None
+    return {"kind": kind, "value": value, "reason": reason,
+            "note": (form.get("note") or "")[:500]}
+
+
+@bp.route("/orders/<uuid:order_id>/discount", methods=["POST"])
+@console_roles(*OFFICE)
+def order_discount(order_id: uuid.UUID):
+    """Waive or discount the charges with a reason (before signing only)."""
+    from ..errors import Conflict, ServiceError
+
+    order = service.get_order(g.actor, order_id)
+    try:
+        if request.form.get("remove") == "yes":
+            discounts.clear_discount(g.actor, order)
+            flash(_("Discount removed."), "success")
+        else:
+            discounts.set_discount(g.actor, order, _discount_data(request.form))
+            flash(_("Discount saved."), "success")
+    except ServiceError as refused:
+        db.session.rollback()
+        order = service.get_order(g.actor, order_id)
+        return _order_page(order, status=409 if isinstance(refused, Conflict) else 422,
+                           problem=refused.message, action_errors=refused.errors or {},
+                           action_open="discount")
+    return redirect(url_for("console.order_detail", order_id=order.id))
 
 
 @bp.route("/orders/<uuid:order_id>/actions/<action>", methods=["POST"])

@@ -39,6 +39,13 @@ EVENT_KINDS = (
     _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
     _l("sla_breached"), _l("note"), _l("escalated"), _l("sla_override"),
     _l("photo_attached"), _l("time_logged"), _l("signature_captured"),
+    _l("discount_set"), _l("discount_removed"),
+)
+
+# workorders.discounts.REASONS (their labels are in that module)
+DISCOUNT_REASONS = (
+    _l("goodwill"), _l("complaint_settled"), _l("repeat_repair"), _l("late_visit"), _l("key_customer"),
+    _l("price_error"),
 )
 
 # dispatch.escalation.LEVEL_NAMES: who a missed deadline went to
@@ -81,6 +88,7 @@ AUDIT_ACTIONS = (
     _l("user.deactivated"), _l("user.password_reset"), _l("user.supervisor_set"),
     _l("technician.updated"), _l("address.point_corrected"),
     _l("part.updated"),
+    _l("plan.created"), _l("plan.updated"), _l("plan.cancelled"), _l("order.discounted"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

@@ -23,9 +23,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..accounts.models import User
+from ..assets.models import Asset
+from ..audit import service as audit
 from ..customers.models import Customer
 from ..database import utcnow
-from ..errors import Invalid
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..followups.models import FollowUp
 from ..workorders import service as orders
@@ -62,8 +64,8 @@ def create(actor: User | None, *, customer_id: uuid.UUID, kind: str, interval_mo
         errors["interval_months"] = [_l("Give a number of months from 1 to 60.")]
     if db.session.get(Customer, customer_id) is None:
         errors["customer_id"] = [_l("No such customer.")]
-    if ends_on is not None and ends_on < first_due:
-        errors["ends_on"] = [_l("The plan ends before its first date.")]
+    errors.update(_check_asset(customer_id, asset_id))
+    errors.update(_check_dates(first_due, ends_on, later_interval_months, switch_on))
     if errors:
         raise Invalid(_l("The plan cannot be saved."), errors)
     plan = Plan(customer_id=customer_id, asset_id=asset_id, kind=kind, source=source,
@@ -73,7 +75,106 @@ def create(actor: User | None, *, customer_id: uuid.UUID, kind: str, interval_mo
                 owner_id=actor.id if actor else None, created_at=utcnow())
     db.session.add(plan)
     db.session.flush()
+    if actor is not None:
+        audit.record("plan.created", actor, plan, customer_id=str(customer_id), kind=kind,
+                     interval_months=interval_months, first_due=first_due.isoformat())
     return plan
+
+
+def _check_asset(customer_id, asset_id) -> dict:
+    if asset_id is None:
+        return {}
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.customer_id != customer_id:
+        return {"asset_id": [_l("Not an appliance of this customer.")]}
+    return {}
+
+
+def _check_dates(first_due, ends_on, later_interval_months, switch_on) -> dict:
+    errors = {}
+    if ends_on is not None and ends_on < first_due:
+        errors["ends_on"] = [_l("The plan ends before its first date.")]
+    if (later_interval_months is None) != (switch_on is None):
+        key = "switch_on" if switch_on is None else "later_interval_months"
+        errors[key] = [_l("Give both the later interval and the day it starts, or neither.")]
+    return errors
+
+
+def get(plan_id: uuid.UUID) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(_l("No such plan."))
+    return plan
+
+
+def find(customer_id: uuid.UUID | None = None, asset_id: uuid.UUID | None = None,
+         active: bool | None = None, limit: int = 500) -> list[Plan]:
+    """Plans, soonest due first, by customer and/or appliance, running or not."""
+    query = select(Plan)
+    if customer_id is not None:
+        query = query.where(Plan.customer_id == customer_id)
+    if asset_id is not None:
+        query = query.where(Plan.asset_id == asset_id)
+    if active is not None:
+        query = query.where(Plan.active.is_(active))
+    return list(db.session.scalars(query.order_by(Plan.next_due, Plan.created_at, Plan.id)
+                                   .limit(limit)))
+
+
+UPDATABLE = ("kind", "interval_months", "next_due", "later_interval_months", "switch_on",
+             "ends_on", "note")
+
+
+def change(actor: User, plan: Plan, changes: dict) -> Plan:
+    """Change a running plan; only the fields given. Raises Conflict once cancelled,
+    Invalid naming the field."""
+    if not plan.active:
+        raise Conflict(str(_l("This plan is cancelled or has ended.")), code="plan_cancelled")
+    merged = {name: changes.get(name, getattr(plan, name)) for name in UPDATABLE}
+    if "note" in changes:
+        merged["note"] = (changes["note"] or "").strip() or None
+    errors = _check_dates(merged["next_due"], merged["ends_on"],
+                          merged["later_interval_months"], merged["switch_on"])
+    if errors:
+        raise Invalid(_l("The plan cannot be saved."), errors)
+    before = {name: _plain(getattr(plan, name)) for name in UPDATABLE}
+    for name, value in merged.items():
+        setattr(plan, name, value)
+    changed = {name: [before[name], _plain(value)] for name, value in merged.items()
+               if before[name] != _plain(value)}
+    if changed:
+        audit.record("plan.updated", actor, plan, changes=changed)
+    db.session.flush()
+    return plan
+
+
+def cancel(actor: User, plan: Plan, reason: str) -> Plan:
+    """Stop the plan: nothing more is made from it; what was made stays."""
+    if not plan.active:
+        raise Conflict(str(_l("This plan is cancelled or has ended.")), code="plan_cancelled")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_l("Say why the plan stops."), {"reason": [_l("Say why the plan stops.")]})
+    plan.active = False
+    audit.record("plan.cancelled", actor, plan, reason=reason)
+    db.session.flush()
+    return plan
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def upcoming(horizon_days: int = 30, limit: int = 50, now: datetime | None = None
+             ) -> list[Plan]:
+    """Running plans whose next call or visit falls within ``horizon_days`` (the board's
+    "planned" list: what the dispatcher must book next), soonest first."""
+    now = now or utcnow()
+    today = now.astimezone(ZoneInfo(orders.calendar().timezone)).date()
+    return list(db.session.scalars(
+        select(Plan).where(Plan.active.is_(True),
+                           Plan.next_due <= today + timedelta(days=horizon_days))
+        .order_by(Plan.next_due, Plan.created_at, Plan.id).limit(limit)))
 
 
 def installation_row(order) -> dict:

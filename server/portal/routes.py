@@ -13,6 +13,8 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from flask_babel import force_locale
 
 from ..errors import Invalid
+from ..workorders.charges import order_charges
+from ..workorders.discounts import REASONS as DISCOUNT_REASONS
 from ..extensions import limiter
 from . import links, service
 
@@ -75,11 +77,20 @@ def _render(token: str, order, status: int = 200, errors: dict | None = None, va
         errors = {field: [str(m) for m in messages] for field, messages in (errors or {}).items()}
         body = render_template(
             "portal/page.html", token=token, p=service.page(order), lang=lang,
+            charges=_charges(order), discount_reasons=DISCOUNT_REASONS,
             errors=errors, values=values or {},
             done=request.args.get("done") if request.args.get("done") in DONE else None,
             company=current_app.config["DOORSTEP_COMPANY_NAME"],
             phone=current_app.config["DOORSTEP_COMPANY_PHONE"])
     return _no_store(current_app.make_response((body, status)))
+
+
+def _charges(order):
+    """What the customer pays, once the work is done (the same function as the signed
+    report: a discount and a rework show here as they do on the PDF)."""
+    if order.status not in ("completed", "signed", "closed"):
+        return None
+    return order_charges(order)
 
 
 @bp.route("/c/<token>")

@@ -21,6 +21,14 @@ from ..media.models import Photo
 from ..workorders.charges import order_charges
 
 VERSION = 1
+# Version 2 = version 1 plus "rework_of" and the charges' discount. An order that is no
+# rework and has no discount is still signed as version 1, byte for byte as before.
+VERSION_2 = 2
+
+
+def version_of(order) -> int:
+    """1, or 2 when the order is a rework or carries the office's discount."""
+    return VERSION_2 if (order.rework_of or order.discount_kind) else VERSION
 
 
 def language_of(order) -> str:
@@ -42,14 +50,16 @@ def _parts(charges, language: str) -> list[dict]:
 
 
 def signed_content(order) -> dict:
-    """The version-1 signed content of ``order``, exactly as docs/signed-content.md says."""
+    """The signed content of ``order`` (version 1 or 2), exactly as docs/signed-content.md
+    says."""
+    version = version_of(order)
     language = language_of(order)
     asset = order.asset
     charges = order_charges(order)
     photos = db.session.scalars(select(Photo).where(Photo.work_order_id == order.id,
                                                     Photo.status != "failed"))
-    return {
-        "v": VERSION,
+    content = {
+        "v": version,
         "order": {"id": str(order.id).lower(), "number": order.number},
         "language": language,
         "customer": {"name": order.customer.name, "address": address_line(order.address)},
@@ -63,10 +73,13 @@ def signed_content(order) -> dict:
         "resolution": order.resolution,
         "root_cause": order.root_cause,
         "parts": _parts(charges, language),
-        "charges": charges.as_content(),
+        "charges": charges.as_content(version),
         "photos": sorted(({"kind": photo.kind, "sha256": photo.sha256} for photo in photos),
                          key=lambda photo: (photo["kind"], photo["sha256"])),
     }
+    if version >= VERSION_2:
+        content["rework_of"] = order.rework_of
+    return content
 
 
 def _nfc(value):

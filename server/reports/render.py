@@ -33,6 +33,7 @@ from ..feedback.models import Survey
 from ..media import blobs, images
 from ..media.models import Photo, Signature
 from ..media.storage import storage
+from ..workorders.discounts import REASONS as DISCOUNT_REASONS
 from ..workorders.visit import time_on_site
 from .content import signed_content
 
@@ -76,6 +77,7 @@ class Page:
     signature: dict
     rating: dict | None
     root_cause: str | None
+    discount_reason: str | None
     warranty: str | None
     money: dict
     verify_url: str
@@ -260,6 +262,9 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             root_cause=str(ROOT_CAUSES.get(content["root_cause"], content["root_cause"]))
             if content["root_cause"] else None,
             warranty=str(WARRANTY[asset["warranty_status"]]) if asset else None,
+            discount_reason=str(DISCOUNT_REASONS.get(charges.get("discount_reason"),
+                                                     charges.get("discount_reason") or ""))
+            or None,
             money=money,
             verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
             content_hash=content_hash,

@@ -17,7 +17,11 @@ phone (pwa/js/fold.js ``partTotals``/``charges``):
   minor units of ``currency``;
 * a rework (``is_rework``: a return visit for the same appliance within
   ``REPEAT_WINDOW_DAYS`` of the first visit's completion) charges no labour and no travel:
-  the same problem is not billed twice (seed 003). Parts are charged as usual.
+  the same problem is not billed twice (seed 003). Parts are charged as usual;
+* the office's waiver or discount (``discount_kind``/``discount_value``, set only before the
+  customer signs, workorders.discounts) comes off the sum: an amount at most the sum, a
+  percentage rounded down to the minor unit; the total never goes below zero. In warranty
+  there is nothing to discount.
 """
 
 from __future__ import annotations
@@ -64,12 +68,18 @@ class Charges:
     travel_cents: int
     total_cents: int
     currency: str
+    discount_cents: int = 0
+    discount_reason: str | None = None
 
-    def as_content(self) -> dict:
-        """The ``charges`` object of the signed content."""
-        return {"in_warranty": self.in_warranty, "parts_cents": self.parts_cents,
-                "labour_cents": self.labour_cents, "travel_cents": self.travel_cents,
-                "total_cents": self.total_cents, "currency": self.currency}
+    def as_content(self, version: int = 1) -> dict:
+        """The ``charges`` object of the signed content (version 2 adds the discount)."""
+        content = {"in_warranty": self.in_warranty, "parts_cents": self.parts_cents,
+                   "labour_cents": self.labour_cents, "travel_cents": self.travel_cents,
+                   "total_cents": self.total_cents, "currency": self.currency}
+        if version >= 2:
+            content["discount_cents"] = self.discount_cents
+            content["discount_reason"] = self.discount_reason
+        return content
 
 
 def part_lines(order: WorkOrder) -> list[PartUsage]:
@@ -107,8 +117,20 @@ def order_charges(order: WorkOrder) -> Charges:
         return Charges(True, parts, 0, 0, 0, 0, currency)
     parts_cents = sum(entry.total_cents for entry in parts)
     labour, travel = order.labour_cents or 0, order.travel_cents or 0
-    return Charges(False, parts, parts_cents, labour, travel,
-                   parts_cents + labour + travel, currency)
+    gross = parts_cents + labour + travel
+    discount = discount_of(order.discount_kind, order.discount_value, gross)
+    return Charges(False, parts, parts_cents, labour, travel, gross - discount, currency,
+                   discount, order.discount_reason if order.discount_kind else None)
+
+
+def discount_of(kind: str | None, value: int | None, gross: int) -> int:
+    """What a discount takes off ``gross``: an amount at most ``gross``; a percentage
+    rounded down to the minor unit (the customer never pays a fraction)."""
+    if not kind or not value or gross <= 0:
+        return 0
+    if kind == "percent":
+        return gross * min(value, 100) // 100
+    return min(value, gross)
 
 
 def is_rework(order: WorkOrder) -> bool:

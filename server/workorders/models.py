@@ -85,6 +85,15 @@ class WorkOrder(Syncable, db.Model):
     # First-contact ownership: whoever took the request owns it until closed.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("work_orders.id"))
+    # The first visit's number when this order is a rework (charges.is_rework, decided once
+    # when the order is taken): the signed content and the report say "Rework of WO-…".
+    rework_of: Mapped[str | None] = mapped_column(String(30))
+    # The office's waiver or discount (workorders.discounts): "amount" (minor units) or
+    # "percent" (1–100; 100 waives every charge), with a reason code and a free text.
+    discount_kind: Mapped[str | None] = mapped_column(String(10))
+    discount_value: Mapped[int | None]
+    discount_reason: Mapped[str | None] = mapped_column(String(30))
+    discount_note: Mapped[str | None] = mapped_column(Text)
 
     # Technician-owned fields.
     arrival_notes: Mapped[str | None] = mapped_column(Text)

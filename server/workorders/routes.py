@@ -7,10 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import service, visit
+from . import discounts, service, visit
 from .schemas import (
     ActionIn,
     ActionOut,
+    DiscountIn,
     EventOut,
     TransitionIn,
     VisitOut,
@@ -102,6 +103,30 @@ class Actions(MethodView):
                                 data["waiting_for"])
         return {"order": order, "allowed_actions": service.allowed_actions(g.actor, order),
                 "new_visit": new_visit}
+
+
+@blp.route("/<uuid:order_id>/discount")
+class Discount(MethodView):
+    @blp.arguments(DiscountIn)
+    @blp.response(200, WorkOrderOut)
+    @api_roles(*OFFICE)
+    def put(self, data, order_id: uuid.UUID):
+        """Waive the charges or give a discount (amount or percent) with a reason.
+
+        Only before the customer signs (409 ``discount_after_signing``); nothing to
+        discount in warranty (409 ``nothing_charged``); an amount above what the order
+        charges is 422 naming ``value``. Replaces any earlier discount; recorded in the
+        order's history.
+        """
+        order = service.get_order(g.actor, order_id)
+        return discounts.set_discount(g.actor, order, data)
+
+    @blp.response(200, WorkOrderOut)
+    @api_roles(*OFFICE)
+    def delete(self, order_id: uuid.UUID):
+        """Remove the order's discount (before signing only; 409 ``no_discount`` when none)."""
+        order = service.get_order(g.actor, order_id)
+        return discounts.clear_discount(g.actor, order)
 
 
 @blp.route("/<uuid:order_id>/visit")

@@ -12,6 +12,7 @@ from ..schemas import (
     PageArgs,
     page_of,
 )
+from .discounts import REASONS as DISCOUNT_REASONS
 from .lifecycle import Status
 from .models import Channel, OrderType, Priority, SlaState
 from .service import ROOT_CAUSES
@@ -116,6 +117,13 @@ class WorkOrderOut(Schema):
     assignee = fields.Nested(TechnicianBrief, allow_none=True)
     owner_id = fields.UUID(allow_none=True)
     repeat_of_id = fields.UUID(allow_none=True)
+    rework_of = fields.String(allow_none=True, metadata={
+        "description": "The first visit's number when this order is a rework (free labour "
+                       "and travel; the report says so)."})
+    discount_kind = fields.String(allow_none=True, validate=validate.OneOf(("amount", "percent")))
+    discount_value = fields.Integer(allow_none=True)
+    discount_reason = fields.String(allow_none=True)
+    discount_note = fields.String(allow_none=True)
     arrival_notes = fields.String(allow_none=True)
     diagnosis = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)
@@ -174,6 +182,20 @@ class ActionIn(InSchema):
     reason = fields.String(validate=validate.Length(max=500), allow_none=True)
     waiting_for = fields.String(load_default="customer",
                                 validate=validate.OneOf(("customer", "parts")))
+
+
+class DiscountIn(InSchema):
+    """The office's waiver or discount (``discounts.set_discount``): before signing only."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("amount", "percent", "waive")),
+                         metadata={"description": "amount (minor units), percent (1–100) or "
+                                                  "waive (every charge)"})
+    value = Integer(allow_none=True, validate=validate.Range(min=1, max=100_000_000),
+                    metadata={"description": "Minor units for amount, 1–100 for percent; "
+                                             "not used for waive"})
+    reason = fields.String(required=True, validate=validate.OneOf(tuple(DISCOUNT_REASONS)))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500),
+                         metadata={"description": "Required when the reason is other"})
 
 
 class ActionOut(Schema):
@@ -258,6 +280,8 @@ class ChargesOut(Schema):
     travel_cents = fields.Integer()
     total_cents = fields.Integer()
     currency = fields.String()
+    discount_cents = fields.Integer()
+    discount_reason = fields.String(allow_none=True)
 
 
 class VisitOut(Schema):

@@ -229,6 +229,9 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
         currency=current_app.config["DOORSTEP_CURRENCY"],
         created_at=now, updated_at=now,
     )
+    if repeat_of is not None and charges.is_rework(order):
+        # Decided once, when the order is taken: the report and the phone say it alike.
+        order.rework_of = repeat_of.number
     recompute_charges(order)
     db.session.add(order)
     db.session.flush()

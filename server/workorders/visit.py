@@ -109,7 +109,7 @@ def time_on_site(order: WorkOrder) -> OnSite:
 def charges(order: WorkOrder) -> dict:
     """The order's charges from the one charges function the signed content and the PDF
     use (``workorders.charges.order_charges``)."""
-    return order_charges(order).as_content()
+    return order_charges(order).as_content(2)
 
 
 def part_lines(order: WorkOrder) -> list[PartLine]:

@@ -42,6 +42,38 @@ def world(make_user, make_technician, make_customer, make_asset, make_order, mak
                  make_part())
 
 
+def charged_waiver_body(w):
+    w.own_order.in_warranty = False  # only a charged order can be discounted
+    return {"kind": "waive", "reason": "goodwill"}
+
+
+def _discounted(w):
+    if getattr(w.own_order, "in_warranty", None) is not None:
+        w.own_order.in_warranty = False
+        w.own_order.discount_kind, w.own_order.discount_value = "percent", 10
+        w.own_order.discount_reason = "goodwill"
+    return w.own_order
+
+
+def new_plan_body(w):
+    return {"customer_id": str(w.customer.id), "kind": "call", "interval_months": 3,
+            "first_due": "2027-03-01"}
+
+
+def _plan(w):
+    """The world's plan, made on first use (the route check passes a stand-in world)."""
+    from datetime import date
+
+    from server.plans import service as plans
+
+    if not hasattr(w.customer, "addresses"):
+        return w.customer
+    if getattr(w, "plan", None) is None:
+        w.plan = plans.create(w.dispatcher, customer_id=w.customer.id, kind="visit",
+                              interval_months=12, first_due=date(2027, 3, 1))
+    return w.plan
+
+
 def new_order_body(w):
     return {"channel": "phone", "type": "repair", "priority": "normal",
             "customer_id": str(w.customer.id)}
@@ -120,6 +152,22 @@ MATRIX = [
      lambda w: f"/api/v1/workorders/{w.own_order.id}/actions",
      lambda w: {"action": "cancel", "reason": "customer cancelled"},
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("discount an order (office)", "put",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/discount", charged_waiver_body,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("remove an order's discount (office)", "delete",
+     lambda w: f"/api/v1/workorders/{_discounted(w).id}/discount", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("list plans", "get", lambda w: f"/api/v1/plans?customer_id={w.customer.id}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("create a plan", "post", lambda w: "/api/v1/plans", new_plan_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read a plan", "get", lambda w: f"/api/v1/plans/{_plan(w).id}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("change a plan", "patch", lambda w: f"/api/v1/plans/{_plan(w).id}",
+     lambda w: {"interval_months": 6}, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("cancel a plan", "post", lambda w: f"/api/v1/plans/{_plan(w).id}/cancel",
+     lambda w: {"reason": "contract ended"}, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("visit record (office)", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}/visit",
      None, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("own order history", "get", lambda w: f"/api/v1/workorders/{w.own_order.id}/events", None,

@@ -130,11 +130,36 @@ def _pages(app) -> tuple[list[tuple[str, str, dict]], list[str]]:
 @pytest.fixture
 def demo_office(client, app):
     seed()
+    _plans_and_a_discount()
     db.session.commit()
     response = client.post("/login", data={"email": "admin@demo.doorstep",
                                            "password": "doorstep-demo"})
     assert response.status_code == 302
     return client
+
+
+def _plans_and_a_discount():
+    """What the demo does not make by itself: an office plan of visits for one appliance,
+    due soon (customer page and board), and a discount on an open, charged order (the order
+    page's charges and history)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from server.accounts.models import User
+    from server.plans import service as plans
+    from server.workorders import discounts
+    from server.workorders.models import WorkOrder
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.doorstep"))
+    order = db.session.scalars(select(WorkOrder).where(
+        WorkOrder.status.in_(sorted(discounts.OPEN)), WorkOrder.in_warranty.is_(False),
+        WorkOrder.asset_id.is_not(None)).order_by(WorkOrder.number)).first()
+    discounts.set_discount(admin, order, {"kind": "percent", "value": 10,
+                                          "reason": "complaint_settled", "note": None})
+    plans.create(admin, customer_id=order.customer_id, asset_id=order.asset_id, kind="visit",
+                 interval_months=12, first_due=date.today() + timedelta(days=5),
+                 later_interval_months=6, switch_on=date.today() + timedelta(days=400))
 
 
 def test_every_page_is_covered(demo_office, app):

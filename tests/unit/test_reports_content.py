@@ -12,6 +12,7 @@ import pytest
 from server.extensions import db
 from server.media.models import Photo
 from server.reports.content import canonical, content_hash, signed_content
+from server.inventory.models import Part
 from server.workorders.models import PartUsage
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "signed_content.json"
@@ -164,3 +165,68 @@ def test_an_order_without_asset_and_in_english(make_order, make_customer):
     assert content["asset"] is None and content["fault"] is None
     assert content["language"] == "en" and content["charges"]["in_warranty"] is False
     assert content["parts"] == [] and content["photos"] == []
+
+
+# -- version 2: a rework and the office's discount (the vectors carry the phone's rows) --------
+
+def _vector(prefix):
+    return next(v for v in vectors() if v["name"].startswith(prefix))
+
+
+def test_the_server_builds_the_version_2_vector_byte_for_byte_from_its_own_rows(
+        make_order, make_customer, make_asset, dispatcher):
+    """The same order as the vector's phone rows (which pwa/tests/signed-content.test.mjs
+    builds on the phone's side), stored in the database: the same canonical bytes."""
+    vector = _vector("version 2: a rework")
+    rows = vector["rows"]
+    customer = make_customer(name="王秀英", language="zh")
+    address = customer.addresses[0]
+    address.line1, address.line2, address.district, address.city = (
+        "漕溪北路 8 号 3 室", "", "徐汇区", "上海市")
+    asset = make_asset(customer, warranty_days=-30)
+    asset.serial = "SN20260456"
+    order = make_order(actor=dispatcher, customer=customer, asset=asset,
+                       id=uuid.UUID(rows["order"]["id"]), description=rows["order"]["description"])
+    order.number = "WO-2026-000456"
+    order.diagnosis, order.resolution, order.root_cause = (
+        rows["order"]["diagnosis"], rows["order"]["resolution"], "wear_and_tear")
+    order.labour_cents = order.travel_cents = 0
+    order.rework_of = "WO-2026-000123"
+    order.discount_kind, order.discount_value, order.discount_reason = "percent", 10, "complaint_settled"
+    part = Part(sku="CAP-35UF", name_en="Run capacitor 35µF", name_zh="运行电容 35µF",
+                category="air_conditioner", price_cents=4500)
+    db.session.add(part)
+    db.session.flush()
+    _line(order, part, 2)
+    _line(order, part, -1)
+    _photo(order, "after", "a" * 64)
+    _photo(order, "before", "b" * 64, status="failed")
+    db.session.flush()
+    db.session.refresh(order)
+
+    content = signed_content(order)
+
+    assert canonical(content) == vector["canonical"]
+    assert content_hash(content) == vector["sha256"]
+
+
+def test_every_charge_waived_is_the_100_percent_vector(make_order, make_customer, dispatcher):
+    vector = _vector("version 2: every charge waived")
+    customer = make_customer(name="Alice Smith", language="en")
+    address = customer.addresses[0]
+    address.line1, address.line2, address.district, address.city = (
+        "1 High Street", None, "Camden", "London")
+    order = make_order(actor=dispatcher, customer=customer, asset=False,
+                       id=uuid.UUID(vector["rows"]["order"]["id"]), description="Not cooling")
+    order.number = "WO-2026-000457"
+    order.resolution, order.root_cause, order.currency = "Cleaned the filter", "blockage", "GBP"
+    order.labour_cents, order.travel_cents = 8000, 3000
+    order.discount_kind, order.discount_value, order.discount_reason = "percent", 100, "goodwill"
+    db.session.flush()
+    assert canonical(signed_content(order)) == vector["canonical"]
+
+
+def test_an_order_that_is_no_rework_and_has_no_discount_is_still_version_1(make_order):
+    content = signed_content(make_order())
+    assert content["v"] == 1 and "rework_of" not in content
+    assert "discount_cents" not in content["charges"]

@@ -131,7 +131,11 @@ export function Charges({ order, totals }) {
       <div><dt>${t("charges.parts")}</dt><dd>${fmt(money.parts_cents)}</dd></div>
       <div><dt>${t("charges.labour")}</dt><dd>${fmt(money.labour_cents)}</dd></div>
       <div><dt>${t("charges.travel")}</dt><dd>${fmt(money.travel_cents)}</dd></div>
+      ${money.discount_cents > 0 && html`<div><dt>${order.discount_reason
+        ? t("charges.discountFor", { reason: t(`discountReason.${order.discount_reason}`) })
+        : t("charges.discount")}</dt><dd>−${fmt(money.discount_cents)}</dd></div>`}
       <div class="total"><dt>${t("charges.total")}</dt><dd>${fmt(money.total_cents)}</dd></div>
     </dl>
+    ${order.rework_of && html`<p class="muted">${t("report.reworkOf", { number: order.rework_of })}</p>`}
   </section>`;
 }

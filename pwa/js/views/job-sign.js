@@ -50,6 +50,7 @@ export function ReportPreview({ content }) {
     aria-labelledby="report-title" data-testid="report-preview">
     <h2 id="report-title" class="report-title">${tr("report.title")}</h2>
     <p class="muted">${content.order.number}</p>
+    ${content.rework_of && html`<p class="tag tag-warn" data-testid="rework-of">${tr("report.reworkOf", { number: content.rework_of })}</p>`}
     <dl class="report-facts">
       <div><dt>${tr("report.customer")}</dt><dd>${content.customer.name}<br />${content.customer.address}</dd></div>
       ${content.asset && html`<div><dt>${tr("report.asset")}</dt>
@@ -75,6 +76,7 @@ export function ReportPreview({ content }) {
       <div><dt>${tr("charges.parts")}</dt><dd>${money(content.charges.parts_cents)}</dd></div>
       <div><dt>${tr("charges.labour")}</dt><dd>${money(content.charges.labour_cents)}</dd></div>
       <div><dt>${tr("charges.travel")}</dt><dd>${money(content.charges.travel_cents)}</dd></div>
+      ${content.charges.discount_cents > 0 && html`<div data-testid="discount"><dt>${content.charges.discount_reason ? tr("charges.discountFor", { reason: tr(`discountReason.${content.charges.discount_reason}`) }) : tr("charges.discount")}</dt><dd>−${money(content.charges.discount_cents)}</dd></div>`}
       <div class="total"><dt>${tr("charges.total")}</dt><dd>${money(content.charges.total_cents)}</dd></div>
     </dl>
     ${[["before", before], ["after", after]].map(([kind, list]) => html`<div key=${kind}>
