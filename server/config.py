@@ -102,6 +102,8 @@ def load_config(instance_path: Path) -> dict:
                          "inspection": int(env.get("LABOUR_INSPECTION_CENTS", "5000")),
                          "return_exchange": 0},
         "TRAVEL_CENTS": int(env.get("TRAVEL_CENTS", "3000")),
+        # What a customer who declines the quote of an out-of-warranty job pays (diagnosis).
+        "DIAGNOSTIC_FEE_CENTS": int(env.get("DIAGNOSTIC_FEE_CENTS", "5000")),
         # Intake: an earlier visit to the same appliance this recent makes a repeat repair.
         "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "30")),
         # Usual whole-unit warranty (months from purchase) per product category, assumed at
