@@ -170,6 +170,8 @@ class Visit:
         return str(self.order.id)
 
     def push(self, name: str, **args) -> dict:
+        if name == "use_part" or (name == "transition" and args.get("to") == "completed"):
+            self._quote_first()  # out of warranty the customer decides first (billing)
         self.phone.queue(name, {"order_id": self.order_id, **args})
         body = self.phone.push().get_json()
         result = body["results"][-1]
@@ -207,8 +209,7 @@ class Visit:
 
     def work(self, diagnosis: str, resolution: str, root_cause: str = "wear_and_tear",
              parts: tuple = ()):
-        if parts:
-            self._quote_first(parts)
+        self._quote_first(parts)
         self.push("set_fields", fields={"diagnosis": diagnosis, "resolution": resolution,
                                         "root_cause": root_cause},
                   device_time=self.phone.now())
@@ -229,7 +230,6 @@ class Visit:
         return self
 
     def complete(self, rating: int | None = 5, comment: str | None = None):
-        self._quote_first()
         self.push("transition", to="completed", device_time=self.phone.now())
         if rating:
             self.push("submit_survey", survey_id=new_id(), rating=rating, comment=comment)
