@@ -1,10 +1,11 @@
 """The rules of money on site (docs/sync-protocol.md, "Quotes and payments").
 
-* An order out of warranty (``in_warranty`` not true: charges apply) needs the customer's
-  decision on a quote before the work goes beyond diagnosis: a part may be used only under
-  an **approved** quote, and the job may be completed only once a quote is **decided**
-  (approved, or declined: then the job ends at the diagnosis). In warranty nothing is
-  charged and no quote is taken.
+* With ``QUOTE_BEFORE_WORK`` on, an order out of warranty (``in_warranty`` not true:
+  charges apply) needs the customer's decision on a quote before the work goes beyond
+  diagnosis: a part may be used only under an **approved** quote, and the job may be
+  completed only once a quote is **decided** (approved, or declined: then the job ends at
+  the diagnosis). Whatever the setting, no part is used after a declined quote. In
+  warranty nothing is charged and no quote is taken.
 * One quote per order, write-once. Approved: the order's labour and travel are the quoted
   ones (parts are charged as used, at the price recorded when used). Declined: the order
   costs the diagnostic fee only (labour = the fee, travel 0) and no part may be used.
@@ -62,11 +63,19 @@ if _quoted_labour_travel not in LABOUR_TRAVEL_RULES:
     LABOUR_TRAVEL_RULES.append(_quoted_labour_travel)
 
 
+def rule_enforced() -> bool:
+    """Whether the phone's work waits for the quote (``QUOTE_BEFORE_WORK``)."""
+    return bool(current_app.config.get("QUOTE_BEFORE_WORK"))
+
+
 def check_may_use_parts(order: WorkOrder) -> None:
-    """Raises Invalid ``quote_required`` (no approved quote yet) or ``quote_declined``."""
+    """Raises Invalid ``quote_required`` (no approved quote yet, while
+    ``QUOTE_BEFORE_WORK`` is on) or ``quote_declined``."""
     if not needs_quote(order):
         return
     quote = quote_for(order)
+    if quote is None and not rule_enforced():
+        return
     if quote is None:
         raise Invalid("Out of warranty, parts are used only after the customer approved a "
                       "quote.", {"order_id": ["has no approved quote"]}, code="quote_required")
@@ -78,8 +87,8 @@ def check_may_use_parts(order: WorkOrder) -> None:
 
 def check_may_complete(order: WorkOrder) -> None:
     """Raises Invalid ``quote_required`` while an out-of-warranty order has no decided
-    quote."""
-    if needs_quote(order) and quote_for(order) is None:
+    quote (and ``QUOTE_BEFORE_WORK`` is on)."""
+    if rule_enforced() and needs_quote(order) and quote_for(order) is None:
         raise Invalid("Out of warranty, the job is completed only after the customer approved "
                       "or declined a quote.", {"order_id": ["has no quote"]},
                       code="quote_required")

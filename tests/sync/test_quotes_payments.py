@@ -16,6 +16,14 @@ from sync.models import RejectedMutation, SyncConflict
 from tests.sync.phone import new_id
 
 
+@pytest.fixture(autouse=True)
+def quote_before_work(app):
+    """The rule on, as a company turns it on once its phones have the quote screen."""
+    app.config["QUOTE_BEFORE_WORK"] = True
+    yield
+    app.config["QUOTE_BEFORE_WORK"] = False
+
+
 @pytest.fixture
 def phone(phone_for, technician):
     return phone_for(technician)
@@ -73,6 +81,17 @@ def test_out_of_warranty_no_part_and_no_completion_before_the_customer_decides(
     reasons = [r.reason for r in db.session.scalars(
         select(RejectedMutation).order_by(RejectedMutation.mutation_id))]
     assert reasons == ["quote_required", "quote_required"]
+
+
+def test_with_the_rule_off_parts_wait_for_nothing_but_never_follow_a_declined_quote(
+        app, phone, paid_job, stocked_part):
+    app.config["QUOTE_BEFORE_WORK"] = False
+    assert use(phone, paid_job, stocked_part)["status"] == "applied"
+    phone.decide_quote(str(paid_job.id), phone.price_list_lines(str(paid_job.id), {}),
+                       "declined")
+    assert last_result(phone)["status"] == "applied"
+    refused = use(phone, paid_job, stocked_part)
+    assert refused["status"] == "rejected" and refused["reason"] == "quote_declined"
 
 
 def test_an_approved_quote_sets_labour_and_travel_and_lets_the_work_go_on(
