@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .admin.console import bp as admin_bp
     from .assets.routes import blp as assets_blp
+    from .billing.console import bp as billing_console_bp
     from .complaints.console import bp as complaints_console_bp
     from .complaints.routes import blp as complaints_blp
     from .console.routes import bp as console_bp
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_console_bp)
     app.register_blueprint(followups_console_bp)
     app.register_blueprint(plans_console_bp)
+    app.register_blueprint(billing_console_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Device, User
+from server.billing import service as billing
 from server.errors import ServiceError
 from server.feedback.models import Survey
 from server.inventory import service as stock
@@ -246,6 +247,14 @@ def claim_line(ctx: Context, model: type, field_name: str, line_id: uuid.UUID,
                    {field_name: ["is already used for another order or other content"]})
 
 
+def _money_rule(check, order: WorkOrder) -> None:
+    """Out of warranty, the customer decides on a quote before the work (server.billing)."""
+    try:
+        check(order)
+    except ServiceError as refused:
+        raise Rejected(refused.code, refused.message, refused.errors) from None
+
+
 def _office_view(order: WorkOrder) -> bool:
     return order.status in {Status.CLOSED, Status.CANCELLED}
 
@@ -262,6 +271,8 @@ def transition(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if order.status == args["to"]:
         return  # already there (the office or another step got it there): nothing to do
+    if args["to"] == Status.COMPLETED:
+        _money_rule(billing.check_may_complete, order)
     if args["to"] != Status.COMPLETED and not in_scope_now(ctx, order):
         # A stale phone must not move an order that is now someone else's (or closed).
         raise Rejected("no_longer_yours",
@@ -373,6 +384,8 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     part = ctx.session.get(Part, args["part_id"])
     if part is None:
         raise Rejected("unknown_part", "No such part.", {"part_id": ["no such part"]})
+    if sign > 0:
+        _money_rule(billing.check_may_use_parts, order)
     van = _van(ctx)
     quantity = args["quantity"]
     if sign < 0:
@@ -482,6 +495,8 @@ def submit_survey(ctx: Context, args: dict) -> None:
 
 
 # -- resolution -------------------------------------------------------------------------------
+
+import server.billing.mutations  # noqa: E402,F401  (decide_quote, record_payment)
 
 LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
 

@@ -30,6 +30,7 @@ from sqlalchemy import Select, and_, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from server.assets.models import Asset
+from server.billing.models import Payment, Quote
 from server.customers.models import Address, Customer
 from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation
@@ -66,6 +67,8 @@ FEEDS = (
     Feed("signature", Signature, wire.SignatureWire, by_order=True),
     Feed("survey", Survey, wire.SurveyWire, by_order=True),
     Feed("report", Report, wire.ReportWire, by_order=True),
+    Feed("quote", Quote, wire.QuoteWire, by_order=True),
+    Feed("payment", Payment, wire.PaymentWire, by_order=True),
     Feed("stock_level", StockLevel, wire.StockLevelWire),
     Feed("part", Part, wire.PartWire, global_=True),
     Feed("article", KnowledgeArticle, wire.ArticleWire, global_=True),

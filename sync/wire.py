@@ -9,7 +9,9 @@ from marshmallow import Schema, fields
 from server.assets.service import warranty_status
 
 # The server fills these in (server/portal/links.py): sync/ itself knows no URLs or keys.
-HOOKS: dict[str, Callable] = {"customer_url": lambda order: None}
+HOOKS: dict[str, Callable] = {"customer_url": lambda order: None,
+                              # server/billing/service.py: the configured fee
+                              "diagnostic_fee_cents": lambda order: 0}
 
 
 class _Row(Schema):
@@ -51,6 +53,8 @@ class WorkOrderWire(_Row):
     discount_kind = fields.String(allow_none=True)
     discount_value = fields.Integer(allow_none=True)
     discount_reason = fields.String(allow_none=True)
+    # What the customer pays after declining a quote (out of warranty).
+    diagnostic_fee_cents = fields.Function(lambda order: HOOKS["diagnostic_fee_cents"](order))
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -127,6 +131,27 @@ class PartUsageWire(_Row):
     quantity = fields.Integer()
     unit_price_cents = fields.Integer()
     device_time = fields.DateTime(allow_none=True)
+
+
+class QuoteWire(_Row):
+    work_order_id = fields.UUID()
+    lines = fields.List(fields.Dict())
+    total_cents = fields.Integer()
+    diagnostic_fee_cents = fields.Integer()
+    currency = fields.String()
+    decision = fields.String()
+    signer_name = fields.String()
+    content_hash = fields.String()
+    decided_at_device = fields.DateTime()
+
+
+class PaymentWire(_Row):
+    work_order_id = fields.UUID()
+    method = fields.String()
+    amount_cents = fields.Integer()
+    currency = fields.String()
+    reference = fields.String(allow_none=True)
+    paid_at_device = fields.DateTime()
 
 
 class TimeLogWire(_Row):

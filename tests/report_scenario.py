@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from server.extensions import db
 from tests.sync.phone import Phone, new_id
 
 # -- images ---------------------------------------------------------------------------------------
@@ -178,12 +179,15 @@ class Visit:
     phone: Phone
     order: object
     photos: list[bytes] = field(default_factory=list)
+    quote: dict | None = None
 
     @property
     def order_id(self) -> str:
         return str(self.order.id)
 
     def push(self, name: str, **args) -> dict:
+        if name == "use_part" or (name == "transition" and args.get("to") == "completed"):
+            self._quote_first()  # out of warranty the customer decides first (billing)
         self.phone.queue(name, {"order_id": self.order_id, **args})
         body = self.phone.push().get_json()
         result = body["results"][-1]
@@ -199,8 +203,29 @@ class Visit:
             self.push("transition", to=to, device_time=self.phone.now())
         return self
 
+    def decide_quote(self, parts: tuple = (), decision: str = "approved",
+                     signer: str = "Customer") -> dict:
+        """Out of warranty, the customer approves (or declines) the quote for ``parts`` from
+        the price list before the work (server/billing); returns the quote's content."""
+        self.phone.pull()
+        wanted: dict[str, int] = {}
+        for part, quantity in parts:
+            if quantity > 0:
+                wanted[str(part.id)] = wanted.get(str(part.id), 0) + quantity
+        lines = self.phone.price_list_lines(self.order_id, wanted)
+        _, self.quote = self.phone.decide_quote(self.order_id, lines, decision, signer)
+        result = self.phone.push().get_json()["results"][-1]
+        assert result["status"] == "applied", result
+        return self.quote
+
+    def _quote_first(self, parts: tuple = ()):
+        db.session.refresh(self.order)
+        if self.quote is None and not self.order.in_warranty:
+            self.decide_quote(parts)
+
     def work(self, diagnosis: str, resolution: str, root_cause: str = "wear_and_tear",
              parts: tuple = ()):
+        self._quote_first(parts)
         self.push("set_fields", fields={"diagnosis": diagnosis, "resolution": resolution,
                                         "root_cause": root_cause},
                   device_time=self.phone.now())

@@ -68,7 +68,13 @@ SYNC_ISSUE_KINDS = (
     _l("unknown_part"), _l("return_exceeds_use"), _l("no_van"), _l("not_allowed"),
     _l("forbidden_role"), _l("reason_required"), _l("duplicate_id"), _l("no_longer_yours"),
     _l("unknown_status"), _l("missing_resolution"), _l("already_signed"),
+    # server.billing (quotes and payments on site)
+    _l("quote_required"), _l("quote_declined"), _l("quote_exists"), _l("invalid_line"),
+    _l("payment_exceeds_due"), _l("reference_required"), _l("quote_content_mismatch"),
 )
+
+# server.billing: order history events
+BILLING_EVENTS = (_l("quote_approved"), _l("payment"))
 
 # WorkOrder fields named in the history ("field_changed" events): OFFICE_FIELDS and
 # TECHNICIAN_FIELDS of workorders.service

@@ -136,6 +136,16 @@ def complaint(token: str):
                 "complained")
 
 
+@bp.route("/c/<token>/quote.pdf")
+@limited
+def quote(token: str):
+    """The quote the customer approved or declined on site (server/billing)."""
+    from ..billing.console import pdf_response
+
+    order, _ = links.resolve(token)
+    return _no_store(pdf_response(order))
+
+
 @bp.route("/c/<token>/report.pdf")
 @limited
 def report(token: str):

@@ -84,6 +84,9 @@ class Page:
     content_hash: str
     assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     timezone: str = "UTC"
+    # Not signed content: the quote the customer decided on and what was paid on site
+    # (server/billing), as they stood when the report was rendered.
+    settlement: dict | None = None
 
 
 def _asset_fetcher(assets: dict[str, tuple[bytes, str]]):
@@ -270,7 +273,33 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             content_hash=content_hash,
             assets=assets,
             timezone=config["DOORSTEP_TIMEZONE"],
+            settlement=_settlement(order, language),
         )
+
+
+PAYMENT_METHODS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
+QUOTE_DECISIONS = {"approved": _l("Quote approved by %(name)s"),
+                   "declined": _l("Quote declined by %(name)s: diagnostic fee only")}
+
+
+def _settlement(order, language: str) -> dict | None:
+    """The quote's decision and the payments on site, or None when there is neither."""
+    from ..billing import service as billing
+
+    quote = billing.quote_for(order)
+    owed = billing.balance(order)
+    if quote is None and not owed.payments:
+        return None
+    money = lambda cents: _money(cents, owed.currency, language)  # noqa: E731
+    return {
+        "quote": str(QUOTE_DECISIONS[quote.decision]) % {"name": quote.signer_name}
+        if quote else None,
+        "payments": [{"method": str(PAYMENT_METHODS[p.method]), "reference": p.reference,
+                      "when": _when(p.paid_at_device, language),
+                      "amount": money(p.amount_cents)} for p in owed.payments],
+        "paid": money(owed.paid_cents),
+        "due": money(owed.due_cents),
+    }
 
 
 _styles = threading.local()

@@ -148,12 +148,23 @@ def is_rework(order: WorkOrder) -> bool:
     return order.created_at - finished <= window
 
 
+# Areas that fix an order's labour and travel (billing: an agreed or declined quote) add a
+# function here: ``rule(order) → (labour_cents, travel_cents) | None``. ``workorders``
+# imports no area; the first rule with an answer wins over the tariff.
+LABOUR_TRAVEL_RULES: list = []
+
+
 def apply_charges(order: WorkOrder) -> Charges:
     """Store the order's charges on it: parts from its lines, labour and travel from the
-    tariff unless the office set them, all zero in warranty, labour and travel zero for a
-    rework. Returns the charges."""
+    tariff unless the office set them (or a ``LABOUR_TRAVEL_RULES`` rule fixes them), all
+    zero in warranty, labour and travel zero for a rework. Returns the charges."""
     config = current_app.config
-    if order.in_warranty:
+    fixed = None if order.in_warranty or order.id is None else next(
+        (answer for answer in (rule(order) for rule in LABOUR_TRAVEL_RULES)
+         if answer is not None), None)
+    if fixed is not None:
+        order.labour_cents, order.travel_cents = fixed
+    elif order.in_warranty:
         order.labour_cents = order.travel_cents = 0
     elif is_rework(order):
         order.labour_cents = order.travel_cents = 0

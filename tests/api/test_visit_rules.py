@@ -77,6 +77,7 @@ def test_lines_pushed_in_one_batch_are_all_counted(visit_for):
 
     visit = visit_for("en")
     capacitor, _ = visit.parts
+    visit.decide_quote(((capacitor, 3),))  # out of warranty: approved before the work
     for name, quantity in (("use_part", 3), ("return_part", 1), ("return_part", 1)):
         visit.phone.queue(name, {"order_id": visit.order_id, "line_id": new_id(),
                                  "part_id": str(capacitor.id), "quantity": quantity,

@@ -33,6 +33,8 @@ NOT_PAGES = {
     "console.order_photo": "an image",
     "console.order_signature": "an image",
     "portal.report": "a PDF behind a customer's signed link",
+    "portal.quote": "a PDF behind a customer's signed link (tests/billing/test_money_pages.py)",
+    "billing_console.order_quote": "a PDF (tests/billing/test_money_pages.py)",
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
 }

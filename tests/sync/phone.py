@@ -11,6 +11,8 @@ hear) and renumbers what the old device never sent (docs/sync-protocol.md §2).
 from __future__ import annotations
 
 import hashlib
+import json
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 
@@ -96,6 +98,64 @@ class Phone:
 
     def now(self) -> str:
         return datetime.now(UTC).isoformat()
+
+    # -- money (docs/signed-content.md, "Quotes"; docs/sync-protocol.md) --------------------------
+    def price_list_lines(self, order_id: str, parts: dict[str, int]) -> list[dict]:
+        """A quote from the price list as the phone holds it: each part (id → quantity) at
+        its catalogue price, the order's labour and its travel."""
+        order = self.store[("work_order", order_id)]
+        catalogue = self.rows("part")
+        lines = [{"kind": "part", "part_id": part_id, "quantity": quantity,
+                  "unit_price_cents": catalogue[part_id]["price_cents"]}
+                 for part_id, quantity in parts.items()]
+        lines.append({"kind": "labour", "part_id": None, "quantity": 1,
+                      "unit_price_cents": order["labour_cents"]})
+        lines.append({"kind": "travel", "part_id": None, "quantity": 1,
+                      "unit_price_cents": order["travel_cents"]})
+        return lines
+
+    def quote_content(self, order_id: str, quote_id: str, lines: list[dict],
+                      decision: str) -> dict:
+        """The quote's signed content built from the rows the phone holds."""
+        order = self.store[("work_order", order_id)]
+        customer = self.store[("customer", order["customer_id"])]
+        address = self.store[("address", order["address_id"])]
+        asset = self.store.get(("asset", order["asset_id"])) if order.get("asset_id") else None
+        language = "zh" if str(order.get("language") or "").lower().startswith("zh") else "en"
+        catalogue = self.rows("part")
+        rows = []
+        for line in lines:
+            part = catalogue[line["part_id"]] if line["kind"] == "part" else None
+            rows.append({"kind": line["kind"], "sku": part["sku"] if part else None,
+                         "name": part["name_" + language] if part else None,
+                         "quantity": line["quantity"],
+                         "unit_price_cents": line["unit_price_cents"],
+                         "total_cents": line["quantity"] * line["unit_price_cents"]})
+        rows.sort(key=lambda row: (row["kind"], row["sku"] or ""))
+        where = [address.get(key) for key in ("line1", "line2", "district", "city")]
+        return {"v": 1, "kind": "quote", "quote_id": quote_id.lower(),
+                "order": {"id": order_id.lower(), "number": order["number"]},
+                "language": language,
+                "customer": {"name": customer["name"],
+                             "address": ", ".join(part for part in where if part)},
+                "asset": None if asset is None else {
+                    "brand": asset["brand"], "model": asset["model"], "serial": asset["serial"]},
+                "lines": rows, "total_cents": sum(row["total_cents"] for row in rows),
+                "diagnostic_fee_cents": order["diagnostic_fee_cents"],
+                "currency": order["currency"], "decision": decision}
+
+    def decide_quote(self, order_id: str, lines: list[dict], decision: str,
+                     signer: str = "Li Wei") -> tuple[str, dict]:
+        """The customer approves or declines the quote by signing it: queue
+        ``decide_quote`` with the content's hash. Returns (quote id, content)."""
+        quote_id = new_id()
+        content = self.quote_content(order_id, quote_id, lines, decision)
+        self.queue("decide_quote", {
+            "order_id": order_id, "quote_id": quote_id, "lines": lines, "decision": decision,
+            "diagnostic_fee_cents": content["diagnostic_fee_cents"], "signer_name": signer,
+            "image_sha256": sha(b"signature " + quote_id.encode()),
+            "content_hash": content_hash(content), "device_time": self.now()})
+        return quote_id, content
 
     # -- network -------------------------------------------------------------------------------
     def push(self, batch_size=100, lose_response=False, recover=True):
@@ -234,3 +294,20 @@ def new_id() -> str:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _nfc(value):
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(key): _nfc(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    return value
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 of the canonical form (docs/signed-content.md), written here independently."""
+    text = json.dumps(_nfc(content), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
+    return sha(text.encode("utf-8"))

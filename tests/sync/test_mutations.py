@@ -140,6 +140,10 @@ def test_the_same_note_id_twice_adds_one_note(phone, job):
 
 def test_parts_used_come_out_of_the_van_and_are_charged(phone, job, stocked_part, technician):
     job.in_warranty = False
+    orders.recompute_charges(job)
+    db.session.commit()
+    phone.pull()  # out of warranty: the customer approves a quote first (billing)
+    phone.decide_quote(str(job.id), phone.price_list_lines(str(job.id), {}), "approved")
     line = {"order_id": str(job.id), "line_id": new_id(), "part_id": str(stocked_part.id),
             "quantity": 2, "device_time": phone.now()}
     assert push_one(phone, "use_part", line)["status"] == "applied"

@@ -12,7 +12,9 @@ When the system goes quiet and every phone has pushed and pulled:
 * every accepted edit is current or in the order's history;
 * every rejected mutation is listed with its reason, and its phone was told;
 * every mutation a phone queued got exactly one outcome, across revocations;
-* every phone holds exactly the server's view of its scope.
+* every phone holds exactly the server's view of its scope;
+* out of warranty, no part fitted without an approved quote and no completion without a
+  decided one; one quote per order; payments never above what the order costs.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -39,6 +41,8 @@ from sqlalchemy import func, select
 
 from server.accounts.models import Device
 from server.accounts.service import revoke_device
+from server.billing import service as billing
+from server.billing.models import Payment, Quote
 from server.database import utcnow
 from server.extensions import db
 from server.inventory.models import StockLevel, StockLocation
@@ -71,6 +75,9 @@ class SyncSystem(RuleBasedStateMachine):
         for i in range(4):
             order = factories.make_order(actor=self.office)
             factories.walk_to(order, "scheduled", self.office, self.techs[i % 3])
+            if i < 2:  # out of warranty: parts and completion wait for a quote (billing)
+                order.in_warranty = False
+                orders.recompute_charges(order)
             self.orders.append(order)
         db.session.flush()
         self.phones = [Phone(self.client, tech, f"phone {i}") for i, tech in
@@ -81,6 +88,8 @@ class SyncSystem(RuleBasedStateMachine):
         self.notes_sent: dict[str, int] = {}  # note id → phone
         self.part_lines_sent: dict[str, tuple[int, str]] = {}
         self.field_writes: list[tuple[str, str, str]] = []
+        self.quotes_sent: dict[str, int] = {}  # quote id → phone
+        self.payments_sent: dict[str, int] = {}  # payment id → phone
 
     # -- phones, offline ----------------------------------------------------------------------
     def _phone_order(self, phone, data):
@@ -132,6 +141,30 @@ class SyncSystem(RuleBasedStateMachine):
                                      "part_id": str(self.part.id), "quantity": quantity,
                                      "device_time": phone.now()})
             self.part_lines_sent[line_id] = (quantity, str(self.techs[p].id))
+
+    @rule(p=st.integers(0, 2), decision=st.sampled_from(["approved", "declined"]),
+          quantity=st.integers(0, 3), data=st.data())
+    def customer_decides_a_quote(self, p, decision, quantity, data):
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        if order_id and str(self.part.id) in phone.rows("part"):
+            lines = phone.price_list_lines(order_id, {str(self.part.id): quantity}
+                                           if quantity else {})
+            quote_id, _ = phone.decide_quote(order_id, lines, decision)
+            self.quotes_sent[quote_id] = p
+
+    @rule(p=st.integers(0, 2), amount=st.integers(1, 6000),
+          method=st.sampled_from(["cash", "card", "transfer"]), data=st.data())
+    def customer_pays(self, p, amount, method, data):
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        if order_id:
+            payment_id = str(uuid.uuid4())
+            phone.queue("record_payment", {
+                "order_id": order_id, "payment_id": payment_id, "method": method,
+                "amount_cents": amount, "reference": "T-1" if method == "transfer" else None,
+                "device_time": phone.now()})
+            self.payments_sent[payment_id] = p
 
     @rule(p=st.integers(0, 2))
     def send_garbage(self, p):
@@ -271,6 +304,7 @@ class SyncSystem(RuleBasedStateMachine):
         self.check_rejections_listed()
         self.check_edits_current_or_in_history()
         self.check_phones_hold_the_servers_view()
+        self.check_money_rules()
 
     def check_exactly_once(self):
         counts = Counter(db.session.scalars(select(WorkOrderNote.id)))
@@ -330,8 +364,44 @@ class SyncSystem(RuleBasedStateMachine):
             assert phone.store == fresh.store, f"phone {i} drifted from the server"
 
 
-def test_the_sync_system_keeps_its_promises(client):
+    def check_money_rules(self):
+        """Out of warranty, no part without an approved quote and no completion without a
+        decided one; one quote per order; each quote and payment applied xor rejected;
+        payments never above the order's total."""
+        quotes = {str(q.id): q for q in db.session.scalars(select(Quote))}
+        assert len({q.work_order_id for q in quotes.values()}) == len(quotes)
+        for sent, p in ((self.quotes_sent, "quote_id"), (self.payments_sent, "payment_id")):
+            stored = quotes if p == "quote_id" else {
+                str(x.id): x for x in db.session.scalars(select(Payment))}
+            for line_id, phone in sent.items():
+                rejected = any(r["mutation"]["args"].get(p) == line_id
+                               for r in self.phones[phone].rejections.values())
+                assert (line_id in stored) != rejected, line_id
+        for order in self.orders[:2]:
+            db.session.refresh(order)
+            quote = billing.quote_for(order)
+            used = db.session.scalar(select(func.coalesce(func.sum(PartUsage.quantity), 0))
+                                     .where(PartUsage.work_order_id == order.id))
+            assert used == 0 or (quote is not None and quote.decision == "approved")
+            completions = db.session.scalar(select(func.count()).where(
+                WorkOrderEvent.work_order_id == order.id,
+                WorkOrderEvent.to_status == "completed"))
+            assert completions == 0 or quote is not None
+        for order in self.orders:
+            owed = billing.balance(order)
+            assert owed.paid_cents <= owed.total_cents
+
+
+def test_the_sync_system_keeps_its_promises(client, app):
     SyncSystem.client = client
+    app.config["QUOTE_BEFORE_WORK"] = True  # restored below
+    try:
+        _run()
+    finally:
+        app.config["QUOTE_BEFORE_WORK"] = False
+
+
+def _run():
     seed = int(os.environ.get("SOAK_SEED", "0")) or None
     if seed:
         hypothesis.seed(seed)(SyncSystem)  # run_state_machine_as_test reads it from here
