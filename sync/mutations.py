@@ -274,7 +274,10 @@ def transition(ctx: Context, args: dict) -> None:
                           longitude=args.get("longitude"), device_id=ctx.device.id,
                           now=ctx.now)
     except ServiceError as refused:
-        if args["to"] != Status.COMPLETED or not _was_on_site(ctx, order):
+        if args["to"] != Status.COMPLETED or refused.code == "checklist_incomplete" \
+                or not _was_on_site(ctx, order):
+            # An incomplete required checklist is the technician's to finish on site: the
+            # phone said what is missing before they tried; the completion is refused.
             raise Rejected(refused.code or "transition_refused", refused.message,
                            refused.errors) from None
         # Work done on site is never discarded: keep the completion, flag it.
@@ -480,6 +483,9 @@ def submit_survey(ctx: Context, args: dict) -> None:
     orders.add_event(order, "survey", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
                      data={"rating": args["rating"]})
 
+
+# Mutations kept with their own area (registered on import).
+import server.checklists.mutations  # noqa: E402,F401
 
 # -- resolution -------------------------------------------------------------------------------
 

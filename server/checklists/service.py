@@ -207,15 +207,9 @@ def record_answer(order: WorkOrder, answer_id: uuid.UUID, template_id: uuid.UUID
                   version: int, item_key: str, value: str, technician_id=None,
                   device_time: datetime | None = None, now: datetime | None = None
                   ) -> ChecklistAnswer:
-    """Store one answer. Raises Invalid naming ``template_id``, ``item_key`` or ``value``."""
-    items = items_of(template_id, version)
-    if items is None:
-        raise Invalid("No such checklist template version.",
-                      {"template_version": ["no such template or version"]})
-    item = next((i for i in items if i["key"] == item_key), None)
-    if item is None:
-        raise Invalid("No such checklist item.", {"item_key": ["is not in this checklist"]})
-    stored, outside = normalise_value(item, value)
+    """Store one answer. Raises Invalid naming ``template_version``, ``item_key`` or
+    ``value``."""
+    stored, outside = prepare_answer(template_id, version, item_key, value)
     answer = ChecklistAnswer(id=answer_id, work_order_id=order.id, template_id=template_id,
                              template_version=version, item_key=item_key, value=stored,
                              out_of_limits=outside, technician_id=technician_id,
@@ -223,6 +217,20 @@ def record_answer(order: WorkOrder, answer_id: uuid.UUID, template_id: uuid.UUID
     db.session.add(answer)
     db.session.flush()
     return answer
+
+
+def prepare_answer(template_id: uuid.UUID, version: int, item_key: str,
+                   value: str) -> tuple[str, bool]:
+    """The stored value of an answer to an item of a template version, and whether it is
+    outside the item's limits. Raises Invalid naming the field."""
+    items = items_of(template_id, version)
+    if items is None:
+        raise Invalid("No such checklist template version.",
+                      {"template_version": ["no such template or version"]})
+    item = next((i for i in items if i["key"] == item_key), None)
+    if item is None:
+        raise Invalid("No such checklist item.", {"item_key": ["is not in this checklist"]})
+    return normalise_value(item, value)
 
 
 def label(item: dict, language: str) -> str:

@@ -16,6 +16,7 @@ import unicodedata
 from sqlalchemy import select
 
 from ..assets.service import warranty_status
+from ..checklists.service import signed_entries
 from ..extensions import db
 from ..media.models import Photo
 from ..workorders.charges import order_charges
@@ -48,7 +49,7 @@ def signed_content(order) -> dict:
     charges = order_charges(order)
     photos = db.session.scalars(select(Photo).where(Photo.work_order_id == order.id,
                                                     Photo.status != "failed"))
-    return {
+    content = {
         "v": VERSION,
         "order": {"id": str(order.id).lower(), "number": order.number},
         "language": language,
@@ -67,6 +68,12 @@ def signed_content(order) -> dict:
         "photos": sorted(({"kind": photo.kind, "sha256": photo.sha256} for photo in photos),
                          key=lambda photo: (photo["kind"], photo["sha256"])),
     }
+    # Only an order with checklist answers has the key, so every earlier content (and its
+    # signature) stays byte for byte what it was.
+    checklist = signed_entries(order)
+    if checklist:
+        content["checklist"] = checklist
+    return content
 
 
 def _nfc(value):
