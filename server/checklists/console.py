@@ -40,9 +40,8 @@ def _form_data(form) -> dict:
                "unit": get("unit") or None, "min": _number(get("min")),
                "max": _number(get("max")), "position": get("position") or str(index + 1)}
         rows.append(row)
-    rows.sort(key=lambda r: (_position(r["position"]), rows.index(r)))
-    for row in rows:
-        del row["position"]
+    ranked = sorted(enumerate(rows), key=lambda pair: (_position(pair[1]["position"]), pair[0]))
+    rows = [{k: v for k, v in row.items() if k != "position"} for _i, row in ranked]
     return {"name_en": form.get("name_en", ""), "name_zh": form.get("name_zh", ""),
             "job_types": form.getlist("job_types"), "category": form.get("category") or None,
             "models": [m.strip() for m in (form.get("models") or "").replace("，", ",")

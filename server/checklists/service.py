@@ -9,9 +9,10 @@ A number outside the item's limits is accepted (it was measured) and flagged.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -166,6 +167,22 @@ def check_completion(order: WorkOrder) -> None:
 orders.COMPLETION_CHECKS.append(check_completion)
 
 
+_DECIMAL = re.compile(r"^(-?)(\d{1,10})(?:[.,](\d{1,6}))?$")
+
+
+def plain_decimal(value: str) -> str | None:
+    """A number as the one plain decimal both the phone and the server write: no leading
+    or trailing zeros, "." as the point, no "-0" ("007.50" → "7.5"). None: not a number
+    (at most 10 digits before the point and 6 after; "," is read as the point)."""
+    match = _DECIMAL.match(value.strip())
+    if match is None:
+        return None
+    sign, whole, fraction = match.group(1), match.group(2).lstrip("0") or "0", \
+        (match.group(3) or "").rstrip("0")
+    text = whole + ("." + fraction if fraction else "")
+    return text if text == "0" or not sign else "-" + text
+
+
 def normalise_value(item: dict, value: str) -> tuple[str, bool]:
     """The stored form of an answer and whether it is outside the item's limits.
 
@@ -178,16 +195,10 @@ def normalise_value(item: dict, value: str) -> tuple[str, bool]:
             raise Invalid("A tick is yes or no.", {"value": ["must be yes or no"]})
         return value, False
     if kind == ItemKind.NUMBER:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or abs(number) > Decimal("1e9"):
-            raise Invalid("Not a number.", {"value": ["must be a number, e.g. 1.5"]})
-        text = format(number.normalize(), "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        text = "0" if text in ("-0", "") else text
+        text = plain_decimal(value)
+        if text is None:
+            raise Invalid("Not a number.", {"value": ["must be a number such as 1.5"]})
+        number = Decimal(text)
         low, high = item.get("min"), item.get("max")
         outside = (low is not None and number < Decimal(str(low))) or \
             (high is not None and number > Decimal(str(high)))
