@@ -280,6 +280,11 @@ def transition(ctx: Context, args: dict) -> None:
             # phone said what is missing before they tried; the completion is refused.
             raise Rejected(refused.code or "transition_refused", refused.message,
                            refused.errors) from None
+        for check in orders.COMPLETION_CHECKS:  # an incomplete checklist is never kept
+            try:
+                check(order)
+            except ServiceError as incomplete:
+                raise Rejected(incomplete.code, incomplete.message, incomplete.errors) from None
         # Work done on site is never discarded: keep the completion, flag it.
         previous = order.status
         order.status = Status.COMPLETED

@@ -12,7 +12,9 @@ When the system goes quiet and every phone has pushed and pulled:
 * every accepted edit is current or in the order's history;
 * every rejected mutation is listed with its reason, and its phone was told;
 * every mutation a phone queued got exactly one outcome, across revocations;
-* every phone holds exactly the server's view of its scope.
+* every phone holds exactly the server's view of its scope;
+* every checklist answer is one line, applied or rejected; no order whose checklist blocks
+  completion is completed with a required item unanswered, whatever the order of events.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -39,6 +41,8 @@ from sqlalchemy import func, select
 
 from server.accounts.models import Device
 from server.accounts.service import revoke_device
+from server.checklists import service as checklists
+from server.checklists.models import ChecklistAnswer
 from server.database import utcnow
 from server.extensions import db
 from server.inventory.models import StockLevel, StockLocation
@@ -69,9 +73,19 @@ class SyncSystem(RuleBasedStateMachine):
             van = db.session.scalar(select(StockLocation).where(
                 StockLocation.technician_id == tech.id))
             db.session.add(StockLevel(location_id=van.id, part_id=self.part.id, quantity=50))
+        # A checklist that blocks completion of orders 0 and 1 (their appliance's model).
+        self.checklist = checklists.create_template(self.office, {
+            "name_en": "Sim safety", "name_zh": "模拟安全", "job_types": [], "category": None,
+            "models": ["SIM-GAS"], "blocks_completion": True, "items": [
+                {"key": "leak", "kind": "tick", "label_en": "Leak", "label_zh": "泄漏",
+                 "required": True, "unit": None, "min": None, "max": None},
+                {"key": "pressure", "kind": "number", "label_en": "P", "label_zh": "压力",
+                 "required": True, "unit": "mbar", "min": 17, "max": 25}]})
         self.orders = []
         for i in range(4):
             order = factories.make_order(actor=self.office)
+            if i < 2:
+                order.asset.model = "SIM-GAS"
             factories.walk_to(order, "scheduled", self.office, self.techs[i % 3])
             self.orders.append(order)
         db.session.flush()
@@ -83,6 +97,7 @@ class SyncSystem(RuleBasedStateMachine):
         self.notes_sent: dict[str, int] = {}  # note id → phone
         self.part_lines_sent: dict[str, tuple[int, str]] = {}
         self.field_writes: list[tuple[str, str, str]] = []
+        self.answers_sent: dict[str, int] = {}  # answer id → phone
 
     # -- phones, offline ----------------------------------------------------------------------
     def _phone_order(self, phone, data):
@@ -134,6 +149,25 @@ class SyncSystem(RuleBasedStateMachine):
                                      "part_id": str(self.part.id), "quantity": quantity,
                                      "device_time": phone.now()})
             self.part_lines_sent[line_id] = (quantity, str(self.techs[p].id))
+
+    @rule(p=st.integers(0, 2), key=st.sampled_from(["leak", "pressure"]),
+          value=st.sampled_from(["yes", "no", "20", "30.50", "lots"]),
+          reuse=st.sampled_from([None, "same", "other"]), data=st.data())
+    def fill_checklist(self, p, key, value, reuse, data):
+        """An answer; sometimes its line sent again (a replay) or its id reused for other
+        content (a client bug: duplicate_id)."""
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        template = phone.rows("checklist_template").get(str(self.checklist.id))
+        if order_id and template:
+            mutation_id = phone.fill_checklist_item(order_id, template, key, value)
+            args = phone.outbox[-1]["args"]
+            self.answers_sent[args["answer_id"]] = p
+            if reuse == "same":
+                phone.queue("fill_checklist_item", dict(args))
+            elif reuse == "other":
+                phone.queue("fill_checklist_item", {**args, "value": value + "0"})
+            assert mutation_id
 
     @rule(p=st.integers(0, 2))
     def send_garbage(self, p):
@@ -273,6 +307,23 @@ class SyncSystem(RuleBasedStateMachine):
         self.check_rejections_listed()
         self.check_edits_current_or_in_history()
         self.check_phones_hold_the_servers_view()
+        self.check_checklists()
+
+    def check_checklists(self):
+        lines = Counter(str(i) for i in db.session.scalars(select(ChecklistAnswer.id)))
+        assert all(n == 1 for n in lines.values())
+        for answer_id, p in self.answers_sent.items():
+            rejected = [r for r in self.phones[p].rejections.values()
+                        if r["mutation"]["args"].get("answer_id") == answer_id]
+            # Applied once, or refused (a bad value, a signed or closed order); a reuse of
+            # its id for other content is refused as a duplicate either way.
+            assert answer_id in lines or rejected, answer_id
+            assert all(r["reason"] in ("invalid_value", "order_closed", "duplicate_id")
+                       for r in rejected)
+        for order in self.orders:
+            db.session.refresh(order)
+            if order.status in ("completed", "signed", "closed"):
+                assert checklists.missing(order) == [], (order.number, order.status)
 
     def check_exactly_once(self):
         counts = Counter(db.session.scalars(select(WorkOrderNote.id)))
