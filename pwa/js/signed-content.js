@@ -13,7 +13,9 @@
  *             price is the highest on the part's lines),
  *    "charges":{"in_warranty","parts_cents","labour_cents","travel_cents","total_cents",
  *               "currency"},
- *    "photos":[{"kind","sha256"}]   (by kind, then sha256; failed photos left out)}
+ *    "photos":[{"kind","sha256"}]   (by kind, then sha256; failed photos left out),
+ *    "checklist":[{"template","version","key","value"}]   (each item's current answer, by
+ *             template id then key; the key only when there are answers — checklist.js)}
  *
  * Canonical form: keys sorted by code point at every level, no whitespace, raw UTF-8,
  * strings NFC-normalised, integers only. Hash: SHA-256 of the UTF-8 bytes, lowercase hex.
@@ -53,10 +55,12 @@ export function warrantyOn(asset, createdAt) {
  * Build the content from what the phone holds for the job (replicated rows with the
  * pending changes folded in):
  *   order, customer, address, asset (or null), lines (part usage rows, returns negative),
- *   parts (part id → catalogue row), photos (photo rows).
+ *   parts (part id → catalogue row), photos (photo rows), checklist (the entries
+ *   checklist.js signedChecklist makes from the answer rows; none or [] leaves it out).
  * The language is the order's (languageOf), as the server renders it.
  */
-export function signedContent({ order, customer, address, asset, lines, parts, photos }) {
+export function signedContent({ order, customer, address, asset, lines, parts, photos,
+  checklist }) {
   const language = languageOf(order);
   const totals = partTotals(lines || []);
   const partRows = totals.map((entry) => {
@@ -70,7 +74,7 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
     };
   }).sort((a, b) => compareCodePoints(a.sku, b.sku));
   const money = chargesFor(order, totals);
-  return {
+  const content = {
     v: CONTENT_VERSION,
     order: { id: String(order.id).toLowerCase(), number: order.number },
     language,
@@ -87,6 +91,8 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
       .map((photo) => ({ kind: photo.kind, sha256: photo.sha256 }))
       .sort((a, b) => compareCodePoints(a.kind, b.kind) || compareCodePoints(a.sha256, b.sha256)),
   };
+  if (checklist && checklist.length) content.checklist = checklist;
+  return content;
 }
 
 /** Compare strings by Unicode code point (not UTF-16 unit, as Array.sort would). */
