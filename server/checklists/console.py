@@ -114,3 +114,9 @@ def template_edit(template_id: uuid.UUID):
         return _editor(template, data, errors, 422)
     flash(_("Checklist saved."), "success")
     return redirect(url_for("checklists_console.template_page", template_id=saved.id))
+
+
+@bp.app_context_processor
+def _checklist_record():
+    """``checklist_record(order, language)`` for the order page's visit record."""
+    return {"checklist_record": service.record_for}

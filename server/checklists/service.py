@@ -284,3 +284,46 @@ def record_for(order: WorkOrder, language: str) -> list[dict]:
                     "version": version, "blocks_completion": template.blocks_completion,
                     "items": rows})
     return out
+
+
+def printed(entries: list[dict], language: str) -> list[dict]:
+    """The signed content's checklist entries as the report prints them: per checklist
+    (its name in ``language``), its answered items in the template's order with the value
+    in words, the unit, and whether a number is outside the item's limits."""
+    from flask_babel import gettext as _
+
+    by_template: dict[str, list[dict]] = {}
+    for entry in entries or []:
+        by_template.setdefault(entry["template"], []).append(entry)
+    out = []
+    for template_id, answered in by_template.items():
+        template = db.session.get(ChecklistTemplate, uuid.UUID(template_id))
+        if template is None:
+            continue
+        version = max(e["version"] for e in answered)
+        items = items_of(template.id, version) or template.items
+        position = {item["key"]: i for i, item in enumerate(items)}
+        item_of = {item["key"]: item for item in items}
+        rows = []
+        for entry in sorted(answered, key=lambda e: position.get(e["key"], 1_000)):
+            item = item_of.get(entry["key"], {"kind": "text", "label_en": entry["key"],
+                                              "label_zh": entry["key"]})
+            value = entry["value"]
+            outside = False
+            if item["kind"] == ItemKind.TICK:
+                shown = _("Yes") if value == "yes" else _("No")
+            elif item["kind"] == ItemKind.PHOTO:
+                shown = _("Photo taken")
+            elif item["kind"] == ItemKind.NUMBER:
+                shown = f"{value} {item.get('unit') or ''}".strip()
+                try:
+                    _stored, outside = normalise_value(item, value)
+                except Invalid:
+                    outside = False
+            else:
+                shown = value
+            rows.append({"label": label(item, language), "value": shown,
+                         "out_of_limits": outside})
+        out.append({"name": template.name_zh if language == "zh" else template.name_en,
+                    "items": rows})
+    return out

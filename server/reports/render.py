@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..checklists.service import printed as printed_checklists
 from ..extensions import db
 from ..feedback.models import Survey
 from ..media import blobs, images
@@ -82,6 +83,8 @@ class Page:
     content_hash: str
     assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     timezone: str = "UTC"
+    # The signed checklist answers, labelled (server.checklists.service.printed).
+    checklists: list = field(default_factory=list)
 
 
 def _asset_fetcher(assets: dict[str, tuple[bytes, str]]):
@@ -275,6 +278,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             content_hash=content_hash,
             assets=assets,
             timezone=config["DOORSTEP_TIMEZONE"],
+            checklists=printed_checklists(content.get("checklist"), language),
         )
 
 
