@@ -207,3 +207,20 @@ def test_the_office_edits_a_checklist_in_the_console_in_chinese(client, dispatch
     assert template.version == 2 and [i["key"] for i in template.items] == ["pressure"]
     listing = client.get("/checklists/?lang=en").get_data(as_text=True)
     assert "Gas safety" in listing and "Water heater" in listing and "Repair" in listing
+
+
+def test_the_order_page_shows_what_is_answered_and_what_is_missing(client, admin, make_order,
+                                                                   dispatcher, technician):
+    demo.seed(admin)
+    order = gas_job(make_order, dispatcher, technician)
+    gas = db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.name_en == "Gas appliance safety")).one()
+    service.record_answer(order, uuid.uuid4(), gas.id, 1, "leak_test", "yes")
+    service.record_answer(order, uuid.uuid4(), gas.id, 1, "inlet_pressure", "12")
+    db.session.commit()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    page = client.get(f"/orders/{order.id}?lang=zh").get_data(as_text=True)
+    assert "燃气具安全检查" in page and "燃气泄漏检测合格" in page
+    assert "12 mbar" in page and "超出范围" in page and "未填写" in page
+    english = client.get(f"/orders/{order.id}?lang=en").get_data(as_text=True)
+    assert "Gas appliance safety" in english and "Not answered" in english
