@@ -31,7 +31,7 @@ def fill_checklist_item(ctx, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     try:
         value, _outside = service.prepare_answer(args["template_id"], args["template_version"],
-                                                 args["item_key"], args["value"])
+                                                 args["item_key"], args["value"], order)
     except ServiceError as refused:
         raise Rejected("invalid_value", refused.message, refused.errors) from None
     if not claim_line(ctx, ChecklistAnswer, "answer_id", args["answer_id"], order,

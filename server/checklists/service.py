@@ -220,7 +220,7 @@ def record_answer(order: WorkOrder, answer_id: uuid.UUID, template_id: uuid.UUID
                   ) -> ChecklistAnswer:
     """Store one answer. Raises Invalid naming ``template_version``, ``item_key`` or
     ``value``."""
-    stored, outside = prepare_answer(template_id, version, item_key, value)
+    stored, outside = prepare_answer(template_id, version, item_key, value, order)
     answer = ChecklistAnswer(id=answer_id, work_order_id=order.id, template_id=template_id,
                              template_version=version, item_key=item_key, value=stored,
                              out_of_limits=outside, technician_id=technician_id,
@@ -231,9 +231,10 @@ def record_answer(order: WorkOrder, answer_id: uuid.UUID, template_id: uuid.UUID
 
 
 def prepare_answer(template_id: uuid.UUID, version: int, item_key: str,
-                   value: str) -> tuple[str, bool]:
+                   value: str, order: WorkOrder | None = None) -> tuple[str, bool]:
     """The stored value of an answer to an item of a template version, and whether it is
-    outside the item's limits. Raises Invalid naming the field."""
+    outside the item's limits; a photo answer must name a photo of ``order``. Raises
+    Invalid naming the field."""
     items = items_of(template_id, version)
     if items is None:
         raise Invalid("No such checklist template version.",
@@ -241,7 +242,15 @@ def prepare_answer(template_id: uuid.UUID, version: int, item_key: str,
     item = next((i for i in items if i["key"] == item_key), None)
     if item is None:
         raise Invalid("No such checklist item.", {"item_key": ["is not in this checklist"]})
-    return normalise_value(item, value)
+    stored, outside = normalise_value(item, value)
+    if item["kind"] == ItemKind.PHOTO and order is not None:
+        from ..media.models import Photo
+
+        photo = db.session.get(Photo, uuid.UUID(stored))
+        if photo is None or photo.work_order_id != order.id:
+            raise Invalid("No such photo of this job.",
+                          {"value": ["must be the id of a photo of this job"]})
+    return stored, outside
 
 
 def label(item: dict, language: str) -> str:

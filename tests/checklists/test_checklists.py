@@ -224,3 +224,27 @@ def test_the_order_page_shows_what_is_answered_and_what_is_missing(client, admin
     assert "12 mbar" in page and "超出范围" in page and "未填写" in page
     english = client.get(f"/orders/{order.id}?lang=en").get_data(as_text=True)
     assert "Gas appliance safety" in english and "Not answered" in english
+
+
+def test_a_photo_answer_must_name_a_photo_of_the_job(admin, make_order, dispatcher, technician):
+    from server.errors import Invalid
+    from server.media import service as media
+
+    demo.seed(admin)
+    order = make_order(actor=dispatcher, type="install", status="on_site", assignee=technician)
+    other = make_order(actor=dispatcher)
+    install = db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.name_zh == "安装调试")).one()
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    media.attach_photo(order, mine, "after", "a" * 64, None, None)
+    media.attach_photo(other, theirs, "after", "b" * 64, None, None)
+    for value in (str(theirs), str(uuid.uuid4()), "not-an-id"):
+        try:
+            service.record_answer(order, uuid.uuid4(), install.id, 1, "photo_installed", value)
+        except Invalid as refused:
+            assert "value" in refused.errors
+        else:
+            raise AssertionError(value)
+    answer = service.record_answer(order, uuid.uuid4(), install.id, 1, "photo_installed",
+                                   str(mine).upper())
+    assert answer.value == str(mine)
