@@ -93,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin.console import bp as admin_bp
     from .assets.routes import blp as assets_blp
     from .billing.console import bp as billing_console_bp
+    from .checklists.console import bp as checklists_console_bp
+    from .checklists.routes import blp as checklists_blp
     from .complaints.console import bp as complaints_console_bp
     from .complaints.routes import blp as complaints_blp
     from .console.routes import bp as console_bp
@@ -119,7 +121,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
-                stock_blp, complaints_blp, followups_blp, plans_blp):
+                stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followups_console_bp)
     app.register_blueprint(plans_console_bp)
     app.register_blueprint(billing_console_bp)
+    app.register_blueprint(checklists_console_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -24,6 +24,11 @@ from .inventory.models import (  # noqa: F401
     StockMovement,
 )
 from .knowledge.models import KnowledgeArticle, KnowledgeArticleVersion  # noqa: F401
+from .checklists.models import (  # noqa: F401
+    ChecklistAnswer,
+    ChecklistTemplate,
+    ChecklistTemplateVersion,
+)
 from .media.models import Blob, Photo, PhotoKind, Report, Signature  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .technicians.models import Technician  # noqa: F401

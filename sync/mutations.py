@@ -285,9 +285,17 @@ def transition(ctx: Context, args: dict) -> None:
                           longitude=args.get("longitude"), device_id=ctx.device.id,
                           now=ctx.now)
     except ServiceError as refused:
-        if args["to"] != Status.COMPLETED or not _was_on_site(ctx, order):
+        if args["to"] != Status.COMPLETED or refused.code == "checklist_incomplete" \
+                or not _was_on_site(ctx, order):
+            # An incomplete required checklist is the technician's to finish on site: the
+            # phone said what is missing before they tried; the completion is refused.
             raise Rejected(refused.code or "transition_refused", refused.message,
                            refused.errors) from None
+        for check in orders.COMPLETION_CHECKS:  # an incomplete checklist is never kept
+            try:
+                check(order)
+            except ServiceError as incomplete:
+                raise Rejected(incomplete.code, incomplete.message, incomplete.errors) from None
         # Work done on site is never discarded: keep the completion, flag it.
         previous = order.status
         order.status = Status.COMPLETED
@@ -493,6 +501,9 @@ def submit_survey(ctx: Context, args: dict) -> None:
     orders.add_event(order, "survey", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
                      data={"rating": args["rating"]})
 
+
+# Mutations kept with their own area (registered on import).
+import server.checklists.mutations  # noqa: E402,F401
 
 # -- resolution -------------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ after it has applied the page; a lost response just repeats the same page.
 
 Scope (what a technician's device holds):
 * work orders in an open ``ScopeInterval`` of theirs, with their notes, parts used, time
-  logs, photos, signature, surveys and reports; the customers, addresses and assets those
+  logs, photos, signature, surveys, reports and checklist answers; the customers, addresses and assets those
   orders refer to;
-* the whole parts catalogue and knowledge base (a van needs to search them offline);
+* the whole parts catalogue, knowledge base and checklist templates (a van needs them
+  offline);
 * the stock levels of their own van.
 
 An order whose interval opened in (C, P] arrives whole, whatever the positions of its
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from server.assets.models import Asset
 from server.billing.models import Payment, Quote
+from server.checklists.models import ChecklistAnswer, ChecklistTemplate
 from server.customers.models import Address, Customer
 from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation
@@ -72,6 +74,8 @@ FEEDS = (
     Feed("stock_level", StockLevel, wire.StockLevelWire),
     Feed("part", Part, wire.PartWire, global_=True),
     Feed("article", KnowledgeArticle, wire.ArticleWire, global_=True),
+    Feed("checklist_template", ChecklistTemplate, wire.ChecklistTemplateWire, global_=True),
+    Feed("checklist_answer", ChecklistAnswer, wire.ChecklistAnswerWire, by_order=True),
 )
 
 

@@ -201,3 +201,27 @@ class ArticleWire(_Row):
     symptoms = fields.List(fields.String())
     tags = fields.List(fields.String())
     revision = fields.Integer()
+
+
+class ChecklistTemplateWire(_Row):
+    name_en = fields.String()
+    name_zh = fields.String()
+    job_types = fields.List(fields.String())
+    category = fields.String(allow_none=True)
+    models = fields.List(fields.String())
+    blocks_completion = fields.Boolean()
+    active = fields.Boolean()
+    # [{key, kind, label_en, label_zh, required, unit, min, max}] in the template's order.
+    items = fields.Raw()
+    version = fields.Integer()
+
+
+class ChecklistAnswerWire(_Row):
+    work_order_id = fields.UUID()
+    template_id = fields.UUID()
+    template_version = fields.Integer()
+    item_key = fields.String()
+    value = fields.String()
+    out_of_limits = fields.Boolean()
+    device_time = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()

@@ -142,6 +142,7 @@ def phone_content(phone: Phone, order_id: str) -> dict:
         "parts": parts,
         "charges": {"in_warranty": in_warranty, **charges, "currency": order["currency"]},
         "photos": sorted(photos, key=lambda p: (p["kind"], p["sha256"])),
+        **({"checklist": checklist} if (checklist := _checklist(phone, order_id)) else {}),
     }
     if version == 2:
         content["rework_of"] = order.get("rework_of")
@@ -150,6 +151,18 @@ def phone_content(phone: Phone, order_id: str) -> dict:
             order.get("discount_reason") if order.get("discount_kind") and not in_warranty
             else None)
     return content
+
+
+def _checklist(phone: Phone, order_id: str) -> list[dict]:
+    """Each item's current answer (latest device time, then larger id), by template, key."""
+    latest = {}
+    for row in sorted((r for r in phone.rows("checklist_answer").values()
+                       if r["work_order_id"] == order_id),
+                      key=lambda r: (datetime.fromisoformat(r["device_time"] or r["created_at"]),
+                                     r["id"])):
+        latest[(row["template_id"], row["item_key"])] = row
+    return [{"template": template.lower(), "version": row["template_version"], "key": key,
+             "value": row["value"]} for (template, key), row in sorted(latest.items())]
 
 
 def phone_hash(content: dict) -> str:

@@ -4,6 +4,7 @@
  * the server when it can. Status steps carry the phone's time and, when allowed, place;
  * travel and work time are logged from the steps.
  */
+import { plainDecimal } from "./checklist.js";
 import { db, getMeta, setMeta } from "./db.js";
 import { currentPosition } from "./geo.js";
 import { enqueue } from "./outbox.js";
@@ -140,4 +141,21 @@ export function signedHere(orderId) {
 /** Hide a notice the technician has read. */
 export function dismissNotice(seq) {
   return db.notices.update(seq, { dismissed_at: now() });
+}
+
+/**
+ * Answer one checklist item against the template version the phone holds. A number is
+ * written as the server stores it (checklist.js plainDecimal); returns false (nothing
+ * queued) when the value is not one the item can hold.
+ */
+export async function fillChecklistItem(order, template, item, value) {
+  let text = String(value ?? "").trim();
+  if (item.kind === "number") text = plainDecimal(text);
+  if (item.kind === "tick" && !["yes", "no"].includes(text)) text = null;
+  if (!text) return false;
+  await enqueue([{ name: "fill_checklist_item", args: { order_id: order.id,
+    answer_id: crypto.randomUUID(), template_id: template.id,
+    template_version: template.version, item_key: item.key, value: text,
+    device_time: now() } }]);
+  return true;
 }

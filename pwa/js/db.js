@@ -22,7 +22,8 @@
  *   Replicated from the server (its truth as of the last pull; named after the pull's
  *   entity types; cleared and pulled again from cursor 0 when the scope checksum drifts):
  *   work_order, customer, address, asset, note, part_usage, time_log, photo, signature,
- *   survey, report, stock_level, part, article.
+ *   survey, report, stock_level, part, article, checklist_template, checklist_answer
+ *   (the last two since schema version 2).
  *
  * What the technician sees is the replicated rows with the pending outbox folded over
  * them (fold.js), so an edit shows at once and is never lost to a pull.
@@ -50,11 +51,17 @@ export const REPLICATED = {
   stock_level: "id, part_id, location_id",
   part: "id, sku",
   article: "id",
+  checklist_template: "id",
+  checklist_answer: "id, work_order_id",
 };
+
+// The replicated stores of schema version 1, as they were.
+const REPLICATED_V1 = Object.fromEntries(Object.entries(REPLICATED)
+  .filter(([name]) => !["checklist_template", "checklist_answer"].includes(name)));
 
 /** Entity types whose rows belong to one work order (dropped with it). */
 export const ORDER_LINES = ["note", "part_usage", "time_log", "photo", "signature", "survey",
-  "report"];
+  "report", "checklist_answer"];
 
 const LOCAL = {
   meta: "key",
@@ -65,7 +72,11 @@ const LOCAL = {
 
 // Every version of the schema, oldest first. Keep old entries: Dexie upgrades through them.
 const VERSIONS = [
-  { version: 1, stores: { ...LOCAL, ...REPLICATED } },
+  { version: 1, stores: { ...LOCAL, ...REPLICATED_V1 } },
+  // Checklists: two new replicated stores. Templates written before the upgrade sit below
+  // the phone's cursor, so the next pull starts again from 0 (the outbox is untouched).
+  { version: 2, stores: { ...LOCAL, ...REPLICATED },
+    upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
 ];
 
 export function assertSchemaKeepsOutbox(versions = VERSIONS) {

@@ -57,6 +57,7 @@ export function foldJob(base, pending, prices = {}) {
     photos: [...(base.photos || [])],
     signatures: [...(base.signatures || [])],
     surveys: [...(base.surveys || [])],
+    checklist_answers: [...(base.checklist_answers || [])],
   };
   const has = (list, id) => list.some((row) => row.id === id);
   for (const m of pending) {
@@ -103,6 +104,13 @@ export function foldJob(base, pending, prices = {}) {
         if (!has(job.surveys, a.survey_id)) {
           job.surveys.push({ ...line, id: a.survey_id, rating: a.rating,
             comment: a.comment ?? null });
+        }
+        break;
+      case "fill_checklist_item":
+        if (!has(job.checklist_answers, a.answer_id)) {
+          job.checklist_answers.push({ ...line, id: a.answer_id, template_id: a.template_id,
+            template_version: a.template_version, item_key: a.item_key, value: a.value,
+            device_time: a.device_time, created_at: a.device_time });
         }
         break;
       default:

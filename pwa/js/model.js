@@ -2,6 +2,7 @@
  * Read models for the screens: replicated rows joined and folded with the outbox
  * (fold.js). Used inside liveQuery, so they re-run whenever a table they read changes.
  */
+import { missingItems, templatesFor } from "./checklist.js";
 import { db } from "./db.js";
 import { language } from "./i18n.js";
 import { ACTIVE, DONE, foldJob, foldOrder, partTotals, vanStock } from "./fold.js";
@@ -63,19 +64,21 @@ export async function jobDetail(orderId) {
     db.address.get(row.address_id),
     row.asset_id ? db.asset.get(row.asset_id) : null,
     db.outbox.where("order_id").equals(orderId).sortBy("id"),
-    Promise.all(["note", "part_usage", "time_log", "photo", "signature", "survey", "report"]
+    Promise.all(["note", "part_usage", "time_log", "photo", "signature", "survey", "report",
+      "checklist_answer"]
       .map((type) => db.table(type).where("work_order_id").equals(orderId).toArray())),
     db.stock_level.toArray(),
     db.blobs.where("order_id").equals(orderId).toArray(),
   ]);
-  const [notes, partUsages, timeLogs, photos, signatures, surveys, reports] = lines;
+  const [notes, partUsages, timeLogs, photos, signatures, surveys, reports, answers] = lines;
   const partIds = new Set([...partUsages.map((l) => l.part_id),
     ...pending.filter((m) => m.args.part_id).map((m) => m.args.part_id)]);
   const parts = {};
   for (const part of await db.part.bulkGet([...partIds])) if (part) parts[part.id] = part;
   const prices = Object.fromEntries(Object.values(parts).map((p) => [p.id, p.price_cents]));
   const job = foldJob({ order: row, notes, part_usages: partUsages, time_logs: timeLogs,
-    photos, signatures, surveys }, pending, prices);
+    photos, signatures, surveys, checklist_answers: answers }, pending, prices);
+  const checklists = templatesFor(row, asset, await db.checklist_template.toArray());
   job.notes.sort((a, b) => (a.device_time || a.created_at || "")
     .localeCompare(b.device_time || b.created_at || ""));
   job.photos.sort((a, b) => (a.taken_at || "").localeCompare(b.taken_at || ""));
@@ -93,6 +96,8 @@ export async function jobDetail(orderId) {
     totals: partTotals(job.part_usages),
     stock: vanStock(levels, allPending),
     blobs: Object.fromEntries(blobs.map(({ blob, thumb, ...rest }) => [rest.sha256, rest])),
+    checklists,
+    checklistMissing: missingItems(checklists, job.checklist_answers),
     previousVisits: visits.sort((a, b) => b.created_at.localeCompare(a.created_at)),
     articles: await suggestArticles({ model: asset ? asset.model : null,
       symptom: row.symptom_code || null, category: asset ? asset.category : null,

@@ -13,7 +13,9 @@
  *             price is the highest on the part's lines),
  *    "charges":{"in_warranty","parts_cents","labour_cents","travel_cents","total_cents",
  *               "currency"},
- *    "photos":[{"kind","sha256"}]   (by kind, then sha256; failed photos left out)}
+ *    "photos":[{"kind","sha256"}]   (by kind, then sha256; failed photos left out),
+ *    "checklist":[{"template","version","key","value"}]   (each item's current answer, by
+ *             template id then key; the key only when there are answers — checklist.js)}
  *
  * Version 2 = version 1 plus "rework_of" (the first visit's number, or null) and, in
  * "charges", "discount_cents" and "discount_reason" (the office's waiver or discount). An
@@ -63,10 +65,12 @@ export function warrantyOn(asset, createdAt) {
  * Build the content from what the phone holds for the job (replicated rows with the
  * pending changes folded in):
  *   order, customer, address, asset (or null), lines (part usage rows, returns negative),
- *   parts (part id → catalogue row), photos (photo rows).
+ *   parts (part id → catalogue row), photos (photo rows), checklist (the entries
+ *   checklist.js signedChecklist makes from the answer rows; none or [] leaves it out).
  * The language is the order's (languageOf), as the server renders it.
  */
-export function signedContent({ order, customer, address, asset, lines, parts, photos }) {
+export function signedContent({ order, customer, address, asset, lines, parts, photos,
+  checklist }) {
   const language = languageOf(order);
   const totals = partTotals(lines || []);
   const partRows = totals.map((entry) => {
@@ -104,6 +108,7 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
       .sort((a, b) => compareCodePoints(a.kind, b.kind) || compareCodePoints(a.sha256, b.sha256)),
   };
   if (version >= CONTENT_VERSION_2) content.rework_of = orNull(order.rework_of);
+  if (checklist && checklist.length) content.checklist = checklist;
   return content;
 }
 

@@ -16,6 +16,7 @@ import unicodedata
 from sqlalchemy import select
 
 from ..assets.service import warranty_status
+from ..checklists.service import signed_entries
 from ..extensions import db
 from ..media.models import Photo
 from ..workorders.charges import order_charges
@@ -79,6 +80,11 @@ def signed_content(order) -> dict:
     }
     if version >= VERSION_2:
         content["rework_of"] = order.rework_of
+    # Only an order with checklist answers has the key, so every earlier content (and its
+    # signature) stays byte for byte what it was.
+    checklist = signed_entries(order)
+    if checklist:
+        content["checklist"] = checklist
     return content
 
 

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..checklists.service import printed as printed_checklists
 from ..extensions import db
 from ..feedback.models import Survey
 from ..media import blobs, images
@@ -87,6 +88,8 @@ class Page:
     # Not signed content: the quote the customer decided on and what was paid on site
     # (server/billing), as they stood when the report was rendered.
     settlement: dict | None = None
+    # The signed checklist answers, labelled (server.checklists.service.printed).
+    checklists: list = field(default_factory=list)
 
 
 def _asset_fetcher(assets: dict[str, tuple[bytes, str]]):
@@ -274,6 +277,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             assets=assets,
             timezone=config["DOORSTEP_TIMEZONE"],
             settlement=_settlement(order, language),
+            checklists=printed_checklists(content.get("checklist"), language),
         )
 
 

@@ -297,6 +297,12 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
     return order
 
 
+# Rules other areas add for completing a job (e.g. server.checklists: every required item
+# answered). Each takes the order and raises a ServiceError (with a code) to refuse; kept as
+# a list here so this module imports none of those areas.
+COMPLETION_CHECKS: list = []
+
+
 def transition(actor: User, order: WorkOrder, target: str, reason: str | None = None,
                device_time: datetime | None = None, latitude: float | None = None,
                longitude: float | None = None, device_id: uuid.UUID | None = None,
@@ -311,6 +317,9 @@ def transition(actor: User, order: WorkOrder, target: str, reason: str | None = 
                                    signed=target == Status.SIGNED and has_customer_signature(order))
     except TransitionError as refused:
         raise Conflict(refused.message, {"to": [refused.message]}, code=refused.code) from None
+    if target == Status.COMPLETED:
+        for check in COMPLETION_CHECKS:
+            check(order)
     previous = order.status
     order.status = target
     if target == Status.ON_SITE and order.started_at is None:

@@ -102,6 +102,12 @@ def new_user_body(w):
 def new_article_body(w):
     return {"title": "Gas safety", "body": "Close the valve.", "language": "en",
             "category": "water_heater", "symptoms": ["WH_GAS_SMELL"]}
+def new_checklist_body(w):
+    return {"name_en": "Gas safety", "name_zh": "燃气安全", "category": "water_heater",
+            "items": [{"key": "leak_test", "kind": "tick", "label_en": "Leak test",
+                       "label_zh": "泄漏检测"}]}
+
+
 def receive_body(w):
     from server.inventory.service import van_of
 
@@ -287,6 +293,17 @@ MATRIX = [
     ("edit an article", "patch", lambda w: f"/api/v1/articles/{UNKNOWN}",
      lambda w: {"title": "Gas safety"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("article versions", "get", lambda w: f"/api/v1/articles/{UNKNOWN}/versions", None,
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("list checklist templates", "get", lambda w: "/api/v1/checklists/", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("write a checklist template", "post", lambda w: "/api/v1/checklists/", new_checklist_body,
+     dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("read a checklist template", "get", lambda w: f"/api/v1/checklists/{UNKNOWN}", None,
+     dict(admin=404, dispatcher=404, tech=404, anon=401)),
+    ("edit a checklist template", "patch", lambda w: f"/api/v1/checklists/{UNKNOWN}",
+     lambda w: {"name_en": "Gas"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("checklist template versions", "get",
+     lambda w: f"/api/v1/checklists/{UNKNOWN}/versions", None,
      dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("list complaints", "get", lambda w: "/api/v1/complaints", None,
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),

@@ -86,6 +86,7 @@ FILL = {
     "followup_id": _first_ids("server.followups.models.FollowUp"),
     "incident_id": _incident_ids,
     "article_id": _article_ids,
+    "template_id": _first_ids("server.checklists.models.ChecklistTemplate"),
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
 }

@@ -284,8 +284,53 @@ class Phone:
     def rows(self, kind: str) -> dict[str, dict]:
         return {key[1]: row for key, row in self.store.items() if key[0] == kind}
 
+    def rejection(self, mutation_id: int) -> dict | None:
+        """What the server said when it rejected one of our mutations (None: not rejected)."""
+        return self.rejections.get((str(self.device_id), mutation_id))
+
+    # -- checklists (docs/sync-protocol.md, fill_checklist_item) ---------------------------------
+    def fill_checklist_item(self, order_id: str, template: dict, key: str, value: str,
+                            answer_id: str | None = None) -> int:
+        """Answer one item against the template version we hold; one line per answer."""
+        return self.queue("fill_checklist_item", {
+            "order_id": order_id, "answer_id": answer_id or new_id(),
+            "template_id": template["id"], "template_version": template["version"],
+            "item_key": key, "value": value, "device_time": self.now()})
+
+    def checklists_for(self, order_id: str) -> list[dict]:
+        """Active templates for the order's job type, product category and model."""
+        order = self.orders()[order_id]
+        asset = self.store.get(("asset", order.get("asset_id") or ""))
+        return [t for t in self.rows("checklist_template").values() if t["active"]
+                and (not t["job_types"] or order["type"] in t["job_types"])
+                and (not t["category"] or (asset and asset["category"] == t["category"]))
+                and (not t["models"] or (asset and asset["model"] in t["models"]))]
+
+    def checklist_missing(self, order_id: str) -> list[str]:
+        """Keys of required items not yet answered (pulled answers and our pending ones; a
+        tick counts only as "yes"): what the phone shows before the technician completes."""
+        answers = {}
+        pulled = [(a["device_time"] or a["created_at"], a["id"], a)
+                  for a in self.rows("checklist_answer").values()
+                  if a["work_order_id"] == order_id]
+        pending = [(m["args"]["device_time"], m["args"]["answer_id"],
+                    {"template_id": m["args"]["template_id"], "item_key": m["args"]["item_key"],
+                     "value": m["args"]["value"]})
+                   for m in self.outbox if m["name"] == "fill_checklist_item"
+                   and m["args"]["order_id"] == order_id]
+        for when, line_id, answer in sorted(pulled + pending, key=lambda x: (
+                datetime.fromisoformat(x[0]), x[1])):
+            answers[(answer["template_id"], answer["item_key"])] = answer["value"]
+        return [item["key"] for t in self.checklists_for(order_id) if t["blocks_completion"]
+                for item in t["items"] if item["required"] and not _answered(
+                    item, answers.get((t["id"], item["key"])))]
+
     def checksum(self) -> str:
         return hashlib.sha256("\n".join(sorted(self.scope_orders())).encode()).hexdigest()
+
+
+def _answered(item: dict, value: str | None) -> bool:
+    return bool(value and value.strip()) and (item["kind"] != "tick" or value == "yes")
 
 
 def new_id() -> str:

@@ -15,6 +15,8 @@ When the system goes quiet and every phone has pushed and pulled:
 * every phone holds exactly the server's view of its scope;
 * out of warranty, no part fitted without an approved quote and no completion without a
   decided one; one quote per order; payments never above what the order costs.
+* every checklist answer is one line, applied or rejected; no order whose checklist blocks
+  completion is completed with a required item unanswered, whatever the order of events.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -43,6 +45,8 @@ from server.accounts.models import Device
 from server.accounts.service import revoke_device
 from server.billing import service as billing
 from server.billing.models import Payment, Quote
+from server.checklists import service as checklists
+from server.checklists.models import ChecklistAnswer
 from server.database import utcnow
 from server.extensions import db
 from server.inventory.models import StockLevel, StockLocation
@@ -71,9 +75,19 @@ class SyncSystem(RuleBasedStateMachine):
         self.part = factories.make_part(price_cents=1000)
         for tech in self.techs:
             factories.stock_van(tech, self.part, 50)
+        # A checklist that blocks completion of orders 0 and 1 (their appliance's model).
+        self.checklist = checklists.create_template(self.office, {
+            "name_en": "Sim safety", "name_zh": "模拟安全", "job_types": [], "category": None,
+            "models": ["SIM-GAS"], "blocks_completion": True, "items": [
+                {"key": "leak", "kind": "tick", "label_en": "Leak", "label_zh": "泄漏",
+                 "required": True, "unit": None, "min": None, "max": None},
+                {"key": "pressure", "kind": "number", "label_en": "P", "label_zh": "压力",
+                 "required": True, "unit": "mbar", "min": 17, "max": 25}]})
         self.orders = []
         for i in range(4):
             order = factories.make_order(actor=self.office)
+            if i < 2:
+                order.asset.model = "SIM-GAS"
             factories.walk_to(order, "scheduled", self.office, self.techs[i % 3])
             if i < 2:  # out of warranty: parts and completion wait for a quote (billing)
                 order.in_warranty = False
@@ -90,6 +104,7 @@ class SyncSystem(RuleBasedStateMachine):
         self.field_writes: list[tuple[str, str, str]] = []
         self.quotes_sent: dict[str, int] = {}  # quote id → phone
         self.payments_sent: dict[str, int] = {}  # payment id → phone
+        self.answers_sent: dict[str, int] = {}  # answer id → phone
 
     # -- phones, offline ----------------------------------------------------------------------
     def _phone_order(self, phone, data):
@@ -165,6 +180,24 @@ class SyncSystem(RuleBasedStateMachine):
                 "amount_cents": amount, "reference": "T-1" if method == "transfer" else None,
                 "device_time": phone.now()})
             self.payments_sent[payment_id] = p
+    @rule(p=st.integers(0, 2), key=st.sampled_from(["leak", "pressure"]),
+          value=st.sampled_from(["yes", "no", "20", "30.50", "lots"]),
+          reuse=st.sampled_from([None, "same", "other"]), data=st.data())
+    def fill_checklist(self, p, key, value, reuse, data):
+        """An answer; sometimes its line sent again (a replay) or its id reused for other
+        content (a client bug: duplicate_id)."""
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        template = phone.rows("checklist_template").get(str(self.checklist.id))
+        if order_id and template:
+            mutation_id = phone.fill_checklist_item(order_id, template, key, value)
+            args = phone.outbox[-1]["args"]
+            self.answers_sent[args["answer_id"]] = p
+            if reuse == "same":
+                phone.queue("fill_checklist_item", dict(args))
+            elif reuse == "other":
+                phone.queue("fill_checklist_item", {**args, "value": value + "0"})
+            assert mutation_id
 
     @rule(p=st.integers(0, 2))
     def send_garbage(self, p):
@@ -305,6 +338,23 @@ class SyncSystem(RuleBasedStateMachine):
         self.check_edits_current_or_in_history()
         self.check_phones_hold_the_servers_view()
         self.check_money_rules()
+        self.check_checklists()
+
+    def check_checklists(self):
+        lines = Counter(str(i) for i in db.session.scalars(select(ChecklistAnswer.id)))
+        assert all(n == 1 for n in lines.values())
+        for answer_id, p in self.answers_sent.items():
+            rejected = [r for r in self.phones[p].rejections.values()
+                        if r["mutation"]["args"].get("answer_id") == answer_id]
+            # Applied once, or refused (a bad value, a signed or closed order); a reuse of
+            # its id for other content is refused as a duplicate either way.
+            assert answer_id in lines or rejected, answer_id
+            assert all(r["reason"] in ("invalid_value", "order_closed", "duplicate_id")
+                       for r in rejected)
+        for order in self.orders:
+            db.session.refresh(order)
+            if order.status in ("completed", "signed", "closed"):
+                assert checklists.missing(order) == [], (order.number, order.status)
 
     def check_exactly_once(self):
         counts = Counter(db.session.scalars(select(WorkOrderNote.id)))

@@ -37,6 +37,7 @@ def test_the_vectors_cover_what_the_contract_promises():
     assert any(p["quantity"] < 0 for c in contents for p in c["parts"])
     assert {c["charges"]["in_warranty"] for c in contents} == {True, False}
     assert any(c["asset"] is None for c in contents)
+    assert any("checklist" in c for c in contents) and any("checklist" not in c for c in contents)
     text = json.dumps(contents, ensure_ascii=False)
     for needle in ('\\"', "\\\\", "\\n", "\\u0001", "👍"):
         assert needle in text, needle

@@ -8,6 +8,7 @@ import { sign, signedHere } from "../actions.js";
 import { fmtDateTime, fmtMoney, t, tIn, tOr } from "../i18n.js";
 import { StorageFull } from "../outbox.js";
 import { signedContent } from "../signed-content.js";
+import { signedChecklist } from "../checklist.js";
 import { html, toast, useLive } from "../state.js";
 import { holdUpdates } from "../updates.js";
 import { BlobImage, Empty, Icon } from "./components.js";
@@ -31,16 +32,16 @@ export function SignTab({ job }) {
   }
   const content = signedContent({ order, customer: job.customer || { name: "" },
     address: job.address, asset: job.asset, lines: job.part_usages, parts: job.parts,
-    photos: job.photos });
+    photos: job.photos, checklist: signedChecklist(job.checklist_answers) });
   const failedPhotos = job.photos.filter((p) => (job.blobs[p.sha256] || {}).state === "failed");
   return html`
-    <${ReportPreview} content=${content} />
+    <${ReportPreview} content=${content} templates=${job.checklists} />
     ${failedPhotos.length > 0 && html`<p class="banner banner-bad inline">${t("sign.photosFailed")}</p>`}
     <${SignForm} job=${job} content=${content} />`;
 }
 
 /** The report as the customer reads it, in the report's language (the order's). */
-export function ReportPreview({ content }) {
+export function ReportPreview({ content, templates = [] }) {
   const lang = content.language;
   const tr = (key, params) => tIn(lang, key, params);
   const money = (cents) => fmtMoney(cents, content.charges.currency, lang);
@@ -70,6 +71,15 @@ export function ReportPreview({ content }) {
         <td>${p.name}<div class="muted small">${p.sku} · ${money(p.unit_price_cents)}</div></td>
         <td class="num">${p.quantity}</td><td class="num">${money(p.total_cents)}</td></tr>`)}
       </tbody></table>` : html`<p class="muted">${tr("report.noParts")}</p>`}
+    ${content.checklist && html`<h3>${tr("report.checklist")}</h3>
+      <dl class="report-facts" data-testid="report-checklist">${content.checklist.map((entry) => {
+        const template = templates.find((tpl) => tpl.id === entry.template);
+        const item = template && template.items.find((i) => i.key === entry.key);
+        const value = item && item.kind === "tick" ? tr(`checklist.${entry.value}`)
+          : item && item.kind === "photo" ? "✓" : `${entry.value}${item && item.unit ? ` ${item.unit}` : ""}`;
+        return html`<div key=${entry.template + entry.key}>
+          <dt>${item ? (lang === "zh" ? item.label_zh : item.label_en) : entry.key}</dt><dd>${value}</dd></div>`;
+      })}</dl>`}
     <h3>${tr("charges.title")}</h3>
     ${content.charges.in_warranty && html`<p>${tr("charges.inWarranty")}</p>`}
     <dl class="charges">
@@ -210,5 +220,5 @@ function Signed({ job, info }) {
       : report && html`<p class=${`report-status report-${report.status}`} data-testid="report-status">
         ${t("sign.report")}: ${tOr(`reportStatus.${report.status}`, report.status)}</p>`}
   </section>
-  ${info && info.content && html`<${ReportPreview} content=${info.content} />`}`;
+  ${info && info.content && html`<${ReportPreview} content=${info.content} templates=${job.checklists} />`}`;
 }

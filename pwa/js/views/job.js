@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { nextSteps, transition } from "../actions.js";
 import { addressLine } from "../signed-content.js";
-import { fmtDateTime, fmtWindow, t, tOr } from "../i18n.js";
+import { fmtDateTime, fmtWindow, language, t, tOr } from "../i18n.js";
 import { jobDetail } from "../model.js";
 import { StorageFull } from "../outbox.js";
 import { html, toast, useLive } from "../state.js";
@@ -12,8 +12,9 @@ import { WorkTab } from "./job-work.js";
 import { PartsTab } from "./job-parts.js";
 import { PhotosTab } from "./job-photos.js";
 import { SignTab } from "./job-sign.js";
+import { ChecklistTab, label } from "./job-checklist.js";
 
-const TABS = ["overview", "work", "parts", "photos", "sign"];
+const TABS = ["overview", "work", "checklist", "parts", "photos", "sign"];
 
 export function JobScreen({ params }) {
   const [orderId, tabParam] = params;
@@ -28,7 +29,9 @@ export function JobScreen({ params }) {
   }
   const { order } = job;
   const Tab = { overview: Overview, work: WorkTab, parts: PartsTab, photos: PhotosTab,
-    sign: SignTab }[tab];
+    sign: SignTab, checklist: ChecklistTab }[tab];
+  // The checklist tab only for a job that has one.
+  const tabs = TABS.filter((name) => name !== "checklist" || job.checklists.length);
   return html`
     <${TopBar} title=${order.number} back="#/jobs" />
     <div class="job-head">
@@ -37,9 +40,10 @@ export function JobScreen({ params }) {
         <${StatusChip} status=${order.status} />
       </div>
       <nav class="tabs" aria-label=${t("job.sections")}>
-        ${TABS.map((name) => html`<a key=${name} href=${`#/job/${order.id}/${name}`}
+        ${tabs.map((name) => html`<a key=${name} href=${`#/job/${order.id}/${name}`}
           aria-current=${tab === name ? "page" : null}>${t(`job.tab.${name}`)}
           ${name === "photos" && job.photos.length ? html` <span class="count">${job.photos.length}</span>` : null}
+          ${name === "checklist" && job.checklistMissing.length ? html` <span class="count">${job.checklistMissing.length}</span>` : null}
           </a>`)}
       </nav>
     </div>
@@ -75,15 +79,22 @@ function StepBar({ job, tab }) {
   const primary = steps.find((s) => s.kind === "primary");
   const secondary = steps.filter((s) => s.kind === "secondary");
   const needsResolution = primary && primary.to === "completed" && !(order.resolution || "").trim();
+  // The server refuses the completion (checklist_incomplete) while items are missing: say
+  // which before the technician tries.
+  const missing = primary && primary.to === "completed" ? job.checklistMissing : [];
   return html`<div class="stepbar">
     ${needsResolution && html`<p class="stepbar-hint">${t("step.needsResolution")}
       ${" "}<a href=${`#/job/${order.id}/work`}>${t("step.writeIt")}</a></p>`}
+    ${missing.length > 0 && html`<p class="stepbar-hint" data-testid="checklist-first">
+      ${t("step.checklistFirst")} ${missing.map(({ item }) => label(item, language.get().code))
+        .join(language.get().code === "zh" ? "、" : ", ")}
+      ${" "}<a href=${`#/job/${order.id}/checklist`}>${t("step.openChecklist")}</a></p>`}
     <div class="stepbar-row">
       ${secondary.length > 0 && html`<button class="button" disabled=${busy}
         onClick=${() => (secondary.length === 1 && !secondary[0].needsReason
           ? go(secondary[0]) : setAsking(secondary))}>
         ${secondary.length === 1 ? t(`step.${secondary[0].label || secondary[0].to}`) : t("step.more")}</button>`}
-      ${primary && html`<button class="button primary grow" disabled=${busy || needsResolution}
+      ${primary && html`<button class="button primary grow" disabled=${busy || needsResolution || missing.length > 0}
         data-step=${primary.to} onClick=${() => go(primary)}>${t(`step.${primary.label || primary.to}`)}</button>`}
     </div>
     <${Dialog} open=${!!asking} title=${t("step.whichTitle")}
