@@ -483,6 +483,9 @@ def submit_survey(ctx: Context, args: dict) -> None:
 
 # -- resolution -------------------------------------------------------------------------------
 
+# Areas' own mutations register themselves when imported.
+from server.knowledge import mutations as _knowledge  # noqa: E402, F401
+
 LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
 
 

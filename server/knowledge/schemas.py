@@ -13,7 +13,13 @@ class ArticleIn(InSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(required=True, validate=validate.Length(min=1, max=50_000),
                          metadata={"description": "Markdown; raw HTML is shown as text"})
-    language = Language(required=True)
+    language = Language(required=True, metadata={"description": "the language of title/body"})
+    translation_title = fields.String(
+        allow_none=True, validate=validate.Length(max=200),
+        metadata={"description": "the title in the other language (en ↔ zh), or null"})
+    translation_body = fields.String(
+        allow_none=True, validate=validate.Length(max=50_000),
+        metadata={"description": "the text in the other language, Markdown, or null"})
     category = fields.String(required=True, validate=validate.OneOf(list(ProductCategory)))
     models = fields.List(_item, validate=validate.Length(max=50), load_default=list)
     symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
@@ -41,10 +47,15 @@ class ArticleOut(Schema):
     body_html = fields.Function(lambda a: str(_render(a.body)),
                                 metadata={"description": "the body as sanitised HTML"})
     language = fields.String()
+    translation_title = fields.String(allow_none=True)
+    translation_body = fields.String(allow_none=True)
+    texts = fields.Function(lambda a: _texts(a), metadata={
+        "description": "per language written (en, zh): title, body and body_html"})
     category = fields.String()
     models = fields.List(fields.String())
     symptoms = fields.List(fields.String())
     tags = fields.List(fields.String())
+    published = fields.Boolean(metadata={"description": "false for a draft"})
     revision = fields.Integer()
     author_id = fields.UUID(allow_none=True)
     updated_at = fields.DateTime()
@@ -55,6 +66,8 @@ class ArticleVersionOut(Schema):
     title = fields.String()
     body = fields.String()
     language = fields.String()
+    translation_title = fields.String(allow_none=True)
+    translation_body = fields.String(allow_none=True)
     category = fields.String()
     models = fields.List(fields.String())
     symptoms = fields.List(fields.String())
@@ -68,3 +81,10 @@ def _render(body):
     from .service import render
 
     return render(body)
+
+
+def _texts(article):
+    from .service import texts
+
+    return {code: {"title": title, "body": body, "body_html": str(_render(body))}
+            for code, (title, body) in texts(article).items()}

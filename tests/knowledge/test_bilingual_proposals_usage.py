@@ -1,0 +1,180 @@
+"""Articles in both languages; technicians' proposals from a job (offline, through sync)
+and the office's review queue; openings and "did it help?" from the phone, and the
+console's most used and least helpful articles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from server.knowledge import service
+from server.knowledge.models import ArticleProposal, ArticleUse, KnowledgeArticle
+from server.workorders import service as orders
+from tests.factories import walk_to
+from tests.sync.phone import Phone, new_id
+
+GAS = {"title": "Gas smell: make the appliance safe first", "language": "en",
+       "body": "Close the **gas valve**, then ventilate.",
+       "translation_title": "燃气味：先确保安全", "translation_body": "先关闭**燃气阀**，再通风。",
+       "category": "water_heater", "models": [], "symptoms": ["WH_GAS_SMELL"], "tags": []}
+
+
+@pytest.fixture
+def job(make_order, dispatcher, technician):
+    order = make_order(actor=dispatcher, symptom_code="AC_NOT_COOLING")
+    walk_to(order, "scheduled", dispatcher, technician)
+    orders.update_order(technician.user, order, {"diagnosis": "Capacitor swollen",
+                                                  "resolution": "Replaced the capacitor"})
+    return order
+
+
+# -- both languages ---------------------------------------------------------------------------
+
+def test_the_reader_gets_their_language_and_falls_back_to_the_other(admin):
+    both = service.create_article(admin, GAS)
+    english_only = service.create_article(admin, {**GAS, "translation_title": None,
+                                                  "translation_body": None})
+    assert service.in_language(both, "zh") == ("zh", GAS["translation_title"],
+                                               GAS["translation_body"])
+    assert service.in_language(both, "en")[1] == GAS["title"]
+    assert service.in_language(english_only, "zh") == ("en", GAS["title"], GAS["body"])
+    # a Chinese reader searching in Chinese finds it
+    assert service.list_articles(q="燃气阀") == [both]
+
+
+def test_a_translation_needs_a_title_and_a_text_and_is_versioned(api_as, admin):
+    refused = api_as(admin).post("/api/v1/articles/", json={**GAS, "translation_body": ""})
+    assert refused.status_code == 422
+    assert "translation_body" in str(refused.get_json())
+    assert db.session.scalar(select(KnowledgeArticle.id)) is None  # nothing stored
+    created = api_as(admin).post("/api/v1/articles/", json=GAS).get_json()
+    assert created["texts"]["zh"]["title"] == GAS["translation_title"]
+    assert "<strong>燃气阀</strong>" in created["texts"]["zh"]["body_html"]
+    patched = api_as(admin).patch(f"/api/v1/articles/{created['id']}",
+                                  json={"translation_title": "燃气味：安全第一"})
+    assert patched.status_code == 200 and patched.get_json()["revision"] == 2
+    versions = api_as(admin).get(f"/api/v1/articles/{created['id']}/versions").get_json()
+    assert [v["translation_title"] for v in versions] == ["燃气味：安全第一",
+                                                          GAS["translation_title"]]
+
+
+def test_the_phone_receives_both_languages(client, admin, technician, job):
+    service.create_article(admin, GAS)
+    phone = Phone(client, technician)
+    phone.pull()
+    [zh] = phone.visible_articles("zh")
+    assert zh["shown_title"] == GAS["translation_title"]
+    assert phone.visible_articles("en")[0]["shown_title"] == GAS["title"]
+
+
+# -- proposals --------------------------------------------------------------------------------
+
+def test_a_proposal_from_a_job_lands_in_the_queue_once(client, technician, job):
+    phone = Phone(client, technician)
+    phone.pull()
+    proposal_id = phone.propose_article(str(job.id), "Swollen capacitor on KFR-35GW",
+                                        "Capacitor swollen\n\nReplaced the capacitor")
+    mutation = dict(phone.outbox[-1])
+    phone.push_all()
+    phone.outbox.append({**mutation, "id": phone.next_id})  # a client sending it again
+    phone.next_id += 1
+    phone.queued += 1
+    phone.push_all()
+    assert len(phone.applied) == 2 and not phone.rejections  # the replay is applied, once
+    [proposal] = service.proposals()
+    assert str(proposal.id) == proposal_id and proposal.work_order_id == job.id
+    assert proposal.author_id == technician.user.id and proposal.status == "proposed"
+
+
+def test_the_same_proposal_id_with_other_text_is_refused(client, technician, job):
+    phone = Phone(client, technician)
+    proposal_id = phone.propose_article(str(job.id), "A", "one")
+    phone.queue("propose_article", {"proposal_id": proposal_id, "order_id": str(job.id),
+                                    "title": "A", "body": "two", "language": "en",
+                                    "device_time": phone.now()})
+    phone.push_all()
+    [rejected] = phone.rejections.values()
+    assert rejected["reason"] == "duplicate_id" and "proposal_id" in rejected["errors"]
+
+
+def test_a_proposal_for_someone_elses_order_is_refused(client, make_technician, job):
+    stranger = make_technician()
+    phone = Phone(client, stranger)
+    phone.propose_article(str(job.id), "A", "text")
+    phone.push_all()
+    [rejected] = phone.rejections.values()
+    assert rejected["reason"] == "not_in_scope"
+    assert db.session.scalar(select(ArticleProposal.id)) is None
+
+
+def test_accepting_makes_a_draft_matched_to_the_job_that_phones_do_not_show(
+        client, technician, dispatcher, job):
+    phone = Phone(client, technician)
+    phone.propose_article(str(job.id), "Swollen capacitor", "Replace it.")
+    phone.push_all()
+    [proposal] = service.proposals()
+    draft = service.accept_proposal(dispatcher, proposal)
+    assert (draft.published, draft.category, draft.models, draft.symptoms) == (
+        False, "air_conditioner", ["KFR-35GW"], ["AC_NOT_COOLING"])
+    assert draft.author_id == technician.user.id and proposal.status == "accepted"
+    assert service.proposals() == []
+    assert service.list_articles(model="KFR-35GW") == []  # a draft is not suggested
+    phone.pull()
+    assert phone.visible_articles() == []
+    service.publish_article(dispatcher, draft)
+    phone.pull()
+    assert [a["shown_title"] for a in phone.visible_articles()] == ["Swollen capacitor"]
+    assert service.list_articles(model="KFR-35GW", symptom="AC_NOT_COOLING") == [draft]
+
+
+def test_rejecting_needs_a_note_and_a_reviewed_proposal_cannot_be_reviewed_again(
+        client, technician, dispatcher, job):
+    from server.errors import Conflict, Invalid
+
+    phone = Phone(client, technician)
+    phone.propose_article(str(job.id), "Tip", "Text")
+    phone.push_all()
+    [proposal] = service.proposals()
+    with pytest.raises(Invalid) as missing:
+        service.reject_proposal(dispatcher, proposal, "  ")
+    assert "note" in missing.value.errors
+    service.reject_proposal(dispatcher, proposal, "Already in the manual")
+    assert proposal.status == "rejected" and proposal.review_note == "Already in the manual"
+    with pytest.raises(Conflict):
+        service.accept_proposal(dispatcher, proposal)
+
+
+# -- usage ------------------------------------------------------------------------------------
+
+def test_openings_and_answers_make_the_most_used_and_least_helpful_lists(
+        client, admin, technician, job):
+    gas = service.create_article(admin, GAS)
+    noise = service.create_article(admin, {**GAS, "title": "Noise", "symptoms": []})
+    unused = service.create_article(admin, {**GAS, "title": "Unused", "symptoms": []})
+    phone = Phone(client, technician)
+    phone.pull()
+    for helpful in (True, True, False):
+        phone.rate_article(phone.open_article(str(gas.id), str(job.id)), helpful)
+    use = phone.open_article(str(noise.id))  # from the knowledge screen, not a job
+    phone.rate_article(use, True)
+    phone.rate_article(use, False)  # changed their mind: the last answer counts
+    phone.push_all()
+    assert not phone.rejections
+    most, least = service.usage()
+    assert [(u.article, u.opened) for u in most] == [(gas, 3), (noise, 1)]
+    assert [(u.article, u.helpful, u.not_helpful) for u in least] == [(noise, 0, 1),
+                                                                      (gas, 2, 1)]
+    assert unused not in [u.article for u in most]
+    assert db.session.scalar(select(ArticleUse.work_order_id).where(
+        ArticleUse.article_id == noise.id)) is None
+
+
+def test_rating_an_unknown_opening_or_opening_an_unknown_article_is_refused(
+        client, technician):
+    phone = Phone(client, technician)
+    phone.rate_article(new_id(), True)
+    phone.open_article(new_id())
+    phone.push_all()
+    assert sorted(r["reason"] for r in phone.rejections.values()) == [
+        "unknown_article", "unknown_use"]
