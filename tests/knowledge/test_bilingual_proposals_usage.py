@@ -178,3 +178,80 @@ def test_rating_an_unknown_opening_or_opening_an_unknown_article_is_refused(
     phone.push_all()
     assert sorted(r["reason"] for r in phone.rejections.values()) == [
         "unknown_article", "unknown_use"]
+
+
+# -- the console ------------------------------------------------------------------------------
+
+def _sign_in(client, user):
+    from tests.factories import PASSWORD
+
+    assert client.post("/login", data={"email": user.email,
+                                       "password": PASSWORD}).status_code == 302
+
+
+def test_the_editor_writes_both_languages_and_each_reader_sees_theirs_first(client, dispatcher):
+    _sign_in(client, dispatcher)
+    half = client.post("/knowledge/new?lang=en", data={
+        "title_en": GAS["title"], "body_en": GAS["body"], "title_zh": "只有标题",
+        "category": "water_heater", "symptoms": ["WH_GAS_SMELL"]})
+    assert half.status_code == 422 and 'id="body_zh-error"' in half.get_data(as_text=True)
+    assert db.session.scalar(select(KnowledgeArticle.id)) is None
+    saved = client.post("/knowledge/new?lang=en", data={
+        "title_en": GAS["title"], "body_en": GAS["body"], "title_zh": GAS["translation_title"],
+        "body_zh": GAS["translation_body"], "category": "water_heater",
+        "symptoms": ["WH_GAS_SMELL"]})
+    assert saved.status_code == 302
+    article = db.session.scalars(select(KnowledgeArticle)).one()
+    assert (article.language, article.translation_title) == ("en", GAS["translation_title"])
+    zh = client.get(f"/knowledge/{article.id}?lang=zh").get_data(as_text=True)
+    assert zh.index("<strong>燃气阀</strong>") < zh.index("<strong>gas valve</strong>")
+    assert f"<h1 lang=\"zh-Hans\">{GAS['translation_title']}" in zh
+    en = client.get(f"/knowledge/{article.id}?lang=en").get_data(as_text=True)
+    assert en.index("<strong>gas valve</strong>") < en.index("<strong>燃气阀</strong>")
+    listing = client.get("/knowledge/?lang=zh").get_data(as_text=True)
+    assert GAS["translation_title"] in listing and "English, 简体中文" in listing
+    # the Chinese text can be removed again: the article stays English only
+    client.post(f"/knowledge/{article.id}/edit?lang=en", data={
+        "title_en": GAS["title"], "body_en": GAS["body"], "category": "water_heater"})
+    db.session.expire_all()
+    assert (article.translation_title, article.revision) == (None, 2)
+
+
+def test_the_review_queue_accepts_and_rejects_in_chinese(client, technician, dispatcher, job):
+    phone = Phone(client, technician)
+    phone.propose_article(str(job.id), "电容鼓包", "更换电容。", language="zh")
+    phone.propose_article(str(job.id), "Duplicate tip", "Already known.")
+    phone.push_all()
+    first, second = service.proposals()
+    _sign_in(client, dispatcher)
+    queue = client.get("/knowledge/proposals?lang=zh").get_data(as_text=True)
+    assert "电容鼓包" in queue and job.number in queue and "2 条待审核" in queue
+    blank = client.post(f"/knowledge/proposals/{second.id}/reject?lang=zh", data={"note": ""})
+    assert blank.status_code == 422 and "请说明拒绝的原因。" in blank.get_data(as_text=True)
+    client.post(f"/knowledge/proposals/{second.id}/reject", data={"note": "Already known"})
+    accepted = client.post(f"/knowledge/proposals/{first.id}/accept")
+    assert accepted.status_code == 302 and accepted.location.endswith("/edit")
+    page = client.get(f"/knowledge/{first.article_id}?lang=zh").get_data(as_text=True)
+    assert "草稿" in page and "发布" in page
+    client.post(f"/knowledge/{first.article_id}/publish")
+    assert db.session.get(KnowledgeArticle, first.article_id).published
+    queue = client.get("/knowledge/proposals?lang=zh").get_data(as_text=True)
+    assert "没有待审核的建议。" in queue and "已拒绝" in queue and "已采纳" in queue
+    again = client.post(f"/knowledge/proposals/{second.id}/accept", follow_redirects=True)
+    assert "此建议已审核过。" in again.get_data(as_text=True)
+
+
+def test_the_usage_page_lists_most_used_and_least_helpful(client, admin, technician, dispatcher,
+                                                         job):
+    gas = service.create_article(admin, GAS)
+    phone = Phone(client, technician)
+    phone.pull()
+    phone.rate_article(phone.open_article(str(gas.id), str(job.id)), False)
+    phone.open_article(str(gas.id), str(job.id))
+    phone.push_all()
+    _sign_in(client, dispatcher)
+    page = client.get("/knowledge/usage?lang=zh").get_data(as_text=True)
+    most = page[page.index('data-testid="most-used"'):page.index('data-testid="least-helpful"')]
+    least = page[page.index('data-testid="least-helpful"'):]
+    assert GAS["translation_title"] in most and ">2<" in most
+    assert GAS["translation_title"] in least and "0 %" in least
