@@ -1,4 +1,4 @@
-"""knowledge: an article's translation, drafts, technicians' proposals, openings and ratings
+"""knowledge: an article's translation, drafts, images, technicians' proposals, openings and ratings
 
 Revision ID: d5e1a7c3b9f2
 Revises: c4d8e2a1f7b3
@@ -65,9 +65,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_knowledge_article_uses'))
     )
     op.create_index(op.f('ix_knowledge_article_uses_article_id'), 'knowledge_article_uses', ['article_id'])
+    op.create_table('knowledge_images',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.Uuid(), nullable=True),
+    sa.Column('created_at', DT, nullable=False),
+    sa.ForeignKeyConstraint(['sha256'], ['blobs.sha256'], name=op.f('fk_knowledge_images_sha256_blobs')),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_knowledge_images_uploaded_by_users')),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_knowledge_images'))
+    )
 
 
 def downgrade():
+    op.drop_table('knowledge_images')
     op.drop_index(op.f('ix_knowledge_article_uses_article_id'), table_name='knowledge_article_uses')
     op.drop_table('knowledge_article_uses')
     op.drop_index(op.f('ix_knowledge_proposals_status'), table_name='knowledge_proposals')

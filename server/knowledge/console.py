@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, gettext as _
 from marshmallow import ValidationError
 
 from ..accounts.auth import console_roles
 from ..assets.models import ProductCategory
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, ServiceError
 from ..extensions import db
 from ..intake import symptoms
-from . import service
+from . import images, service
 from .schemas import ArticleIn
 
 bp = Blueprint("knowledge_console", __name__, url_prefix="/knowledge",
@@ -118,6 +127,32 @@ def article_publish(article_id: uuid.UUID):
     service.publish_article(g.actor, service.get_article(article_id))
     flash(_("The article is published: phones show it now."), "success")
     return redirect(url_for("knowledge_console.article_page", article_id=article_id))
+
+
+@bp.post("/images")
+@console_roles(*OFFICE)
+def image_upload():
+    """The editor's image upload (htmx): answers the Markdown to paste and a preview."""
+    upload = request.files.get("image")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid(_("Choose an image file."), {"image": [_("Choose an image file.")]})
+        image = images.add_image(g.actor, upload.stream,
+                                 current_app.config["MAX_BLOB_BYTES"])
+    except ServiceError as refused:
+        db.session.rollback()
+        return render_template("knowledge/_image.html", image=None,
+                               error=_("This file is not an image we can use (JPEG, PNG or "
+                                       "WebP).") if refused.code not in (None, "too_large")
+                               else refused.message), 422
+    name = (upload.filename.rsplit(".", 1)[0] or "image")[:60].replace("]", "").replace("[", "")
+    return render_template("knowledge/_image.html", image=image, name=name, error=None)
+
+
+@bp.get("/images/<string:sha256>")
+@console_roles(*OFFICE)
+def image_file(sha256: str):
+    return images.serve(sha256)
 
 
 @bp.route("/proposals")

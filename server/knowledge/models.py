@@ -3,6 +3,7 @@ categories, models and symptom codes, with every earlier version kept."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Syncable, UTCDateTime, new_uuid, utcnow
 from ..extensions import db
+
+
+# How article text refers to an uploaded image: ![caption](kb:<sha256>).
+IMAGE_REF = re.compile(r"\(kb:([0-9a-f]{64})\)")
+
+
+def image_hashes(*texts: str | None) -> list[str]:
+    """The SHA-256 of every ``kb:`` image in ``texts``, in order of first mention."""
+    return list(dict.fromkeys(IMAGE_REF.findall("\n".join(t or "" for t in texts))))
 
 
 class KnowledgeArticle(Syncable, db.Model):
@@ -43,6 +53,12 @@ class KnowledgeArticle(Syncable, db.Model):
     author = relationship("User")
     versions: Mapped[list[KnowledgeArticleVersion]] = relationship(
         order_by="KnowledgeArticleVersion.revision.desc()")
+
+    @property
+    def images(self) -> list[str]:
+        """The SHA-256 of every image its text refers to (``kb:<sha256>``), in either
+        language, in order of first mention."""
+        return image_hashes(self.body, self.translation_body)
 
 
 class KnowledgeArticleVersion(db.Model):
@@ -117,3 +133,15 @@ class ArticleUse(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the phone's time
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ArticleImage(db.Model):
+    """An image uploaded for the knowledge base. Article text refers to it as
+    ``![caption](kb:<sha256>)``; only blobs listed here are served as article images (a
+    photo's hash is never enough to read it this way)."""
+
+    __tablename__ = "knowledge_images"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

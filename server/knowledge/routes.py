@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import service
+from . import images, service
 from .schemas import ArticleIn, ArticleOut, ArticleQuery, ArticleUpdateIn, ArticleVersionOut
 
 blp = Blueprint("articles", __name__, url_prefix="/api/v1/articles",
@@ -52,3 +52,13 @@ class ArticleVersions(MethodView):
     @api_roles(*OFFICE)
     def get(self, article_id: uuid.UUID):
         return service.get_article(article_id).versions
+
+
+@blp.route("/images/<string:sha256>")
+class ArticleImageItem(MethodView):
+    @blp.response(200)
+    @api_roles(*EVERYONE)
+    def get(self, sha256: str):
+        """An image of the knowledge base (display rendition, JPEG or PNG), as the article
+        text refers to it (``kb:<sha256>``). 404 for any other hash, a photo's included."""
+        return images.serve(sha256)

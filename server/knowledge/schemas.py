@@ -55,6 +55,8 @@ class ArticleOut(Schema):
     models = fields.List(fields.String())
     symptoms = fields.List(fields.String())
     tags = fields.List(fields.String())
+    images = fields.List(fields.String(), metadata={
+        "description": "SHA-256 of each image the text shows (GET /api/v1/articles/images/…)"})
     published = fields.Boolean(metadata={"description": "false for a draft"})
     revision = fields.Integer()
     author_id = fields.UUID(allow_none=True)
@@ -77,10 +79,13 @@ class ArticleVersionOut(Schema):
     saved_at = fields.DateTime()
 
 
+API_IMAGES = "/api/v1/articles/images/"
+
+
 def _render(body):
     from .service import render
 
-    return render(body)
+    return render(body, API_IMAGES)
 
 
 def _texts(article):

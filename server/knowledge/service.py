@@ -9,6 +9,7 @@ is what "sanitised" means here, for the console and for the API's ``body_html``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -38,9 +39,28 @@ LISTS = ("models", "symptoms", "tags")
 LANGUAGES = ("en", "zh")
 
 
-def render(body: str) -> Markup:
-    """The article's Markdown as HTML safe to put in a page."""
-    return Markup(_markdown.render(body or ""))
+_KB_IMAGE = re.compile(r"^kb:([0-9a-f]{64})$")
+_default_image = _markdown.renderer.rules.get("image")
+
+
+def _image(self, tokens, idx, options, env):
+    """``kb:<sha256>`` images point at the knowledge base's image address (``env``)."""
+    token = tokens[idx]
+    found = _KB_IMAGE.match(token.attrGet("src") or "")
+    if found:
+        token.attrSet("src", env.get("images_at", "/knowledge/images/") + found.group(1))
+        token.attrSet("loading", "lazy")
+    return self.renderToken(tokens, idx, options, env) if _default_image is None \
+        else _default_image(tokens, idx, options, env)
+
+
+_markdown.add_render_rule("image", _image)
+
+
+def render(body: str, images_at: str = "/knowledge/images/") -> Markup:
+    """The article's Markdown as HTML safe to put in a page; its ``kb:`` images are served
+    from ``images_at`` + sha256 (the console's address, or the API's)."""
+    return Markup(_markdown.render(body or "", {"images_at": images_at}))
 
 
 def _check_symptoms(codes: list[str]) -> None:

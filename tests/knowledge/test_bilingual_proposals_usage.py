@@ -255,3 +255,68 @@ def test_the_usage_page_lists_most_used_and_least_helpful(client, admin, technic
     least = page[page.index('data-testid="least-helpful"'):]
     assert GAS["translation_title"] in most and ">2<" in most
     assert GAS["translation_title"] in least and "0 %" in least
+
+
+# -- images -----------------------------------------------------------------------------------
+
+def _png(color=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_image_uploaded_in_the_editor_shows_in_the_article_and_reaches_the_phone(
+        client, dispatcher, technician, job, api_as):
+    import hashlib
+    import io
+
+    _sign_in(client, dispatcher)
+    data = _png()
+    sha = hashlib.sha256(data).hexdigest()
+    uploaded = client.post("/knowledge/images", data={"image": (io.BytesIO(data), "valve.png")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 200
+    assert f"![valve](kb:{sha})" in uploaded.get_data(as_text=True)
+    again = client.post("/knowledge/images", data={"image": (io.BytesIO(data), "v.png")},
+                        content_type="multipart/form-data")
+    assert again.status_code == 200  # the same bytes: the same image
+    article = service.create_article(dispatcher, {
+        **GAS, "body": f"Close the valve:\n\n![valve](kb:{sha})"})
+    db.session.commit()
+    page = client.get(f"/knowledge/{article.id}").get_data(as_text=True)
+    assert f'src="/knowledge/images/{sha}"' in page
+    served = client.get(f"/knowledge/images/{sha}")
+    assert served.status_code == 200 and served.mimetype in ("image/png", "image/jpeg")
+    # the phone: the article names its images, and the API serves them to the technician
+    phone = Phone(client, technician)
+    phone.pull()
+    [row] = phone.rows("article").values()
+    assert row["images"] == [sha]
+    body = api_as(technician.user).get(f"/api/v1/articles/{article.id}").get_json()
+    assert f'src="/api/v1/articles/images/{sha}"' in body["body_html"]
+    image = api_as(technician.user).get(f"/api/v1/articles/images/{sha}")
+    assert image.status_code == 200 and image.data[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0",
+                                                           b"\xff\xd8\xff\xdb")
+
+
+def test_only_knowledge_images_are_served_and_a_non_image_is_refused(client, dispatcher,
+                                                                    api_as, technician):
+    import io
+
+    _sign_in(client, dispatcher)
+    refused = client.post("/knowledge/images",
+                          data={"image": (io.BytesIO(b"%PDF-1.4 not an image"), "x.png")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and 'id="image-error"' in refused.get_data(as_text=True)
+    empty = client.post("/knowledge/images", data={}, content_type="multipart/form-data")
+    assert empty.status_code == 422
+    from server.knowledge.models import ArticleImage
+    assert db.session.scalar(select(ArticleImage.sha256)) is None
+    unknown = "ab" * 32
+    assert api_as(technician.user).get(f"/api/v1/articles/images/{unknown}").status_code == 404
+    assert api_as(technician.user).get("/api/v1/articles/images/nothex").status_code == 404
+    assert client.get(f"/knowledge/images/{unknown}").status_code == 404
