@@ -240,7 +240,7 @@ MATRIX = [
      lambda w: {"title": "Gas safety"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("article versions", "get", lambda w: f"/api/v1/articles/{UNKNOWN}/versions", None,
      dict(admin=404, dispatcher=404, tech=403, anon=401)),
-    ("an article image", "get", lambda w: f"/api/v1/articles/images/{'ab' * 32}", None,
+    ("an article image", "get", lambda w: f"/api/v1/articles/images/{BLOB_SHA}", None,
      dict(admin=404, dispatcher=404, tech=404, anon=401)),
     ("list complaints", "get", lambda w: "/api/v1/complaints", None,
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
