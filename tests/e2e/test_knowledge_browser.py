@@ -1,6 +1,7 @@
 """An article the office writes in the console in both languages reaches a technician's
 phone through the pull and is suggested, offline, on a job with that symptom, in the
-technician's language; opened and marked helpful there; a proposal written on the job goes
+technician's language, with its image (uploaded in the editor) shown from the phone's own
+copy; opened and marked helpful there; a proposal written on the job goes
 to the office's review queue, and the opening and the answer show on the usage page — in
 English and Chinese."""
 
@@ -18,6 +19,7 @@ from tests.e2e.console_helpers import wait_for_htmx
 from tests.e2e.pwa_helpers import (  # noqa: F401  (fixtures)
     TechnicianApp,
     build_job,
+    make_jpeg,
     phone_context_fixture,
 )
 
@@ -46,7 +48,7 @@ CASES = {
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_article_in_both_languages_is_suggested_offline_opened_rated_and_a_proposal_is_reviewed(
-        app, live_server, page, phone_context, committed, monkeypatch, lang):
+        app, live_server, page, phone_context, committed, monkeypatch, tmp_path, lang):
     case, mine = CASES[lang], ARTICLE[lang]
     other = ARTICLE["zh" if lang == "en" else "en"]
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
@@ -71,9 +73,18 @@ def test_an_article_in_both_languages_is_suggested_offline_opened_rated_and_a_pr
     page.locator("#password").fill(factories.PASSWORD)
     page.locator("form button.primary[type=submit]").click()
     page.goto(f"{live_server}/knowledge/new")
+    wait_for_htmx(page)
+    # an image, uploaded through the editor, goes in the text of both languages
+    image = tmp_path / "isolator.jpg"
+    make_jpeg(image, width=320, height=200)
+    page.locator("#image").set_input_files(str(image))
+    page.locator(".article-images button[type=submit]").click()
+    snippet = page.locator(".article-image-markdown")
+    expect(snippet).to_contain_text("](kb:")
+    markdown = snippet.inner_text()
     for code, text in ARTICLE.items():
         page.locator(f"#title_{code}").fill(text["title"])
-        page.locator(f"#body_{code}").fill(text["body"])
+        page.locator(f"#body_{code}").fill(f"{text['body']}\n\n{markdown}")
     page.locator("#category").select_option("air_conditioner")
     page.get_by_label(case["symptom"]).check()
     page.locator("form.article-form button[type=submit]").click()
@@ -81,6 +92,8 @@ def test_an_article_in_both_languages_is_suggested_offline_opened_rated_and_a_pr
     expect(page.locator("h1")).to_contain_text(mine["title"])
     expect(page.locator(".article-body strong").first).to_have_text(mine["bold"])
     expect(page.locator(".article-body strong").nth(1)).to_have_text(other["bold"])
+    expect(page.locator(".article-body img").first).to_have_attribute(
+        "src", __import__("re").compile(r"^/knowledge/images/[0-9a-f]{64}$"))
 
     # The phone's next pull brings it; then the phone goes offline.
     since = tech.last_sync()
@@ -95,6 +108,10 @@ def test_an_article_in_both_languages_is_suggested_offline_opened_rated_and_a_pr
     expect(suggested).not_to_contain_text(other["title"])
     suggested.get_by_role("link", name=mine["title"]).click()
     expect(phone.locator(".article-heading")).to_have_text(mine["title"])
+    # the image shows offline, from the phone's own copy
+    shown = phone.locator("img.article-image")
+    expect(shown).to_be_visible()
+    assert shown.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 320
     helped = phone.get_by_role("button", name=case["helped"], exact=True)
     expect(helped).to_be_enabled()
     helped.click()

@@ -1,6 +1,7 @@
 /** Knowledge articles, searchable offline; those for the technician's models first. */
 import { useEffect, useState } from "preact/hooks";
 import { openArticle, rateArticle } from "../actions.js";
+import { articleBlocks, articleImageUrls } from "../article-images.js";
 import { db } from "../db.js";
 import { language, t } from "../i18n.js";
 import { articleText, myModels, searchArticles } from "../model.js";
@@ -42,6 +43,29 @@ function ArticleSearch({ model }) {
     </main>`;
 }
 
+/** The text's paragraphs and its images (from the phone's copies: shown offline). */
+function ArticleBody({ body }) {
+  const blocks = articleBlocks(body);
+  const shas = blocks.filter((b) => b.image).map((b) => b.image);
+  const [urls, setUrls] = useState({});
+  useEffect(() => {
+    let made = {};
+    let live = true;
+    articleImageUrls(shas).then((found) => {
+      made = found;
+      if (live) setUrls(found);
+      else Object.values(found).forEach((url) => URL.revokeObjectURL(url));
+    });
+    return () => { live = false; Object.values(made).forEach((url) => URL.revokeObjectURL(url)); };
+  }, [shas.join(",")]);
+  return blocks.map((block, i) => (block.image
+    ? html`<figure key=${i} class="article-figure">${urls[block.image]
+      ? html`<img class="article-image" src=${urls[block.image]} alt=${block.alt} />`
+      : html`<p class="muted small">${t("knowledge.imageLater")}</p>`}
+      ${block.alt && html`<figcaption class="muted small">${block.alt}</figcaption>`}</figure>`
+    : html`<p key=${i} class="article-body">${block.text}</p>`));
+}
+
 function failed(error) {
   toast(error instanceof StorageFull ? t("storage.full") : String(error), { kind: "error" });
 }
@@ -77,7 +101,7 @@ function Article({ id, orderId }) {
       ${article ? html`<article class="card article" lang=${text.language === "zh" ? "zh-Hans" : "en"}>
         <h2 class="article-heading">${text.title}</h2>
         <p class="muted small">${(article.models || []).join(", ")}</p>
-        ${text.body.split(/\n{2,}/).map((para, i) => html`<p key=${i} class="article-body">${para}</p>`)}
+        <${ArticleBody} body=${text.body} />
         ${(article.tags || []).length > 0 && html`<p class="row-wrap">
           ${article.tags.map((tag) => html`<span class="chip" key=${tag}>${tag}</span>`)}</p>`}
       </article>
