@@ -1,4 +1,4 @@
-"""knowledge: an article's translation, drafts, images, technicians' proposals, openings and ratings
+"""knowledge: an article's translation, drafts, images, technicians' proposals, openings and ratings; incident messages to customers
 
 Revision ID: d5e1a7c3b9f2
 Revises: c4d8e2a1f7b3
@@ -74,8 +74,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_knowledge_images'))
     )
 
+    op.create_table('incident_messages',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('incident_id', sa.Uuid(), nullable=False),
+    sa.Column('text_en', sa.Text(), nullable=True),
+    sa.Column('text_zh', sa.Text(), nullable=True),
+    sa.Column('customers', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', DT, nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_incident_messages_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_incident_messages_actor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_messages'))
+    )
+    op.create_index(op.f('ix_incident_messages_incident_id'), 'incident_messages', ['incident_id'])
+
 
 def downgrade():
+    op.drop_index(op.f('ix_incident_messages_incident_id'), table_name='incident_messages')
+    op.drop_table('incident_messages')
     op.drop_table('knowledge_images')
     op.drop_index(op.f('ix_knowledge_article_uses_article_id'), table_name='knowledge_article_uses')
     op.drop_table('knowledge_article_uses')
