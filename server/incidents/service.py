@@ -185,6 +185,7 @@ def _link_group(incident: Incident, key: tuple[str, str], start: datetime,
         db.session.execute(insert(IncidentOrder.__table__), [
             {"id": uuid.uuid4(), "incident_id": incident.id, "work_order_id": order_id,
              "source": "detected", "linked_at": now} for order_id in order_ids])
+        apply_incident_tier(incident, order_ids, now)
     return len(order_ids)
 
 
@@ -276,7 +277,39 @@ def link_orders(actor: User, incident: Incident, order_ids: list[uuid.UUID],
             row.unlinked_at, row.unlinked_by_id = None, None
             row.source, row.linked_at, row.linked_by_id = "manual", now, actor.id
             changed += 1
+    apply_incident_tier(incident, wanted, now, actor)
     db.session.flush()
+    return changed
+
+
+def apply_incident_tier(incident: Incident, order_ids: list[uuid.UUID], now: datetime,
+                        actor: User | None = None) -> int:
+    """Orders linked to an incident get the incident SLA tier (``sla.incident_deadlines``,
+    counted from ``now``): each deadline still running moves earlier when the tier's is
+    earlier, never later; written in the order's history. Resolved orders keep theirs.
+    Returns how many orders changed."""
+    from ..workorders import service as orders
+    from ..workorders.sla import RESOLVED, incident_deadlines
+
+    tier = incident_deadlines(now, orders.calendar())
+    changed = 0
+    for chunk in range(0, len(order_ids), 500):
+        for order in db.session.scalars(select(WorkOrder).where(
+                WorkOrder.id.in_(order_ids[chunk:chunk + 500]),
+                WorkOrder.status.not_in(RESOLVED)).order_by(WorkOrder.number)):
+            moved = {}
+            if order.respond_by is None or tier.respond_by < order.respond_by:
+                moved["respond_by"] = tier.respond_by
+            if order.resolve_by is None or tier.resolve_by < order.resolve_by:
+                moved["resolve_by"] = tier.resolve_by
+            if not moved:
+                continue
+            for name, value in moved.items():
+                setattr(order, name, value)
+            orders.add_event(order, "sla_override", actor, server_time=now, data={
+                "incident": incident.number, "from": order.priority, "to": order.priority,
+                **{name: value.isoformat() for name, value in moved.items()}})
+            changed += 1
     return changed
 
 
