@@ -32,6 +32,7 @@ NOT_PAGES = {
     "console.order_report_pdf": "a PDF (tests/api/test_order_page.py)",
     "console.order_photo": "an image",
     "console.order_signature": "an image",
+    "knowledge_console.image_file": "an article image (tests/knowledge)",
     "portal.report": "a PDF behind a customer's signed link",
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
