@@ -93,3 +93,43 @@ def _texts(article):
 
     return {code: {"title": title, "body": body, "body_html": str(_render(body))}
             for code, (title, body) in texts(article).items()}
+
+
+class ProposalQuery(InSchema):
+    status = fields.String(validate=validate.OneOf(["proposed", "accepted", "rejected"]),
+                           metadata={"description": "default: proposed (the review queue)"})
+
+
+class RejectIn(InSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ProposalOut(Schema):
+    id = fields.UUID()
+    work_order_id = fields.UUID()
+    order_number = fields.Function(lambda p: p.work_order.number)
+    author_id = fields.UUID()
+    author = fields.Function(lambda p: p.author.name if p.author else None)
+    title = fields.String()
+    body = fields.String()
+    language = fields.String()
+    status = fields.String()
+    review_note = fields.String(allow_none=True)
+    reviewer_id = fields.UUID(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    article_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class UsageRowOut(Schema):
+    article_id = fields.Function(lambda u: str(u.article.id))
+    title = fields.Function(lambda u: u.article.title)
+    opened = fields.Integer()
+    helpful = fields.Integer()
+    not_helpful = fields.Integer()
+    helpful_share = fields.Float(allow_none=True)
+
+
+class UsageOut(Schema):
+    most_used = fields.List(fields.Nested(UsageRowOut))
+    least_helpful = fields.List(fields.Nested(UsageRowOut))

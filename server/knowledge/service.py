@@ -219,8 +219,10 @@ def publish_article(actor: User, article: KnowledgeArticle) -> KnowledgeArticle:
 # -- technicians' proposals -------------------------------------------------------------------
 
 def proposals(status: str | None = ProposalStatus.PROPOSED) -> list[ArticleProposal]:
-    """The review queue (oldest first), or every proposal of a status, or all of them."""
-    query = select(ArticleProposal).order_by(ArticleProposal.created_at, ArticleProposal.id)
+    """The review queue (oldest first: pushed, then written on the phone), or every
+    proposal of a status, or all of them."""
+    query = select(ArticleProposal).order_by(ArticleProposal.created_at,
+                                             ArticleProposal.device_time, ArticleProposal.id)
     if status:
         query = query.where(ArticleProposal.status == status)
     return list(db.session.scalars(query))

@@ -320,3 +320,36 @@ def test_only_knowledge_images_are_served_and_a_non_image_is_refused(client, dis
     assert api_as(technician.user).get(f"/api/v1/articles/images/{unknown}").status_code == 404
     assert api_as(technician.user).get("/api/v1/articles/images/nothex").status_code == 404
     assert client.get(f"/knowledge/images/{unknown}").status_code == 404
+
+
+def test_the_api_reviews_proposals_publishes_and_reports_usage(client, api_as, technician,
+                                                               dispatcher, job):
+    phone = Phone(client, technician)
+    phone.propose_article(str(job.id), "Swollen capacitor", "Replace it.")
+    phone.propose_article(str(job.id), "Known tip", "Already known.")
+    phone.push_all()
+    office = api_as(dispatcher)
+    queue = office.get("/api/v1/articles/proposals").get_json()
+    assert [(p["title"], p["order_number"]) for p in queue] == [
+        ("Swollen capacitor", job.number), ("Known tip", job.number)]
+    missing = office.post(f"/api/v1/articles/proposals/{queue[1]['id']}/reject", json={})
+    assert missing.status_code == 422 and "note" in missing.get_json()["errors"]["json"]
+    rejected = office.post(f"/api/v1/articles/proposals/{queue[1]['id']}/reject",
+                           json={"note": "Known"})
+    assert rejected.get_json()["status"] == "rejected"
+    draft = office.post(f"/api/v1/articles/proposals/{queue[0]['id']}/accept")
+    assert draft.status_code == 201 and draft.get_json()["published"] is False
+    again = office.post(f"/api/v1/articles/proposals/{queue[0]['id']}/accept")
+    assert again.status_code == 409
+    assert office.get("/api/v1/articles/proposals").get_json() == []
+    assert [p["status"] for p in office.get(
+        "/api/v1/articles/proposals?status=rejected").get_json()] == ["rejected"]
+    article_id = draft.get_json()["id"]
+    assert office.post(f"/api/v1/articles/{article_id}/publish").get_json()["published"]
+    phone.pull()
+    phone.rate_article(phone.open_article(article_id, str(job.id)), True)
+    phone.push_all()
+    usage = office.get("/api/v1/articles/usage").get_json()
+    assert usage["most_used"] == [{"article_id": article_id, "title": "Swollen capacitor",
+                                   "opened": 1, "helpful": 1, "not_helpful": 0,
+                                   "helpful_share": 1.0}]
