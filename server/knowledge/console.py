@@ -159,7 +159,7 @@ def image_file(sha256: str):
 @console_roles(*OFFICE)
 def proposal_queue():
     return render_template("knowledge/proposals.html", proposals=service.proposals(),
-                           reviewed=service.proposals(None)[-20:][::-1], errors={})
+                           reviewed=_reviewed(), errors={})
 
 
 @bp.post("/proposals/<uuid:proposal_id>/accept")
@@ -187,7 +187,7 @@ def proposal_reject(proposal_id: uuid.UUID):
     except Invalid as refused:
         db.session.rollback()
         return render_template("knowledge/proposals.html", proposals=service.proposals(),
-                               reviewed=service.proposals(None)[-20:][::-1],
+                               reviewed=_reviewed(),
                                errors={proposal.id: refused.errors}), 422
     else:
         flash(_("The proposal is rejected."), "success")
@@ -221,6 +221,12 @@ def article_edit(article_id: uuid.UUID):
 def _symptom_label(code: str) -> str:
     symptom = symptoms.get(code)
     return str(symptom.label) if symptom else code
+
+
+def _reviewed():
+    """The 20 latest reviewed proposals, newest first."""
+    done = [p for p in service.proposals(None) if p.status != "proposed"]
+    return done[-20:][::-1]
 
 
 @bp.context_processor

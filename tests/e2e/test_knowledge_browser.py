@@ -108,6 +108,7 @@ def test_an_article_in_both_languages_is_suggested_offline_opened_rated_and_a_pr
     expect(suggested).not_to_contain_text(other["title"])
     suggested.get_by_role("link", name=mine["title"]).click()
     expect(phone.locator(".article-heading")).to_have_text(mine["title"])
+    expect(phone.locator(".article-body strong").first).to_have_text(mine["bold"])
     # the image shows offline, from the phone's own copy
     shown = phone.locator("img.article-image")
     expect(shown).to_be_visible()

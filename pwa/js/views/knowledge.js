@@ -63,7 +63,13 @@ function ArticleBody({ body }) {
       ? html`<img class="article-image" src=${urls[block.image]} alt=${block.alt} />`
       : html`<p class="muted small">${t("knowledge.imageLater")}</p>`}
       ${block.alt && html`<figcaption class="muted small">${block.alt}</figcaption>`}</figure>`
-    : html`<p key=${i} class="article-body">${block.text}</p>`));
+    : html`<p key=${i} class="article-body">${withBold(block.text)}</p>`));
+}
+
+/** **bold** as bold; every other character as written (the text is never HTML). */
+function withBold(text) {
+  return text.split(/\*\*(.+?)\*\*/g)
+    .map((part, i) => (i % 2 ? html`<strong key=${i}>${part}</strong>` : part));
 }
 
 function failed(error) {
