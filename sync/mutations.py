@@ -508,6 +508,7 @@ import server.checklists.mutations  # noqa: E402,F401
 # -- resolution -------------------------------------------------------------------------------
 
 import server.billing.mutations  # noqa: E402,F401  (decide_quote, record_payment)
+from server.knowledge import mutations as _knowledge  # noqa: E402, F401
 
 LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
 

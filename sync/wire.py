@@ -7,6 +7,7 @@ from collections.abc import Callable
 from marshmallow import Schema, fields
 
 from server.assets.service import warranty_status
+from server.knowledge.models import image_hashes
 
 # The server fills these in (server/portal/links.py): sync/ itself knows no URLs or keys.
 HOOKS: dict[str, Callable] = {"customer_url": lambda order: None,
@@ -196,6 +197,11 @@ class ArticleWire(_Row):
     title = fields.String()
     body = fields.String()
     language = fields.String()
+    translation_title = fields.String(allow_none=True)
+    translation_body = fields.String(allow_none=True)
+    # sha256 of the images its text shows (the phone keeps a copy for offline reading)
+    images = fields.Function(lambda row: image_hashes(row.body, row.translation_body))
+    published = fields.Boolean()
     category = fields.String()
     models = fields.List(fields.String())
     symptoms = fields.List(fields.String())

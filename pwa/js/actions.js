@@ -138,6 +138,31 @@ export function signedHere(orderId) {
   return getMeta(`signed:${orderId}`, null);
 }
 
+/**
+ * The technician proposes an article from a job (title and text, usually from its
+ * diagnosis and resolution); the office reviews it. Returns the proposal's id.
+ */
+export async function proposeArticle(order, { title, body, language }) {
+  const proposalId = crypto.randomUUID();
+  await enqueue([{ name: "propose_article", args: { proposal_id: proposalId,
+    order_id: order.id, title, body, language, device_time: now() } }]);
+  return proposalId;
+}
+
+/** An article was opened (from a job, or from the knowledge screen): returns the opening's
+ * id, which "did it help?" refers to. */
+export async function openArticle(articleId, orderId = null) {
+  const useId = crypto.randomUUID();
+  await enqueue([{ name: "open_article", args: { use_id: useId, article_id: articleId,
+    order_id: orderId, device_time: now() } }]);
+  return useId;
+}
+
+export async function rateArticle(useId, helpful) {
+  await enqueue([{ name: "rate_article", args: { use_id: useId, helpful,
+    device_time: now() } }]);
+}
+
 /** Hide a notice the technician has read. */
 export function dismissNotice(seq) {
   return db.notices.update(seq, { dismissed_at: now() });

@@ -18,6 +18,9 @@
  *              dismissed.
  *   blobs      photo and signature bytes by SHA-256 (plus a small thumbnail), with their
  *              upload state: pending → uploading → uploaded | failed.
+ *   article_images  the knowledge base's images by SHA-256 (`blob`), fetched after a pull
+ *              for the articles that show them (article-images.js), so articles read
+ *              offline show their images. Never uploaded; refetched if missing.
  *
  *   Replicated from the server (its truth as of the last pull; named after the pull's
  *   entity types; cleared and pulled again from cursor 0 when the scope checksum drifts):
@@ -77,6 +80,8 @@ const VERSIONS = [
   // the phone's cursor, so the next pull starts again from 0 (the outbox is untouched).
   { version: 2, stores: { ...LOCAL, ...REPLICATED },
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
+  // 3: article images kept for offline reading (nothing to move).
+  { version: 3, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" } },
 ];
 
 export function assertSchemaKeepsOutbox(versions = VERSIONS) {

@@ -122,18 +122,35 @@ export async function searchParts(query, { all = false, model = null } = {}) {
       || a.part.sku.localeCompare(b.part.sku));
 }
 
+/**
+ * An article as a reader of `language` sees it: their language when the article is written
+ * in it, else the article's own (docs/sync-protocol.md, "Knowledge").
+ */
+export function articleText(article, language = "en") {
+  if (article.language !== language && article.translation_title
+      && article.translation_body) {
+    return { language, title: article.translation_title, body: article.translation_body };
+  }
+  return { language: article.language, title: article.title, body: article.body };
+}
+
+/** Articles technicians see: drafts (accepted proposals not yet published) stay hidden. */
+async function publishedArticles() {
+  return (await db.article.toArray()).filter((a) => a.published !== false);
+}
+
 /** Knowledge articles matching `query`; those for `models` first. */
 export async function searchArticles(query, { models = [], language = "en" } = {}) {
   const words = normaliseQuery(query);
   const wanted = new Set(models);
-  return (await db.article.toArray())
-    .filter((a) => matches(words, [a.title, a.body, a.category, ...(a.models || []),
-      ...(a.tags || [])]))
-    .map((article) => ({ article,
+  return (await publishedArticles())
+    .filter((a) => matches(words, [a.title, a.body, a.translation_title, a.translation_body,
+      a.category, ...(a.models || []), ...(a.tags || [])]))
+    .map((article) => ({ article, text: articleText(article, language),
       forMyJobs: (article.models || []).some((m) => wanted.has(m)) }))
     .sort((a, b) => (b.forMyJobs - a.forMyJobs)
-      || ((b.article.language === language) - (a.article.language === language))
-      || a.article.title.localeCompare(b.article.title));
+      || ((b.text.language === language) - (a.text.language === language))
+      || a.text.title.localeCompare(b.text.title));
 }
 
 /**
@@ -147,13 +164,13 @@ export async function suggestArticles({ model = null, symptom = null, category =
   const score = (a) => (symptom && (a.symptoms || []).includes(symptom) ? 4 : 0)
     + (model && (a.models || []).includes(model) ? 2 : 0)
     + (category && a.category === category ? 1 : 0);
-  return (await db.article.toArray())
-    .map((article) => ({ article, score: score(article) }))
+  return (await publishedArticles())
+    .map((article) => ({ article, score: score(article), text: articleText(article, language) }))
     .filter(({ score: s }) => s >= 2)
     .sort((a, b) => (b.score - a.score)
-      || ((b.article.language === language) - (a.article.language === language))
-      || a.article.title.localeCompare(b.article.title))
-    .map(({ article }) => article);
+      || ((b.text.language === language) - (a.text.language === language))
+      || a.text.title.localeCompare(b.text.title))
+    .map(({ article, text }) => ({ ...article, shown: text }));
 }
 
 function normaliseQuery(query) {

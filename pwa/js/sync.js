@@ -13,6 +13,7 @@
  * database itself (see views/sync.js).
  */
 import { AuthProblem, HttpError, PROTOCOL, request } from "./api.js";
+import { fetchArticleImages } from "./article-images.js";
 import { db, getMeta, ORDER_LINES, REPLICATED, setMeta } from "./db.js";
 import { onQueued, pushAll } from "./outbox.js";
 import { recoverUploads, uploadPending } from "./photos.js";
@@ -91,6 +92,7 @@ async function syncOnce(reason) {
       // Pulled a last_mutation_id covering entries the push did not see acknowledged.
       await pushAll(session.token);
     }
+    await fetchArticleImages(session.token);
     failures = 0;
     const at = new Date().toISOString();
     await setMeta("lastSyncAt", at);

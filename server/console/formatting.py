@@ -305,6 +305,9 @@ def history_rows(events, names: dict, notes: dict, currency: str) -> list[Histor
         elif kind == "escalated":
             row.text = _("Escalated to %(level)s %(name)s", level=phrase(data.get("level")),
                          name=data.get("to") or _("nobody (none set)"))
+        elif kind == "sla_override" and data.get("incident"):
+            row.text = _("Linked to incident %(number)s: incident SLA tier, deadlines moved "
+                         "earlier", number=data["incident"])
         elif kind == "sla_override":
             row.text = _("Priority %(old)s → %(new)s; deadlines moved",
                          old=term(data.get("from")), new=term(data.get("to")))

@@ -125,6 +125,9 @@ PHOTO_KINDS = (_l("before"), _l("after"))
 # inventory.models.LocationKind
 LOCATION_KINDS = (_l("warehouse"), _l("van"))
 
+# knowledge.models.ProposalStatus
+PROPOSAL_STATUSES = (_l("proposed"), _l("accepted"), _l("rejected"))
+
 # errors._NAMES: the short name console/error.html shows above the description
 ERROR_NAMES = (
     _l("Bad Request"), _l("Unauthorized"), _l("Forbidden"), _l("Not Found"), _l("Conflict"),

@@ -8,10 +8,11 @@ import uuid
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..accounts.auth import console_roles
-from ..errors import ServiceError
+from ..errors import Conflict, Invalid, ServiceError
 from ..extensions import db
 from ..intake import symptoms
 from ..workorders.models import WorkOrder
@@ -43,13 +44,38 @@ def incident_list():
 @bp.route("/<uuid:incident_id>")
 @console_roles(*OFFICE)
 def incident_detail(incident_id: uuid.UUID):
-    incident = service.get_incident(incident_id)
+    return _detail(service.get_incident(incident_id))
+
+
+def _detail(incident, message_form=None, message_errors=None, status=200):
     return render_template(
         "incidents/detail.html", incident=incident,
         owner=service.level_config(incident.level)["owner"],
         levels=service.levels(), checklist=service.checklist(incident),
         affected=service.affected(incident, get_timezone()),
-        state=service.deadline_state)
+        state=service.deadline_state, sent_messages=service.messages_sent(incident),
+        message_form=message_form or {}, message_errors=message_errors or {}), status
+
+
+@bp.route("/<uuid:incident_id>/message", methods=["POST"])
+@console_roles(*OFFICE)
+def incident_message(incident_id: uuid.UUID):
+    """A message to every affected customer, through the customer channels."""
+    incident = service.get_incident(incident_id)
+    form = {"text_en": request.form.get("text_en", ""),
+            "text_zh": request.form.get("text_zh", "")}
+    try:
+        sent = service.message_customers(g.actor, incident, form["text_en"], form["text_zh"])
+    except Conflict:
+        db.session.rollback()
+        flash(_("This incident is closed."), "error")
+        return _back(incident_id)
+    except Invalid as refused:
+        db.session.rollback()
+        return _detail(incident, form, refused.errors, 422)
+    flash(ngettext("Message queued for %(num)d customer.",
+                   "Message queued for %(num)d customers.", sent.customers), "success")
+    return _back(incident_id)
 
 
 def _back(incident_id: uuid.UUID):

@@ -91,3 +91,21 @@ class IncidentOrder(db.Model):
     linked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unlinked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class IncidentMessage(db.Model):
+    """A message the office sent to every customer affected by an incident, through the
+    customer channels (``server.messaging``): one outbox message per customer and channel,
+    in the customer's language (``text_en`` / ``text_zh``, the other when one is empty)."""
+
+    __tablename__ = "incident_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    text_zh: Mapped[str | None] = mapped_column(Text)
+    customers: Mapped[int] = mapped_column(default=0)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User")

@@ -39,7 +39,13 @@ from ..extensions import db
 from ..notifications.models import Notification
 from ..workorders.models import WorkOrder
 from ..workorders.service import next_number
-from .models import Incident, IncidentDeadline, IncidentLevelChange, IncidentOrder
+from .models import (
+    Incident,
+    IncidentDeadline,
+    IncidentLevelChange,
+    IncidentMessage,
+    IncidentOrder,
+)
 
 # Words the console shows through ``term``; listed for the Chinese catalogue.
 VOCABULARY = (
@@ -179,6 +185,7 @@ def _link_group(incident: Incident, key: tuple[str, str], start: datetime,
         db.session.execute(insert(IncidentOrder.__table__), [
             {"id": uuid.uuid4(), "incident_id": incident.id, "work_order_id": order_id,
              "source": "detected", "linked_at": now} for order_id in order_ids])
+        apply_incident_tier(incident, order_ids, now)
     return len(order_ids)
 
 
@@ -270,7 +277,39 @@ def link_orders(actor: User, incident: Incident, order_ids: list[uuid.UUID],
             row.unlinked_at, row.unlinked_by_id = None, None
             row.source, row.linked_at, row.linked_by_id = "manual", now, actor.id
             changed += 1
+    apply_incident_tier(incident, wanted, now, actor)
     db.session.flush()
+    return changed
+
+
+def apply_incident_tier(incident: Incident, order_ids: list[uuid.UUID], now: datetime,
+                        actor: User | None = None) -> int:
+    """Orders linked to an incident get the incident SLA tier (``sla.incident_deadlines``,
+    counted from ``now``): each deadline still running moves earlier when the tier's is
+    earlier, never later; written in the order's history. Resolved orders keep theirs.
+    Returns how many orders changed."""
+    from ..workorders import service as orders
+    from ..workorders.sla import RESOLVED, incident_deadlines
+
+    tier = incident_deadlines(now, orders.calendar())
+    changed = 0
+    for chunk in range(0, len(order_ids), 500):
+        for order in db.session.scalars(select(WorkOrder).where(
+                WorkOrder.id.in_(order_ids[chunk:chunk + 500]),
+                WorkOrder.status.not_in(RESOLVED)).order_by(WorkOrder.number)):
+            moved = {}
+            if order.respond_by is None or tier.respond_by < order.respond_by:
+                moved["respond_by"] = tier.respond_by
+            if order.resolve_by is None or tier.resolve_by < order.resolve_by:
+                moved["resolve_by"] = tier.resolve_by
+            if not moved:
+                continue
+            for name, value in moved.items():
+                setattr(order, name, value)
+            orders.add_event(order, "sla_override", actor, server_time=now, data={
+                "incident": incident.number, "from": order.priority, "to": order.priority,
+                **{name: value.isoformat() for name, value in moved.items()}})
+            changed += 1
     return changed
 
 
@@ -415,3 +454,66 @@ def linked_order_ids(incident: Incident) -> list[uuid.UUID]:
     return list(db.session.scalars(select(IncidentOrder.work_order_id).where(
         IncidentOrder.incident_id == incident.id, IncidentOrder.unlinked_at.is_(None))
         .order_by(IncidentOrder.linked_at, IncidentOrder.work_order_id)))
+
+
+# -- telling the affected customers -----------------------------------------------------------
+
+def message_customers(actor: User, incident: Incident, text_en: str | None,
+                      text_zh: str | None) -> IncidentMessage:
+    """Send one message to every customer with an order linked to ``incident`` (unlinked
+    ones left out), on each of their channels, in their language (the other text when
+    theirs is empty), about their latest linked order. Through the customer outbox: queued
+    in this transaction, delivered after the commit, never twice. Raises Invalid naming
+    ``text_en`` when both texts are empty, Conflict when the incident is closed."""
+    from ..messaging.service import queue_notice
+
+    _check_open(incident)
+    texts = {"en": (text_en or "").strip() or None, "zh": (text_zh or "").strip() or None}
+    if not any(texts.values()):
+        raise Invalid("Write the message in English, Chinese or both.",
+                      {"text_en": ["write the message in at least one language"]})
+    for code, text in texts.items():
+        if text and len(text) > 1000:
+            raise Invalid("The message is too long.", {f"text_{code}": ["at most 1000 characters"]})
+    sent = IncidentMessage(incident_id=incident.id, text_en=texts["en"], text_zh=texts["zh"],
+                           actor_id=actor.id)
+    db.session.add(sent)
+    db.session.flush()
+    latest: dict[uuid.UUID, tuple[WorkOrder, Customer]] = {}
+    for order, customer in db.session.execute(
+            select(WorkOrder, Customer)
+            .join(IncidentOrder, IncidentOrder.work_order_id == WorkOrder.id)
+            .join(Customer, WorkOrder.customer_id == Customer.id)
+            .where(IncidentOrder.incident_id == incident.id,
+                   IncidentOrder.unlinked_at.is_(None))
+            .order_by(WorkOrder.created_at, WorkOrder.number)):
+        latest[customer.id] = (order, customer)  # the newest order wins
+    model = incident.product_model
+    for order, customer in latest.values():
+        language = customer.language if customer.language in texts else "en"
+        said = texts[language] or texts["zh" if language == "en" else "en"]
+        queue_notice(db.session, order, customer, "incident_notice",
+                     f"incident:{sent.id}:{customer.id}",
+                     {"said": said, "model": model, "incident": incident.number})
+    sent.customers = len(latest)
+    db.session.flush()
+    return sent
+
+
+def messages_sent(incident: Incident) -> list[tuple[IncidentMessage, dict[str, int]]]:
+    """The incident's messages to customers, newest first, each with its outbox rows
+    counted by status (queued, sending, sent, failed)."""
+    from ..messaging.models import Message
+
+    sent = db.session.scalars(select(IncidentMessage).where(
+        IncidentMessage.incident_id == incident.id)
+        .order_by(IncidentMessage.created_at.desc())).all()
+    out = []
+    for item in sent:
+        counts = dict(db.session.execute(
+            select(Message.status, func.count()).where(
+                Message.kind == "incident_notice",
+                Message.dedupe_key.like(f"incident:{item.id}:%"))
+            .group_by(Message.status)).all())
+        out.append((item, counts))
+    return out

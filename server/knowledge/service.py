@@ -9,25 +9,58 @@ is what "sanitised" means here, for the console and for the API's ``body_html``.
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from ..accounts.models import User
-from ..errors import Invalid, NotFound
+from ..assets.models import ProductCategory
+from ..errors import Conflict, Invalid, NotFound
+from ..database import utcnow
 from ..extensions import db
 from ..intake import symptoms as symptom_catalogue
-from .models import KnowledgeArticle, KnowledgeArticleVersion
+from .models import (
+    ArticleProposal,
+    ArticleUse,
+    KnowledgeArticle,
+    KnowledgeArticleVersion,
+    ProposalStatus,
+)
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-FIELDS = ("title", "body", "language", "category", "models", "symptoms", "tags")
+FIELDS = ("title", "body", "language", "translation_title", "translation_body", "category",
+          "models", "symptoms", "tags")
+OPTIONAL = ("translation_title", "translation_body")
+LISTS = ("models", "symptoms", "tags")
+LANGUAGES = ("en", "zh")
 
 
-def render(body: str) -> Markup:
-    """The article's Markdown as HTML safe to put in a page."""
-    return Markup(_markdown.render(body or ""))
+_KB_IMAGE = re.compile(r"^kb:([0-9a-f]{64})$")
+_default_image = _markdown.renderer.rules.get("image")
+
+
+def _image(self, tokens, idx, options, env):
+    """``kb:<sha256>`` images point at the knowledge base's image address (``env``)."""
+    token = tokens[idx]
+    found = _KB_IMAGE.match(token.attrGet("src") or "")
+    if found:
+        token.attrSet("src", env.get("images_at", "/knowledge/images/") + found.group(1))
+        token.attrSet("loading", "lazy")
+    return self.renderToken(tokens, idx, options, env) if _default_image is None \
+        else _default_image(tokens, idx, options, env)
+
+
+_markdown.add_render_rule("image", _image)
+
+
+def render(body: str, images_at: str = "/knowledge/images/") -> Markup:
+    """The article's Markdown as HTML safe to put in a page; its ``kb:`` images are served
+    from ``images_at`` + sha256 (the console's address, or the API's)."""
+    return Markup(_markdown.render(body or "", {"images_at": images_at}))
 
 
 def _check_symptoms(codes: list[str]) -> None:
@@ -39,13 +72,43 @@ def _check_symptoms(codes: list[str]) -> None:
 
 def _clean(data: dict) -> dict:
     out = dict(data)
-    for key in ("models", "symptoms", "tags"):
+    for key in LISTS:
         if key in out:
             out[key] = list(dict.fromkeys(v.strip() for v in out[key] if v and v.strip()))
     for key in ("title", "body"):
         if key in out:
             out[key] = out[key].strip()
+    for key in OPTIONAL:
+        if key in out:
+            out[key] = (out[key] or "").strip() or None
     return out
+
+
+def _check_translation(title: str | None, body: str | None) -> None:
+    """A translation has both a title and a text, or neither."""
+    if bool(title) != bool(body):
+        missing = "translation_body" if title else "translation_title"
+        raise Invalid("A translation needs both a title and a text.",
+                      {missing: ["is required when the translation has a "
+                                 + ("title" if title else "text")]})
+
+
+def texts(article) -> dict[str, tuple[str, str]]:
+    """The article's title and Markdown body per language it is written in."""
+    out = {article.language: (article.title, article.body)}
+    if article.translation_title and article.translation_body:
+        other = next(code for code in LANGUAGES if code != article.language)
+        out[other] = (article.translation_title, article.translation_body)
+    return out
+
+
+def in_language(article, language: str | None) -> tuple[str, str, str]:
+    """(language, title, body) for a reader of ``language``: theirs when written, else the
+    article's own language."""
+    found = texts(article)
+    code = language if language in found else article.language
+    title, body = found[code]
+    return code, title, body
 
 
 def _snapshot(article: KnowledgeArticle, actor: User | None) -> None:
@@ -58,8 +121,11 @@ def create_article(actor: User, data: dict) -> KnowledgeArticle:
     """Write a new article (revision 1). Raises Invalid naming an unknown symptom code."""
     data = _clean(data)
     _check_symptoms(data.get("symptoms", []))
+    _check_translation(data.get("translation_title"), data.get("translation_body"))
     article = KnowledgeArticle(author_id=actor.id, revision=1,
-                               **{key: data.get(key, []) if key in ("models", "symptoms", "tags")
+                               published=data.get("published", True),
+                               **{key: data.get(key, []) if key in LISTS
+                                  else data.get(key) if key in OPTIONAL
                                   else data[key] for key in FIELDS})
     if data.get("id"):
         article.id = data["id"]
@@ -75,6 +141,8 @@ def update_article(actor: User, article: KnowledgeArticle, changes: dict) -> Kno
     changes = _clean(changes)
     if "symptoms" in changes:
         _check_symptoms(changes["symptoms"])
+    _check_translation(changes.get("translation_title", article.translation_title),
+                       changes.get("translation_body", article.translation_body))
     changed = {key: value for key, value in changes.items()
                if key in FIELDS and getattr(article, key) != value}
     if not changed:
@@ -111,20 +179,24 @@ def score(article: KnowledgeArticle, model: str | None, symptom: str | None,
 
 
 def list_articles(model: str | None = None, symptom: str | None = None,
-                  category: str | None = None, q: str | None = None
-                  ) -> list[KnowledgeArticle]:
+                  category: str | None = None, q: str | None = None,
+                  drafts: bool = False) -> list[KnowledgeArticle]:
     """Articles for a job, best fit first; every article, newest first, without filters.
 
     With ``model`` or ``symptom`` an article must match one of them (a category alone is
     too broad to suggest). The knowledge base is small enough to rank in Python, the same
     way on SQLite and PostgreSQL.
     """
-    articles = db.session.scalars(select(KnowledgeArticle).order_by(
-        KnowledgeArticle.updated_at.desc(), KnowledgeArticle.title)).all()
+    query = select(KnowledgeArticle).order_by(KnowledgeArticle.updated_at.desc(),
+                                              KnowledgeArticle.title)
+    if not drafts:
+        query = query.where(KnowledgeArticle.published.is_(True))
+    articles = db.session.scalars(query).all()
     if q:
         needle = q.casefold()
-        articles = [a for a in articles if needle in a.title.casefold()
-                    or needle in a.body.casefold()
+        articles = [a for a in articles
+                    if any(needle in title.casefold() or needle in body.casefold()
+                           for title, body in texts(a).values())
                     or any(needle in t.casefold() for t in (a.tags or []))]
     if not (model or symptom):
         return [a for a in articles if not category or a.category == category]
@@ -132,3 +204,113 @@ def list_articles(model: str | None = None, symptom: str | None = None,
     ranked = [(s, a) for s, a in ranked if s >= 2]
     ranked.sort(key=lambda pair: -pair[0])
     return [a for _, a in ranked]
+
+
+def publish_article(actor: User, article: KnowledgeArticle) -> KnowledgeArticle:
+    """A draft becomes an article phones show and the API lists to everyone."""
+    if not article.published:
+        article.published = True
+        article.author_id = actor.id
+        article.updated_at = utcnow()
+        db.session.flush()
+    return article
+
+
+# -- technicians' proposals -------------------------------------------------------------------
+
+def proposals(status: str | None = ProposalStatus.PROPOSED) -> list[ArticleProposal]:
+    """The review queue (oldest first: pushed, then written on the phone), or every
+    proposal of a status, or all of them."""
+    query = select(ArticleProposal).order_by(ArticleProposal.created_at,
+                                             ArticleProposal.device_time, ArticleProposal.id)
+    if status:
+        query = query.where(ArticleProposal.status == status)
+    return list(db.session.scalars(query))
+
+
+def get_proposal(proposal_id: uuid.UUID) -> ArticleProposal:
+    proposal = db.session.get(ArticleProposal, proposal_id)
+    if proposal is None:
+        raise NotFound("No such proposal.")
+    return proposal
+
+
+def _undecided(proposal: ArticleProposal) -> None:
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise Conflict("This proposal was already reviewed.",
+                       {"status": [f"is already {proposal.status}"]})
+
+
+def accept_proposal(actor: User, proposal: ArticleProposal) -> KnowledgeArticle:
+    """The proposal becomes a draft article, matched to its job's product and symptom; the
+    office edits and publishes it."""
+    _undecided(proposal)
+    order = proposal.work_order
+    asset = order.asset
+    symptom = order.symptom_code if order.symptom_code in symptom_catalogue.BY_CODE else None
+    category = (asset.category if asset is not None else None) or (
+        symptom_catalogue.BY_CODE[symptom].category if symptom else None) or next(
+        iter(ProductCategory))  # unknown: the office sets it before publishing
+    article = create_article(actor, {
+        "title": proposal.title, "body": proposal.body, "language": proposal.language,
+        "category": category, "models": [asset.model] if asset is not None and asset.model
+        else [], "symptoms": [symptom] if symptom else [], "tags": [],
+        "published": False})
+    article.author_id = proposal.author_id
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.article_id = article.id
+    proposal.reviewer_id = actor.id
+    proposal.reviewed_at = utcnow()
+    db.session.flush()
+    return article
+
+
+def reject_proposal(actor: User, proposal: ArticleProposal, note: str) -> ArticleProposal:
+    _undecided(proposal)
+    note = (note or "").strip()
+    if not note:
+        raise Invalid("Say why the proposal is rejected.", {"note": ["is required"]})
+    proposal.status = ProposalStatus.REJECTED
+    proposal.review_note = note
+    proposal.reviewer_id = actor.id
+    proposal.reviewed_at = utcnow()
+    db.session.flush()
+    return proposal
+
+
+# -- usage ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Usage:
+    article: KnowledgeArticle
+    opened: int
+    helpful: int
+    not_helpful: int
+
+    @property
+    def rated(self) -> int:
+        return self.helpful + self.not_helpful
+
+    @property
+    def helpful_share(self) -> float | None:
+        return self.helpful / self.rated if self.rated else None
+
+
+def usage(limit: int = 10) -> tuple[list[Usage], list[Usage]]:
+    """(most opened, least helpful): one grouped query over the openings.
+
+    Most opened: by openings, then title. Least helpful: articles with at least one rating,
+    by share of "helped" ascending, then more "did not help" first, then title.
+    """
+    rows = db.session.execute(
+        select(ArticleUse.article_id, func.count(),
+               func.count(case((ArticleUse.helpful.is_(True), 1))),
+               func.count(case((ArticleUse.helpful.is_(False), 1))))
+        .group_by(ArticleUse.article_id)).all()
+    articles = {a.id: a for a in db.session.scalars(select(KnowledgeArticle).where(
+        KnowledgeArticle.id.in_([r[0] for r in rows])))} if rows else {}
+    stats = [Usage(articles[r[0]], r[1], r[2], r[3]) for r in rows]
+    most = sorted(stats, key=lambda u: (-u.opened, u.article.title))[:limit]
+    least = sorted((u for u in stats if u.rated),
+                   key=lambda u: (u.helpful_share, -u.not_helpful, u.article.title))[:limit]
+    return most, least

@@ -93,6 +93,13 @@ def words(message: Message, url: str) -> dict:
         action = _("Open your order's page")
         sms = _("%(company)s, about your complaint on %(number)s: %(said)s %(url)s",
                 company=company, number=number, said=said, url=url)
+    elif message.kind == "incident_notice":
+        said = data.get("said") or ""
+        model = data.get("model") or ""
+        subject = _("Important information about your %(model)s", model=model)
+        lines = [said, _("Questions? Reply to this message or call us.")]
+        action = _("Open your order's page")
+        sms = _("%(company)s: %(said)s %(url)s", company=company, said=said, url=url)
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     return {"subject": subject, "lines": lines, "action": action, "sms": sms,
@@ -169,7 +176,7 @@ def sample(kind: str, channel: str, language: str) -> Message:
                          "end": (start + timedelta(hours=2)).isoformat(),
                          "eta": (start + timedelta(minutes=25)).isoformat(),
                          "technician": "李师傅" if language == "zh" else "Sam",
-                         "report": "SR-2026-000045",
+                         "report": "SR-2026-000045", "model": "KFR-35GW",
                          "said": "我们已核实情况，明天上午派师傅免费复修。" if language == "zh"
                          else "We checked what happened; a technician will redo the repair "
                               "free of charge tomorrow morning."})

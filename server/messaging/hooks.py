@@ -53,6 +53,11 @@ def _queue_for_events(session: Session, flush_context) -> None:
         session.info.setdefault(_NEW, []).extend(ids)
 
 
+def remember_for_delivery(session: Session, ids: list) -> None:
+    """Deliver these queued rows once the session's transaction has committed."""
+    session.info.setdefault(_NEW, []).extend(ids)
+
+
 @event.listens_for(Session, "after_commit")
 def _remember_committed(session: Session) -> None:
     if session.get_nested_transaction() is None and session.info.get(_NEW):

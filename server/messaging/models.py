@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..database import UTCDateTime, new_uuid, utcnow
 from ..extensions import db
 
-KINDS = ("booking_confirmation", "on_the_way", "report_ready", "survey", "complaint_update")
+KINDS = ("booking_confirmation", "on_the_way", "report_ready", "survey", "complaint_update",
+         "incident_notice")
 CHANNELS = ("email", "sms")
 STATUSES = ("queued", "sending", "sent", "failed")
 

@@ -174,6 +174,31 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
     return [row["id"] for row in rows if row["id"] in inserted and row["status"] == "queued"]
 
 
+def queue_notice(session: Session, order: WorkOrder, customer: Customer, kind: str,
+                 key: str, data: dict) -> int:
+    """Queue one message of ``kind`` to ``customer`` on each of their channels, about
+    ``order`` (not from an order event: e.g. an incident notice). Once per ``key`` and
+    channel, like every message; delivered after the commit (``hooks``). Returns how many
+    rows are queued for delivery."""
+    now = utcnow()
+    rows = [{"id": new_uuid(), "work_order_id": order.id, "customer_id": customer.id,
+             "kind": kind, "channel": channel, "recipient": recipient,
+             "language": customer.language or order.language or "en",
+             "dedupe_key": f"{key}:{channel}"[:200], "status": "failed" if error else "queued",
+             "attempts": 0, "next_attempt_at": None if error else now, "last_error": error,
+             "data": {"number": order.number, **data}, "created_at": now}
+            for channel, recipient, error in _recipients(customer)]
+    if not rows:
+        return 0
+    inserted = set(_insert_ignoring_duplicates(session, rows))
+    queued = [row["id"] for row in rows if row["id"] in inserted and row["status"] == "queued"]
+    if queued:
+        from .hooks import remember_for_delivery
+
+        remember_for_delivery(session, queued)
+    return len(queued)
+
+
 # -- delivering -------------------------------------------------------------------------------
 
 def _claim(message_id: uuid.UUID, now: datetime) -> bool:

@@ -251,3 +251,13 @@ if (window.htmx) {
     if (element === document.body) document.documentElement.dataset.htmxReady = "1";
   });
 }
+
+// A refused htmx request (422) whose target asks for it shows the refusal in place
+// (the knowledge editor's image upload): htmx swaps only 2xx answers by default.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (event.detail.xhr.status === 422 && target && target.hasAttribute("data-show-refusal")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -106,6 +106,19 @@ def compute_deadlines(
     )
 
 
+# Orders linked to a batch-failure incident (server.incidents): the company answers them
+# first, from the moment they are linked; their deadlines only ever get tighter.
+INCIDENT_TIER_KEY = "incident"
+
+
+def incident_deadlines(linked_at: datetime, calendar: WorkingCalendar) -> Deadlines:
+    """The incident tier: respond within 4 working hours and resolve within 1 working day
+    of being linked to the incident (the "high" targets, counted from the link)."""
+    tier = _tiers(calendar.day_length)["high"]
+    return Deadlines(calendar.add_working_time(linked_at, tier.respond),
+                     calendar.add_working_time(linked_at, tier.resolve))
+
+
 def complaint_deadline(received_at: datetime, calendar: WorkingCalendar) -> datetime:
     """Complaints are answered within one working day."""
     return calendar.add_working_time(received_at, calendar.day_length)

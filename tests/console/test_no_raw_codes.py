@@ -32,6 +32,7 @@ NOT_PAGES = {
     "console.order_report_pdf": "a PDF (tests/api/test_order_page.py)",
     "console.order_photo": "an image",
     "console.order_signature": "an image",
+    "knowledge_console.image_file": "an article image (tests/knowledge)",
     "portal.report": "a PDF behind a customer's signed link",
     "portal.quote": "a PDF behind a customer's signed link (tests/billing/test_money_pages.py)",
     "billing_console.order_quote": "a PDF (tests/billing/test_money_pages.py)",

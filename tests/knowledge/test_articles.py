@@ -76,11 +76,11 @@ def test_the_office_writes_an_article_in_the_console_in_chinese(client, dispatch
     client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
     form = client.get("/knowledge/new?lang=zh").get_data(as_text=True)
     assert "撰写文章" in form and "适用的故障现象" in form
-    refused = client.post("/knowledge/new", data={"title": "", "body": "", "language": "zh",
+    refused = client.post("/knowledge/new", data={"title_zh": "", "body_zh": "",
                                                   "category": "water_heater"})
     assert refused.status_code == 422
     saved = client.post("/knowledge/new", data={
-        "title": "燃气异味：先确保安全", "body": "1. 关闭**燃气阀门**。", "language": "zh",
+        "title_zh": "燃气异味：先确保安全", "body_zh": "1. 关闭**燃气阀门**。",
         "category": "water_heater", "models": "JSQ24-12，JSQ30-16",
         "symptoms": ["WH_GAS_SMELL"], "tags": "燃气"}, follow_redirects=True)
     page = saved.get_data(as_text=True)

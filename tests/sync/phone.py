@@ -157,6 +157,37 @@ class Phone:
             "content_hash": content_hash(content), "device_time": self.now()})
         return quote_id, content
 
+    # -- the knowledge base (docs/sync-protocol.md, "Knowledge") ------------------------------
+    def visible_articles(self, language: str = "en") -> list[dict]:
+        """Published articles in the reader's language, falling back to the other one."""
+        shown = []
+        for row in self.rows("article").values():
+            if row.get("published") is False:
+                continue
+            title, body = row["title"], row["body"]
+            if language != row["language"] and row.get("translation_title"):
+                title, body = row["translation_title"], row["translation_body"]
+            shown.append({**row, "shown_title": title, "shown_body": body})
+        return sorted(shown, key=lambda a: a["shown_title"])
+
+    def propose_article(self, order_id: str, title: str, body: str,
+                        language: str = "en") -> str:
+        proposal_id = new_id()
+        self.queue("propose_article", {"proposal_id": proposal_id, "order_id": order_id,
+                                       "title": title, "body": body, "language": language,
+                                       "device_time": self.now()})
+        return proposal_id
+
+    def open_article(self, article_id: str, order_id: str | None = None) -> str:
+        use_id = new_id()
+        self.queue("open_article", {"use_id": use_id, "article_id": article_id,
+                                    "order_id": order_id, "device_time": self.now()})
+        return use_id
+
+    def rate_article(self, use_id: str, helpful: bool) -> None:
+        self.queue("rate_article", {"use_id": use_id, "helpful": helpful,
+                                    "device_time": self.now()})
+
     # -- network -------------------------------------------------------------------------------
     def push(self, batch_size=100, lose_response=False, recover=True):
         """Send the oldest pending mutations; returns the HTTP response.

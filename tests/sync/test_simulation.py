@@ -8,7 +8,8 @@ long time, reassignment while a phone is offline, an expired token, a device rev
 the office (the phone signs in as a new device, adopts its outbox and renumbers it).
 
 When the system goes quiet and every phone has pushed and pulled:
-* every mutation took effect exactly once (each line once; van stock = start − used);
+* every mutation took effect exactly once (each line once; van stock = start − used; each
+  article proposal once; each opening of an article once, with its last answer);
 * every accepted edit is current or in the order's history;
 * every rejected mutation is listed with its reason, and its phone was told;
 * every mutation a phone queued got exactly one outcome, across revocations;
@@ -50,6 +51,8 @@ from server.checklists.models import ChecklistAnswer
 from server.database import utcnow
 from server.extensions import db
 from server.inventory.models import StockLevel, StockLocation
+from server.knowledge import service as knowledge
+from server.knowledge.models import ArticleProposal, ArticleUse
 from server.workorders import service as orders
 from server.workorders.models import PartUsage, WorkOrder, WorkOrderEvent, WorkOrderNote
 from sync import mutations
@@ -64,7 +67,8 @@ TECH_STEPS = ("en_route", "on_site", "awaiting_parts", "on_site", "completed")
 
 
 class SyncSystem(RuleBasedStateMachine):
-    """The world: 3 technicians with phones, 4 orders, a dispatcher, a part in every van."""
+    """The world: 3 technicians with phones, 4 orders, a dispatcher, a part in every van, a
+    knowledge article in both languages."""
 
     client = None  # set by the test
 
@@ -98,7 +102,13 @@ class SyncSystem(RuleBasedStateMachine):
                        enumerate(self.techs)]
         for phone in self.phones:
             phone.pull()
+        self.article = knowledge.create_article(self.office, {
+            "title": "Fan noise", "body": "Check the bearings.", "language": "en",
+            "translation_title": "风扇噪音", "translation_body": "检查轴承。",
+            "category": "air_conditioner", "models": [], "symptoms": [], "tags": []})
         # What each phone asked for, to check exactly-once at the end.
+        self.proposals_sent: dict[str, int] = {}  # proposal id → phone
+        self.uses_sent: dict[str, tuple[int, bool | None]] = {}  # use id → phone, last answer
         self.notes_sent: dict[str, int] = {}  # note id → phone
         self.part_lines_sent: dict[str, tuple[int, str]] = {}
         self.field_writes: list[tuple[str, str, str]] = []
@@ -198,6 +208,27 @@ class SyncSystem(RuleBasedStateMachine):
             elif reuse == "other":
                 phone.queue("fill_checklist_item", {**args, "value": value + "0"})
             assert mutation_id
+
+    @rule(p=st.integers(0, 2), data=st.data())
+    def propose_article(self, p, data):
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        if order_id:
+            proposal_id = phone.propose_article(
+                order_id, data.draw(st.text(min_size=1, max_size=12).filter(str.strip)),
+                "What I learnt", data.draw(st.sampled_from(["en", "zh"])))
+            self.proposals_sent[proposal_id] = p
+
+    @rule(p=st.integers(0, 2), from_job=st.booleans(),
+          answers=st.lists(st.booleans(), max_size=2), data=st.data())
+    def read_article(self, p, from_job, answers, data):
+        """Open the article (from a job or the knowledge screen) and answer 0–2 times."""
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data) if from_job else None
+        use_id = phone.open_article(str(self.article.id), order_id)
+        for helpful in answers:
+            phone.rate_article(use_id, helpful)
+        self.uses_sent[use_id] = (p, answers[-1] if answers else None)
 
     @rule(p=st.integers(0, 2))
     def send_garbage(self, p):
@@ -376,6 +407,22 @@ class SyncSystem(RuleBasedStateMachine):
             level = db.session.scalar(select(StockLevel).where(
                 StockLevel.location_id == van.id, StockLevel.part_id == self.part.id))
             assert level.quantity == 50 - used_by[str(tech.id)]
+
+        proposals = Counter(db.session.scalars(select(ArticleProposal.id)))
+        assert all(n == 1 for n in proposals.values())
+        for proposal_id, p in self.proposals_sent.items():
+            rejected = any(r["mutation"]["args"].get("proposal_id") == proposal_id
+                           for r in self.phones[p].rejections.values())
+            assert (uuid.UUID(proposal_id) in proposals) != rejected, proposal_id
+        uses = {str(u.id): u for u in db.session.scalars(select(ArticleUse))}
+        for use_id, (p, last_answer) in self.uses_sent.items():
+            rejected = any(r["mutation"]["name"] == "open_article"
+                           and r["mutation"]["args"]["use_id"] == use_id
+                           for r in self.phones[p].rejections.values())
+            assert (use_id in uses) != rejected, use_id
+            if use_id in uses:
+                assert uses[use_id].helpful is last_answer
+                assert uses[use_id].user_id == self.techs[p].user.id
 
     def check_every_mutation_has_one_outcome(self):
         for phone in self.phones:

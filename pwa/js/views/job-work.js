@@ -1,9 +1,9 @@
 /** The work record: arrival notes, diagnosis, resolution, root cause, and notes. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { addNote, setFields } from "../actions.js";
-import { fmtDateTime, t } from "../i18n.js";
+import { addNote, proposeArticle, setFields } from "../actions.js";
+import { fmtDateTime, language, t } from "../i18n.js";
 import { StorageFull } from "../outbox.js";
-import { html, toast } from "../state.js";
+import { html, toast, useStore } from "../state.js";
 import { holdUpdates } from "../updates.js";
 import { Icon } from "./components.js";
 
@@ -69,6 +69,60 @@ function SavedText({ order, name, rows = 4, locked }) {
   </div>`;
 }
 
+/** The proposal's first draft, from the job's diagnosis and resolution. */
+function proposalDraft(job) {
+  const { order, asset } = job;
+  const firstLine = (order.diagnosis || "").trim().split("\n")[0];
+  const title = [asset && asset.model, firstLine].filter(Boolean).join(": ").slice(0, 200);
+  const body = [["field.diagnosis", order.diagnosis], ["field.resolution", order.resolution]]
+    .filter(([, text]) => text && text.trim())
+    .map(([label, text]) => `${t(label)}:\n\n${text.trim()}`).join("\n\n");
+  return { title, body };
+}
+
+/**
+ * "Propose an article": what the technician learnt on this job goes to the office's review
+ * queue (sync propose_article), offline like everything else.
+ */
+function ProposeArticle({ job }) {
+  const { code } = useStore(language);
+  const [draft, setDraft] = useState(null); // null: closed
+  const [sent, setSent] = useState(false);
+  const open = () => { setSent(false); setDraft(proposalDraft(job)); };
+  const submit = async (event) => {
+    event.preventDefault();
+    const title = draft.title.trim();
+    const body = draft.body.trim();
+    if (!title || !body) return;
+    try {
+      await proposeArticle(job.order, { title, body, language: code });
+      setDraft(null);
+      setSent(true);
+      toast(t("propose.sent"), { kind: "ok" });
+    } catch (error) {
+      failed(error);
+    }
+  };
+  return html`<section class="card" aria-labelledby="work-propose" data-testid="propose-article">
+    <h2 id="work-propose" class="card-title">${t("propose.title")}</h2>
+    <p class="muted small">${t("propose.hint")}</p>
+    ${sent && html`<p class="banner banner-info inline">${t("propose.sent")}</p>`}
+    ${draft ? html`<form class="form" onSubmit=${submit}>
+      <label for="proposal-title">${t("propose.articleTitle")}</label>
+      <input id="proposal-title" maxlength="200" value=${draft.title}
+        onInput=${(e) => setDraft({ ...draft, title: e.currentTarget.value })} />
+      <label for="proposal-body">${t("propose.text")}</label>
+      <textarea id="proposal-body" rows="8" value=${draft.body}
+        onInput=${(e) => setDraft({ ...draft, body: e.currentTarget.value })}></textarea>
+      <div class="row-wrap">
+        <button type="submit" class="button primary"
+          disabled=${!draft.title.trim() || !draft.body.trim()}>${t("propose.send")}</button>
+        <button type="button" class="button" onClick=${() => setDraft(null)}>${t("propose.cancel")}</button>
+      </div>
+    </form>` : html`<button type="button" class="button" onClick=${open}>${t("propose.open")}</button>`}
+  </section>`;
+}
+
 export function WorkTab({ job }) {
   const { order } = job;
   const locked = LOCKED.has(order.status);
@@ -125,5 +179,6 @@ export function WorkTab({ job }) {
             holdUpdates(`note:${order.id}`, e.currentTarget.value.trim() ? t("work.newNote") : null); }}></textarea>
         <button type="submit" class="button" disabled=${!note.trim()}>${t("work.addNote")}</button>
       </form>
-    </section>`;
+    </section>
+    <${ProposeArticle} job=${job} />`;
 }

@@ -207,7 +207,7 @@ function Overview({ job }) {
       <h2 id="ov-articles" class="card-title">${t("job.suggestedArticles")}</h2>
       ${job.articles.length ? html`<ul class="plain-list">
         ${job.articles.slice(0, 5).map((a) => html`<li key=${a.id}>
-          <a href=${`#/knowledge/${a.id}`} lang=${a.language === "zh" ? "zh-Hans" : "en"}>${a.title}</a></li>`)}
+          <a href=${`#/knowledge/${a.id}/job/${order.id}`} lang=${a.shown.language === "zh" ? "zh-Hans" : "en"}>${a.shown.title}</a></li>`)}
       </ul>` : html`<p class="muted">${t("job.noSuggestedArticles")}</p>`}
     </section>
     <section class="card" aria-labelledby="ov-history">
