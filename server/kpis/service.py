@@ -168,7 +168,8 @@ def _orders_in(lo: datetime, hi: datetime, filters: Filters):
     return _filtered(stmt, filters)
 
 
-def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalendar):
+def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalendar,
+          now: datetime):
     """One row per order requested in [lo, hi): the instants and flags every order KPI
     reads. A subquery; the KPIs aggregate over it."""
     window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
@@ -202,6 +203,7 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
             epoch(WorkOrder.started_at).label("arrived_s"),
             completed.label("completed_s"),
             epoch(WorkOrder.respond_by).label("respond_by_s"),
+            literal(_ts(now), BigInteger).label("now_s"),
             _due_expression(created, lo, hi, calendar).label("due3_s"),
             func.coalesce(visits.c.n, 0).label("visits"),
             case((reopened.c.oid.is_not(None), 1), else_=0).label("reopened"),
@@ -236,8 +238,8 @@ def _behind(f, key: str, tier: str | None = None):
         "within_3wd": and_(done, f.c.completed_s <= f.c.due3_s),
         "late_3wd": and_(done, f.c.completed_s > f.c.due3_s),
         "sla_met": and_(live, responded.is_not(None), met),
-        "sla_missed": and_(live, f.c.respond_by_s.is_not(None),
-                           or_(responded.is_(None), ~met)),
+        "sla_missed": and_(live, f.c.respond_by_s.is_not(None), ~met,
+                           or_(responded.is_not(None), f.c.respond_by_s <= f.c.now_s)),
         "first_time_fix": ftf,
         "not_first_time_fix": and_(done, ~and_(f.c.visits == 1, f.c.reopened == 0,
                                                f.c.repeated == 0)),
@@ -296,8 +298,8 @@ def _durations(f, start, stop, where) -> dict:
     return out
 
 
-def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar) -> dict:
-    f = facts(lo, hi, filters, calendar)
+def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime) -> dict:
+    f = facts(lo, hi, filters, calendar, now)
     b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
     done = _behind(f, "completed")
     cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
@@ -311,10 +313,11 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar) -> dict:
         cost(f.c.warranty_parts_cents).label("warranty_parts"),
     ).select_from(f)).one()
     live = f.c.status != "cancelled"
+    # Judged: the clock stopped, or the deadline has passed without it stopping.
+    judged = or_(_behind(f, "sla_met"), _behind(f, "sla_missed"))
     sla_rows = db.session.execute(
         select(f.c.tier, func.sum(case((_met(f), 1), else_=0)),
-               func.count()).select_from(f)
-        .where(live, f.c.respond_by_s.is_not(None)).group_by(f.c.tier)).all()
+               func.count()).select_from(f).where(judged).group_by(f.c.tier)).all()
     sla = {tier: {"met": 0, "count": 0, "rate": None} for tier in TIERS}
     for tier, met, n in sla_rows:
         sla.setdefault(tier, {})
@@ -462,7 +465,7 @@ def summary(period: Period, filters: Filters, now: datetime | None = None) -> di
     calendar = _calendar()
     lo, hi = period.bounds(ZoneInfo(calendar.timezone))
     now = now or datetime.now(UTC)
-    orders = _order_kpis(lo, hi, filters, calendar)
+    orders = _order_kpis(lo, hi, filters, calendar, now)
     out = {"from": period.start.isoformat(), "to": period.end.isoformat(), **orders,
            "complaints": _complaint_kpis(lo, hi, filters, orders["orders"]["requested"]),
            "satisfaction": _satisfaction_kpis(lo, hi, filters),
@@ -533,7 +536,7 @@ def orders_behind(period: Period, filters: Filters, key: str, tier: str | None =
             FollowUp.due_at >= lo, FollowUp.due_at < hi,
             FollowUp.work_order_id.is_not(None)), filters, FollowUp.work_order_id)
     else:
-        f = facts(lo, hi, filters, calendar)
+        f = facts(lo, hi, filters, calendar, datetime.now(UTC))
         ids = select(f.c.id).where(_behind(f, key, tier))
     return list(db.session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
                                    .order_by(WorkOrder.created_at.desc(), WorkOrder.number)
