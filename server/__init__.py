@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from .inventory.routes import blp as parts_blp
     from .knowledge.console import bp as knowledge_console_bp
     from .knowledge.routes import blp as articles_blp
+    from .kpis.routes import blp as kpis_blp
     from .inventory.stock_routes import blp as stock_blp
     from .media.routes import blp as blobs_blp
     from .messaging.console import bp as messaging_console_bp
@@ -117,7 +118,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
-                stock_blp, complaints_blp, followups_blp):
+                stock_blp, complaints_blp, followups_blp, kpis_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
