@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .followups.console import bp as followups_console_bp
     from .followups.routes import blp as followups_blp
     from .plans.console import bp as plans_console_bp
+    from .kpis.console import bp as kpis_console_bp
     from .customers.routes import blp as customers_blp
     from .incidents.console import bp as incidents_console_bp
     from .incidents.routes import blp as incidents_blp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(knowledge_console_bp)
     app.register_blueprint(complaints_console_bp)
     app.register_blueprint(followups_console_bp)
+    app.register_blueprint(kpis_console_bp)
     app.register_blueprint(plans_console_bp)
 
 

@@ -558,3 +558,67 @@ def choices() -> dict:
             select(Technician.id, User.name).join(User, User.id == Technician.user_id)
             .order_by(User.name)).all(),
     }
+
+
+# --- the technician scorecard and the monthly ranking ------------------------------------
+
+def punctuality(period: Period, technician_id: uuid.UUID) -> dict:
+    """Orders of the technician requested in the period that have an appointment window and
+    a first arrival: on time when the arrival is at or before the window's end (early counts
+    as on time), late after it."""
+    lo, hi = period.bounds(ZoneInfo(_calendar().timezone))
+    o = WorkOrder
+    on_time = and_(o.started_at.is_not(None), o.started_at <= o.appointment_end)
+    n, ok = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+        .where(o.created_at >= lo, o.created_at < hi, o.assignee_id == technician_id,
+               o.status != "cancelled", o.started_at.is_not(None),
+               o.appointment_end.is_not(None))).one()
+    return {"count": n, "on_time": int(ok), "rate": _ratio(int(ok), n)}
+
+
+def technician_feedback(period: Period, technician_id: uuid.UUID) -> dict:
+    """The customers' ratings and comments and the complaints about the technician, in the
+    period (surveys by their submission, complaints by their receipt), newest first."""
+    lo, hi = period.bounds(ZoneInfo(_calendar().timezone))
+    surveys = db.session.execute(
+        select(Survey, WorkOrder).join(WorkOrder, WorkOrder.id == Survey.work_order_id)
+        .where(WorkOrder.assignee_id == technician_id, Survey.submitted_at >= lo,
+               Survey.submitted_at < hi)
+        .order_by(Survey.submitted_at.desc(), Survey.id).limit(200)).all()
+    complaints = list(db.session.scalars(
+        _complaints_in(lo, hi, Filters(technician_id=technician_id))
+        .order_by(Complaint.created_at.desc(), Complaint.id).limit(200)))
+    return {"surveys": surveys, "complaints": complaints}
+
+
+def ranking(period: Period) -> list[dict]:
+    """Every technician with completed orders in the period, best first.
+
+    Score (0–100) = 40 × average rating / 5 + 30 × first-time-fix rate + 20 × on-time rate
+    + 10 × (1 − complaints per completed order, floored at 0); a missing figure counts 0.
+    Ties go to more completed orders, then to the name.
+    """
+    from ..accounts.models import User
+
+    out = []
+    techs = db.session.execute(select(Technician.id, User.name)
+                               .join(User, User.id == Technician.user_id)).all()
+    for tech_id, name in techs:
+        k = summary(period, Filters(technician_id=tech_id))
+        completed = k["orders"]["completed"]
+        if not completed:
+            continue
+        on_time = punctuality(period, tech_id)
+        rating, ftf = k["satisfaction"]["average"], k["first_time_fix"]["rate"]
+        complaints = k["complaints"]["count"]
+        score = (40 * (rating or 0) / 5 + 30 * (ftf or 0) + 20 * (on_time["rate"] or 0)
+                 + 10 * max(0.0, 1 - complaints / completed))
+        out.append({"technician_id": tech_id, "name": name, "completed": completed,
+                    "ftf_rate": ftf, "rating": rating, "ratings": k["satisfaction"]["count"],
+                    "complaints": complaints, "on_time_rate": on_time["rate"],
+                    "score": round(score, 1)})
+    out.sort(key=lambda r: (-r["score"], -r["completed"], r["name"]))
+    for rank, row in enumerate(out, 1):
+        row["rank"] = rank
+    return out
