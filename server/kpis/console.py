@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, render_template, request,
+from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import format_decimal, format_percent, gettext as _
 from flask_babel import lazy_gettext as _l
@@ -188,8 +188,9 @@ def _query() -> tuple[Period, Filters, str | None, dict]:
 
     Raises ValidationError (answered as a 400 naming the field) on bad input.
     """
-    # key and tier say which number to drill into; they are checked by the drill-down view.
-    args = {k: v for k, v in request.args.items() if v != "" and k not in ("key", "tier")}
+    # Only the period and filters: key and tier (the drill-down's) and lang (the console's
+    # language switch) are read elsewhere.
+    args = {k: v for k, v in request.args.items() if v != "" and k in QUERY_FIELDS}
     zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
     today = datetime.now(zone).date()
     args.setdefault("to", today.isoformat())
@@ -198,6 +199,9 @@ def _query() -> tuple[Period, Filters, str | None, dict]:
     loaded = KpiQuery().load(args)
     period, filters, group_by = parse(loaded)
     return period, filters, group_by, args
+
+
+QUERY_FIELDS = ("from", "to", "region", "city", "category", "type", "channel", "technician_id")
 
 
 def _is_date(text: str) -> bool:
@@ -288,6 +292,8 @@ BEHIND_TITLES = {
 def behind():
     """The orders behind one number of the dashboard (a filtered order list)."""
     key, tier = request.args.get("key", ""), request.args.get("tier") or None
+    if not key:
+        return redirect(url_for("kpis_console.dashboard"))
     if key not in service.BEHIND_KEYS:
         return _refused(ValidationError({"key": [_("is not a number of the dashboard")]}))
     if tier is not None and tier not in TIERS:

@@ -25,6 +25,8 @@ from tests.console.pages import raw_codes, stored_words, untranslated, visible_t
 NOT_PAGES = {
     "static": "files",
     "console.vendor_htmx": "a script",
+    "kpis_console.vendor_echarts": "a script",
+    "kpis_console.export": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
     "reports_public.download": "a PDF behind a customer's signed link",
     "/app": "the technician app (tests/e2e/test_labels_browser.py)",
     "/api/": "JSON",
@@ -86,6 +88,7 @@ FILL = {
     "article_id": _article_ids,
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
+    "technician_id": _first_ids("server.technicians.models.Technician"),
 }
 # Query strings that open a part of a page (the board's order panel, a customer search).
 EXTRA = {
@@ -94,6 +97,10 @@ EXTRA = {
     "console.intake_customer_search": lambda: [{"q": "138"}, {"q": "Smith"}, {"q": "王"}],
     "console.orders": lambda: [{"status": "scheduled"}, {"page": "2"}],
     "console.customer_list": lambda: [{"q": "139"}],
+    "kpis_console.behind": lambda: [{"key": k, "from": "2020-01-01", "to": "2030-12-31"}
+                                    for k in ("requested", "first_time_fix", "complaints")]
+    + [{"key": "sla_missed", "tier": "normal"}],
+    "kpis_console.dashboard": lambda: [{"from": "2020-01-01", "to": "2030-12-31"}],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
 }
 
