@@ -29,7 +29,7 @@ from ..extensions import db
 from ..feedback.models import Complaint, Survey
 from ..followups.models import FollowUp
 from ..technicians.models import Technician
-from ..workorders.models import TimeLog, WorkOrder, WorkOrderEvent
+from ..workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderEvent
 from ..workorders.sla import WorkingCalendar
 
 TIERS = ("emergency", "high", "normal", "low")
@@ -184,6 +184,11 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
                 .where(WorkOrderEvent.to_status == "reopened",
                        WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
                 .group_by(WorkOrderEvent.work_order_id).subquery("reopened"))
+    # Parts under warranty are not charged (parts_cents is 0): their cost is what was used.
+    used = (select(PartUsage.work_order_id.label("oid"),
+                   func.sum(PartUsage.quantity * PartUsage.unit_price_cents).label("cents"))
+            .where(PartUsage.work_order_id.in_(select(ids.c.id)))
+            .group_by(PartUsage.work_order_id).subquery("used"))
     repeat = WorkOrder.__table__.alias("repeat")
     repeats = (select(repeat.c.repeat_of_id.label("oid"),
                       func.min(repeat.c.created_at).label("at"))
@@ -209,7 +214,7 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
             case((reopened.c.oid.is_not(None), 1), else_=0).label("reopened"),
             case((repeated, 1), else_=0).label("repeated"),
             WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
-            case((WorkOrder.in_warranty == true(), WorkOrder.parts_cents), else_=0)
+            case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
             .label("warranty_parts_cents"),
         )
         .join(ids, ids.c.id == WorkOrder.id)
@@ -217,6 +222,7 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
         .outerjoin(visits, visits.c.oid == WorkOrder.id)
         .outerjoin(reopened, reopened.c.oid == WorkOrder.id)
         .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
+        .outerjoin(used, used.c.oid == WorkOrder.id)
     )
     return stmt.subquery("facts")
 

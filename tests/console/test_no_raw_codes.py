@@ -90,6 +90,15 @@ FILL = {
     "customer_id": lambda: [c.id for c in _customers()],
     "technician_id": _first_ids("server.technicians.models.Technician"),
 }
+def _demo_months() -> dict:
+    """A period holding all the demo's orders (the last months)."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    return {"from": (today - timedelta(days=120)).isoformat(),
+            "to": (today + timedelta(days=1)).isoformat()}
+
+
 # Query strings that open a part of a page (the board's order panel, a customer search).
 EXTRA = {
     "console.board_page": lambda: [{"order": str(i)} for i in _order_ids()[:6]]
@@ -97,10 +106,10 @@ EXTRA = {
     "console.intake_customer_search": lambda: [{"q": "138"}, {"q": "Smith"}, {"q": "王"}],
     "console.orders": lambda: [{"status": "scheduled"}, {"page": "2"}],
     "console.customer_list": lambda: [{"q": "139"}],
-    "kpis_console.behind": lambda: [{"key": k, "from": "2020-01-01", "to": "2030-12-31"}
+    "kpis_console.behind": lambda: [{"key": k, **_demo_months()}
                                     for k in ("requested", "first_time_fix", "complaints")]
     + [{"key": "sla_missed", "tier": "normal"}],
-    "kpis_console.dashboard": lambda: [{"from": "2020-01-01", "to": "2030-12-31"}],
+    "kpis_console.dashboard": lambda: [_demo_months()],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
 }
 

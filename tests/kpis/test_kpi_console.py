@@ -27,7 +27,7 @@ def test_the_dashboard_shows_each_number_with_its_count_and_previous_week(
     assert value(page, "resolution_median") == "2 days"
     assert value(page, "within_3wd") == "80.0%"
     assert "4 of 5" in page
-    assert value(page, "cost_per_order") == "CN¥78.00"
+    assert value(page, "cost_per_order") == "CN¥68.00"
     assert 'id="kpi-trend"' in page and "kpi-chart" in page
     assert ">KPIs</a>" in page  # the nav item
     assert "Complaints by category" in page and "repair quality" in page

@@ -18,7 +18,7 @@ from server.followups.models import FollowUp
 from server.kpis import service
 from server.kpis.service import Filters, Period
 from server.workorders import service as orders
-from server.workorders.models import TimeLog
+from server.workorders.models import PartUsage, TimeLog
 
 SH = ZoneInfo("Asia/Shanghai")
 WEEK = Period(date(2026, 3, 2), date(2026, 3, 8))
@@ -31,12 +31,13 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def week(make_user, make_technician, make_customer, make_asset):
+def week(make_user, make_technician, make_customer, make_asset, make_part):
     office = make_user("dispatcher")
     t1 = make_technician(name="Li Lei", region="Shanghai")
     t2 = make_technician(name="Han Meimei", region="Suzhou")
     customer = make_customer()
     asset = make_asset(customer)
+    part = make_part(price_cents=2500)
 
     def order(created, priority="normal", type="repair", channel="phone", tech=None,
               steps=(), cost=(0, 0, 0), warranty=False, customer_=None, asset_=None, **extra):
@@ -64,7 +65,7 @@ def week(make_user, make_technician, make_customer, make_asset):
 
     a = order(at(2, 9), tech=t1, steps=visit(at(2, 10), at(2, 14), at(2, 15)),
               cost=(1000, 8000, 3000))
-    b = order(at(6, 17), tech=t1, warranty=True, cost=(5000, 0, 0), steps=[
+    b = order(at(6, 17), tech=t1, warranty=True, cost=(0, 0, 0), steps=[
         ("scheduled", at(6, 17, 30)), ("en_route", at(9, 9)), ("on_site", at(9, 10)),
         ("awaiting_parts", at(9, 11)), ("en_route", at(10, 13)), ("on_site", at(10, 14)),
         ("completed", at(10, 16))])
@@ -96,6 +97,11 @@ def week(make_user, make_technician, make_customer, make_asset):
         Survey(work_order_id=a.id, rating=5, channel="link", submitted_at=at(2, 16)),
         Survey(work_order_id=b.id, rating=3, channel="link", submitted_at=at(10, 17)),
         Survey(work_order_id=i.id, rating=4, channel="device", submitted_at=at(6, 11, 30)),
+        # B, in warranty: two capacitors used, one returned; nothing charged.
+        PartUsage(work_order_id=b.id, part_id=part.id, quantity=2, unit_price_cents=2500,
+                  technician_id=t1.id),
+        PartUsage(work_order_id=b.id, part_id=part.id, quantity=-1, unit_price_cents=2500,
+                  technician_id=t1.id),
         TimeLog(work_order_id=a.id, technician_id=t1.id, kind="travel",
                 started_at=at(2, 13), ended_at=at(2, 14)),
         TimeLog(work_order_id=a.id, technician_id=t1.id, kind="work",
@@ -148,10 +154,11 @@ def test_every_number_of_the_week_matches_the_hand_computation(week):
     # First-time fix: H and I. A had a repeat (H), B two visits, C was reopened.
     assert k["first_time_fix"] == {"count": 2, "completed": 5, "rate": 0.4}
     assert k["repeat_repair"] == {"count": 2, "completed": 5, "rate": 0.4}
-    assert k["cost"] == {"completed": 5, "parts_cents": 8000, "labour_cents": 22000,
-                         "travel_cents": 9000, "total_cents": 39000, "per_order_cents": 7800,
-                         "parts_per_order_cents": 1600, "labour_per_order_cents": 4400,
-                         "travel_per_order_cents": 1800, "warranty_parts_cents": 5000}
+    # Charged: A 10 + 80 + 30, C 20 + 80 + 30, I 0 + 60 + 30; B's parts were in warranty.
+    assert k["cost"] == {"completed": 5, "parts_cents": 3000, "labour_cents": 22000,
+                         "travel_cents": 9000, "total_cents": 34000, "per_order_cents": 6800,
+                         "parts_per_order_cents": 600, "labour_per_order_cents": 4400,
+                         "travel_per_order_cents": 1800, "warranty_parts_cents": 2500}
     assert k["complaints"] == {
         "count": 2, "orders": 7, "per_1000_orders": 285.71,
         "answered_24h": 1, "answered_24h_rate": 0.5, "verified_3wd": 1, "verified_3wd_rate": 0.5,
