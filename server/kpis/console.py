@@ -177,7 +177,8 @@ def _change(unit: str, now, before) -> str:
         return ""
     delta = now - before
     if unit == "rate":
-        return ("+" if delta >= 0 else "−") + format_decimal(abs(round(delta * 100, 1))) + " pp"
+        points = format_decimal(abs(round(delta * 100, 1)))
+        return ("+" if delta >= 0 else "−") + _("%(n)s pp", n=points)
     if delta == 0:
         return "±0"
     return ("+" if delta > 0 else "−") + written(unit, abs(delta))

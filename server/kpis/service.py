@@ -134,11 +134,12 @@ def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalend
     return case(*whens, else_=literal(_ts(calendar.add_working_time(after, amount))))
 
 
-def _first_event(status: str, alias: str):
-    """Per order, the first time it entered ``status`` (server time)."""
+def _first_event(status: str, alias: str, ids):
+    """Per order among ``ids``, the first time it entered ``status`` (server time)."""
     return (select(WorkOrderEvent.work_order_id.label("oid"),
                    func.min(WorkOrderEvent.server_time).label("at"))
-            .where(WorkOrderEvent.to_status == status)
+            .where(WorkOrderEvent.to_status == status,
+                   WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
             .group_by(WorkOrderEvent.work_order_id).subquery(alias))
 
 
@@ -174,7 +175,7 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
     reads. A subquery; the KPIs aggregate over it."""
     window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
     ids = _orders_in(lo, hi, filters).subquery("ids")
-    booked = _first_event("scheduled", "booked")
+    booked = _first_event("scheduled", "booked", ids)
     visits = (select(WorkOrderEvent.work_order_id.label("oid"), func.count().label("n"))
               .where(WorkOrderEvent.to_status == "on_site",
                      WorkOrderEvent.from_status == "en_route",
@@ -273,13 +274,10 @@ def _met(f):
                 responded <= f.c.respond_by_s)
 
 
-def _percentile(f, measure, where, count: int, share: float) -> int | None:
-    """Nearest-rank percentile (the value at rank ⌈share·n⌉) of ``measure`` over ``where``."""
-    if count == 0:
-        return None
-    rank = max(1, math.ceil(share * count))
-    return db.session.scalar(select(measure).select_from(f).where(where)
-                             .order_by(measure).limit(1).offset(rank - 1))
+def _ranks(n):
+    """Nearest-rank positions (1-based) of the median, ⌈n/2⌉, and the 90th percentile,
+    ⌈9n/10⌉, as integer arithmetic both databases do alike."""
+    return (n + 1) // 2, (9 * n + 9) // 10
 
 
 def _ratio(part: int | float, whole: int | float) -> float | None:
@@ -287,20 +285,39 @@ def _ratio(part: int | float, whole: int | float) -> float | None:
 
 
 def _durations(f, start, stop, where) -> dict:
-    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier."""
+    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier.
+
+    One query: window functions number the durations per tier and overall; only the rows
+    at the percentile ranks come back.
+    """
     measure = (stop - start)
     condition = and_(where, start.is_not(None), stop.is_not(None))
-    counts = dict(db.session.execute(
-        select(f.c.tier, func.count()).select_from(f).where(condition).group_by(f.c.tier)).all())
-    out = {"count": sum(counts.values())}
-    out["median_s"] = _percentile(f, measure, condition, out["count"], 0.5)
-    out["p90_s"] = _percentile(f, measure, condition, out["count"], 0.9)
-    out["tiers"] = {}
-    for tier in TIERS:
-        n = counts.get(tier, 0)
-        tc = and_(condition, f.c.tier == tier)
-        out["tiers"][tier] = {"count": n, "median_s": _percentile(f, measure, tc, n, 0.5),
-                              "p90_s": _percentile(f, measure, tc, n, 0.9)}
+    numbered = select(
+        f.c.tier.label("tier"), measure.label("d"),
+        func.row_number().over(partition_by=f.c.tier, order_by=measure).label("rn"),
+        func.count().over(partition_by=f.c.tier).label("n"),
+        func.row_number().over(order_by=measure).label("rn_all"),
+        func.count().over().label("n_all"),
+    ).select_from(f).where(condition).subquery("numbered")
+    c = numbered.c
+    median, p90 = _ranks(c.n)
+    median_all, p90_all = _ranks(c.n_all)
+    rows = db.session.execute(select(c.tier, c.d, c.rn, c.n, c.rn_all, c.n_all).where(or_(
+        c.rn == median, c.rn == p90, c.rn_all == median_all, c.rn_all == p90_all))).all()
+    out = {"count": 0, "median_s": None, "p90_s": None,
+           "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}}
+    for tier, d, rn, n, rn_all, n_all in rows:
+        slot = out["tiers"].setdefault(tier, {"count": 0, "median_s": None, "p90_s": None})
+        slot["count"] = n
+        if rn == (n + 1) // 2:
+            slot["median_s"] = d
+        if rn == (9 * n + 9) // 10:
+            slot["p90_s"] = d
+        out["count"] = n_all
+        if rn_all == (n_all + 1) // 2:
+            out["median_s"] = d
+        if rn_all == (9 * n_all + 9) // 10:
+            out["p90_s"] = d
     return out
 
 
@@ -309,25 +326,29 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
     b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
     done = _behind(f, "completed")
     cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
-    row = db.session.execute(select(
-        func.count().label("requested"), b("cancelled").label("cancelled"),
+    # Judged for the SLA: the clock stopped, or the deadline has passed without it stopping.
+    judged = or_(_behind(f, "sla_met"), _behind(f, "sla_missed"))
+    # One grouped pass over the facts, per tier; the totals are the sums of the tiers.
+    per_tier = db.session.execute(select(
+        f.c.tier, func.count().label("requested"), b("cancelled").label("cancelled"),
         b("completed").label("completed"), b("within_3wd").label("within_3wd"),
         b("first_time_fix").label("ftf"), b("repeat").label("repeat"),
         b("reopened").label("reopened"),
         cost(f.c.parts_cents).label("parts"), cost(f.c.labour_cents).label("labour"),
         cost(f.c.travel_cents).label("travel"),
         cost(f.c.warranty_parts_cents).label("warranty_parts"),
-    ).select_from(f)).one()
+        func.coalesce(func.sum(case((and_(judged, _met(f)), 1), else_=0)), 0).label("met"),
+        func.coalesce(func.sum(case((judged, 1), else_=0)), 0).label("judged"),
+    ).select_from(f).group_by(f.c.tier)).all()
+    names = ("requested", "cancelled", "completed", "within_3wd", "ftf", "repeat", "reopened",
+             "parts", "labour", "travel", "warranty_parts")
+    row = type("Totals", (), {n: sum(int(getattr(r, n)) for r in per_tier) for n in names})
     live = f.c.status != "cancelled"
-    # Judged: the clock stopped, or the deadline has passed without it stopping.
-    judged = or_(_behind(f, "sla_met"), _behind(f, "sla_missed"))
-    sla_rows = db.session.execute(
-        select(f.c.tier, func.sum(case((_met(f), 1), else_=0)),
-               func.count()).select_from(f).where(judged).group_by(f.c.tier)).all()
     sla = {tier: {"met": 0, "count": 0, "rate": None} for tier in TIERS}
-    for tier, met, n in sla_rows:
-        sla.setdefault(tier, {})
-        sla[tier] = {"met": int(met or 0), "count": n, "rate": _ratio(int(met or 0), n)}
+    for r in per_tier:
+        if int(r.judged):
+            sla[r.tier] = {"met": int(r.met), "count": int(r.judged),
+                           "rate": _ratio(int(r.met), int(r.judged))}
     completed = int(row.completed)
     total_cost = int(row.parts) + int(row.labour) + int(row.travel)
     return {
@@ -410,13 +431,13 @@ def _satisfaction_kpis(lo, hi, filters: Filters) -> dict:
     fu = _joined_orders(select(FollowUp.timeliness, FollowUp.attitude, FollowUp.quality).where(
         FollowUp.status == "done", FollowUp.done_at >= lo, FollowUp.done_at < hi),
         filters, FollowUp.work_order_id).subquery("fu")
-    dims = {}
-    for dim in ("timeliness", "attitude", "quality"):
-        col = fu.c[dim]
-        count, summed = db.session.execute(select(func.count(col),
-                                                  func.coalesce(func.sum(col), 0))).one()
-        dims[dim] = {"count": count,
-                     "average": None if not count else round(int(summed) / count, 2)}
+    dims, names = {}, ("timeliness", "attitude", "quality")
+    sums = db.session.execute(select(
+        *(func.count(fu.c[d]) for d in names),
+        *(func.coalesce(func.sum(fu.c[d]), 0) for d in names))).one()
+    for i, dim in enumerate(names):
+        count, summed = sums[i], int(sums[i + 3])
+        dims[dim] = {"count": count, "average": None if not count else round(summed / count, 2)}
     return {"count": n, "average": None if not n else round(int(total) / n, 2),
             "good": int(good), "good_rate": _ratio(int(good), n), "dimensions": dims}
 
