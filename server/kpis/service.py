@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import (BigInteger, and_, case, func, literal, literal_column, or_, select,
+from sqlalchemy import (BigInteger, and_, case, func, literal, or_, select,
                         true)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement

@@ -82,8 +82,8 @@ def test_the_scorecard_shows_the_technicians_numbers_ratings_and_complaints(
     assert value(page, "requested") == "3"
     assert "★★★★★" in page  # A's rating
     assert "Late" in page  # the complaint about A
-    # A arrived 14:00 within 11:00–13:00? No: its window ended 13:00 → late; H on time.
-    assert 'id="punctuality"' in page
+    # Windows end 3 h after booking: A (13:00) came at 14:00, H (12:20) at 13:00, B on Monday.
+    assert "0 of 3 arrivals within the appointment window" in page
 
 
 def test_the_ranking_names_the_service_star(client, week, make_user):  # noqa: F811
