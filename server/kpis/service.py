@@ -230,32 +230,33 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
 
 # Which orders stand behind each drill-down key (a condition on the facts).
 def _behind(f, key: str, tier: str | None = None):
-    live = f.c.status != "cancelled"
-    done = and_(live, f.c.completed_s.is_not(None))
-    responded = _responded(f)
-    met = _met(f)
-    ftf = and_(done, f.c.visits == 1, f.c.reopened == 0, f.c.repeated == 0)
+    """The condition on the facts ``f`` that picks the orders behind one number (only
+    that one is built: the dashboard asks for many). Raises KeyError for an unknown key."""
+    c = f.c
+    live = lambda: c.status != "cancelled"  # noqa: E731
+    done = lambda: and_(live(), c.completed_s.is_not(None))  # noqa: E731
+    first_visit = lambda: and_(c.visits == 1, c.reopened == 0, c.repeated == 0)  # noqa: E731
     conditions = {
-        "requested": true(),
-        "cancelled": f.c.status == "cancelled",
-        "open": and_(live, f.c.completed_s.is_(None)),
-        "booked": and_(live, f.c.booked_s.is_not(None)),
-        "arrived": and_(live, f.c.arrived_s.is_not(None)),
+        "requested": lambda: true(),
+        "cancelled": lambda: c.status == "cancelled",
+        "open": lambda: and_(live(), c.completed_s.is_(None)),
+        "booked": lambda: and_(live(), c.booked_s.is_not(None)),
+        "arrived": lambda: and_(live(), c.arrived_s.is_not(None)),
         "completed": done,
-        "within_3wd": and_(done, f.c.completed_s <= f.c.due3_s),
-        "late_3wd": and_(done, f.c.completed_s > f.c.due3_s),
-        "sla_met": and_(live, responded.is_not(None), met),
-        "sla_missed": and_(live, f.c.respond_by_s.is_not(None), ~met,
-                           or_(responded.is_not(None), f.c.respond_by_s <= f.c.now_s)),
-        "first_time_fix": ftf,
-        "not_first_time_fix": and_(done, ~and_(f.c.visits == 1, f.c.reopened == 0,
-                                               f.c.repeated == 0)),
-        "repeat": and_(done, or_(f.c.reopened == 1, f.c.repeated == 1)),
-        "reopened": f.c.reopened == 1,
-        "warranty_parts": and_(done, f.c.warranty_parts_cents > 0),
+        "within_3wd": lambda: and_(done(), c.completed_s <= c.due3_s),
+        "late_3wd": lambda: and_(done(), c.completed_s > c.due3_s),
+        "sla_met": lambda: and_(live(), _responded(f).is_not(None), _met(f)),
+        "sla_missed": lambda: and_(live(), c.respond_by_s.is_not(None), ~_met(f),
+                                   or_(_responded(f).is_not(None),
+                                       c.respond_by_s <= c.now_s)),
+        "first_time_fix": lambda: and_(done(), first_visit()),
+        "not_first_time_fix": lambda: and_(done(), ~first_visit()),
+        "repeat": lambda: and_(done(), or_(c.reopened == 1, c.repeated == 1)),
+        "reopened": lambda: c.reopened == 1,
+        "warranty_parts": lambda: and_(done(), c.warranty_parts_cents > 0),
     }
-    condition = conditions[key]
-    return and_(condition, f.c.tier == tier) if tier else condition
+    condition = conditions[key]()
+    return and_(condition, c.tier == tier) if tier else condition
 
 
 BEHIND_KEYS = ("requested", "cancelled", "open", "booked", "arrived", "completed", "within_3wd",
