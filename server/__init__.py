@@ -102,12 +102,14 @@ def register_blueprints(app: Flask) -> None:
     from .followups.routes import blp as followups_blp
     from .plans.console import bp as plans_console_bp
     from .plans.routes import blp as plans_blp
+    from .kpis.console import bp as kpis_console_bp
     from .customers.routes import blp as customers_blp
     from .incidents.console import bp as incidents_console_bp
     from .incidents.routes import blp as incidents_blp
     from .inventory.routes import blp as parts_blp
     from .knowledge.console import bp as knowledge_console_bp
     from .knowledge.routes import blp as articles_blp
+    from .kpis.routes import blp as kpis_blp
     from .inventory.stock_routes import blp as stock_blp
     from .media.routes import blp as blobs_blp
     from .messaging.console import bp as messaging_console_bp
@@ -121,7 +123,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
-                stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp):
+                stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp,
+                kpis_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -138,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(knowledge_console_bp)
     app.register_blueprint(complaints_console_bp)
     app.register_blueprint(followups_console_bp)
+    app.register_blueprint(kpis_console_bp)
     app.register_blueprint(plans_console_bp)
     app.register_blueprint(billing_console_bp)
     app.register_blueprint(checklists_console_bp)

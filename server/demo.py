@@ -907,6 +907,7 @@ class _Builder:
         for plan in sorted(plans, key=lambda p: p.created):
             self._carry_out(plan)
         self._complaints()
+        self._calls()
         self._articles()
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
@@ -1633,6 +1634,36 @@ class _Builder:
                    reason=self._text(visit, reason))
 
     # -- feedback and knowledge -----------------------------------------------------------
+
+    def _calls(self) -> None:
+        """The desk has called most customers of closed orders whose call was due (scores
+        for the KPI dashboard); the calls still pending stay in the queue."""
+        from .followups.models import FollowUp
+
+        # Its own random stream: what the demo draws after this stays as it was.
+        rng = random.Random(20260301)
+        caller = self.staff["supervisor"]
+        due = db.session.execute(
+            select(FollowUp, WorkOrder).join(WorkOrder, WorkOrder.id == FollowUp.work_order_id)
+            .where(FollowUp.status == "pending", WorkOrder.status == Status.CLOSED,
+                   WorkOrder.completed_at.is_not(None))
+            .order_by(WorkOrder.number)).all()
+        for followup, order in due:
+            # The signing hook dated the call from the seeding clock: date it from the visit.
+            followup.due_at = orders.calendar().add_working_time(
+                order.completed_at, timedelta(hours=20))
+            if followup.due_at > self.now - timedelta(hours=4) or rng.random() < 0.2:
+                continue
+            good = rng.random() < 0.8
+            followup.attempts += 1
+            followup.caller_id, followup.outcome = caller.id, "reached"
+            followup.timeliness = rng.choice([4, 5, 5] if good else [2, 3, 4])
+            followup.attitude = rng.choice([4, 5, 5, 5] if good else [3, 4])
+            followup.quality = rng.choice([4, 4, 5] if good else [2, 3])
+            followup.solved = good or rng.random() < 0.5
+            followup.status = "done"
+            followup.done_at = followup.due_at + timedelta(minutes=rng.randint(30, 180))
+        db.session.flush()
 
     def _complaints(self) -> None:
         """One answered complaint after a poor survey, one open one after a reopened job."""

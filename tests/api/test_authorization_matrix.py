@@ -329,6 +329,8 @@ MATRIX = [
     ("close a complaint", "post", lambda w: f"/api/v1/complaints/{UNKNOWN}/close",
      lambda w: {"resolution": "x", "category": "other", "confirmation": "customer"},
      dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("KPIs of a period", "get", lambda w: "/api/v1/kpis?from=2026-03-02&to=2026-03-08", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("follow-ups due", "get", lambda w: "/api/v1/followups", None,
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("a follow-up's outcome", "post", lambda w: f"/api/v1/followups/{UNKNOWN}/outcome",

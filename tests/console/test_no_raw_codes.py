@@ -25,6 +25,8 @@ from tests.console.pages import raw_codes, stored_words, untranslated, visible_t
 NOT_PAGES = {
     "static": "files",
     "console.vendor_htmx": "a script",
+    "kpis_console.vendor_echarts": "a script",
+    "kpis_console.export": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
     "reports_public.download": "a PDF behind a customer's signed link",
     "/app": "the technician app (tests/e2e/test_labels_browser.py)",
     "/api/": "JSON",
@@ -90,7 +92,17 @@ FILL = {
     "template_id": _first_ids("server.checklists.models.ChecklistTemplate"),
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
+    "technician_id": _first_ids("server.technicians.models.Technician"),
 }
+def _demo_months() -> dict:
+    """A period holding all the demo's orders (the last months)."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    return {"from": (today - timedelta(days=120)).isoformat(),
+            "to": (today + timedelta(days=1)).isoformat()}
+
+
 # Query strings that open a part of a page (the board's order panel, a customer search).
 EXTRA = {
     "console.board_page": lambda: [{"order": str(i)} for i in _order_ids()[:6]]
@@ -98,6 +110,10 @@ EXTRA = {
     "console.intake_customer_search": lambda: [{"q": "138"}, {"q": "Smith"}, {"q": "王"}],
     "console.orders": lambda: [{"status": "scheduled"}, {"page": "2"}],
     "console.customer_list": lambda: [{"q": "139"}],
+    "kpis_console.behind": lambda: [{"key": k, **_demo_months()}
+                                    for k in ("requested", "first_time_fix", "complaints")]
+    + [{"key": "sla_missed", "tier": "normal"}],
+    "kpis_console.dashboard": lambda: [_demo_months()],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
 }
 

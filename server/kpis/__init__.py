@@ -1,0 +1,1 @@
+"""KPIs: the numbers a service manager steers by (dashboard, API, scorecards)."""

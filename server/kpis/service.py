@@ -1,0 +1,652 @@
+"""KPIs: every number of the dashboard, computed in the database with aggregate queries.
+
+The same SQL runs on SQLite and PostgreSQL: instants become whole epoch seconds through
+one function (``epoch``) compiled per dialect, percentiles are nearest-rank values read with
+ORDER BY … LIMIT 1 OFFSET k, and the working calendar (``workorders.sla.WorkingCalendar``)
+becomes a CASE expression over the period's working days (``_due_expression``).
+
+docs/kpis.md defines each number in words; the base of the order KPIs is the set of orders
+*requested* (created) in the period, in the company's time zone.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import (BigInteger, and_, case, func, literal, or_, select,
+                        true)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..assets.models import Asset
+from ..customers.models import Address
+from ..extensions import db
+from ..feedback.models import Complaint, Survey
+from ..followups.models import FollowUp
+from ..technicians.models import Technician
+from ..workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderEvent
+from ..workorders.sla import WorkingCalendar
+
+TIERS = ("emergency", "high", "normal", "low")
+GROUPS = ("technician", "region", "category", "week")
+WORKING_DAYS_TO_CLOSE = 3
+MAX_DAYS = 400  # the longest period one request may ask for
+
+
+class epoch(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+    """Whole seconds since 1970-01-01 UTC of a UTCDateTime column, on both databases."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch"
+
+
+@compiles(epoch, "postgresql")
+def _epoch_pg(element, compiler, **kw):
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: str | None = None  # the assigned technician's region
+    city: str | None = None  # the order address's city
+    category: str | None = None  # the product category of the order's appliance
+    type: str | None = None
+    channel: str | None = None
+    technician_id: uuid.UUID | None = None
+
+    def active(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """[lo, hi) in UTC: local midnight of the first day to local midnight after the last."""
+        lo = datetime.combine(self.start, datetime.min.time(), zone).astimezone(UTC)
+        hi = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), zone)
+        return lo, hi.astimezone(UTC)
+
+    def weeks(self) -> list[Period]:
+        """The period cut into weeks starting on Mondays (the first and last may be short)."""
+        out, cursor = [], self.start
+        while cursor <= self.end:
+            end = min(self.end, cursor + timedelta(days=6 - cursor.weekday()))
+            out.append(Period(cursor, end))
+            cursor = end + timedelta(days=1)
+        return out
+
+
+def _calendar() -> WorkingCalendar:
+    return WorkingCalendar.from_config(current_app.config)
+
+
+def _ts(value: datetime) -> int:
+    return math.floor(value.timestamp())
+
+
+# --- the order facts: one row per order requested in the period -------------------------
+
+def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalendar):
+    """SQL for "the instant (epoch s) ``WORKING_DAYS_TO_CLOSE`` working days after the
+    request", exact for the working calendar over [lo, hi).
+
+    Between one working day's close and the next one's opening the deadline is one instant;
+    within working hours it moves with the request (request + a fixed span for that day).
+    """
+    zone = ZoneInfo(calendar.timezone)
+    amount = calendar.day_length * WORKING_DAYS_TO_CLOSE
+    whens = []
+    day = lo.astimezone(zone).date() - timedelta(days=1)
+    last = hi.astimezone(zone).date()
+    while day <= last:
+        if calendar.is_working_day(day):
+            opens = datetime.combine(day, calendar.start, zone)
+            closes = datetime.combine(day, calendar.end, zone)
+            # up to and including the opening: the same deadline as at the opening
+            whens.append((created <= _ts(opens), literal(_ts(calendar.add_working_time(
+                opens, amount)))))
+            middle = opens + (closes - opens) / 2
+            span = _ts(calendar.add_working_time(middle, amount)) - _ts(middle)
+            whens.append((created < _ts(closes), created + span))
+        day += timedelta(days=1)
+    after = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    return case(*whens, else_=literal(_ts(calendar.add_working_time(after, amount))))
+
+
+def _first_event(status: str, alias: str, ids):
+    """Per order among ``ids``, the first time it entered ``status`` (server time)."""
+    return (select(WorkOrderEvent.work_order_id.label("oid"),
+                   func.min(WorkOrderEvent.server_time).label("at"))
+            .where(WorkOrderEvent.to_status == status,
+                   WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
+            .group_by(WorkOrderEvent.work_order_id).subquery(alias))
+
+
+def _filtered(stmt, filters: Filters):
+    """Join what the filters need and restrict ``stmt`` (over WorkOrder) by them."""
+    if filters.category:
+        stmt = stmt.join(Asset, Asset.id == WorkOrder.asset_id).where(
+            Asset.category == filters.category)
+    if filters.city:
+        stmt = stmt.join(Address, Address.id == WorkOrder.address_id).where(
+            Address.city == filters.city)
+    if filters.region:
+        stmt = stmt.join(Technician, Technician.id == WorkOrder.assignee_id).where(
+            Technician.region == filters.region)
+    if filters.type:
+        stmt = stmt.where(WorkOrder.type == filters.type)
+    if filters.channel:
+        stmt = stmt.where(WorkOrder.channel == filters.channel)
+    if filters.technician_id:
+        stmt = stmt.where(WorkOrder.assignee_id == filters.technician_id)
+    return stmt
+
+
+def _orders_in(lo: datetime, hi: datetime, filters: Filters):
+    """Ids of the orders requested in [lo, hi) that match the filters."""
+    stmt = select(WorkOrder.id).where(WorkOrder.created_at >= lo, WorkOrder.created_at < hi)
+    return _filtered(stmt, filters)
+
+
+def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalendar,
+          now: datetime):
+    """One row per order requested in [lo, hi): the instants and flags every order KPI
+    reads. A subquery; the KPIs aggregate over it."""
+    window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
+    ids = _orders_in(lo, hi, filters).subquery("ids")
+    booked = _first_event("scheduled", "booked", ids)
+    visits = (select(WorkOrderEvent.work_order_id.label("oid"), func.count().label("n"))
+              .where(WorkOrderEvent.to_status == "on_site",
+                     WorkOrderEvent.from_status == "en_route",
+                     WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
+              .group_by(WorkOrderEvent.work_order_id).subquery("visits"))
+    reopened = (select(WorkOrderEvent.work_order_id.label("oid"))
+                .where(WorkOrderEvent.to_status == "reopened",
+                       WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
+                .group_by(WorkOrderEvent.work_order_id).subquery("reopened"))
+    # Parts under warranty are not charged (parts_cents is 0): their cost is what was used.
+    used = (select(PartUsage.work_order_id.label("oid"),
+                   func.sum(PartUsage.quantity * PartUsage.unit_price_cents).label("cents"))
+            .where(PartUsage.work_order_id.in_(select(ids.c.id)))
+            .group_by(PartUsage.work_order_id).subquery("used"))
+    repeat = WorkOrder.__table__.alias("repeat")
+    repeats = (select(repeat.c.repeat_of_id.label("oid"),
+                      func.min(repeat.c.created_at).label("at"))
+               .where(repeat.c.repeat_of_id.in_(select(ids.c.id)),
+                      repeat.c.status != "cancelled")
+               .group_by(repeat.c.repeat_of_id).subquery("repeats"))
+    created = epoch(WorkOrder.created_at)
+    completed = epoch(WorkOrder.completed_at)
+    repeated = and_(repeats.c.at.is_not(None),
+                    epoch(repeats.c.at) <= completed + window)
+    stmt = (
+        select(
+            WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
+            WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
+            created.label("created_s"),
+            epoch(booked.c.at).label("booked_s"),
+            epoch(WorkOrder.started_at).label("arrived_s"),
+            completed.label("completed_s"),
+            epoch(WorkOrder.respond_by).label("respond_by_s"),
+            literal(_ts(now), BigInteger).label("now_s"),
+            _due_expression(created, lo, hi, calendar).label("due3_s"),
+            func.coalesce(visits.c.n, 0).label("visits"),
+            case((reopened.c.oid.is_not(None), 1), else_=0).label("reopened"),
+            case((repeated, 1), else_=0).label("repeated"),
+            WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
+            case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
+            .label("warranty_parts_cents"),
+        )
+        .join(ids, ids.c.id == WorkOrder.id)
+        .outerjoin(booked, booked.c.oid == WorkOrder.id)
+        .outerjoin(visits, visits.c.oid == WorkOrder.id)
+        .outerjoin(reopened, reopened.c.oid == WorkOrder.id)
+        .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
+        .outerjoin(used, used.c.oid == WorkOrder.id)
+    )
+    return stmt.subquery("facts")
+
+
+# Which orders stand behind each drill-down key (a condition on the facts).
+def _behind(f, key: str, tier: str | None = None):
+    """The condition on the facts ``f`` that picks the orders behind one number (only
+    that one is built: the dashboard asks for many). Raises KeyError for an unknown key."""
+    c = f.c
+    live = lambda: c.status != "cancelled"  # noqa: E731
+    done = lambda: and_(live(), c.completed_s.is_not(None))  # noqa: E731
+    first_visit = lambda: and_(c.visits == 1, c.reopened == 0, c.repeated == 0)  # noqa: E731
+    conditions = {
+        "requested": lambda: true(),
+        "cancelled": lambda: c.status == "cancelled",
+        "open": lambda: and_(live(), c.completed_s.is_(None)),
+        "booked": lambda: and_(live(), c.booked_s.is_not(None)),
+        "arrived": lambda: and_(live(), c.arrived_s.is_not(None)),
+        "completed": done,
+        "within_3wd": lambda: and_(done(), c.completed_s <= c.due3_s),
+        "late_3wd": lambda: and_(done(), c.completed_s > c.due3_s),
+        "sla_met": lambda: and_(live(), _responded(f).is_not(None), _met(f)),
+        "sla_missed": lambda: and_(live(), c.respond_by_s.is_not(None), ~_met(f),
+                                   or_(_responded(f).is_not(None),
+                                       c.respond_by_s <= c.now_s)),
+        "first_time_fix": lambda: and_(done(), first_visit()),
+        "not_first_time_fix": lambda: and_(done(), ~first_visit()),
+        "repeat": lambda: and_(done(), or_(c.reopened == 1, c.repeated == 1)),
+        "reopened": lambda: c.reopened == 1,
+        "warranty_parts": lambda: and_(done(), c.warranty_parts_cents > 0),
+    }
+    condition = conditions[key]()
+    return and_(condition, c.tier == tier) if tier else condition
+
+
+BEHIND_KEYS = ("requested", "cancelled", "open", "booked", "arrived", "completed", "within_3wd",
+               "late_3wd", "sla_met", "sla_missed", "first_time_fix", "not_first_time_fix",
+               "repeat", "reopened", "warranty_parts", "complaints", "rated", "followups")
+
+
+def _responded(f):
+    """The instant the respond clock stopped: on site for emergencies, else booked."""
+    return case((f.c.tier == "emergency", f.c.arrived_s), else_=f.c.booked_s)
+
+
+def _met(f):
+    responded = _responded(f)
+    return and_(responded.is_not(None), f.c.respond_by_s.is_not(None),
+                responded <= f.c.respond_by_s)
+
+
+def _ranks(n):
+    """Nearest-rank positions (1-based) of the median, ⌈n/2⌉, and the 90th percentile,
+    ⌈9n/10⌉, as integer arithmetic both databases do alike."""
+    return (n + 1) // 2, (9 * n + 9) // 10
+
+
+def _ratio(part: int | float, whole: int | float) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def _durations(f, start, stop, where) -> dict:
+    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier.
+
+    One query: window functions number the durations per tier and overall; only the rows
+    at the percentile ranks come back.
+    """
+    measure = (stop - start)
+    condition = and_(where, start.is_not(None), stop.is_not(None))
+    numbered = select(
+        f.c.tier.label("tier"), measure.label("d"),
+        func.row_number().over(partition_by=f.c.tier, order_by=measure).label("rn"),
+        func.count().over(partition_by=f.c.tier).label("n"),
+        func.row_number().over(order_by=measure).label("rn_all"),
+        func.count().over().label("n_all"),
+    ).select_from(f).where(condition).subquery("numbered")
+    c = numbered.c
+    median, p90 = _ranks(c.n)
+    median_all, p90_all = _ranks(c.n_all)
+    rows = db.session.execute(select(c.tier, c.d, c.rn, c.n, c.rn_all, c.n_all).where(or_(
+        c.rn == median, c.rn == p90, c.rn_all == median_all, c.rn_all == p90_all))).all()
+    out = {"count": 0, "median_s": None, "p90_s": None,
+           "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}}
+    for tier, d, rn, n, rn_all, n_all in rows:
+        slot = out["tiers"].setdefault(tier, {"count": 0, "median_s": None, "p90_s": None})
+        slot["count"] = n
+        if rn == (n + 1) // 2:
+            slot["median_s"] = d
+        if rn == (9 * n + 9) // 10:
+            slot["p90_s"] = d
+        out["count"] = n_all
+        if rn_all == (n_all + 1) // 2:
+            out["median_s"] = d
+        if rn_all == (9 * n_all + 9) // 10:
+            out["p90_s"] = d
+    return out
+
+
+def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime) -> dict:
+    f = facts(lo, hi, filters, calendar, now)
+    b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
+    done = _behind(f, "completed")
+    cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
+    # Judged for the SLA: the clock stopped, or the deadline has passed without it stopping.
+    judged = or_(_behind(f, "sla_met"), _behind(f, "sla_missed"))
+    # One grouped pass over the facts, per tier; the totals are the sums of the tiers.
+    per_tier = db.session.execute(select(
+        f.c.tier, func.count().label("requested"), b("cancelled").label("cancelled"),
+        b("completed").label("completed"), b("within_3wd").label("within_3wd"),
+        b("first_time_fix").label("ftf"), b("repeat").label("repeat"),
+        b("reopened").label("reopened"),
+        cost(f.c.parts_cents).label("parts"), cost(f.c.labour_cents).label("labour"),
+        cost(f.c.travel_cents).label("travel"),
+        cost(f.c.warranty_parts_cents).label("warranty_parts"),
+        func.coalesce(func.sum(case((and_(judged, _met(f)), 1), else_=0)), 0).label("met"),
+        func.coalesce(func.sum(case((judged, 1), else_=0)), 0).label("judged"),
+    ).select_from(f).group_by(f.c.tier)).all()
+    names = ("requested", "cancelled", "completed", "within_3wd", "ftf", "repeat", "reopened",
+             "parts", "labour", "travel", "warranty_parts")
+    row = type("Totals", (), {n: sum(int(getattr(r, n)) for r in per_tier) for n in names})
+    live = f.c.status != "cancelled"
+    sla = {tier: {"met": 0, "count": 0, "rate": None} for tier in TIERS}
+    for r in per_tier:
+        if int(r.judged):
+            sla[r.tier] = {"met": int(r.met), "count": int(r.judged),
+                           "rate": _ratio(int(r.met), int(r.judged))}
+    completed = int(row.completed)
+    total_cost = int(row.parts) + int(row.labour) + int(row.travel)
+    return {
+        "orders": {"requested": row.requested, "cancelled": int(row.cancelled),
+                   "completed": completed, "reopened": int(row.reopened)},
+        "response": _durations(f, f.c.created_s, f.c.booked_s, live),
+        "arrival": _durations(f, f.c.created_s, f.c.arrived_s, live),
+        "resolution": {**_durations(f, f.c.created_s, f.c.completed_s, live),
+                       "within_3wd": int(row.within_3wd), "completed": completed,
+                       "within_3wd_rate": _ratio(int(row.within_3wd), completed)},
+        "sla": sla,
+        "first_time_fix": {"count": int(row.ftf), "completed": completed,
+                           "rate": _ratio(int(row.ftf), completed)},
+        "repeat_repair": {"count": int(row.repeat), "completed": completed,
+                          "rate": _ratio(int(row.repeat), completed)},
+        "cost": {"completed": completed, "parts_cents": int(row.parts),
+                 "labour_cents": int(row.labour), "travel_cents": int(row.travel),
+                 "total_cents": total_cost,
+                 "per_order_cents": None if not completed else round(total_cost / completed),
+                 "parts_per_order_cents": None if not completed
+                 else round(int(row.parts) / completed),
+                 "labour_per_order_cents": None if not completed
+                 else round(int(row.labour) / completed),
+                 "travel_per_order_cents": None if not completed
+                 else round(int(row.travel) / completed),
+                 "warranty_parts_cents": int(row.warranty_parts)},
+    }
+
+
+def _complaints_in(lo, hi, filters: Filters):
+    stmt = select(Complaint).where(Complaint.created_at >= lo, Complaint.created_at < hi)
+    narrowing = filters.active()
+    if narrowing:
+        tech = narrowing.pop("technician_id", None)
+        stmt = stmt.outerjoin(WorkOrder, WorkOrder.id == Complaint.work_order_id)
+        if narrowing:
+            stmt = _filtered(stmt.where(WorkOrder.id.is_not(None)), Filters(**narrowing))
+        if tech:
+            stmt = stmt.where(func.coalesce(Complaint.technician_id, WorkOrder.assignee_id)
+                              == tech)
+    return stmt
+
+
+def _complaint_kpis(lo, hi, filters: Filters, requested: int) -> dict:
+    c = _complaints_in(lo, hi, filters).subquery("c")
+    answered = and_(c.c.answered_at.is_not(None), c.c.respond_by.is_not(None),
+                    c.c.answered_at <= c.c.respond_by)
+    verified = and_(c.c.verified_at.is_not(None), c.c.verify_by.is_not(None),
+                    c.c.verified_at <= c.c.verify_by)
+    rows = db.session.execute(
+        select(c.c.category, func.count(), func.sum(case((answered, 1), else_=0)),
+               func.sum(case((verified, 1), else_=0)))
+        .group_by(c.c.category).order_by(c.c.category)).all()
+    total = sum(r[1] for r in rows)
+    ans = sum(int(r[2] or 0) for r in rows)
+    ver = sum(int(r[3] or 0) for r in rows)
+    return {
+        "count": total, "orders": requested,
+        "per_1000_orders": None if not requested else round(total * 1000 / requested, 2),
+        "answered_24h": ans, "answered_24h_rate": _ratio(ans, total),
+        "verified_3wd": ver, "verified_3wd_rate": _ratio(ver, total),
+        "categories": [{"category": cat, "count": n, "answered_24h": int(a or 0),
+                        "verified_3wd": int(v or 0)} for cat, n, a, v in rows],
+    }
+
+
+def _joined_orders(stmt, filters: Filters, order_col):
+    if not filters.active():
+        return stmt
+    return _filtered(stmt.join(WorkOrder, WorkOrder.id == order_col), filters)
+
+
+def _satisfaction_kpis(lo, hi, filters: Filters) -> dict:
+    s = _joined_orders(select(Survey.rating).where(
+        Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id
+    ).subquery("s")
+    n, total, good = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(s.c.rating), 0),
+        func.coalesce(func.sum(case((s.c.rating >= 4, 1), else_=0)), 0))).one()
+    fu = _joined_orders(select(FollowUp.timeliness, FollowUp.attitude, FollowUp.quality).where(
+        FollowUp.status == "done", FollowUp.done_at >= lo, FollowUp.done_at < hi),
+        filters, FollowUp.work_order_id).subquery("fu")
+    dims, names = {}, ("timeliness", "attitude", "quality")
+    sums = db.session.execute(select(
+        *(func.count(fu.c[d]) for d in names),
+        *(func.coalesce(func.sum(fu.c[d]), 0) for d in names))).one()
+    for i, dim in enumerate(names):
+        count, summed = sums[i], int(sums[i + 3])
+        dims[dim] = {"count": count, "average": None if not count else round(summed / count, 2)}
+    return {"count": n, "average": None if not n else round(int(total) / n, 2),
+            "good": int(good), "good_rate": _ratio(int(good), n), "dimensions": dims}
+
+
+def _followup_kpis(lo, hi, filters: Filters, now: datetime) -> dict:
+    f = _joined_orders(select(FollowUp.status).where(
+        FollowUp.due_at >= lo, FollowUp.due_at < min(hi, now)), filters, FollowUp.work_order_id
+    ).subquery("f")
+    n, done = db.session.execute(select(func.count(), func.coalesce(func.sum(
+        case((f.c.status == "done", 1), else_=0)), 0))).one()
+    return {"due": n, "done": int(done), "rate": _ratio(int(done), n)}
+
+
+def working_seconds(period: Period, calendar: WorkingCalendar) -> int:
+    days = sum(1 for i in range(period.days)
+               if calendar.is_working_day(period.start + timedelta(days=i)))
+    return int(days * calendar.day_length.total_seconds())
+
+
+def _technicians_in_scope(filters: Filters) -> int:
+    stmt = select(func.count()).select_from(Technician).where(Technician.active == true())
+    if filters.region:
+        stmt = stmt.where(Technician.region == filters.region)
+    if filters.technician_id:
+        stmt = stmt.where(Technician.id == filters.technician_id)
+    return db.session.scalar(stmt)
+
+
+def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar) -> dict:
+    """Time on site and travelling (time logs started in the period, by whoever logged
+    them) against the working hours of the active technicians in scope."""
+    stmt = select(TimeLog.kind, func.coalesce(func.sum(
+        epoch(TimeLog.ended_at) - epoch(TimeLog.started_at)), 0)).where(
+        TimeLog.started_at >= lo, TimeLog.started_at < hi)
+    others = {k: v for k, v in filters.active().items() if k not in ("technician_id", "region")}
+    if filters.technician_id:
+        stmt = stmt.where(TimeLog.technician_id == filters.technician_id)
+    if filters.region:
+        stmt = stmt.where(TimeLog.technician_id.in_(
+            select(Technician.id).where(Technician.region == filters.region)))
+    stmt = _joined_orders(stmt, Filters(**others), TimeLog.work_order_id).group_by(TimeLog.kind)
+    seconds = {kind: int(s) for kind, s in db.session.execute(stmt).all()}
+    techs = _technicians_in_scope(filters)
+    capacity = working_seconds(period, calendar) * techs
+    busy = seconds.get("work", 0) + seconds.get("travel", 0)
+    return {"on_site_s": seconds.get("work", 0), "travel_s": seconds.get("travel", 0),
+            "technicians": techs, "capacity_s": capacity, "rate": _ratio(busy, capacity)}
+
+
+def summary(period: Period, filters: Filters, now: datetime | None = None) -> dict:
+    """Every KPI for one period and filter set."""
+    calendar = _calendar()
+    lo, hi = period.bounds(ZoneInfo(calendar.timezone))
+    now = now or datetime.now(UTC)
+    orders = _order_kpis(lo, hi, filters, calendar, now)
+    out = {"from": period.start.isoformat(), "to": period.end.isoformat(), **orders,
+           "complaints": _complaint_kpis(lo, hi, filters, orders["orders"]["requested"]),
+           "satisfaction": _satisfaction_kpis(lo, hi, filters),
+           "followups": _followup_kpis(lo, hi, filters, now)}
+    out["utilisation"] = _utilisation_kpis(period, lo, hi, filters, calendar)
+    return out
+
+
+def _group_values(period: Period, filters: Filters, group_by: str) -> list[tuple[str, str]]:
+    """(value, label) of each group with orders requested in the period."""
+    lo, hi = period.bounds(ZoneInfo(_calendar().timezone))
+    ids = _orders_in(lo, hi, filters).subquery("ids")
+    base = select().select_from(WorkOrder).join(ids, ids.c.id == WorkOrder.id)
+    if group_by == "technician":
+        from ..accounts.models import User
+
+        stmt = (base.join(Technician, Technician.id == WorkOrder.assignee_id)
+                .join(User, User.id == Technician.user_id)
+                .add_columns(Technician.id, User.name).distinct().order_by(User.name))
+        return [(str(tid), name) for tid, name in db.session.execute(stmt).all()]
+    if group_by == "region":
+        stmt = (base.join(Technician, Technician.id == WorkOrder.assignee_id)
+                .add_columns(Technician.region).distinct().order_by(Technician.region))
+    else:
+        stmt = (base.join(Asset, Asset.id == WorkOrder.asset_id)
+                .add_columns(Asset.category).distinct().order_by(Asset.category))
+    return [(value, value) for (value,) in db.session.execute(stmt).all()]
+
+
+def dashboard(period: Period, filters: Filters, group_by: str | None = None,
+              now: datetime | None = None) -> dict:
+    """The period's KPIs, the previous equal period's, and (with ``group_by``) the same
+    per technician, region, product category or week."""
+    out = {"period": summary(period, filters, now),
+           "previous": summary(period.previous(), filters, now),
+           "filters": {k: str(v) for k, v in filters.active().items()},
+           "group_by": group_by, "groups": []}
+    if group_by == "week":
+        out["groups"] = [{"key": w.start.isoformat(), "label": w.start.isoformat(),
+                          **summary(w, filters, now)} for w in period.weeks()]
+    elif group_by:
+        field_name = {"technician": "technician_id", "region": "region",
+                      "category": "category"}[group_by]
+        for value, label in _group_values(period, filters, group_by):
+            narrowed = Filters(**{**filters.active(), field_name:
+                                  uuid.UUID(value) if field_name == "technician_id" else value})
+            out["groups"].append({"key": value, "label": label,
+                                  **summary(period, narrowed, now)})
+    return out
+
+
+def orders_behind(period: Period, filters: Filters, key: str, tier: str | None = None,
+                  limit: int = 500) -> list[WorkOrder]:
+    """The orders behind one number of the dashboard, newest request first.
+
+    Raises KeyError for an unknown ``key``.
+    """
+    calendar = _calendar()
+    lo, hi = period.bounds(ZoneInfo(calendar.timezone))
+    if key == "complaints":
+        c = _complaints_in(lo, hi, filters).subquery("c")
+        ids = select(c.c.work_order_id).where(c.c.work_order_id.is_not(None))
+    elif key == "rated":
+        ids = _joined_orders(select(Survey.work_order_id).where(
+            Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id)
+    elif key == "followups":
+        ids = _joined_orders(select(FollowUp.work_order_id).where(
+            FollowUp.due_at >= lo, FollowUp.due_at < hi,
+            FollowUp.work_order_id.is_not(None)), filters, FollowUp.work_order_id)
+    else:
+        f = facts(lo, hi, filters, calendar, datetime.now(UTC))
+        ids = select(f.c.id).where(_behind(f, key, tier))
+    return list(db.session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
+                                   .order_by(WorkOrder.created_at.desc(), WorkOrder.number)
+                                   .limit(limit)))
+
+
+def choices() -> dict:
+    """The values the filters offer: regions, cities, categories, technicians."""
+    from ..accounts.models import User
+
+    return {
+        "regions": list(db.session.scalars(select(Technician.region).distinct()
+                                           .order_by(Technician.region))),
+        "cities": list(db.session.scalars(select(Address.city).distinct()
+                                          .order_by(Address.city))),
+        "categories": list(db.session.scalars(select(Asset.category).distinct()
+                                              .order_by(Asset.category))),
+        "technicians": db.session.execute(
+            select(Technician.id, User.name).join(User, User.id == Technician.user_id)
+            .order_by(User.name)).all(),
+    }
+
+
+# --- the technician scorecard and the monthly ranking ------------------------------------
+
+def punctuality(period: Period, technician_id: uuid.UUID) -> dict:
+    """Orders of the technician requested in the period that have an appointment window and
+    a first arrival: on time when the arrival is at or before the window's end (early counts
+    as on time), late after it."""
+    lo, hi = period.bounds(ZoneInfo(_calendar().timezone))
+    o = WorkOrder
+    on_time = and_(o.started_at.is_not(None), o.started_at <= o.appointment_end)
+    n, ok = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+        .where(o.created_at >= lo, o.created_at < hi, o.assignee_id == technician_id,
+               o.status != "cancelled", o.started_at.is_not(None),
+               o.appointment_end.is_not(None))).one()
+    return {"count": n, "on_time": int(ok), "rate": _ratio(int(ok), n)}
+
+
+def technician_feedback(period: Period, technician_id: uuid.UUID) -> dict:
+    """The customers' ratings and comments and the complaints about the technician, in the
+    period (surveys by their submission, complaints by their receipt), newest first."""
+    lo, hi = period.bounds(ZoneInfo(_calendar().timezone))
+    surveys = db.session.execute(
+        select(Survey, WorkOrder).join(WorkOrder, WorkOrder.id == Survey.work_order_id)
+        .where(WorkOrder.assignee_id == technician_id, Survey.submitted_at >= lo,
+               Survey.submitted_at < hi)
+        .order_by(Survey.submitted_at.desc(), Survey.id).limit(200)).all()
+    complaints = list(db.session.scalars(
+        _complaints_in(lo, hi, Filters(technician_id=technician_id))
+        .order_by(Complaint.created_at.desc(), Complaint.id).limit(200)))
+    return {"surveys": surveys, "complaints": complaints}
+
+
+def ranking(period: Period) -> list[dict]:
+    """Every technician with completed orders in the period, best first.
+
+    Score (0–100) = 40 × average rating / 5 + 30 × first-time-fix rate + 20 × on-time rate
+    + 10 × (1 − complaints per completed order, floored at 0); a missing figure counts 0.
+    Ties go to more completed orders, then to the name.
+    """
+    from ..accounts.models import User
+
+    out = []
+    techs = db.session.execute(select(Technician.id, User.name)
+                               .join(User, User.id == Technician.user_id)).all()
+    for tech_id, name in techs:
+        k = summary(period, Filters(technician_id=tech_id))
+        completed = k["orders"]["completed"]
+        if not completed:
+            continue
+        on_time = punctuality(period, tech_id)
+        rating, ftf = k["satisfaction"]["average"], k["first_time_fix"]["rate"]
+        complaints = k["complaints"]["count"]
+        score = (40 * (rating or 0) / 5 + 30 * (ftf or 0) + 20 * (on_time["rate"] or 0)
+                 + 10 * max(0.0, 1 - complaints / completed))
+        out.append({"technician_id": tech_id, "name": name, "completed": completed,
+                    "ftf_rate": ftf, "rating": rating, "ratings": k["satisfaction"]["count"],
+                    "complaints": complaints, "on_time_rate": on_time["rate"],
+                    "score": round(score, 1)})
+    out.sort(key=lambda r: (-r["score"], -r["completed"], r["name"]))
+    for rank, row in enumerate(out, 1):
+        row["rank"] = rank
+    return out

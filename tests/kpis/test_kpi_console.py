@@ -1,0 +1,118 @@
+"""The KPI pages in the console: dashboard, drill-down, scorecard, ranking, downloads."""
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.api.test_console import sign_in, text
+from tests.kpis.test_kpi_numbers import week  # noqa: F401  (the hand-computed week)
+
+WEEK = "from=2026-03-02&to=2026-03-08"
+
+
+def value(page: str, key: str) -> str:
+    return re.search(rf'data-kpi-value="{key}">([^<]*)<', page).group(1)
+
+
+def test_the_dashboard_shows_each_number_with_its_count_and_previous_week(
+        client, week, dispatcher):  # noqa: F811
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/kpis/?{WEEK}"))
+    assert value(page, "requested") == "7"
+    assert value(page, "first_time_fix") == "40.0%"
+    assert value(page, "response_median") == "30 min"
+    assert value(page, "resolution_median") == "2 days"
+    assert value(page, "within_3wd") == "80.0%"
+    assert "4 of 5" in page
+    assert value(page, "cost_per_order") == "CN¥68.00"
+    assert 'id="kpi-trend"' in page and "kpi-chart" in page
+    assert ">KPIs</a>" in page  # the nav item
+    assert "Complaints by category" in page and "repair quality" in page
+
+
+def test_the_dashboard_reads_in_chinese(client, week, make_user):  # noqa: F811
+    sign_in(client, make_user("dispatcher", locale="zh"))
+    page = text(client.get(f"/kpis/?{WEEK}"))
+    assert "首次修复率" in page and "服务单数" in page and "上一周期" in page
+    assert value(page, "requested") == "7"
+    assert "维修质量" in page  # a complaint category as a word, not its code
+    assert "repair_quality" not in page.split('id="kpi-trend"')[0]
+
+
+def test_a_number_drills_down_to_its_orders(client, week, dispatcher):  # noqa: F811
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/kpis/?{WEEK}"))
+    link = re.search(r'href="([^"]*key=not_first_time_fix[^"]*)"', page).group(1)
+    behind = text(client.get(link.replace("&amp;", "&")))
+    listed = set(re.findall(r"WO-\d{4}-\d{6}", behind))
+    assert listed == {week[n].number for n in "abc"}
+
+
+def test_filters_narrow_the_dashboard(client, week, dispatcher):  # noqa: F811
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/kpis/?{WEEK}&type=maintenance&region="))
+    assert value(page, "requested") == "1"
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=2026-03-09&to=2026-03-08", "to"), ("from=yesterday&to=2026-03-08", "from"),
+    (f"{WEEK}&channel=fax", "channel"),
+])
+def test_bad_dashboard_input_is_a_400_naming_the_field(client, dispatcher, query, field):
+    sign_in(client, dispatcher)
+    response = client.get(f"/kpis/?{query}")
+    assert response.status_code == 400
+    assert f"{field}:" in text(response)
+
+
+def test_an_unknown_drill_down_key_is_a_400(client, dispatcher):
+    sign_in(client, dispatcher)
+    response = client.get(f"/kpis/orders?key=bogus&{WEEK}")
+    assert response.status_code == 400 and "key:" in text(response)
+
+
+def test_the_scorecard_shows_the_technicians_numbers_ratings_and_complaints(
+        client, week, dispatcher):  # noqa: F811
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/kpis/technicians/{week['t1'].id}?{WEEK}"))
+    assert "Li Lei" in page
+    assert value(page, "requested") == "3"
+    assert "★★★★★" in page  # A's rating
+    assert "Late" in page  # the complaint about A
+    # Windows end 3 h after booking: A (13:00) came at 14:00, H (12:20) at 13:00, B on Monday.
+    assert "0 of 3 arrivals within the appointment window" in page
+
+
+def test_the_ranking_names_the_service_star(client, week, make_user):  # noqa: F811
+    sign_in(client, make_user("dispatcher", locale="zh"))
+    page = text(client.get("/kpis/ranking?month=2026-03"))
+    assert "服务之星" in page
+    assert "Li Lei" in page and "Han Meimei" in page
+
+
+def test_the_tables_download_as_csv_and_xlsx(client, week, dispatcher):  # noqa: F811
+    sign_in(client, dispatcher)
+    response = client.get(f"/kpis/export.csv?{WEEK}")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "KPI"
+    assert ["First-time-fix rate", "40.0%", "2 of 5"] == rows[[r[0] for r in rows].index(
+        "First-time-fix rate")][:3]
+    book = load_workbook(io.BytesIO(client.get(f"/kpis/export.xlsx?{WEEK}").data))
+    sheet = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert sheet[1][:2] == ["Orders requested", "7"]
+    ranking = load_workbook(io.BytesIO(client.get("/kpis/ranking.xlsx?month=2026-03").data))
+    names = [row[1].value for row in ranking.active.iter_rows(min_row=2)]
+    assert set(names) == {"Li Lei", "Han Meimei"}
+
+
+@pytest.mark.parametrize("path", ["/kpis/", "/kpis/ranking", "/kpis/export.csv"])
+def test_technicians_may_not_open_the_kpi_pages(client, technician, path):
+    with client.session_transaction() as session:  # technicians cannot sign in to the console
+        session["_user_id"] = str(technician.user.id)
+        session["_fresh"] = True
+        session["session_version"] = technician.user.session_version
+    assert client.get(path).status_code == 403
