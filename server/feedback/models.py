@@ -20,7 +20,7 @@ class Survey(Syncable, db.Model):
     rating: Mapped[int]
     comment: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(20))  # device | link | phone
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Complaint(db.Model):
@@ -37,7 +37,7 @@ class Complaint(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # First-contact ownership: whoever recorded it owns it until it closes.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # green | yellow | red
     grade: Mapped[str] = mapped_column(String(10), default="green")
     technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("technicians.id"))

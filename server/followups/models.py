@@ -32,7 +32,7 @@ class FollowUp(db.Model):
     reason: Mapped[str] = mapped_column(String(20), default="signed")
     # A low rating or a negative comment goes to the top of the queue.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(20))
     timeliness: Mapped[int | None] = mapped_column(Integer)
@@ -43,7 +43,7 @@ class FollowUp(db.Model):
     # survey: the customer answered the survey well, nobody needs to call
     answered_by: Mapped[str | None] = mapped_column(String(20))
     caller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     return_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("work_orders.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..assets.models import Asset
@@ -84,7 +84,8 @@ class WorkOrder(Syncable, db.Model):
     )
     # First-contact ownership: whoever took the request owns it until closed.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("work_orders.id"))
+    repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("work_orders.id"),
+                                                          index=True)
     # The first visit's number when this order is a rework (charges.is_rework, decided once
     # when the order is taken): the signed content and the report say "Rework of WO-…".
     rework_of: Mapped[str | None] = mapped_column(String(30))
@@ -133,7 +134,10 @@ class WorkOrderEvent(db.Model):
     """One entry of an order's history: a transition, a change, a note, a conflict."""
 
     __tablename__ = "work_order_events"
-    __table_args__ = (UniqueConstraint("work_order_id", "seq"),)
+    __table_args__ = (UniqueConstraint("work_order_id", "seq"),
+                      # the first booking of each order (KPIs: response time)
+                      Index("ix_work_order_events_status_order", "to_status", "work_order_id",
+                            "server_time"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
     work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
@@ -192,7 +196,7 @@ class TimeLog(Syncable, db.Model):
     work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
     technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("technicians.id"))
     kind: Mapped[str] = mapped_column(String(20))  # travel | work
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
