@@ -14,10 +14,10 @@ from ..extensions import db
 
 # The checklist a reviewer scores, in the order the form shows it.
 CHECKLIST = ("photos", "diagnosis", "parts", "charges", "signature_report", "followup_feedback")
-# queued: waiting for a reviewer; reviewed: scored (final).
-REVIEW_STATES = ("queued", "reviewed")
-# sample: drawn by the weekly job; manual: a manager added it from the order page.
-SOURCES = ("sample", "manual")
+# to_review: waiting for a reviewer; reviewed: scored (final).
+REVIEW_STATES = ("to_review", "reviewed")
+# sampled: drawn by the weekly job; hand_picked: a manager added it from the order page.
+SOURCES = ("sampled", "hand_picked")
 ACTION_STATES = ("open", "done")
 
 
@@ -33,7 +33,7 @@ class QcReview(db.Model):
     # Monday (company time zone) of the week the visit was signed in.
     week_start: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(10), default="queued")
+    state: Mapped[str] = mapped_column(String(10), default="to_review")
     added_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # Share of checklist items passed, 0–100, once reviewed.
@@ -127,4 +127,4 @@ def _vocabulary():
     from flask_babel import lazy_gettext as _l
 
     return (_l("photos"), _l("diagnosis"), _l("signature_report"), _l("followup_feedback"),
-            _l("queued"), _l("reviewed"), _l("sample"), _l("manual"))
+            _l("to_review"), _l("reviewed"), _l("sampled"), _l("hand_picked"))

@@ -126,7 +126,7 @@ def sample_week(week_start: date, share: float | None = None,
         visits = groups[technician_id]
         for order_id in rng.sample(visits, _per_technician(share, len(visits))):
             db.session.add(QcReview(work_order_id=order_id, technician_id=technician_id,
-                                    week_start=week_start, source="sample"))
+                                    week_start=week_start, source="sampled"))
             drawn += 1
     db.session.get(QcSampleWeek, week_start).drawn = drawn
     db.session.flush()
@@ -157,7 +157,7 @@ def add_to_queue(actor: User, order_id: uuid.UUID) -> QcReview:
         raise Conflict(_("This visit is in the quality checks already."), code="already_queued")
     review = QcReview(work_order_id=order.id, technician_id=order.assignee_id,
                       week_start=week_of(signature.received_at.astimezone(_zone()).date()),
-                      source="manual", added_by_id=actor.id)
+                      source="hand_picked", added_by_id=actor.id)
     db.session.add(review)
     db.session.flush()
     return review
@@ -202,7 +202,7 @@ def score(actor: User, review: QcReview, items: list[dict], findings: str | None
     ``items``: ``[{"item", "passed", "note"}]``, each checklist item exactly once.
     Raises Conflict (``already_reviewed``) and Invalid naming the items at fault.
     """
-    if review.state != "queued":
+    if review.state != "to_review":
         raise Conflict(_("This visit has been reviewed already."), code="already_reviewed")
     errors: dict = {}
     given: dict[str, dict] = {}

@@ -77,7 +77,7 @@ def test_a_failed_item_needs_a_note_and_every_item_needs_a_mark(queued, dispatch
     with pytest.raises(Invalid) as refused:
         service.score(dispatcher, queued, _all_pass(charges=(False, "  "))[:-1])
     assert set(refused.value.errors) == {"charges", "followup_feedback"}
-    assert queued.state == "queued"
+    assert queued.state == "to_review"
     assert db.session.scalar(select(func.count()).select_from(QcItem)) == 0
     assert db.session.scalar(select(func.count()).select_from(CorrectiveAction)) == 0
 
@@ -143,7 +143,7 @@ def test_technician_quality_sums_up_the_period(li, make_order, dispatcher):
 def test_the_api_scores_a_review_and_the_technician_reads_their_action(
         api_as, dispatcher, queued, li, make_technician):
     office = api_as(dispatcher)
-    listed = office.get("/api/v1/qc/reviews?state=queued").json["items"]
+    listed = office.get("/api/v1/qc/reviews?state=to_review").json["items"]
     assert [r["id"] for r in listed] == [str(queued.id)]
     bad = office.post(f"/api/v1/qc/reviews/{queued.id}/score",
                       json={"items": [{"item": "smell", "passed": True}]})
@@ -186,7 +186,7 @@ def test_adding_by_hand_over_the_api(api_as, dispatcher, li, make_order):
     order = make_order(status="signed", assignee=li)
     api = api_as(dispatcher)
     r = api.post("/api/v1/qc/reviews", json={"work_order_id": str(order.id)})
-    assert r.status_code == 201 and r.json["source"] == "manual"
+    assert r.status_code == 201 and r.json["source"] == "hand_picked"
     assert api.post("/api/v1/qc/reviews", json={"work_order_id": str(order.id)}
                     ).status_code == 409
     assert api.get(f"/api/v1/qc/reviews/{r.json['id']}").json["work_order_id"] == str(order.id)
@@ -205,7 +205,7 @@ def test_the_console_review_form_scores_and_lists_the_action(client, dispatcher,
     form["item_parts"] = "fail"
     missing = client.post(f"/qc/reviews/{queued.id}/score", data=form)
     assert missing.status_code == 422  # a failed item without a note
-    assert db.session.get(QcReview, queued.id).state == "queued"
+    assert db.session.get(QcReview, queued.id).state == "to_review"
     form["note_parts"] = "Two capacitors for one fault"
     saved = client.post(f"/qc/reviews/{queued.id}/score", data=form)
     assert saved.status_code == 303
@@ -235,7 +235,7 @@ def test_the_order_page_adds_a_signed_visit_to_the_queue(client, dispatcher, li,
     assert "qc_console.add_order" not in text(client.get(f"/orders/{order.id}"))
     r = client.post(f"/qc/orders/{order.id}/queue")
     assert r.status_code == 303 and "/qc/reviews/" in r.headers["Location"]
-    assert service.review_of_order(order.id).source == "manual"
+    assert service.review_of_order(order.id).source == "hand_picked"
     assert "/qc/reviews/" in text(client.get(f"/orders/{order.id}"))
 
 
@@ -244,3 +244,18 @@ def test_technicians_cannot_open_the_quality_pages(client, li, queued):
     for url in ("/qc/", f"/qc/reviews/{queued.id}", "/qc/actions"):
         response = client.get(url)
         assert response.status_code in (302, 403) and "Li Wei" not in text(response)
+
+
+@pytest.mark.parametrize("code", [*CHECKLIST, "to_review", "reviewed", "sampled", "hand_picked",
+                                  "open", "done"])
+def test_every_qc_code_reads_as_a_word_in_both_languages(app, code):
+    import re
+
+    from flask_babel import force_locale
+
+    from server.words import term
+
+    with force_locale("en"):
+        assert term(code) != code and term(code)[0].isupper()
+    with force_locale("zh"):
+        assert re.search(r"[\u4e00-\u9fff]", term(code))

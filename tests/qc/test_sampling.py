@@ -62,7 +62,7 @@ def test_the_sample_takes_the_share_and_every_technician_with_signed_visits(crew
     by_tech: dict = {}
     for review in _queued(monday):
         by_tech.setdefault(review.technician_id, []).append(review.work_order_id)
-        assert review.state == "queued" and review.source == "sample"
+        assert review.state == "to_review" and review.source == "sampled"
     # Half of Li Wei's six; Zhang Min's only visit although half of one rounds to nothing.
     assert len(by_tech[crew["li"].id]) == 3
     assert by_tech[crew["zhang"].id] == [crew["visits"]["zhang"][0].id]
@@ -121,7 +121,7 @@ def test_a_manager_adds_a_signed_visit_by_hand_once(crew, week, make_order, disp
     monday, _ = week
     order = crew["visits"]["li"][0]
     review = service.add_to_queue(dispatcher, order.id)
-    assert (review.source, review.week_start, review.added_by_id) == ("manual", monday,
+    assert (review.source, review.week_start, review.added_by_id) == ("hand_picked", monday,
                                                                       dispatcher.id)
     with pytest.raises(Conflict):
         service.add_to_queue(dispatcher, order.id)
