@@ -32,8 +32,8 @@ class QcReview(db.Model):
     technician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("technicians.id"), index=True)
     # Monday (company time zone) of the week the visit was signed in.
     week_start: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(10), default="to_review")
+    source: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="to_review")
     added_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # Share of checklist items passed, 0–100, once reviewed.
