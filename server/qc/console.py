@@ -145,6 +145,8 @@ def score(review_id: uuid.UUID):
         db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
+        if not refused.errors:  # reviewed meanwhile by someone else
+            flash(refused.message, "error")
         return _review_page(service.get_review(review_id), refused.errors, form,
                             status=refused.status)
     flash(_("Review saved: score %(score)d.", score=reviewed.score), "success")

@@ -99,13 +99,15 @@ def test_an_empty_week_draws_nothing_and_is_still_done(app):
     assert service.sample_week(monday).already_drawn
 
 
-def test_the_periodic_job_draws_last_week_with_the_configured_share(crew, week, app):
+def test_the_periodic_job_draws_last_week_with_the_configured_share_once(crew, week, app):
+    from server.tasks import qc_sample_sweep
+
     monday, _ = week
     assert app.config["QC_SAMPLE_SHARE"] == 0.1
-    result = service.sample_last_week(seed=3)
     # 10 % of six rounds to one; one of one: one each.
-    assert result.week_start == monday and result.drawn == 2
+    assert qc_sample_sweep.call_local() == 2
     assert {r.technician_id for r in _queued(monday)} == {crew["li"].id, crew["zhang"].id}
+    assert qc_sample_sweep.call_local() == 0 and len(_queued(monday)) == 2
 
 
 def test_a_week_not_begun_or_a_share_out_of_range_is_refused(app):
