@@ -14,8 +14,10 @@ from .models import CHECKLIST
 
 FINDINGS = {
     "photos": ("没有拍维修后的照片。", "No photo after the repair."),
-    "diagnosis": ("诊断写的是风扇，但换的是电容。", "Diagnosis says fan, but a capacitor was fitted."),
-    "parts": ("更换了两个电容，一个就够了。", "Two capacitors fitted where one would do."),
+    "diagnosis": ("诊断写的是风扇，但换的是电容。",
+                  "Diagnosis says fan, but a capacitor was fitted."),
+    "parts": ("更换了两个电容，一个就够了。",
+              "Two capacitors fitted where one would do."),
     "charges": ("保内维修收了上门费。", "Travel charged on an in-warranty repair."),
     "signature_report": ("报告缺少故障原因。", "The report leaves out the root cause."),
     "followup_feedback": ("回访时客户说没讲清楚使用注意事项。",

@@ -13,9 +13,9 @@ from flask_smorest import Blueprint
 from ..accounts.auth import api_roles
 from ..workorders.service import technician_of
 from . import service
-from .schemas import (QcActionDoneIn, QcActionList, QcActionOut, QcActionQuery, QcEvaluationIn,
-                      QcEvaluationList, QcEvaluationOut, QcEvaluationQuery, QcReviewCreateIn, QcReviewList,
-                      QcReviewOut, QcReviewQuery, QcScoreIn)
+from .schemas import (QcActionDoneIn, QcActionList, QcActionOut, QcActionQuery,
+                      QcEvaluationIn, QcEvaluationList, QcEvaluationOut, QcEvaluationQuery,
+                      QcReviewCreateIn, QcReviewList, QcReviewOut, QcReviewQuery, QcScoreIn)
 
 blp = Blueprint("qc", __name__, url_prefix="/api/v1/qc",
                 description="Quality control: the QC queue, checklist reviews, corrective "

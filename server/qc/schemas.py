@@ -45,7 +45,8 @@ class QcReviewOut(Schema):
     source = fields.String(metadata={"description": " | ".join(SOURCES)})
     state = fields.String(metadata={"description": " | ".join(REVIEW_STATES)})
     reviewer_id = fields.UUID(allow_none=True)
-    score = fields.Integer(allow_none=True, metadata={"description": "share of items passed, 0–100"})
+    score = fields.Integer(allow_none=True,
+                           metadata={"description": "share of items passed, 0–100"})
     findings = fields.String(allow_none=True)
     created_at = fields.DateTime()
     reviewed_at = fields.DateTime(allow_none=True)
