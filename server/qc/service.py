@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
@@ -117,17 +117,20 @@ def sample_week(week_start: date, share: float | None = None,
     for order_id, technician_id in rows:
         groups[technician_id].append(order_id)
     rng = random.Random(seed)
-    drawn = 0
     # The primary key claims the week first: a racing worker fails here, not halfway.
     db.session.add(QcSampleWeek(week_start=week_start, share=share, signed_visits=len(rows),
                                 drawn=0))
     db.session.flush()
-    for technician_id in sorted(groups, key=str):
-        visits = groups[technician_id]
-        for order_id in rng.sample(visits, _per_technician(share, len(visits))):
-            db.session.add(QcReview(work_order_id=order_id, technician_id=technician_id,
-                                    week_start=week_start, source="sampled"))
-            drawn += 1
+    now = utcnow()
+    rows_in = [{"id": uuid.uuid4(), "work_order_id": order_id, "technician_id": technician_id,
+                "week_start": week_start, "source": "sampled", "state": "to_review",
+                "created_at": now}
+               for technician_id in sorted(groups, key=str)
+               for order_id in rng.sample(groups[technician_id],
+                                          _per_technician(share, len(groups[technician_id])))]
+    if rows_in:  # one multi-row insert: a large week draws thousands
+        db.session.execute(insert(QcReview), rows_in)
+    drawn = len(rows_in)
     db.session.get(QcSampleWeek, week_start).drawn = drawn
     db.session.flush()
     return SampleResult(week_start, len(rows), drawn)
