@@ -116,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
     from .messaging.routes import blp as messages_blp
     from .portal.routes import bp as portal_bp
     from .pwa_host.routes import bp as pwa_bp
+    from .qc.console import bp as qc_console_bp
+    from .qc.routes import blp as qc_blp
     from .reports.pages import bp as reports_public_bp
     from .reports.routes import blp as reports_blp
     from .sync_api.routes import blp as sync_blp
@@ -124,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
                 stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp,
-                kpis_blp):
+                kpis_blp, qc_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -145,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_console_bp)
     app.register_blueprint(billing_console_bp)
     app.register_blueprint(checklists_console_bp)
+    app.register_blueprint(qc_console_bp)
 
 
 def _authorise_before_parsing() -> None:

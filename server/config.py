@@ -136,6 +136,11 @@ def load_config(instance_path: Path) -> dict:
         "FOLLOWUP_RATING_THRESHOLD": int(env.get("FOLLOWUP_RATING_THRESHOLD", "3")),
         "FOLLOWUP_COMPLAINT_RATING": int(env.get("FOLLOWUP_COMPLAINT_RATING", "2")),
         "FOLLOWUP_RETRY_HOURS": float(env.get("FOLLOWUP_RETRY_HOURS", "4")),
+        # Quality control (server.qc): the weekly sample draws this share of last week's
+        # signed visits (at least one per technician who had any); a failed checklist item
+        # opens a corrective action due this many days later.
+        "QC_SAMPLE_SHARE": float(env.get("QC_SAMPLE_SHARE", "0.1")),
+        "QC_ACTION_DUE_DAYS": int(env.get("QC_ACTION_DUE_DAYS", "7")),
         # Maintenance plans: calls and visits are generated this many days ahead.
         "PLAN_LEAD_DAYS": int(env.get("PLAN_LEAD_DAYS", "7")),
         # The board lists plans whose next call or visit falls within this many days.

@@ -911,6 +911,7 @@ class _Builder:
         self._articles()
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
+        self._quality_checks()
         db.session.flush()
         orders.grade_open_orders(now=self.now)
         return {what: n - before[what] for what, n in self._counts().items()}
@@ -1696,6 +1697,13 @@ class _Builder:
                 respond_by=sla.complaint_deadline(received, calendar),
                 created_at=received))
         db.session.flush()
+
+    def _quality_checks(self) -> None:
+        from .qc.demo import seed as seed_quality
+
+        db.session.flush()
+        seed_quality(self.now, random.Random(RANDOM_SEED + 2), self.staff["supervisor"],
+                     [(tech, spec.city.language) for tech, spec in self.techs])
 
     def _articles(self) -> None:
         for language, category, models, tags, title, body in ARTICLES:

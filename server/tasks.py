@@ -126,6 +126,17 @@ def plan_sweep() -> int:
     return generate_due()
 
 
+@huey.periodic_task(crontab(hour="*/6", minute="41"))
+@in_app_context
+def qc_sample_sweep() -> int:
+    """Every six hours: draw last week's quality-control sample (server/qc) if it has not
+    been drawn. A week is drawn once, so only the first run after Monday draws; the later
+    ones catch a Monday the worker missed. Returns how many visits were drawn."""
+    from .qc.service import sample_last_week
+
+    return sample_last_week().drawn
+
+
 @huey.periodic_task(crontab(minute="17"))
 @in_app_context
 def rate_limit_sweep() -> int:

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from .. import exports
 from ..accounts.auth import console_roles
 from ..extensions import db
+from ..qc.service import technician_quality
 from ..technicians.models import Technician
 from ..workorders.models import Channel, OrderType
 from . import service
@@ -328,6 +329,8 @@ def scorecard(technician_id: uuid.UUID):
                            rows=rows(data["period"], data["previous"]),
                            feedback=service.technician_feedback(period, tech.id),
                            punctuality=service.punctuality(period, tech.id),
+                           quality=technician_quality(db.session, tech.id, period.start,
+                                                      period.end),
                            previous=period.previous())
 
 

@@ -76,6 +76,15 @@ def _article_ids():
     return db.session.scalars(select(KnowledgeArticle.id)).all()[:2]
 
 
+def _qc_reviews():
+    """A scored review and one waiting for its reviewer (the demo has both)."""
+    from server.qc.models import QcReview
+
+    return [db.session.scalars(select(QcReview.id).where(QcReview.state == state)
+                               .order_by(QcReview.id).limit(1)).first()
+            for state in ("reviewed", "to_review")]
+
+
 # URL parameter name → the values to render it with (read from the demo data).
 def _first_ids(model_path: str, count: int = 2):
     module, name = model_path.rsplit(".", 1)
@@ -87,6 +96,8 @@ FILL = {
     "part_id": _first_ids("server.inventory.models.Part"),
     "complaint_id": _first_ids("server.feedback.models.Complaint"),
     "followup_id": _first_ids("server.followups.models.FollowUp"),
+    "review_id": lambda: _qc_reviews(),
+    "technician_id": _first_ids("server.technicians.models.Technician"),
     "incident_id": _incident_ids,
     "article_id": _article_ids,
     "template_id": _first_ids("server.checklists.models.ChecklistTemplate"),
@@ -109,6 +120,8 @@ EXTRA = {
     + [{"day": "2020-01-06"}],
     "console.intake_customer_search": lambda: [{"q": "138"}, {"q": "Smith"}, {"q": "王"}],
     "console.orders": lambda: [{"status": "scheduled"}, {"page": "2"}],
+    "qc_console.queue": lambda: [{"state": "reviewed"}],
+    "qc_console.actions": lambda: [{"state": "done"}],
     "console.customer_list": lambda: [{"q": "139"}],
     "kpis_console.behind": lambda: [{"key": k, **_demo_months()}
                                     for k in ("requested", "first_time_fix", "complaints")]

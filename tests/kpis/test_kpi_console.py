@@ -86,6 +86,20 @@ def test_the_scorecard_shows_the_technicians_numbers_ratings_and_complaints(
     assert "0 of 3 arrivals within the appointment window" in page
 
 
+def test_the_scorecard_carries_quality_checks_and_supervisor_evaluations(
+        client, week, dispatcher):  # noqa: F811
+    from datetime import date
+
+    from server.qc.service import evaluate
+
+    evaluate(dispatcher, week["t1"].id, 4, "Tidy work, explains well",
+             date(2026, 3, 2), date(2026, 3, 8))
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/kpis/technicians/{week['t1'].id}?{WEEK}"))
+    assert "Quality checks" in page and "Supervisor evaluation" in page
+    assert "4.0 of 5" in page
+
+
 def test_the_ranking_names_the_service_star(client, week, make_user):  # noqa: F811
     sign_in(client, make_user("dispatcher", locale="zh"))
     page = text(client.get("/kpis/ranking?month=2026-03"))
