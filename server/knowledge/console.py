@@ -35,7 +35,7 @@ def _form_data(form) -> dict:
 
 def _editor(article, data, errors, status=200):
     return render_template("knowledge/edit.html", article=article, data=data, errors=errors,
-                           categories=list(ProductCategory), symptom_choices=symptoms.SYMPTOMS,
+                           categories=list(ProductCategory), symptom_choices=symptoms.active(),
                            preview=service.render(data.get("body", ""))), status
 
 
@@ -48,7 +48,7 @@ def article_list():
                                      or None)
     return render_template("knowledge/list.html", articles=articles, model=model or "",
                            symptom=symptom or "", q=request.args.get("q", ""),
-                           symptom_choices=symptoms.SYMPTOMS)
+                           symptom_choices=symptoms.active())
 
 
 @bp.route("/new", methods=["GET", "POST"])

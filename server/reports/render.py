@@ -35,6 +35,7 @@ from ..media import blobs, images
 from ..media.models import Photo, Signature
 from ..media.storage import storage
 from .content import signed_content
+from ..settings.service import get as setting
 
 PHOTO_BOX = images.PRINT_BOX
 SIGNATURE_BOX = images.PRINT_BOX
@@ -108,7 +109,7 @@ def _when(value: datetime | None, language: str, date: str | None = "yMMMd",
     usual form (CLDR skeletons)."""
     if value is None:
         return None
-    zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
+    zone = ZoneInfo(setting("DOORSTEP_TIMEZONE"))
     return " ".join(format_skeleton(skeleton, value, tzinfo=zone, locale=LOCALES[language])
                     for skeleton in (date, time) if skeleton)
 
@@ -253,9 +254,9 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
         return Page(
             content=content,
             report_number=report.number,
-            company={"name": config["DOORSTEP_COMPANY_NAME"],
-                     "address": config["DOORSTEP_COMPANY_ADDRESS"],
-                     "phone": config["DOORSTEP_COMPANY_PHONE"],
+            company={"name": setting("DOORSTEP_COMPANY_NAME"),
+                     "address": setting("DOORSTEP_COMPANY_ADDRESS"),
+                     "phone": setting("DOORSTEP_COMPANY_PHONE"),
                      "logo": _logo(assets)},
             technician=order.assignee.user.name if order.assignee else None,
             visit=_visit(order, language),
@@ -274,7 +275,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
             content_hash=content_hash,
             assets=assets,
-            timezone=config["DOORSTEP_TIMEZONE"],
+            timezone=setting("DOORSTEP_TIMEZONE"),
         )
 
 
