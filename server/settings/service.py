@@ -331,8 +331,8 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
         raise Invalid(_("Check the fields marked."), errors)
     entry = {"label_en": label_en, "label_zh": label_zh, "category": category or None,
              "priority": priority, "emergency": emergency, "instructions_en": lines_en,
-             "instructions_zh": lines_zh, "active": form.get("active") in ("1", "on", True)
-             or code == "OTHER"}
+             "instructions_zh": lines_zh,
+             "active": new or code == "OTHER" or form.get("active") in ("1", "on", True)}
     catalogue = dict(get("SYMPTOM_CATALOGUE"))
     before = catalogue.get(code)
     catalogue[code] = entry
