@@ -166,6 +166,17 @@ def timed(fn, repeat: int) -> list[float]:
     return times
 
 
+def reference_ms(repeat: int = 15) -> float:
+    """A fixed amount of pure-Python work, timed in the same run: how fast the machine is
+    right now (it is shared), so that figures from loaded runs can be compared."""
+    def work():
+        total = 0
+        for i in range(200_000):
+            total += i * i % 7
+        return total
+    return round(statistics.median(timed(work, repeat)), 1)
+
+
 def summary(times: list[float]) -> dict:
     ordered = sorted(times)
     return {"median": round(statistics.median(ordered), 1),
@@ -320,7 +331,12 @@ def main(names: list[str]) -> None:
     huey.immediate = True
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in names or list(BENCHES):
+        before = reference_ms()
         results[name] = BENCHES[name]()
+        results[name]["reference_loop_ms"] = {"before": before, "after": reference_ms()}
+        print(f"{name}: reference loop {before} ms before, "
+              f"{results[name]['reference_loop_ms']['after']} ms after "
+              "(the same work every run: a slower reading means a busier machine)")
     results["targets"] = TARGETS
     results["recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

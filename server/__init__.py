@@ -52,7 +52,16 @@ def select_locale() -> str:
     actor = g.get("actor") or (current_user if current_user.is_authenticated else None)
     if actor is not None and getattr(actor, "locale", None) in languages:
         return actor.locale
-    return request.accept_languages.best_match(languages) or current_app.config["DOORSTEP_LOCALE"]
+    from .settings.service import get as setting
+
+    return request.accept_languages.best_match(languages) or setting("DOORSTEP_LOCALE")
+
+
+def select_timezone() -> str:
+    """The company's time zone, as set under /admin (else DOORSTEP_TIMEZONE)."""
+    from .settings.service import get as setting
+
+    return setting("DOORSTEP_TIMEZONE")
 
 
 def register_extensions(app: Flask) -> None:
@@ -75,7 +84,7 @@ def register_extensions(app: Flask) -> None:
     from .accounts import ratelimit_storage  # noqa: F401  (registers doorstep-db://)
 
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(app.root_path) / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "console.login"

@@ -44,3 +44,4 @@ from .workorders.models import (  # noqa: F401
 from sync.models import RejectedMutation, ScopeInterval, SyncConflict, SyncCounter  # noqa: F401,E402
 from .messaging.models import Message  # noqa: F401,E402
 from .portal.models import AppointmentRequest, CustomerLink  # noqa: F401,E402
+from .settings.models import Setting  # noqa: F401,E402

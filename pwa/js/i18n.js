@@ -2,6 +2,10 @@
  * English and Simplified Chinese: looking messages up (catalogue in messages.js), the
  * language switch, and Intl formatting for dates, times, distances and money.
  *
+ * Times are written in the company's time zone (the pull's `company.timezone`, kept in
+ * meta "company"), whatever zone the phone is set to: an appointment at 09:00 in Shanghai
+ * reads 09:00 on a phone that travelled to London. Until the first pull: the phone's zone.
+ *
  * t("pill.pending", {n: 2}) looks the key up in the current language (English as the fallback);
  * "{name}" placeholders are filled from the params; a key whose value is an object picks
  * the plural form for params.n ({one, other}).
@@ -18,15 +22,38 @@ const HTML_LANG = { en: "en", zh: "zh-Hans" };
 
 export const language = createStore({ code: "en" });
 let current = "en";
+let zone; // the company's IANA time zone; undefined: the phone's own
 
 function apply(code) {
   current = LANGUAGES.includes(code) ? code : "en";
   document.documentElement.lang = HTML_LANG[current];
-  language.set({ code: current });
+  language.set({ code: current, zone });
 }
 
-/** Pick the language at start-up: the technician's choice, their account's, the phone's. */
+/** Write times in `name` (an IANA zone); an unknown name is ignored. */
+export function setTimeZone(name) {
+  if (!name || name === zone) return;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name }); // eslint-disable-line no-new
+  } catch (error) {
+    console.warn(`unknown time zone ${name}`, error);
+    return;
+  }
+  zone = name;
+  formatters.clear();
+  language.set({ code: current, zone });
+}
+
+/** The zone times are written in (undefined: the phone's). */
+export function timeZone() {
+  return zone;
+}
+
+/** Pick the language at start-up: the technician's choice, their account's, the phone's;
+ * and the company's time zone as last pulled. */
 export async function initLanguage(session) {
+  const company = await getMeta("company", null);
+  if (company && company.timezone) setTimeZone(company.timezone);
   const saved = await getMeta("language", null);
   if (saved && saved.chosen) return apply(saved.code);
   const account = session && session.user && session.user.locale;
@@ -55,7 +82,8 @@ function intl(kind, code, options) {
   if (!byOptions) formatters.set(`${kind}|${code}`, (byOptions = new Map()));
   let made = byOptions.get(options);
   if (!made) {
-    made = new Intl[kind](LOCALES[code], options);
+    made = new Intl[kind](LOCALES[code], kind === "DateTimeFormat" && zone
+      ? { ...options, timeZone: zone } : options);
     byOptions.set(options, made);
   }
   return made;
@@ -67,6 +95,7 @@ const DAY = { weekday: "short", day: "numeric", month: "short" };
 const DATE = { dateStyle: "medium", hourCycle: "h23" };
 const DATE_TIME = { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" };
 const RELATIVE = { numeric: "auto" };
+const DAY_KEY = { year: "numeric", month: "2-digit", day: "2-digit" };
 const KM = [{ style: "unit", unit: "kilometer", maximumFractionDigits: 1 },
   { style: "unit", unit: "kilometer", maximumFractionDigits: 0 }];
 const money = new Map();
@@ -134,10 +163,15 @@ export function fmtClock(iso) {
 export function fmtWindow(start, end, { long = false } = {}) {
   if (!start) return "—";
   const from = new Date(start);
-  const sameDay = from.toDateString() === new Date().toDateString();
+  const sameDay = dayKey(from) === dayKey(new Date());
   const day = intl("DateTimeFormat", current, DAY).format(from);
   const span = end ? `${fmtClock(start)}–${fmtClock(end)}` : fmtClock(start);
   return sameDay && !long ? span : `${day} ${span}`;
+}
+
+/** The calendar day of a Date in the company's zone, as a comparable key. */
+export function dayKey(date) {
+  return intl("DateTimeFormat", "en", DAY_KEY).format(date);
 }
 
 export function fmtRelative(iso) {

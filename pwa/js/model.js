@@ -4,7 +4,7 @@
  */
 import { missingItems, templatesFor } from "./checklist.js";
 import { db } from "./db.js";
-import { language } from "./i18n.js";
+import { dayKey, language } from "./i18n.js";
 import { ACTIVE, DONE, foldJob, foldOrder, partTotals, vanStock } from "./fold.js";
 
 /** Every job with its customer, address, and the number of changes not yet synced. */
@@ -27,8 +27,6 @@ export async function jobsList() {
       address: addressById.get(order.address_id) || null, pending: mine.length };
   });
 }
-
-const dayKey = (date) => `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
 
 /**
  * Split jobs into today / upcoming / done, each sorted by appointment (jobs with no

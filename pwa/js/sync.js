@@ -15,6 +15,7 @@
 import { AuthProblem, HttpError, PROTOCOL, request } from "./api.js";
 import { fetchArticleImages } from "./article-images.js";
 import { db, getMeta, ORDER_LINES, REPLICATED, setMeta } from "./db.js";
+import { setTimeZone } from "./i18n.js";
 import { onQueued, pushAll } from "./outbox.js";
 import { recoverUploads, uploadPending } from "./photos.js";
 import { getSession, markAuthProblem } from "./session.js";
@@ -166,7 +167,9 @@ async function applyPage(data) {
     await pruneUnreferenced();
     await setMeta("leaving", [...leaving]);
     await setMeta("cursor", data.cursor);
+    if (data.company) await setMeta("company", data.company);
   });
+  if (data.company) setTimeZone(data.company.timezone);
 }
 
 /** Orders the server removed while changes were pending: drop those now pushed. */

@@ -16,7 +16,9 @@ from ..accounts.models import Role, User
 from ..errors import ServiceError
 from ..extensions import db
 from ..technicians.models import Technician
+from ..settings import service as settings
 from . import service
+from . import settings_view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -133,3 +135,103 @@ def part_edit(part_id: uuid.UUID):
     except ServiceError as refused:
         return _page(refused.status, refused.errors, target=str(part_id))
     return _done(_("%(sku)s saved.", sku=part.sku))
+
+
+# --- company settings, SLA policy and calendars, symptom catalogue ----------------------
+
+def _form() -> dict:
+    """The posted form as a dict of strings (``work_days``: the list of ticked days)."""
+    values = request.form.to_dict()
+    values["work_days"] = request.form.getlist("work_days")
+    return values
+
+
+def _saved(message: str, endpoint: str):
+    flash(message, "success")
+    return redirect(url_for(endpoint))
+
+
+@bp.route("/settings")
+@console_roles("admin")
+def settings_page(status: int = 200, errors: dict | None = None, form: dict | None = None):
+    return render_template("admin/settings.html", **settings_view.company_view(form),
+                           errors=errors or {}), status
+
+
+@bp.route("/settings", methods=["POST"])
+@console_roles("admin")
+def settings_save():
+    form = _form()
+    try:
+        settings.save_company(g.actor, form)
+    except ServiceError as refused:
+        return settings_page(refused.status, refused.errors, form)
+    return _saved(_("Company settings saved."), "admin.settings_page")
+
+
+@bp.route("/sla")
+@console_roles("admin")
+def sla_page(status: int = 200, errors: dict | None = None, form: dict | None = None,
+             target: str | None = None):
+    return render_template("admin/sla.html", **settings_view.sla_view(form, target),
+                           errors=errors or {}, target=target), status
+
+
+@bp.route("/sla", methods=["POST"])
+@console_roles("admin")
+def sla_save():
+    form = _form()
+    try:
+        settings.save_sla(g.actor, form)
+    except ServiceError as refused:
+        return sla_page(refused.status, refused.errors, form, "policy")
+    return _saved(_("SLA policy saved."), "admin.sla_page")
+
+
+@bp.route("/sla/regions", methods=["POST"])
+@console_roles("admin")
+def region_save():
+    form = _form()
+    try:
+        settings.save_region_calendar(g.actor, form)
+    except ServiceError as refused:
+        return sla_page(refused.status, refused.errors, form, "region")
+    return _saved(_("Calendar of %(region)s saved.", region=form.get("region", "").strip()),
+                  "admin.sla_page")
+
+
+@bp.route("/sla/regions/<region>/remove", methods=["POST"])
+@console_roles("admin")
+def region_remove(region: str):
+    settings.remove_region_calendar(g.actor, region)
+    return _saved(_("The region now follows the company's calendar."), "admin.sla_page")
+
+
+@bp.route("/symptoms")
+@console_roles("admin")
+def symptoms_page(status: int = 200, errors: dict | None = None, form: dict | None = None,
+                  target: str | None = None):
+    return render_template("admin/symptoms.html", **settings_view.symptoms_view(form, target),
+                           errors=errors or {}, target=target), status
+
+
+@bp.route("/symptoms", methods=["POST"])
+@console_roles("admin")
+def symptom_add():
+    form = _form()
+    try:
+        code = settings.save_symptom(g.actor, form)
+    except ServiceError as refused:
+        return symptoms_page(refused.status, refused.errors, form, "new")
+    return _saved(_("Symptom %(code)s added.", code=code), "admin.symptoms_page")
+
+
+@bp.route("/symptoms/<code>", methods=["POST"])
+@console_roles("admin")
+def symptom_edit(code: str):
+    form = _form()
+    try:
+        settings.save_symptom(g.actor, form, code)
+    except ServiceError as refused:
+        return symptoms_page(refused.status, refused.errors, form, code)
+    return _saved(_("Symptom %(code)s saved.", code=code), "admin.symptoms_page")

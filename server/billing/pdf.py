@@ -20,6 +20,7 @@ from ..reports.render import (
     _stylesheet,
     _when,
 )
+from ..settings.service import get as setting
 from ..workorders.models import WorkOrder
 from .content import content_hash
 from .models import Quote
@@ -45,9 +46,9 @@ def quote_pdf(quote: Quote) -> bytes:
         if signature is not None:
             assets["doorstep-asset:signature"] = signature
         page = {
-            "company": {"name": config["DOORSTEP_COMPANY_NAME"],
-                        "address": config["DOORSTEP_COMPANY_ADDRESS"],
-                        "phone": config["DOORSTEP_COMPANY_PHONE"], "logo": _logo(assets)},
+            "company": {"name": setting("DOORSTEP_COMPANY_NAME"),
+                        "address": setting("DOORSTEP_COMPANY_ADDRESS"),
+                        "phone": setting("DOORSTEP_COMPANY_PHONE"), "logo": _logo(assets)},
             "lines": [{**line, "label": line["name"] or str(LINE_KINDS[line["kind"]]),
                        "unit": _money(line["unit_price_cents"], currency, language),
                        "amount": _money(line["total_cents"], currency, language)}
@@ -61,7 +62,7 @@ def quote_pdf(quote: Quote) -> bytes:
             "hash": quote.content_hash,
             "matches": quote.content_matches and content_hash(content) == quote.content_hash,
             "technician": order.assignee.user.name if order.assignee else None,
-            "timezone": config["DOORSTEP_TIMEZONE"],
+            "timezone": setting("DOORSTEP_TIMEZONE"),
         }
         html = render_template("billing/quote.html", c=content, page=page)
     stylesheet, fonts = _stylesheet()
@@ -72,4 +73,4 @@ def quote_pdf(quote: Quote) -> bytes:
     return signing.sign_pdf(pdf, _seal_place(document),
                             reason=f"Quote for work order {content['order']['number']}",
                             location=None, verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
-                            language=language, timezone=config["DOORSTEP_TIMEZONE"])
+                            language=language, timezone=setting("DOORSTEP_TIMEZONE"))

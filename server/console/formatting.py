@@ -19,6 +19,7 @@ from ..database import utcnow
 from ..dispatch.suggestions import span
 from ..words import phrase, term
 from .blueprint import OFFICE, bp
+from ..settings.service import get as setting
 
 
 
@@ -374,7 +375,6 @@ def report_state(report, photos: list, signature_image_arrived: bool = True) -> 
 @bp.app_template_filter("for_people")
 def for_people(events) -> list[HistoryRow]:
     """``history_rows`` for a few events (what changed since a form was opened)."""
-    from flask import current_app
     from sqlalchemy import select
 
     from ..extensions import db
@@ -389,7 +389,7 @@ def for_people(events) -> list[HistoryRow]:
     note_ids = {as_uuid((e.data or {}).get("note_id")) for e in events if e.kind == "note"}
     notes = {n.id: n.body for n in db.session.scalars(
         select(WorkOrderNote).where(WorkOrderNote.id.in_(note_ids)))} if note_ids else {}
-    return history_rows(events, names, notes, current_app.config["DOORSTEP_CURRENCY"])
+    return history_rows(events, names, notes, setting("DOORSTEP_CURRENCY"))
 
 
 def _lower_first(word: str) -> str:

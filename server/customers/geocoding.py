@@ -91,8 +91,11 @@ def city_named(name: str | None) -> str | None:
     return next((key for key, names in CITY_NAMES.items() if wanted in names), None)
 
 
+@lru_cache(maxsize=8192)
 def city_of(latitude: float | None, longitude: float | None) -> str | None:
-    """The known city a point lies in, or None when it is in none of them."""
+    """The known city a point lies in, or None when it is in none of them (remembered per
+    point: the gazetteer does not change while the process runs, and the suggestions ask
+    it for every technician's home on every ranking)."""
     if latitude is None or longitude is None:
         return None
     best = min(((distance_km(latitude, longitude, lat, lng), city)

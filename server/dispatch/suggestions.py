@@ -136,46 +136,71 @@ def _ceil_to_step(moment: datetime) -> datetime:
     return datetime.fromtimestamp(math.ceil(stamp / seconds) * seconds, moment.tzinfo)
 
 
-def first_slot(job: Job, candidate: Candidate):
+class ToJob:
+    """Distances from places (homes, bookings) to the job's, each worked out once per
+    ranking: a technician's places are asked about again for every slot tried."""
+
+    def __init__(self, job: Job):
+        self.place = job.place
+        self.known: dict[int, float] = {}
+
+    def km(self, place: Place | None) -> float | None:
+        if place is None or self.place is None:
+            return None
+        key = id(place)  # the places live as long as the candidates being ranked
+        km = self.known.get(key)
+        if km is None:
+            km = self.known[key] = haversine_km(place, self.place)
+        return km
+
+    def travel(self, place: Place | None) -> tuple[float | None, timedelta]:
+        km = self.km(place)
+        return (None, UNKNOWN_TRAVEL) if km is None else (km, timedelta(hours=km / SPEED_KMH))
+
+
+def first_slot(job: Job, candidate: Candidate, to_job: ToJob | None = None):
     """The first start at which ``candidate`` can be on site for the whole job that day,
     where they come from, and how far it is. ``(None, …)`` when the day is full."""
+    to_job = to_job or ToJob(job)
     cursor, where, number = job.earliest, candidate.home, None
     for booking in candidate.bookings:
         # A job in another city is no place to set off from (nor a neighbour).
         nearby = booking.place is not None and (
-            job.place is None or haversine_km(booking.place, job.place) <= OUT_OF_AREA_KM)
+            job.place is None or to_job.km(booking.place) <= OUT_OF_AREA_KM)
         if booking.end <= cursor:
             if nearby:
                 where, number = booking.place, booking.number
             continue
-        km, drive = travel(where, job.place)
+        km, drive = to_job.travel(where)
         start = _ceil_to_step(cursor + drive)
         if start + job.duration <= booking.start:
             return start, where, number, km
         cursor = max(cursor, booking.end)
         if nearby:
             where, number = booking.place, booking.number
-    km, drive = travel(where, job.place)
+    km, drive = to_job.travel(where)
     start = _ceil_to_step(cursor + drive)
     if start + job.duration <= job.latest:
         return start, where, number, km
     return None, where, number, km
 
 
-def slot_in_window(job: Job, candidate: Candidate):
+def slot_in_window(job: Job, candidate: Candidate, to_job: ToJob | None = None):
     """``first_slot`` inside the customer's preferred window when one fits there, else the
     first slot of the day; the last value says whether it is inside the window."""
+    to_job = to_job or ToJob(job)
     if job.preferred is not None:
         opens, closes = max(job.earliest, job.preferred[0]), min(job.latest, job.preferred[1])
         if opens < closes:
-            found = first_slot(replace(job, earliest=opens, latest=closes), candidate)
+            found = first_slot(replace(job, earliest=opens, latest=closes), candidate, to_job)
             if found[0] is not None:
                 return (*found, True)
-    return (*first_slot(job, candidate), job.preferred is None)
+    return (*first_slot(job, candidate, to_job), job.preferred is None)
 
 
-def score(job: Job, candidate: Candidate, working_minutes: float) -> Suggestion:
-    start, _where, number, km, _inside = slot_in_window(job, candidate)
+def score(job: Job, candidate: Candidate, working_minutes: float,
+          to_job: ToJob | None = None) -> Suggestion:
+    start, _where, number, km, _inside = slot_in_window(job, candidate, to_job)
     parts = {}
     if job.category is None:
         parts["skills"] = SKILL_CATEGORY / 2
@@ -219,7 +244,8 @@ def rank(job: Job, candidates: list[Candidate], working_minutes: float,
     get their one-line explanation. Technicians based in another city than the job's are
     left out unless ``other_cities`` asks for them."""
     far = datetime.max.replace(tzinfo=job.earliest.tzinfo)
-    scored = [score(job, c, working_minutes) for c in candidates
+    to_job = ToJob(job)
+    scored = [score(job, c, working_minutes, to_job) for c in candidates
               if other_cities or same_city(job, c)]
     ranked = sorted((s for s in scored if s.km is None or s.km <= OUT_OF_AREA_KM),
                     key=lambda s: (-s.score, s.slot_start or far, s.candidate.name))
@@ -345,16 +371,17 @@ def job_for(order: WorkOrder, day: date, now: datetime, calendar: sla.WorkingCal
 def load_candidates(day: date, calendar: sla.WorkingCalendar,
                     exclude_order: uuid.UUID | None = None) -> list[Candidate]:
     """Every active technician with their bookings that day, in two queries."""
+    # Columns, not entities: building 400 ORM objects was most of a ranking's time.
     technicians = db.session.execute(
-        select(Technician, User).join(User, User.id == Technician.user_id)
+        select(Technician.id, User.name, Technician.region, Technician.skills,
+               Technician.home_latitude, Technician.home_longitude)
+        .join(User, User.id == Technician.user_id)
         .where(Technician.active, User.active)).all()
     candidates = {
-        tech.id: Candidate(tech.id, user.name, tech.region, frozenset(tech.skills or ()),
-                           Place(tech.home_latitude, tech.home_longitude)
-                           if tech.home_latitude is not None and tech.home_longitude is not None
-                           else None,
-                           city=geocoding.city_of(tech.home_latitude, tech.home_longitude))
-        for tech, user in technicians}
+        tech_id: Candidate(tech_id, name, region, frozenset(skills or ()),
+                           Place(lat, lng) if lat is not None and lng is not None else None,
+                           city=geocoding.city_of(lat, lng))
+        for tech_id, name, region, skills, lat, lng in technicians}
     start, end = day_bounds(day, calendar)
     rows = db.session.execute(
         select(WorkOrder.assignee_id, WorkOrder.number, WorkOrder.appointment_start,

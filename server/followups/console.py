@@ -12,6 +12,7 @@ from ..accounts.auth import console_roles
 from ..errors import ServiceError
 from ..extensions import db
 from . import service
+from ..settings.service import get as setting
 
 bp = Blueprint("followups_console", __name__, url_prefix="/followups")
 OFFICE = ("admin", "dispatcher")
@@ -33,7 +34,6 @@ def queue():
 @console_roles(*OFFICE)
 def call(followup_id: uuid.UUID):
     """The call: script in the customer's language, the outcome form, what follows."""
-    from flask import current_app
     from flask_babel import force_locale
 
     f = service.get(followup_id)
@@ -42,7 +42,7 @@ def call(followup_id: uuid.UUID):
         script = _("Hello, this is %(company)s customer service about your service request "
                    "%(number)s. Was the technician on time? How was their attitude? Is the "
                    "problem solved? Please score each from 1 to 5.",
-                   company=current_app.config["DOORSTEP_COMPANY_NAME"],
+                   company=setting("DOORSTEP_COMPANY_NAME"),
                    number=f.work_order.number if f.work_order else "—")
     return render_template("followups/call.html", f=f, order=f.work_order, script=script,
                            script_language=language,

@@ -48,14 +48,20 @@ BY_ANSWER = {("burning_smell", "yes"): "AC_BURNING", ("near_electrics", "yes"): 
 def instructions(symptom_code: str | None, answers: dict | None = None) -> list[str]:
     """The lines to read to the caller, in the dispatcher's language; empty when the
     symptom and answers are no emergency."""
-    code = symptom_code if symptom_code in DEFAULTS else None
+    from .symptoms import instruction_lines, is_emergency
+
+    code = symptom_code if is_emergency(symptom_code) else None
     for (key, value), implied in BY_ANSWER.items():
         if code is None and (answers or {}).get(key) == value:
             code = implied
     if code is None:
         return []
     language = str(get_locale() or "en").split("_")[0]
+    written = instruction_lines(code, language) or (
+        None if code in DEFAULTS else instruction_lines(code, "en"))
+    if written:  # set under /admin/symptoms
+        return list(written)
     override = (current_app.config.get("EMERGENCY_INSTRUCTIONS") or {}).get(symptom_code or code)
     if override and override.get(language):
         return [str(line) for line in override[language]]
-    return [str(line) for line in DEFAULTS[code]]
+    return [str(line) for line in DEFAULTS.get(code, ())]

@@ -224,9 +224,10 @@ def assess(draft: Draft, now: datetime | None = None) -> Assessment:
     computed_priority, reason = compute_priority(draft.order_type, symptom, draft.answers)
     priority = draft.priority or computed_priority
     order_type = draft.order_type or "repair"
-    calendar = orders.calendar()
-    computed = sla.compute_deadlines(computed_priority, order_type, now, calendar)
-    deadlines = sla.compute_deadlines(priority, order_type, now, calendar)
+    known = _existing(Address, draft.address_id)
+    city = draft.new_address.city if draft.new_address else known.city if known else None
+    computed = orders.order_deadlines(computed_priority, order_type, now, city)
+    deadlines = orders.order_deadlines(priority, order_type, now, city)
     if draft.respond_by:
         deadlines = sla.Deadlines(draft.respond_by, max(deadlines.resolve_by, draft.respond_by))
     return Assessment(
@@ -359,9 +360,9 @@ def edit_request(actor: User, order: WorkOrder, changes: dict, reason: str | Non
         if "priority" in changes and not (reason or "").strip():
             raise Invalid(_("Say why the priority changes."),
                           {"reason": [_("Say why the priority changes.")]})
-        deadlines = sla.compute_deadlines(changes.get("priority", order.priority),
-                                          changes.get("type", order.type), order.created_at,
-                                          orders.calendar())
+        deadlines = orders.order_deadlines(changes.get("priority", order.priority),
+                                           changes.get("type", order.type), order.created_at,
+                                           order.address.city if order.address else None)
         changes.update(respond_by=deadlines.respond_by, resolve_by=deadlines.resolve_by)
     before = order.priority
     orders.update_order(actor, order, changes, expected_version)

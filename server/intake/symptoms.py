@@ -153,13 +153,92 @@ SYMPTOMS: tuple[Symptom, ...] = (
 BY_CODE = {s.code: s for s in (*SYMPTOMS, OTHER)}
 
 
+class Bilingual:
+    """A label an admin wrote in both languages (``/admin/symptoms``): it reads in the
+    language of the request, like the catalogue's lazy strings."""
+
+    def __init__(self, en: str, zh: str):
+        self.en, self.zh = en, zh
+
+    def __str__(self) -> str:
+        from flask_babel import get_locale
+
+        return self.zh if str(get_locale() or "en").startswith("zh") else self.en
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash((self.en, self.zh))
+
+
+# Symptoms whose emergency instructions come with the code (server/intake/emergency.py).
+DEFAULT_INSTRUCTIONS = frozenset({"WH_GAS_SMELL", "WH_TANK_LEAK", "WM_FLOOD", "WM_LEAK",
+                                  "AC_WATER_LEAK", "AC_BURNING"})
+
+
+def changes() -> dict:
+    """What an admin changed or added in the catalogue: code → entry (labels in English and
+    Chinese, category, priority, emergency flag, instructions, offered or not)."""
+    from ..settings.service import get as setting
+
+    return setting("SYMPTOM_CATALOGUE")
+
+
+def catalogue(include_inactive: bool = False) -> dict[str, Symptom]:
+    """Every symptom by code: the built-in ones with the admin's changes, and those added.
+    Questions stay those of the built-in symptom (an added symptom asks none)."""
+    changed = changes()
+    if not changed:
+        return BY_CODE
+    result = dict(BY_CODE)
+    for code, entry in changed.items():
+        base = BY_CODE.get(code)
+        if not entry.get("active", True) and not include_inactive and code != "OTHER":
+            result.pop(code, None)
+            continue
+        result[code] = Symptom(
+            code, entry.get("category"), Bilingual(entry["label_en"], entry["label_zh"]),
+            entry.get("priority", "normal"), base.questions if base else (),
+            base.needs_description if base else False)
+    other = result.pop("OTHER")
+    result["OTHER"] = other  # "something else" stays last
+    return result
+
+
+def active() -> list[Symptom]:
+    """The offered symptoms but "something else" (the SYMPTOMS of the current catalogue)."""
+    return [s for s in catalogue().values() if s.code != "OTHER"]
+
+
 def for_category(category: str | None) -> list[Symptom]:
     """The picklist for a product category (every symptom when it is not known yet)."""
-    return [s for s in SYMPTOMS if category is None or s.category == category] + [OTHER]
+    every = catalogue()
+    return [s for s in every.values()
+            if s.code != "OTHER" and (category is None or s.category == category)] \
+        + [every["OTHER"]]
 
 
 def get(code: str | None) -> Symptom | None:
-    return BY_CODE.get(code) if code else None
+    """A symptom by code; one an admin stopped offering is still known (orders keep it)."""
+    return catalogue(include_inactive=True).get(code) if code else None
+
+
+def is_emergency(code: str | None) -> bool:
+    """Whether instructions are read to the caller for this symptom."""
+    entry = changes().get(code) if code else None
+    return bool(entry["emergency"]) if entry else code in DEFAULT_INSTRUCTIONS
+
+
+def instruction_lines(code: str, language: str) -> list[str] | None:
+    """The admin's instructions for ``code`` in ``language``, None when none are set."""
+    entry = changes().get(code) or {}
+    return entry.get(f"instructions_{language}") or None
 
 
 def answer_priority(symptom: Symptom, answers: dict[str, str]) -> tuple[str, Question | None]:

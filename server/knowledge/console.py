@@ -75,7 +75,7 @@ def _editor(article, data, errors, status=200):
     parts = _by_language(data)
     return render_template("knowledge/edit.html", article=article, data=data,
                            errors=_errors_by_language(errors, data), parts=parts,
-                           categories=list(ProductCategory), symptom_choices=symptoms.SYMPTOMS,
+                           categories=list(ProductCategory), symptom_choices=symptoms.active(),
                            previews={code: service.render(body)
                                      for code, (_, body) in parts.items() if body}), status
 
@@ -89,7 +89,7 @@ def article_list():
                                      or None)
     return render_template("knowledge/list.html", articles=articles, model=model or "",
                            symptom=symptom or "", q=request.args.get("q", ""),
-                           symptom_choices=symptoms.SYMPTOMS)
+                           symptom_choices=symptoms.active())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -64,7 +64,8 @@ def render(body: str, images_at: str = "/knowledge/images/") -> Markup:
 
 
 def _check_symptoms(codes: list[str]) -> None:
-    unknown = [code for code in codes if code not in symptom_catalogue.BY_CODE]
+    known = symptom_catalogue.catalogue(include_inactive=True)
+    unknown = [code for code in codes if code not in known]
     if unknown:
         raise Invalid("Unknown symptom codes.",
                       {"symptoms": [f"unknown symptom code: {', '.join(unknown)}"]})

@@ -19,6 +19,7 @@ from .. import exports
 from ..accounts.auth import console_roles
 from ..extensions import db
 from ..qc.service import technician_quality
+from ..settings.service import get as setting
 from ..technicians.models import Technician
 from ..workorders.models import Channel, OrderType
 from . import service
@@ -138,7 +139,7 @@ def written(unit: str, value) -> str:
     if unit == "money":
         from ..console.routes import money
 
-        return money(round(value), current_app.config["DOORSTEP_CURRENCY"])
+        return money(round(value), setting("DOORSTEP_CURRENCY"))
     if unit == "rating":
         return format_decimal(value, "0.00")
     return format_decimal(value)
@@ -193,7 +194,7 @@ def _query() -> tuple[Period, Filters, str | None, dict]:
     # Only the period and filters: key and tier (the drill-down's) and lang (the console's
     # language switch) are read elsewhere.
     args = {k: v for k, v in request.args.items() if v != "" and k in QUERY_FIELDS}
-    zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
+    zone = ZoneInfo(setting("DOORSTEP_TIMEZONE"))
     today = datetime.now(zone).date()
     args.setdefault("to", today.isoformat())
     args.setdefault("from", (date.fromisoformat(args["to"]) - timedelta(days=27)).isoformat()
@@ -335,7 +336,7 @@ def scorecard(technician_id: uuid.UUID):
 
 
 def _month(text: str | None) -> date:
-    zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
+    zone = ZoneInfo(setting("DOORSTEP_TIMEZONE"))
     if text:
         try:
             first = date.fromisoformat(f"{text}-01")

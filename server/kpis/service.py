@@ -30,6 +30,7 @@ from ..feedback.models import Complaint, Survey
 from ..followups.models import FollowUp
 from ..technicians.models import Technician
 from ..workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderEvent
+from ..settings.service import company_calendar
 from ..workorders.sla import WorkingCalendar
 
 TIERS = ("emergency", "high", "normal", "low")
@@ -98,7 +99,7 @@ class Period:
 
 
 def _calendar() -> WorkingCalendar:
-    return WorkingCalendar.from_config(current_app.config)
+    return company_calendar()
 
 
 def _ts(value: datetime) -> int:

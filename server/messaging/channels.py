@@ -169,12 +169,14 @@ def _text(value) -> str:
 
 def channel_for(name: str):
     """The configured channel for ``email`` or ``sms``."""
+    from ..settings.service import get as setting  # the company name the admin saved
+
     config = current_app.config
     if name == "email":
         if config.get("SMTP_URL"):
             sender = config["SMTP_FROM"]
             if "<" not in sender:
-                sender = formataddr((config["DOORSTEP_COMPANY_NAME"], sender))
+                sender = formataddr((setting("DOORSTEP_COMPANY_NAME"), sender))
             return SmtpChannel(config["SMTP_URL"], sender, config["SMTP_TIMEOUT"])
         return RecordChannel()
     if name == "sms":

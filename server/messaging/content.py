@@ -20,6 +20,7 @@ from ..portal.links import ensure_link, url_of
 from ..workorders.models import WorkOrder
 from .channels import Envelope
 from .models import Message
+from ..settings.service import get as setting
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -41,7 +42,7 @@ def format_time(value: datetime) -> str:
 def words(message: Message, url: str) -> dict:
     """Subject, greeting, paragraphs, the button's label and the SMS text (current locale)."""
     data = message.data or {}
-    company = current_app.config["DOORSTEP_COMPANY_NAME"]
+    company = setting("DOORSTEP_COMPANY_NAME")
     number = data.get("number", "")
     if message.kind == "booking_confirmation":
         start, end = _dt(data.get("start")), _dt(data.get("end"))
@@ -105,7 +106,7 @@ def words(message: Message, url: str) -> dict:
     return {"subject": subject, "lines": lines, "action": action, "sms": sms,
             "greeting": _("Hello,"), "signoff": _("Thank you — %(company)s", company=company),
             "company": company, "url": url,
-            "phone": current_app.config["DOORSTEP_COMPANY_PHONE"]}
+            "phone": setting("DOORSTEP_COMPANY_PHONE")}
 
 
 def ics(message: Message, url: str, summary: str) -> bytes:

@@ -17,6 +17,7 @@ from ..workorders.charges import order_charges
 from ..workorders.discounts import REASONS as DISCOUNT_REASONS
 from ..extensions import limiter
 from . import links, service
+from ..settings.service import get as setting
 
 bp = Blueprint("portal", __name__)
 DONE = ("confirmed", "asked", "rated", "complained")
@@ -55,8 +56,8 @@ def _gone(status: int):
     lang = _language()
     with force_locale(lang):
         body = render_template("portal/gone.html", lang=lang,
-                               company=current_app.config["DOORSTEP_COMPANY_NAME"],
-                               phone=current_app.config["DOORSTEP_COMPANY_PHONE"])
+                               company=setting("DOORSTEP_COMPANY_NAME"),
+                               phone=setting("DOORSTEP_COMPANY_PHONE"))
     return _no_store(current_app.make_response((body, status)))
 
 
@@ -80,8 +81,8 @@ def _render(token: str, order, status: int = 200, errors: dict | None = None, va
             charges=_charges(order), discount_reasons=DISCOUNT_REASONS,
             errors=errors, values=values or {},
             done=request.args.get("done") if request.args.get("done") in DONE else None,
-            company=current_app.config["DOORSTEP_COMPANY_NAME"],
-            phone=current_app.config["DOORSTEP_COMPANY_PHONE"])
+            company=setting("DOORSTEP_COMPANY_NAME"),
+            phone=setting("DOORSTEP_COMPANY_PHONE"))
     return _no_store(current_app.make_response((body, status)))
 
 

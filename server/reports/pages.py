@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from ..extensions import csrf
 from ..media.storage import download as blob_download
 from . import service
+from ..settings.service import get as setting
 
 bp = Blueprint("reports_public", __name__)
 
@@ -48,7 +49,7 @@ def _language() -> str:
 
 def _page(**context):
     response = current_app.make_response(render_template(
-        "verify.html", company=current_app.config["DOORSTEP_COMPANY_NAME"], lang=_language(),
+        "verify.html", company=setting("DOORSTEP_COMPANY_NAME"), lang=_language(),
         **context))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -61,8 +62,8 @@ def download(token: str):
         report = service.report_for_link(token)
     except (service.LinkExpired, service.LinkInvalid) as problem:
         return render_template("reports/link.html", problem=problem.code, lang=_language(),
-                               company=current_app.config["DOORSTEP_COMPANY_NAME"],
-                               phone=current_app.config["DOORSTEP_COMPANY_PHONE"]), \
+                               company=setting("DOORSTEP_COMPANY_NAME"),
+                               phone=setting("DOORSTEP_COMPANY_PHONE")), \
             problem.status
     if customer_page_url is not None and request.accept_mimetypes.accept_html \
             and request.args.get("pdf") is None:

@@ -37,6 +37,7 @@ from ..media.storage import storage
 from ..workorders.discounts import REASONS as DISCOUNT_REASONS
 from ..workorders.visit import time_on_site
 from .content import signed_content
+from ..settings.service import get as setting
 
 PHOTO_BOX = images.PRINT_BOX
 SIGNATURE_BOX = images.PRINT_BOX
@@ -116,7 +117,7 @@ def _when(value: datetime | None, language: str, date: str | None = "yMMMd",
     usual form (CLDR skeletons)."""
     if value is None:
         return None
-    zone = ZoneInfo(current_app.config["DOORSTEP_TIMEZONE"])
+    zone = ZoneInfo(setting("DOORSTEP_TIMEZONE"))
     return " ".join(format_skeleton(skeleton, value, tzinfo=zone, locale=LOCALES[language])
                     for skeleton in (date, time) if skeleton)
 
@@ -251,9 +252,9 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
         return Page(
             content=content,
             report_number=report.number,
-            company={"name": config["DOORSTEP_COMPANY_NAME"],
-                     "address": config["DOORSTEP_COMPANY_ADDRESS"],
-                     "phone": config["DOORSTEP_COMPANY_PHONE"],
+            company={"name": setting("DOORSTEP_COMPANY_NAME"),
+                     "address": setting("DOORSTEP_COMPANY_ADDRESS"),
+                     "phone": setting("DOORSTEP_COMPANY_PHONE"),
                      "logo": _logo(assets)},
             technician=order.assignee.user.name if order.assignee else None,
             visit=_visit(order, language),
@@ -275,7 +276,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
             verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
             content_hash=content_hash,
             assets=assets,
-            timezone=config["DOORSTEP_TIMEZONE"],
+            timezone=setting("DOORSTEP_TIMEZONE"),
             settlement=_settlement(order, language),
             checklists=printed_checklists(content.get("checklist"), language),
         )

@@ -46,6 +46,7 @@ from ..workorders.models import WorkOrder
 from ..workorders.service import add_event, next_number
 from . import signing
 from .content import content_hash, language_of, signed_content
+from ..settings.service import get as setting
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def render(report_id: uuid.UUID) -> str:
         signed = signing.sign_pdf(
             pdf, place, reason=f"Service report {number} for work order {order_number}",
             location=None, verify_url=page.verify_url, language=language,
-            timezone=current_app.config["DOORSTEP_TIMEZONE"])
+            timezone=setting("DOORSTEP_TIMEZONE"))
         failure = None
     except Exception as problem:  # noqa: BLE001 — any failure is the office's to see
         log.exception("rendering report %s failed", number)

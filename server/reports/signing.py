@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from ..settings.service import get as setting
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def ensure_certificate() -> tuple[Path, Path]:
     with open(cert_path.with_name(cert_path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (cert_path.exists() and key_path.exists()):
-            company = current_app.config["DOORSTEP_COMPANY_NAME"]
+            company = setting("DOORSTEP_COMPANY_NAME")
             create_development_certificate(cert_path, key_path, company)
             message = (f"Created a self-signed development certificate for signing service "
                        f"reports: {cert_path} (key {key_path}). Set REPORT_SIGNING_CERT and "

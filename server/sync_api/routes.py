@@ -14,6 +14,7 @@ from ..accounts.auth import api_roles
 from ..database import utcnow
 from ..errors import ServiceError
 from ..extensions import db
+from ..settings import service as settings
 from . import service
 from .schemas import (
     AdoptIn,
@@ -99,7 +100,9 @@ class Pull(MethodView):
                 "last_mutation_id": g.device.last_mutation_id,
                 "scope": {"orders": len(page.scope.order_ids),
                           "checksum": page.scope.checksum()},
-                "server_time": utcnow()}
+                "server_time": utcnow(),
+                "company": {"timezone": settings.get("DOORSTEP_TIMEZONE"),
+                            "currency": settings.get("DOORSTEP_CURRENCY")}}
 
 
 @blp.route("/conflicts")

@@ -73,6 +73,13 @@ class Change(Schema):
     data = fields.Dict()
 
 
+class CompanyOut(Schema):
+    """What the phone needs of the company's settings: the zone it writes times in."""
+
+    timezone = fields.String(metadata={"example": "Asia/Shanghai"})
+    currency = fields.String(metadata={"example": "CNY"})
+
+
 class PullOut(Schema):
     cursor = fields.Integer()
     has_more = fields.Boolean()
@@ -81,6 +88,7 @@ class PullOut(Schema):
     last_mutation_id = fields.Integer()
     scope = fields.Dict()
     server_time = fields.DateTime()
+    company = fields.Nested(CompanyOut)
 
 
 class ConflictOut(Schema):

@@ -38,6 +38,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..inventory.models import Part
 from .models import PartUsage, WorkOrder
+from ..settings.service import get as setting
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def sum_parts(lines) -> tuple[PartCharge, ...]:
 def order_charges(order: WorkOrder) -> Charges:
     """The order's charges from its part lines, labour and travel (see the module rules)."""
     parts = sum_parts(part_lines(order))
-    currency = order.currency or current_app.config["DOORSTEP_CURRENCY"]
+    currency = order.currency or setting("DOORSTEP_CURRENCY")
     if order.in_warranty:
         return Charges(True, parts, 0, 0, 0, 0, currency)
     parts_cents = sum(entry.total_cents for entry in parts)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +23,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media.models import Signature
 from ..technicians.models import Technician
+from ..settings.service import get as settings_value
 from ..words import term
 from . import charges, grading, lifecycle, sla
 from .lifecycle import Status, TransitionError
@@ -47,7 +47,19 @@ ROOT_CAUSES = (
 
 
 def calendar() -> sla.WorkingCalendar:
-    return sla.WorkingCalendar.from_config(current_app.config)
+    """The company's working calendar (as set under /admin, else the configuration)."""
+    from ..settings import service as settings
+
+    return settings.company_calendar()
+
+
+def order_deadlines(priority: str, order_type: str, requested_at, city: str | None):
+    """SLA deadlines under the company's policy, counted on the calendar of the order's
+    region (its city's own calendar when one is set, else the company's)."""
+    from ..settings import service as settings
+
+    return sla.compute_deadlines(priority, order_type, requested_at,
+                                 settings.calendar_for(city), settings.sla_policy())
 
 
 def technician_of(user: User) -> Technician | None:
@@ -205,7 +217,7 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
     if start and end and end <= start:
         raise Invalid("The preferred window ends before it starts.",
                       {"preferred_end": ["must be after preferred_start"]})
-    deadlines = sla.compute_deadlines(data["priority"], data["type"], now, calendar())
+    deadlines = order_deadlines(data["priority"], data["type"], now, address.city)
     order = WorkOrder(
         id=data.get("id") or uuid.uuid4(),
         number=next_number("WO", now.year),
@@ -226,7 +238,7 @@ def create_order(actor: User, data: dict, now: datetime | None = None) -> WorkOr
         owner_id=actor.id,
         repeat_of_id=repeat_of.id if repeat_of else None,
         in_warranty=(warranty_status(asset, now.date()) == "in_warranty") if asset else None,
-        currency=current_app.config["DOORSTEP_CURRENCY"],
+        currency=settings_value("DOORSTEP_CURRENCY"),
         created_at=now, updated_at=now,
     )
     if repeat_of is not None and charges.is_rework(order):

@@ -72,18 +72,22 @@ class Tier:
     wall_clock: bool = False
 
 
-def _tiers(day: timedelta) -> dict[str, Tier]:
-    """Targets per priority; ``day`` is one working day of the calendar."""
+def _span(amount: float, unit: str, day: timedelta, wall_clock: bool) -> timedelta:
+    """An amount of hours, or of days: working days of the calendar (24 h on the wall clock)."""
+    if unit == "hours":
+        return timedelta(hours=amount)
+    return (timedelta(hours=24) if wall_clock else day) * amount
+
+
+def tiers(policy: dict, day: timedelta) -> dict[str, Tier]:
+    """Targets per priority from an SLA policy (``server.settings.service.DEFAULT_SLA`` is
+    the shape and today's values); ``day`` is one working day of the calendar."""
     return {
-        "emergency": Tier(respond=timedelta(hours=2), resolve=timedelta(hours=24), wall_clock=True),
-        "high": Tier(respond=timedelta(hours=4), resolve=day * 1),
-        "normal": Tier(respond=day * 1, resolve=day * 3),
-        "low": Tier(respond=day * 2, resolve=day * 5),
+        name: Tier(respond=_span(t["respond"], t["respond_unit"], day, t["wall_clock"]),
+                   resolve=_span(t["resolve"], t["resolve_unit"], day, t["wall_clock"]),
+                   wall_clock=t["wall_clock"])
+        for name, t in policy["priorities"].items()
     }
-
-
-# Installation and return/exchange jobs involve logistics: more time to resolve.
-TYPE_RESOLVE_FACTOR = {"install": 2, "return_exchange": 2}
 
 
 @dataclass(frozen=True)
@@ -93,13 +97,17 @@ class Deadlines:
 
 
 def compute_deadlines(
-    priority: str, order_type: str, requested_at: datetime, calendar: WorkingCalendar
+    priority: str, order_type: str, requested_at: datetime, calendar: WorkingCalendar,
+    policy: dict | None = None,
 ) -> Deadlines:
-    """Deadlines for a request received at ``requested_at``. Raises KeyError on a bad priority."""
-    tier = _tiers(calendar.day_length)[priority]
-    if tier.wall_clock:
+    """Deadlines for a request received at ``requested_at`` under ``policy`` (the built-in
+    default policy when None). Raises KeyError on a bad priority."""
+    if policy is None:
+        from ..settings.service import DEFAULT_SLA as policy
+    tier = tiers(policy, calendar.day_length)[priority]
+    if tier.wall_clock:  # an emergency is resolved on the clock, whatever the job type
         return Deadlines(requested_at + tier.respond, requested_at + tier.resolve)
-    factor = TYPE_RESOLVE_FACTOR.get(order_type, 1)
+    factor = policy["type_factors"].get(order_type, 1)
     return Deadlines(
         calendar.add_working_time(requested_at, tier.respond),
         calendar.add_working_time(requested_at, tier.resolve * factor),

@@ -40,6 +40,7 @@ class Phone:
         self.applied: set[tuple[str, int]] = set()
         self.resyncs = 0
         self.server_has = 0  # last_mutation_id seen in the latest pull
+        self.company: dict = {}  # the company's settings the app needs (its time zone)
         # Orders the server removed from scope that we keep until their work is pushed.
         self.leaving: set[str] = set()
 
@@ -269,6 +270,7 @@ class Phone:
             # The pulled state includes mutations up to last_mutation_id, but their outcome
             # (applied or rejected) only comes back from a push: keep them until then.
             self.server_has = body["last_mutation_id"]
+            self.company = body["company"]  # on every page: times are written in its zone
             self._drop_leaving_orders()
             self.cursor = body["cursor"]
             pages += 1

@@ -1,0 +1,346 @@
+"""Reading and changing company settings. ``get(name)`` is what the rest of the server
+reads: the stored value when an admin set one, otherwise the configuration's (or, for the
+SLA policy, region calendars and the symptom catalogue, the built-in defaults, which are
+today's behaviour). Writes are validated field by field (``Invalid`` names each refused
+field; nothing is stored then), audited, and flushed only; the request commits.
+
+Stored values are read once per application context (``g``) and that cache is dropped on
+every write, so a change is seen by the next request of any worker.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from zoneinfo import available_timezones
+
+from flask import current_app, g
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit.service import record
+from ..errors import Invalid
+from ..extensions import db
+from .models import Setting
+
+COMPANY = ("DOORSTEP_COMPANY_NAME", "DOORSTEP_COMPANY_ADDRESS", "DOORSTEP_COMPANY_PHONE",
+           "DOORSTEP_TIMEZONE", "DOORSTEP_LOCALE", "DOORSTEP_CURRENCY",
+           "WORK_DAYS", "WORK_HOURS", "HOLIDAYS")
+PRIORITIES = ("emergency", "high", "normal", "low")
+ORDER_TYPES = ("repair", "install", "maintenance", "inspection", "return_exchange")
+UNITS = ("hours", "days")  # days: working days of the calendar (wall-clock: 24 h)
+
+# Today's targets (respond, resolve), each an amount and a unit; emergencies on the wall clock.
+DEFAULT_SLA = {
+    "priorities": {
+        "emergency": {"respond": 2, "respond_unit": "hours", "resolve": 24,
+                      "resolve_unit": "hours", "wall_clock": True},
+        "high": {"respond": 4, "respond_unit": "hours", "resolve": 1, "resolve_unit": "days",
+                 "wall_clock": False},
+        "normal": {"respond": 1, "respond_unit": "days", "resolve": 3, "resolve_unit": "days",
+                   "wall_clock": False},
+        "low": {"respond": 2, "respond_unit": "days", "resolve": 5, "resolve_unit": "days",
+                "wall_clock": False},
+    },
+    # Installations and returns/exchanges involve logistics: more time to resolve.
+    "type_factors": {"repair": 1, "install": 2, "maintenance": 1, "inspection": 1,
+                     "return_exchange": 2},
+}
+DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {}}
+CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,39}$")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _stored() -> dict:
+    cache = g.get("_doorstep_settings")
+    if cache is None:
+        cache = {s.key: s.value for s in db.session.scalars(select(Setting))}
+        g._doorstep_settings = cache
+    return cache
+
+
+def get(name: str):
+    stored = _stored()
+    if name in stored:
+        return stored[name]
+    if name in DEFAULTS:
+        return DEFAULTS[name]
+    return current_app.config[name]
+
+
+def sla_policy() -> dict:
+    return get("SLA_POLICY")
+
+
+def region_key(name: str | None) -> str | None:
+    """The key a region's calendar is kept under: the gazetteer's city key when the name is
+    a known city in any spelling ("上海市" → "shanghai"), else the name in lower case."""
+    from ..customers.geocoding import city_named
+
+    if not name or not name.strip():
+        return None
+    return city_named(name) or name.strip().lower()
+
+
+def _calendar_from(values: dict):
+    from ..workorders.sla import WorkingCalendar
+
+    start, end = (time.fromisoformat(t) for t in values["WORK_HOURS"].split("-"))
+    return WorkingCalendar(
+        timezone=values["DOORSTEP_TIMEZONE"], work_days=frozenset(values["WORK_DAYS"]),
+        start=start, end=end,
+        holidays=frozenset(date.fromisoformat(d) for d in values["HOLIDAYS"]))
+
+
+def company_calendar():
+    return _calendar_from({k: get(k) for k in
+                           ("DOORSTEP_TIMEZONE", "WORK_DAYS", "WORK_HOURS", "HOLIDAYS")})
+
+
+def region_calendar(region: str | None):
+    """The working calendar of a region (a city such as "London" or "上海"), or None when
+    that region has none of its own."""
+    key = region_key(region)
+    values = get("REGION_CALENDARS").get(key) if key else None
+    return _calendar_from(values) if values else None
+
+
+def calendar_for(city: str | None):
+    """The calendar SLA deadlines of an order in ``city`` are counted on: its region's,
+    else the company's."""
+    return region_calendar(city) or company_calendar()
+
+
+def _save(actor, key: str, value, action: str, **data) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key)
+        db.session.add(row)
+    row.value = value
+    row.updated_by = getattr(actor, "id", None)
+    record(action, actor, None, key=key, **data)
+    db.session.flush()
+    g.pop("_doorstep_settings", None)
+
+
+# --- checking ------------------------------------------------------------------------------
+
+def _work_days(values: list[str], errors: dict, field: str) -> list[int]:
+    try:
+        days = sorted({int(v) for v in values})
+    except ValueError:
+        days = []
+    if not days or not all(1 <= d <= 7 for d in days):
+        errors[field] = [_("Choose at least one working day.")]
+    return days
+
+
+def _work_hours(start: str, end: str, errors: dict, field: str) -> str:
+    try:
+        opens, closes = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        if opens >= closes:
+            raise ValueError
+    except ValueError:
+        errors[field] = [_("Opening and closing times such as 08:00 and 18:00, opening first.")]
+        return ""
+    return f"{opens:%H:%M}-{closes:%H:%M}"
+
+
+def _holidays(text: str, errors: dict, field: str) -> list[str]:
+    days = []
+    for item in re.split(r"[\s,;]+", text.strip()):
+        if not item:
+            continue
+        try:
+            day = date.fromisoformat(item)
+            if not 2000 <= day.year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors[field] = [_("Dates such as 2026-10-01, one a line; “%(value)s” is not one.",
+                               value=item[:20])]
+            return []
+        days.append(day.isoformat())
+    return sorted(set(days))
+
+
+def _timezone(name: str, errors: dict, field: str) -> str:
+    name = name.strip()
+    if name not in available_timezones():
+        errors[field] = [_("A time zone such as Asia/Shanghai or Europe/London.")]
+    return name
+
+
+# --- changing ------------------------------------------------------------------------------
+
+def save_company(actor, form: dict) -> dict:
+    """Name, address, phone, time zone, language, currency and the working week, hours and
+    holidays. ``form`` holds strings (``work_days`` a list)."""
+    errors: dict = {}
+    name = (form.get("name") or "").strip()
+    if not name or len(name) > 120:
+        errors["name"] = [_("Enter the company's name (at most 120 characters).")]
+    locale = form.get("locale") or ""
+    if locale not in current_app.config["LANGUAGES"]:
+        errors["locale"] = [_("Choose a language.")]
+    currency = (form.get("currency") or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["currency"] = [_("A three-letter currency code such as CNY or GBP.")]
+    address = (form.get("address") or "").strip()
+    phone = (form.get("phone") or "").strip()
+    if len(address) > 300:
+        errors["address"] = [_("At most 300 characters.")]
+    if len(phone) > 40:
+        errors["phone"] = [_("At most 40 characters.")]
+    values = {
+        "DOORSTEP_COMPANY_NAME": name, "DOORSTEP_COMPANY_ADDRESS": address,
+        "DOORSTEP_COMPANY_PHONE": phone, "DOORSTEP_LOCALE": locale,
+        "DOORSTEP_CURRENCY": currency,
+        "DOORSTEP_TIMEZONE": _timezone(form.get("timezone") or "", errors, "timezone"),
+        "WORK_DAYS": _work_days(form.get("work_days") or [], errors, "work_days"),
+        "WORK_HOURS": _work_hours(form.get("opens") or "", form.get("closes") or "", errors,
+                                  "work_hours"),
+        "HOLIDAYS": _holidays(form.get("holidays") or "", errors, "holidays"),
+    }
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    changed = {k: v for k, v in values.items() if get(k) != v}
+    for key, value in changed.items():
+        before = get(key)
+        _save(actor, key, value, "settings.company_updated", before=before, after=value)
+    return changed
+
+
+def _amount(value: str, errors: dict, field: str) -> float:
+    try:
+        amount = float(value)
+        if not 0 < amount <= 1000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors[field] = [_("A number above 0, at most 1000.")]
+        return 0
+    return int(amount) if amount == int(amount) else amount
+
+
+def save_sla(actor, form: dict) -> dict:
+    """Respond and resolve targets per priority (an amount of hours or working days; wall
+    clock or working time) and a resolve factor per job type. Fields are named
+    ``<priority>_respond``, ``<priority>_respond_unit``, …, ``factor_<type>``."""
+    errors: dict = {}
+    priorities = {}
+    for p in PRIORITIES:
+        tier = {}
+        for target in ("respond", "resolve"):
+            tier[target] = _amount(form.get(f"{p}_{target}"), errors, f"{p}_{target}")
+            unit = form.get(f"{p}_{target}_unit")
+            if unit not in UNITS:
+                errors[f"{p}_{target}_unit"] = [_("Choose hours or working days.")]
+            tier[f"{target}_unit"] = unit
+        tier["wall_clock"] = form.get(f"{p}_wall_clock") in ("1", "on", True)
+        priorities[p] = tier
+    factors = {}
+    for t in ORDER_TYPES:
+        try:
+            factor = float(form.get(f"factor_{t}") or "")
+            if not 0.1 <= factor <= 10:
+                raise ValueError
+            factors[t] = int(factor) if factor == int(factor) else factor
+        except ValueError:
+            errors[f"factor_{t}"] = [_("A factor from 0.1 to 10, such as 1 or 2.")]
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    policy = {"priorities": priorities, "type_factors": factors}
+    if policy != sla_policy():
+        _save(actor, "SLA_POLICY", policy, "settings.sla_updated", before=sla_policy(),
+              after=policy)
+    return policy
+
+
+def save_region_calendar(actor, form: dict) -> str:
+    """A region's own calendar (time zone, working days, hours, holidays)."""
+    errors: dict = {}
+    key = region_key(form.get("region"))
+    if key is None or len(key) > 60:
+        errors["region"] = [_("Enter the region's city, such as London or 上海.")]
+    values = {
+        "DOORSTEP_TIMEZONE": _timezone(form.get("timezone") or "", errors, "timezone"),
+        "WORK_DAYS": _work_days(form.get("work_days") or [], errors, "work_days"),
+        "WORK_HOURS": _work_hours(form.get("opens") or "", form.get("closes") or "", errors,
+                                  "work_hours"),
+        "HOLIDAYS": _holidays(form.get("holidays") or "", errors, "holidays"),
+        "name": (form.get("region") or "").strip(),
+    }
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    calendars = dict(get("REGION_CALENDARS"))
+    before = calendars.get(key)
+    calendars[key] = values
+    _save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_saved",
+          region=key, before=before, after=values)
+    return key
+
+
+def remove_region_calendar(actor, region: str) -> None:
+    calendars = dict(get("REGION_CALENDARS"))
+    before = calendars.pop(region, None)
+    if before is not None:
+        _save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_removed",
+              region=region, before=before)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def save_symptom(actor, form: dict, code: str | None = None) -> str:
+    """Change a symptom of the catalogue (``code``) or add one (its code in the form):
+    labels in English and Chinese, product category, starting priority, whether it is
+    an emergency and the instructions read to the caller (one line each), offered or not."""
+    from ..assets.models import ProductCategory
+    from ..intake import symptoms
+
+    errors: dict = {}
+    new = code is None
+    code = (form.get("code") or "").strip().upper() if new else code
+    if new and not CODE.fullmatch(code):
+        errors["code"] = [_("A code of capitals, digits and _ such as WH_NO_HOT_WATER.")]
+    elif new and code in symptoms.catalogue():
+        errors["code"] = [_("That code is taken.")]
+    elif not new and code not in symptoms.catalogue():
+        errors["code"] = [_("No such symptom.")]
+    label_en, label_zh = (form.get("label_en") or "").strip(), (form.get("label_zh") or "").strip()
+    if not label_en or len(label_en) > 120:
+        errors["label_en"] = [_("Enter the English label (at most 120 characters).")]
+    if not label_zh or len(label_zh) > 120:
+        errors["label_zh"] = [_("Enter the Chinese label (at most 120 characters).")]
+    category = form.get("category") or ""
+    if category not in set(ProductCategory) and not (category == "" and code == "OTHER"):
+        errors["category"] = [_("Choose a product category.")]
+    priority = form.get("priority") or ""
+    if priority not in PRIORITIES:
+        errors["priority"] = [_("Choose a priority.")]
+    emergency = form.get("emergency") in ("1", "on", True)
+    lines_en, lines_zh = _lines(form.get("instructions_en")), _lines(form.get("instructions_zh"))
+    if any(len(line) > 300 for line in lines_en + lines_zh):
+        errors["instructions_en"] = [_("At most 300 characters a line.")]
+    if emergency and not lines_en and (new or code not in symptoms.DEFAULT_INSTRUCTIONS):
+        errors["instructions_en"] = [_("An emergency needs instructions to read to the caller.")]
+    if emergency and not lines_zh and (new or code not in symptoms.DEFAULT_INSTRUCTIONS):
+        errors["instructions_zh"] = [_("An emergency needs instructions to read to the caller.")]
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    entry = {"label_en": label_en, "label_zh": label_zh, "category": category or None,
+             "priority": priority, "emergency": emergency, "instructions_en": lines_en,
+             "instructions_zh": lines_zh,
+             "active": new or code == "OTHER" or form.get("active") in ("1", "on", True)}
+    catalogue = dict(get("SYMPTOM_CATALOGUE"))
+    before = catalogue.get(code)
+    catalogue[code] = entry
+    _save(actor, "SYMPTOM_CATALOGUE", catalogue,
+          "symptom.created" if new else "symptom.updated", code=code, before=before,
+          after=entry)
+    return code
+
+
+def effective_company() -> dict:
+    return {k: get(k) for k in COMPANY}
