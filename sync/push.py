@@ -37,7 +37,7 @@ from server.technicians.models import Technician
 from server.workorders.models import WorkOrder
 
 from .models import RejectedMutation
-from .mutations import Context, Rejected, resolve
+from .mutations import Context, Rejected, applying, resolve
 
 
 class DeviceRevoked(ServiceError):
@@ -68,7 +68,10 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     session.refresh(device, ["last_mutation_id"])
     last = device.last_mutation_id
     result = PushResult(last_mutation_id=last)
-    ever_assigned: dict = {}  # shared by the batch's mutations: one scope lookup per order
+    # Shared by the batch's mutations: one scope lookup per order, one query per table for
+    # the line ids, and the rows they read held for the batch.
+    batch = {"ever_assigned": {}, "held": {},
+             "absent_lines": absent_lines(session, [m for m in mutations if m["id"] > last])}
     for envelope in mutations:
         mutation_id = envelope["id"]
         if mutation_id <= last:
@@ -79,7 +82,7 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
                               "message": f"Mutation {last + 1} is missing; send it first."}
             break
         result.results.append(_apply_one(session, device, actor, technician, envelope, now,
-                                         ever_assigned))
+                                         batch))
         last = mutation_id
     # Same transaction as the effects; set once, not per mutation (each set would make the
     # next savepoint flush an UPDATE of the device row).
@@ -88,9 +91,37 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     return result
 
 
-def _apply_one(session, device, actor, technician, envelope, now, ever_assigned) -> dict:
+def absent_lines(session: Session, envelopes: list[dict]) -> set:
+    """``(model, id)`` for each line id these mutations name that the database does not
+    hold: one query per table instead of one per mutation (``claim_line`` trusts it).
+
+    Arguments are not validated yet: anything that is not a UUID is left out, and is
+    looked up (or refused) by the mutation itself as before.
+    """
+    wanted: dict[type, set] = {}
+    for envelope in envelopes:
+        found = applying(envelope.get("name"), envelope.get("version"))
+        args = envelope.get("args")
+        if found is None or found.line_model is None or not isinstance(args, dict):
+            continue
+        try:
+            key = uuid.UUID(str(args.get(found.line_id)))
+        except (TypeError, ValueError):
+            continue
+        wanted.setdefault(found.line_model, set()).add(key)
+    absent = set()
+    for model, keys in wanted.items():
+        keys = sorted(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            present = set(session.scalars(select(model.id).where(model.id.in_(chunk))))
+            absent.update((model, key) for key in chunk if key not in present)
+    return absent
+
+
+def _apply_one(session, device, actor, technician, envelope, now, batch) -> dict:
     ctx = Context(session=session, actor=actor, device=device, technician=technician,
-                  mutation_id=envelope["id"], now=now, ever_assigned=ever_assigned)
+                  mutation_id=envelope["id"], now=now, **batch)
     savepoint = session.begin_nested()
     mutation = None
     try:
