@@ -178,15 +178,18 @@ def push_round(app, batches: int, statements: StatementCount | None = None) -> d
 
 def reference_round(app, batches: int) -> dict:
     """The same number of two-row steps with plain SQL through the driver, batch by batch."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from server.accounts.models import User
     from server.extensions import db
-    from server.workorders.models import WorkOrder
+    from server.workorders.models import WorkOrder, WorkOrderEvent
 
     with app.app_context():
         order_id = db.session.scalar(select(WorkOrder.id).limit(1))
         user_id = db.session.scalar(select(User.id).limit(1))
+        # Events are numbered per order: go on after the last one (an earlier round's too).
+        seq = db.session.scalar(select(func.max(WorkOrderEvent.seq)).where(
+            WorkOrderEvent.work_order_id == order_id)) or 0
         db.session.rollback()
         engine = db.engine
         postgres = engine.dialect.name == "postgresql"
@@ -201,7 +204,6 @@ def reference_round(app, batches: int) -> dict:
 
         now = datetime.now(UTC)
         stamp = now if postgres else now.replace(tzinfo=None).isoformat(" ")
-        seq = 10_000_000
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
