@@ -94,7 +94,9 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
         if outcomes is None:
             # Something was refused: apply one by one, each in its own savepoint, so the
             # refused mutation is rolled back alone and recorded (the rules of this module).
-            batch = {"ever_assigned": {}, "held": {}, "absent_lines": set(absent)}
+            # Every line id is looked up again here: a row another device committed since
+            # the prefetch is seen, exactly as without it.
+            batch = {"ever_assigned": {}, "held": {}, "absent_lines": set()}
             outcomes = [_apply_one(session, device, actor, technician, envelope, now, batch)
                         for envelope in to_apply]
         applied = iter(outcomes)
