@@ -72,6 +72,12 @@ class Context:
     conflicts: list[dict] = field(default_factory=list)
     # Orders this technician was ever assigned, looked up once per batch.
     ever_assigned: dict = field(default_factory=dict)
+    # Line ids (``(model, id)``) the database did not hold when the batch began, read in
+    # one query per table (``sync.push.absent_lines``); an id leaves the set once claimed.
+    absent_lines: set = field(default_factory=set)
+    # Rows read for the batch, held so the session's weak identity map keeps them: each
+    # mutation finds its order, parts and van there instead of selecting them again.
+    held: dict = field(default_factory=dict)
 
     def conflict(self, order: WorkOrder, kind: str, message: str, **data) -> None:
         """Record a conflict for the dispatcher and in the order's history."""
@@ -94,15 +100,18 @@ class Mutation:
     # The argument naming the line this mutation creates (``note_id``…), if any: what a
     # duplicate-key refusal from the database is reported against.
     line_id: str | None = None
+    # The table of that line, so a push can read a batch's line ids in one query.
+    line_model: type | None = None
 
 
 REGISTRY: dict[tuple[str, int], Mutation] = {}
 
 
-def mutation(name: str, version: int, schema: type[Schema], line_id: str | None = None):
+def mutation(name: str, version: int, schema: type[Schema], line_id: str | None = None,
+             line_model: type | None = None):
     def register(apply):
         REGISTRY[(name, version)] = Mutation(name, version, schema, apply=apply,
-                                             line_id=line_id)
+                                             line_id=line_id, line_model=line_model)
         return apply
     return register
 
@@ -203,6 +212,8 @@ def load_order(ctx: Context, order_id: uuid.UUID) -> WorkOrder:
     on it (flagged as a conflict); one never assigned to them is refused.
     """
     order = ctx.session.get(WorkOrder, order_id)
+    if order is not None:
+        ctx.held[(WorkOrder, order_id)] = order
     if order is not None and order_id not in ctx.ever_assigned:
         ctx.ever_assigned[order_id] = ctx.session.scalar(
             select(ScopeInterval.id).where(ScopeInterval.work_order_id == order_id,
@@ -235,7 +246,13 @@ def claim_line(ctx: Context, model: type, field_name: str, line_id: uuid.UUID,
     is a replay (False: nothing to do); on another order or with other content it is a
     client bug, rejected ``duplicate_id`` (it must never be answered "applied" while doing
     nothing). The database's unique keys back this up (see ``sync.push``).
+
+    An id the batch's prefetch found absent is new without another query; it is taken out
+    of ``ctx.absent_lines`` here, so a second use of it in the same batch is looked up.
     """
+    if (model, line_id) in ctx.absent_lines:
+        ctx.absent_lines.discard((model, line_id))
+        return True
     existing = ctx.session.get(model, line_id)
     if existing is None:
         return True
@@ -362,7 +379,8 @@ def set_fields(ctx: Context, args: dict) -> None:
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 
-@mutation("add_note", 1, AddNote, line_id="note_id")
+@mutation("add_note", 1, AddNote, line_id="note_id",
+          line_model=WorkOrderNote)
 def add_note(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, WorkOrderNote, "note_id", args["note_id"], order, body=args["body"]):
@@ -376,8 +394,12 @@ def add_note(ctx: Context, args: dict) -> None:
 
 
 def _van(ctx: Context) -> StockLocation:
-    van = ctx.session.scalar(select(StockLocation).where(
-        StockLocation.technician_id == ctx.technician.id))
+    van = ctx.held.get(StockLocation)  # no mutation moves a van: read once per batch
+    if van is None:
+        van = ctx.session.scalar(select(StockLocation).where(
+            StockLocation.technician_id == ctx.technician.id))
+        if van is not None:
+            ctx.held[StockLocation] = van
     if van is None:
         raise Rejected("no_van", "You have no van stock location; ask the office.")
     return van
@@ -390,6 +412,8 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
                       part_id=args["part_id"], quantity=sign * args["quantity"]):
         return  # the same line again: append-only by UUID
     part = ctx.session.get(Part, args["part_id"])
+    if part is not None:
+        ctx.held[(Part, part.id)] = part
     if part is None:
         raise Rejected("unknown_part", "No such part.", {"part_id": ["no such part"]})
     if sign > 0:
@@ -421,30 +445,34 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     flag_if_out_of_scope(ctx, order, "A part line")
 
 
-@mutation("use_part", 1, PartLine, line_id="line_id")
+@mutation("use_part", 1, PartLine, line_id="line_id",
+          line_model=PartUsage)
 def use_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, +1)
 
 
-@mutation("return_part", 1, PartLine, line_id="line_id")
+@mutation("return_part", 1, PartLine, line_id="line_id",
+          line_model=PartUsage)
 def return_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, -1)
 
 
-@mutation("attach_photo", 1, AttachPhoto, line_id="photo_id")
+@mutation("attach_photo", 1, AttachPhoto, line_id="photo_id",
+          line_model=Photo)
 def attach_photo(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, Photo, "photo_id", args["photo_id"], order, sha256=args["sha256"]):
         return
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
-                       args.get("taken_at"), args.get("caption"))
+                       args.get("taken_at"), args.get("caption"), known_new=True)
     orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
                      server_time=ctx.now, device_time=args.get("taken_at"),
                      data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
     flag_if_out_of_scope(ctx, order, "A photo")
 
 
-@mutation("log_time", 1, LogTime, line_id="log_id")
+@mutation("log_time", 1, LogTime, line_id="log_id",
+          line_model=TimeLog)
 def log_time(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if args["ended_at"] <= args["started_at"]:
@@ -465,7 +493,8 @@ def log_time(ctx: Context, args: dict) -> None:
     flag_if_out_of_scope(ctx, order, "A time log")
 
 
-@mutation("capture_signature", 1, CaptureSignature, line_id="signature_id")
+@mutation("capture_signature", 1, CaptureSignature, line_id="signature_id",
+          line_model=Signature)
 def capture_signature(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     # The same signature again is a replay; its id on another order is a duplicate.
@@ -489,7 +518,8 @@ def capture_signature(ctx: Context, args: dict) -> None:
                      "the signature was kept.", status=order.status)
 
 
-@mutation("submit_survey", 1, SubmitSurvey, line_id="survey_id")
+@mutation("submit_survey", 1, SubmitSurvey, line_id="survey_id",
+          line_model=Survey)
 def submit_survey(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, Survey, "survey_id", args["survey_id"], order,
@@ -511,6 +541,14 @@ import server.billing.mutations  # noqa: E402,F401  (decide_quote, record_paymen
 from server.knowledge import mutations as _knowledge  # noqa: E402, F401
 
 LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
+
+
+def applying(name: str, version: int) -> Mutation | None:
+    """The registered mutation that applies ``name@version`` (after its upgrades), if any."""
+    found = REGISTRY.get((name, version))
+    while found is not None and found.apply is None:
+        found = REGISTRY.get((name, found.version + 1))
+    return found
 
 
 def resolve(name: str, version: int, args: dict) -> tuple[Mutation, dict]:

@@ -159,8 +159,13 @@ def _query(feed: Feed, scope: Scope, after: int, upto: int) -> Select | None:
     return query.order_by(feed.model.sync_pos)
 
 
-def pull(session: Session, technician: Technician, cursor: int, limit: int) -> Page:
-    """Changes after ``cursor`` for ``technician``; read inside one snapshot transaction."""
+def pull(session: Session, technician: Technician, cursor: int, limit: int,
+         ids_in_data: bool = True) -> Page:
+    """Changes after ``cursor`` for ``technician``; read inside one snapshot transaction.
+
+    ``ids_in_data``: protocol 1 repeats each row's id inside ``data``; protocol 2 sends it
+    once, on the change (docs/sync-protocol.md §7), which trims a first sync by a tenth.
+    """
     head = session.scalar(select(SyncCounter.value).where(SyncCounter.id == 1))
     if cursor > head:
         cursor = 0  # a cursor from another database (restored backup): start over
@@ -182,13 +187,13 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int) -> P
     for feed, rows in fetched.items():
         if len(rows) > limit and rows[limit].sync_pos <= upto:
             rows = session.execute(_query(feed, scope, cursor, upto)).all()
-        changes += [_item(feed, row) for row in rows if row.sync_pos <= upto]
+        changes += [_item(feed, row, ids_in_data) for row in rows if row.sync_pos <= upto]
 
     entered = list(session.scalars(select(ScopeInterval.work_order_id).where(
         open_at(technician, head),
         ScopeInterval.entered_pos > cursor, ScopeInterval.entered_pos <= upto)))
     if entered:
-        changes += _whole_orders(session, scope, entered, cursor, upto)
+        changes += _whole_orders(session, scope, entered, cursor, upto, ids_in_data)
     # A first pull (cursor 0) starts from an empty replica: there is nothing to remove.
     left = session.scalars(select(ScopeInterval.work_order_id).where(
         ScopeInterval.technician_id == technician.id,
@@ -200,7 +205,7 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int) -> P
 
 
 def _whole_orders(session: Session, scope: Scope, order_ids: list, after: int,
-                  upto: int) -> list[dict]:
+                  upto: int, ids_in_data: bool = True) -> list[dict]:
     items = []
     for feed in FEEDS:
         if feed.global_ or feed.type == "stock_level":
@@ -210,7 +215,7 @@ def _whole_orders(session: Session, scope: Scope, order_ids: list, after: int,
         # scope): only the others need reading. On a first sync that is almost nothing.
         query = select(*_columns(feed)).where(clause, or_(feed.model.sync_pos <= after,
                                                           feed.model.sync_pos > upto))
-        items += [_item(feed, row) for row in session.execute(query)]
+        items += [_item(feed, row, ids_in_data) for row in session.execute(query)]
     return items
 
 
@@ -229,9 +234,11 @@ def _columns(feed: Feed) -> list:
     return _COLUMNS[feed.type]
 
 
-def _item(feed: Feed, row) -> dict:
-    return {"type": feed.type, "id": str(row.id), "pos": row.sync_pos,
-            "data": _DUMPERS[feed.type](row)}
+def _item(feed: Feed, row, ids_in_data: bool = True) -> dict:
+    data = _DUMPERS[feed.type](row)
+    if not ids_in_data:
+        del data["id"]  # the change's own ``id`` says it (protocol 2)
+    return {"type": feed.type, "id": str(row.id), "pos": row.sync_pos, "data": data}
 
 
 def _dedupe_sorted(items: list[dict]) -> list[dict]:

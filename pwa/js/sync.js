@@ -157,7 +157,8 @@ async function applyPage(data) {
     const leaving = new Set(await getMeta("leaving", []));
     for (const change of data.changes) {
       if (!REPLICATED[change.type]) continue; // a newer server's entity: not ours to keep
-      await db.table(change.type).put(change.data);
+      // Protocol 2: the row's id comes once, on the change, not again inside data.
+      await db.table(change.type).put({ ...change.data, id: change.id });
       if (change.type === "work_order") leaving.delete(change.id);
     }
     for (const orderId of (data.removed && data.removed.work_order) || []) {

@@ -19,12 +19,14 @@ from .models import BlobRefusal, Photo, Signature
 
 
 def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
-                 taken_at: datetime | None, caption: str | None = None) -> Photo:
+                 taken_at: datetime | None, caption: str | None = None,
+                 known_new: bool = False) -> Photo:
     """Add a photo line to ``order``; a second call with the same id changes nothing.
 
     Raises Conflict if the id is already used for another order or other bytes.
+    ``known_new``: the caller has just made sure the id is unused (sync's ``claim_line``).
     """
-    existing = db.session.get(Photo, photo_id)
+    existing = None if known_new else db.session.get(Photo, photo_id)
     if existing is not None:
         if existing.work_order_id != order.id or existing.sha256 != sha256:
             raise Conflict("This photo id is already used for something else.",

@@ -44,7 +44,8 @@ def _is_app_session(session: Session) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _queue_for_events(session: Session, flush_context) -> None:
-    events = [obj for obj in session.new if isinstance(obj, WorkOrderEvent)]
+    events = [obj for obj in session.new
+              if isinstance(obj, WorkOrderEvent) and service.may_trigger(obj)]
     if not events or not _is_app_session(session):
         return
     with session.no_autoflush:

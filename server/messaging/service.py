@@ -47,6 +47,16 @@ EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$")
 
 # -- queueing ---------------------------------------------------------------------------------
 
+def may_trigger(ev: WorkOrderEvent) -> bool:
+    """Whether ``ev`` could ask for a message at all (``_triggers`` decides which): the
+    flush hook skips the rest (notes, parts, photos…) without looking up their orders."""
+    if ev.kind == "transition":
+        return ev.to_status in ("scheduled", "en_route", "closed")
+    if ev.kind == "field_changed":
+        return (ev.data or {}).get("field") == "appointment_start"
+    return ev.kind in ("report_ready", "complaint_update")
+
+
 def _triggers(ev: WorkOrderEvent, order: WorkOrder) -> list[tuple[str, str, dict]]:
     """(kind, event key, data) of the messages ``ev`` asks for."""
     out = []

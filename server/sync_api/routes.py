@@ -93,7 +93,8 @@ class Pull(MethodView):
         service.check_protocol(args["protocol"], pulling=True)
         technician = service.technician_for(g.actor)
         limit = args.get("limit") or current_app.config["SYNC_PAGE_SIZE"]
-        page = feed.pull(db.session, technician, args["cursor"], limit)
+        page = feed.pull(db.session, technician, args["cursor"], limit,
+                         ids_in_data=args["protocol"] < 2)
         db.session.refresh(g.device, ["last_mutation_id"])
         return {"cursor": page.cursor, "has_more": page.cursor < page.head,
                 "changes": page.changes, "removed": {"work_order": page.removed_orders},

@@ -16,7 +16,9 @@ from ..workorders.service import technician_of
 
 # Protocol versions this server speaks. A device on an older one may still push (so its
 # outbox drains) but must update before it pulls.
-PROTOCOL = 1
+# Protocol 2 (issue 17) sends a pulled row's id once, on the change, not again in ``data``;
+# a protocol-1 app still gets it in both places.
+PROTOCOL = 2
 
 
 class UpgradeRequired(ServiceError):

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from server.accounts.service import issue_device_token
 from server.database import utcnow
 
-PROTOCOL = 1
+PROTOCOL = 2  # pulled rows carry their id on the change only (docs/sync-protocol.md §7)
 
 
 class Phone:
@@ -262,7 +262,9 @@ class Phone:
             assert response.status_code == 200, response.get_json()
             body = response.get_json()
             for change in body["changes"]:
-                self.store[(change["type"], change["id"])] = change["data"]
+                # The row as stored, with its id (as the app keeps it).
+                self.store[(change["type"], change["id"])] = {**change["data"],
+                                                              "id": change["id"]}
                 if change["type"] == "work_order":
                     self.leaving.discard(change["id"])  # back in scope
             for order_id in body["removed"]["work_order"]:

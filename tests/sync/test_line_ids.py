@@ -165,3 +165,33 @@ def test_a_note_id_reused_with_other_words_is_rejected(phone, job):
     phone.queue("add_note", {**args, "body": "something else"})
     assert push_all(phone) == [APPLIED, APPLIED, DUPLICATE]
     assert count(WorkOrderNote) == 1
+
+
+def test_a_line_sent_twice_in_one_batch_is_written_once_when_the_batch_applies_whole(
+        phone, job):
+    """The fast path (the whole batch in one savepoint, line ids read once per batch) must
+    judge a second use of an id in the same batch as a replay, as one by one would."""
+    args = note_args(phone, job)
+    phone.queue("add_note", args)
+    phone.queue("add_note", args)
+    phone.queue("add_note", note_args(phone, job))
+    assert push_all(phone) == [APPLIED, APPLIED, APPLIED]
+    assert count(WorkOrderNote) == 2
+    assert count(WorkOrderEvent, work_order_id=job.id, kind="note") == 2
+    assert count(RejectedMutation) == 0
+
+
+def test_a_refused_mutation_in_a_batch_leaves_the_others_applied_once(phone, job, other_job):
+    """A refusal makes the push apply the batch again one by one: what was applied before
+    and after the refused mutation is there exactly once, the refused one is recorded."""
+    taken = note_args(phone, other_job)
+    phone.queue("add_note", taken)
+    phone.push_all()
+    before, after = note_args(phone, job), note_args(phone, job)
+    phone.queue("add_note", before)
+    phone.queue("add_note", {**taken, "order_id": str(job.id)})  # an id of another order
+    phone.queue("add_note", after)
+    assert push_all(phone) == [APPLIED, DUPLICATE, APPLIED]
+    assert count(WorkOrderNote, work_order_id=job.id) == 2
+    assert count(WorkOrderEvent, work_order_id=job.id, kind="note") == 2
+    assert count(RejectedMutation) == 1

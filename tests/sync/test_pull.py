@@ -174,3 +174,28 @@ def test_a_too_old_app_must_update_before_pulling_but_may_still_push(
     assert response.get_json()["reason"] == "upgrade_required"
     db.session.refresh(job)
     assert job.status == "en_route"
+
+
+def test_protocol_2_sends_each_rows_id_once_and_protocol_1_still_gets_it_in_data(
+        phone_for, technician, job):
+    """Protocol 2 (issue 17) trims the first sync: a row's id is on the change only. An app
+    still on protocol 1 gets the same rows with the id repeated in ``data``, as before."""
+    phone = phone_for(technician)
+
+    def first_page(protocol):
+        response = phone.client.get("/api/v1/sync/pull", headers=phone._headers(),
+                                    query_string={"protocol": protocol, "cursor": 0})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["changes"]
+
+    new, old = first_page(2), first_page(1)
+    assert {(c["type"], c["id"]) for c in new} == {(c["type"], c["id"]) for c in old}
+    assert {"work_order", "customer", "address"} <= {c["type"] for c in new}
+    assert all("id" not in c["data"] for c in new)
+    assert all(c["data"]["id"] == c["id"] for c in old)
+    # Nothing else differs: the id is the only field protocol 2 leaves out of data.
+    by_key = {(c["type"], c["id"]): c["data"] for c in old}
+    assert all({**c["data"], "id": c["id"]} == by_key[(c["type"], c["id"])] for c in new)
+    # The reference client keeps rows with their id, as the app does.
+    phone.pull()
+    assert phone.rows("work_order")[str(job.id)]["id"] == str(job.id)
