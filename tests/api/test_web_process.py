@@ -40,8 +40,12 @@ def web(app, tmp_path):
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
            "SECRET_KEY": "web-process-test", "BLOB_DIR": str(tmp_path / "blobs")}
+    # As a deployment does it: the schema first (every page reads the company's settings).
+    subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "server", "db",
+                    "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = open(tmp_path / "web.log", "w+b")  # a pipe nobody reads would block gunicorn
     process = subprocess.Popen(_web_command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=log)
     try:
         # gunicorn listens before its worker has loaded the app: wait for a real answer.
         deadline = time.monotonic() + 60
@@ -52,7 +56,8 @@ def web(app, tmp_path):
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.stderr.read().decode())
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace")[-4000:])
             time.sleep(0.2)
         yield port
     finally:
@@ -62,7 +67,7 @@ def web(app, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stderr.close()
+        log.close()
 
 
 def _get(port: int, path: str = "/login", timeout: float = 20) -> int:
