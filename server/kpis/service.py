@@ -135,13 +135,20 @@ def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalend
     return case(*whens, else_=literal(_ts(calendar.add_working_time(after, amount))))
 
 
-def _first_event(status: str, alias: str, ids):
-    """Per order among ``ids``, the first time it entered ``status`` (server time)."""
-    return (select(WorkOrderEvent.work_order_id.label("oid"),
-                   func.min(WorkOrderEvent.server_time).label("at"))
-            .where(WorkOrderEvent.to_status == status,
-                   WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
-            .group_by(WorkOrderEvent.work_order_id).subquery(alias))
+def _history(ids):
+    """Per order among ``ids``, what the KPIs read from its history, in one pass over the
+    events (the index on to_status, work_order_id): the first time it was booked (entered
+    ``scheduled``, server time), its visits (``en_route`` → ``on_site`` transitions) and
+    how often it was reopened. Orders without such events have no row."""
+    e = WorkOrderEvent
+    return (select(e.work_order_id.label("oid"),
+                   func.min(case((e.to_status == "scheduled", e.server_time))).label("booked"),
+                   func.count(case((and_(e.to_status == "on_site",
+                                         e.from_status == "en_route"), 1))).label("visits"),
+                   func.count(case((e.to_status == "reopened", 1))).label("reopens"))
+            .where(e.to_status.in_(("scheduled", "on_site", "reopened")),
+                   e.work_order_id.in_(select(ids.c.id)))
+            .group_by(e.work_order_id).subquery("history"))
 
 
 def _filtered(stmt, filters: Filters):
@@ -175,17 +182,8 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
     """One row per order requested in [lo, hi): the instants and flags every order KPI
     reads. A subquery; the KPIs aggregate over it."""
     window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
-    ids = _orders_in(lo, hi, filters).subquery("ids")
-    booked = _first_event("scheduled", "booked", ids)
-    visits = (select(WorkOrderEvent.work_order_id.label("oid"), func.count().label("n"))
-              .where(WorkOrderEvent.to_status == "on_site",
-                     WorkOrderEvent.from_status == "en_route",
-                     WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
-              .group_by(WorkOrderEvent.work_order_id).subquery("visits"))
-    reopened = (select(WorkOrderEvent.work_order_id.label("oid"))
-                .where(WorkOrderEvent.to_status == "reopened",
-                       WorkOrderEvent.work_order_id.in_(select(ids.c.id)))
-                .group_by(WorkOrderEvent.work_order_id).subquery("reopened"))
+    ids = _orders_in(lo, hi, filters).cte("ids")
+    history = _history(ids)
     # Parts under warranty are not charged (parts_cents is 0): their cost is what was used.
     used = (select(PartUsage.work_order_id.label("oid"),
                    func.sum(PartUsage.quantity * PartUsage.unit_price_cents).label("cents"))
@@ -206,23 +204,21 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
             WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
             WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
             created.label("created_s"),
-            epoch(booked.c.at).label("booked_s"),
+            epoch(history.c.booked).label("booked_s"),
             epoch(WorkOrder.started_at).label("arrived_s"),
             completed.label("completed_s"),
             epoch(WorkOrder.respond_by).label("respond_by_s"),
             literal(_ts(now), BigInteger).label("now_s"),
             _due_expression(created, lo, hi, calendar).label("due3_s"),
-            func.coalesce(visits.c.n, 0).label("visits"),
-            case((reopened.c.oid.is_not(None), 1), else_=0).label("reopened"),
+            func.coalesce(history.c.visits, 0).label("visits"),
+            case((history.c.reopens > 0, 1), else_=0).label("reopened"),
             case((repeated, 1), else_=0).label("repeated"),
             WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
             case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
             .label("warranty_parts_cents"),
         )
         .join(ids, ids.c.id == WorkOrder.id)
-        .outerjoin(booked, booked.c.oid == WorkOrder.id)
-        .outerjoin(visits, visits.c.oid == WorkOrder.id)
-        .outerjoin(reopened, reopened.c.oid == WorkOrder.id)
+        .outerjoin(history, history.c.oid == WorkOrder.id)
         .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
         .outerjoin(used, used.c.oid == WorkOrder.id)
     )
@@ -286,40 +282,63 @@ def _ratio(part: int | float, whole: int | float) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
-def _durations(f, start, stop, where) -> dict:
-    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier.
+def _durations(f, measures: dict, where) -> dict:
+    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier, for
+    each measure ``name: (start, stop)``, over the facts rows matching ``where``.
 
-    One query: window functions number the durations per tier and overall; only the rows
-    at the percentile ranks come back.
+    One query for every measure (the facts are computed once, not once per measure): per
+    measure, a flag says whether the row counts (``where`` and both instants known), window
+    functions number the counted durations per tier and overall (partitioned by the flag so
+    the uncounted rows never take a rank), and only the rows at a percentile rank of some
+    measure come back. Ties have equal durations, so which of them takes a rank does not
+    change the figure.
     """
-    measure = (stop - start)
-    condition = and_(where, start.is_not(None), stop.is_not(None))
-    numbered = select(
-        f.c.tier.label("tier"), measure.label("d"),
-        func.row_number().over(partition_by=f.c.tier, order_by=measure).label("rn"),
-        func.count().over(partition_by=f.c.tier).label("n"),
-        func.row_number().over(order_by=measure).label("rn_all"),
-        func.count().over().label("n_all"),
-    ).select_from(f).where(condition).subquery("numbered")
+    cols, names = [f.c.tier.label("tier")], list(measures)
+    for i, name in enumerate(names):
+        start, stop = measures[name]
+        measure = stop - start
+        counted = case((and_(where, start.is_not(None), stop.is_not(None)), 1), else_=0)
+        cols += [
+            measure.label(f"d{i}"), counted.label(f"ok{i}"),
+            func.row_number().over(partition_by=(f.c.tier, counted), order_by=measure)
+            .label(f"rn{i}"),
+            func.count(case((counted == 1, 1))).over(partition_by=f.c.tier).label(f"n{i}"),
+            func.row_number().over(partition_by=counted, order_by=measure)
+            .label(f"rna{i}"),
+            func.count(case((counted == 1, 1))).over().label(f"na{i}"),
+        ]
+    numbered = select(*cols).select_from(f).subquery("numbered")
     c = numbered.c
-    median, p90 = _ranks(c.n)
-    median_all, p90_all = _ranks(c.n_all)
-    rows = db.session.execute(select(c.tier, c.d, c.rn, c.n, c.rn_all, c.n_all).where(or_(
-        c.rn == median, c.rn == p90, c.rn_all == median_all, c.rn_all == p90_all))).all()
-    out = {"count": 0, "median_s": None, "p90_s": None,
-           "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}}
-    for tier, d, rn, n, rn_all, n_all in rows:
-        slot = out["tiers"].setdefault(tier, {"count": 0, "median_s": None, "p90_s": None})
-        slot["count"] = n
-        if rn == (n + 1) // 2:
-            slot["median_s"] = d
-        if rn == (9 * n + 9) // 10:
-            slot["p90_s"] = d
-        out["count"] = n_all
-        if rn_all == (n_all + 1) // 2:
-            out["median_s"] = d
-        if rn_all == (9 * n_all + 9) // 10:
-            out["p90_s"] = d
+    at_rank = []
+    for i in range(len(names)):
+        median, p90 = _ranks(c[f"n{i}"])
+        median_all, p90_all = _ranks(c[f"na{i}"])
+        at_rank.append(and_(c[f"ok{i}"] == 1, or_(
+            c[f"rn{i}"] == median, c[f"rn{i}"] == p90,
+            c[f"rna{i}"] == median_all, c[f"rna{i}"] == p90_all)))
+    rows = db.session.execute(select(numbered).where(or_(*at_rank))).mappings().all()
+    out = {}
+    for i, name in enumerate(names):
+        slot_all = out[name] = {
+            "count": 0, "median_s": None, "p90_s": None,
+            "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}}
+        for r in rows:
+            if r[f"ok{i}"] != 1:
+                continue
+            d, rn, n, rn_all, n_all = (r[f"d{i}"], r[f"rn{i}"], r[f"n{i}"], r[f"rna{i}"],
+                                       r[f"na{i}"])
+            slot = slot_all["tiers"].setdefault(
+                r["tier"], {"count": 0, "median_s": None, "p90_s": None})
+            slot["count"] = n
+            if rn == (n + 1) // 2:
+                slot["median_s"] = d
+            if rn == (9 * n + 9) // 10:
+                slot["p90_s"] = d
+            slot_all["count"] = n_all
+            if rn_all == (n_all + 1) // 2:
+                slot_all["median_s"] = d
+            if rn_all == (9 * n_all + 9) // 10:
+                slot_all["p90_s"] = d
     return out
 
 
@@ -352,13 +371,16 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
             sla[r.tier] = {"met": int(r.met), "count": int(r.judged),
                            "rate": _ratio(int(r.met), int(r.judged))}
     completed = int(row.completed)
+    durations = _durations(f, {"response": (f.c.created_s, f.c.booked_s),
+                               "arrival": (f.c.created_s, f.c.arrived_s),
+                               "resolution": (f.c.created_s, f.c.completed_s)}, live)
     total_cost = int(row.parts) + int(row.labour) + int(row.travel)
     return {
         "orders": {"requested": row.requested, "cancelled": int(row.cancelled),
                    "completed": completed, "reopened": int(row.reopened)},
-        "response": _durations(f, f.c.created_s, f.c.booked_s, live),
-        "arrival": _durations(f, f.c.created_s, f.c.arrived_s, live),
-        "resolution": {**_durations(f, f.c.created_s, f.c.completed_s, live),
+        "response": durations["response"],
+        "arrival": durations["arrival"],
+        "resolution": {**durations["resolution"],
                        "within_3wd": int(row.within_3wd), "completed": completed,
                        "within_3wd_rate": _ratio(int(row.within_3wd), completed)},
         "sla": sla,
