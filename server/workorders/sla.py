@@ -119,10 +119,15 @@ def compute_deadlines(
 INCIDENT_TIER_KEY = "incident"
 
 
-def incident_deadlines(linked_at: datetime, calendar: WorkingCalendar) -> Deadlines:
-    """The incident tier: respond within 4 working hours and resolve within 1 working day
-    of being linked to the incident (the "high" targets, counted from the link)."""
-    tier = _tiers(calendar.day_length)["high"]
+def incident_deadlines(linked_at: datetime, calendar: WorkingCalendar,
+                       policy: dict | None = None) -> Deadlines:
+    """The incident tier: the SLA policy's "high" targets (by default respond within 4
+    working hours, resolve within 1 working day), counted from the link."""
+    if policy is None:
+        from ..settings.service import sla_policy as saved_policy
+
+        policy = saved_policy()
+    tier = tiers(policy, calendar.day_length)["high"]
     return Deadlines(calendar.add_working_time(linked_at, tier.respond),
                      calendar.add_working_time(linked_at, tier.resolve))
 
