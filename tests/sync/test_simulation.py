@@ -464,7 +464,7 @@ class SyncSystem(RuleBasedStateMachine):
     def check_money_rules(self):
         """Out of warranty, no part without an approved quote and no completion without a
         decided one; one quote per order; each quote and payment applied xor rejected;
-        payments never above the order's total."""
+        payments above the order's total only when a later quote or part return lowered it."""
         quotes = {str(q.id): q for q in db.session.scalars(select(Quote))}
         assert len({q.work_order_id for q in quotes.values()}) == len(quotes)
         for sent, p in ((self.quotes_sent, "quote_id"), (self.payments_sent, "payment_id")):
@@ -485,8 +485,18 @@ class SyncSystem(RuleBasedStateMachine):
                 WorkOrderEvent.to_status == "completed"))
             assert completions == 0 or quote is not None
         for order in self.orders:
+            # Each payment fitted what was due when it arrived (§4a rule 5). Only something
+            # arriving later can lower the total below what was paid: a quote decision or a
+            # part returned; nothing is refused retroactively, and nothing is then due.
             owed = billing.balance(order)
-            assert owed.paid_cents <= owed.total_cents
+            assert owed.due_cents == max(0, owed.total_cents - owed.paid_cents)
+            if owed.paid_cents > owed.total_cents:
+                first_paid = min(payment.received_at for payment in owed.payments)
+                quote = billing.quote_for(order)
+                returned = db.session.scalar(select(func.count()).where(
+                    PartUsage.work_order_id == order.id, PartUsage.quantity < 0))
+                assert returned or (quote is not None and quote.received_at >= first_paid), \
+                    (order.number, owed)
 
 
 def test_the_sync_system_keeps_its_promises(client, app):
