@@ -120,6 +120,7 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
     page.screenshot(path=f"{SCREENSHOTS}/doorstep-board.png")
 
     # The top suggestion, from the keyboard.
+    wait_for_htmx(page)  # the shortcut is console.js's
     page.locator("body").press("1")
     expect(page.locator(".flash-success")).to_contain_text(f"{order['number']} booked with 李师傅")
     lane = page.locator(".lane", has_text="李师傅")
