@@ -47,7 +47,7 @@ class ArticleItem(MethodView):
     @blp.response(200, ArticleOut)
     @api_roles(*EVERYONE)
     def get(self, article_id: uuid.UUID):
-        return service.get_article(article_id)
+        return service.get_article(article_id, drafts=g.actor.role != "technician")
 
     @blp.arguments(ArticleUpdateIn(partial=True))
     @blp.response(200, ArticleOut)

@@ -158,9 +158,11 @@ def update_article(actor: User, article: KnowledgeArticle, changes: dict) -> Kno
     return article
 
 
-def get_article(article_id: uuid.UUID) -> KnowledgeArticle:
+def get_article(article_id: uuid.UUID, drafts: bool = True) -> KnowledgeArticle:
+    """Raises NotFound for an unknown article, and for a draft unless ``drafts``: a
+    technician reads only what the office has published."""
     article = db.session.get(KnowledgeArticle, article_id)
-    if article is None:
+    if article is None or (not drafts and not article.published):
         raise NotFound("No such article.")
     return article
 

@@ -61,6 +61,17 @@ def test_the_api_matches_by_model_and_symptom(api_as, admin, technician):
     assert [v["revision"] for v in versions] == [2, 1]
 
 
+def test_a_technician_reads_only_published_articles(api_as, admin, technician):
+    draft = service.create_article(admin, {**GAS, "published": False})  # an accepted proposal
+    db.session.commit()
+    url = f"/api/v1/articles/{draft.id}"
+    assert api_as(technician.user).get(url).status_code == 404
+    assert api_as(technician.user).get("/api/v1/articles/").get_json() == []
+    assert api_as(admin).get(url).status_code == 200
+    api_as(admin).post(f"{url}/publish")
+    assert api_as(technician.user).get(url).status_code == 200
+
+
 def test_an_unknown_symptom_code_is_refused_naming_the_field(api_as, admin):
     response = api_as(admin).post("/api/v1/articles/", json={**GAS, "symptoms": ["NOPE"]})
     assert response.status_code == 422
