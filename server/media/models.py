@@ -105,7 +105,8 @@ class Signature(Syncable, db.Model):
     image_sha256: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
     signed_at_device: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # indexed: the weekly QC draw reads a week's signatures by when they arrived
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
 
