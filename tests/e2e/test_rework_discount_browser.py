@@ -120,6 +120,7 @@ def test_a_discounted_rework_is_shown_and_signed_alike_on_both_sides(
     preview = page.get_by_test_id("report-preview")
     expect(preview.get_by_test_id("rework-of")).to_have_text(w["rework"].format(made["first"]))
     expect(preview.get_by_test_id("discount")).to_contain_text(w["discount"])
+    phone.screenshot(f"sign-rework-discount-{language}")
     phone.draw_signature()
     page.get_by_label(w["name"]).fill(job.customer)
     before = phone.last_sync()
