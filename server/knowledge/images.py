@@ -5,9 +5,7 @@ offline reading)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app, send_file
@@ -16,7 +14,15 @@ from ..accounts.models import User
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..media import images
-from ..media.blobs import CHUNK, TooLarge, ensure_image, is_stored, rendition_key
+from ..media.blobs import (
+    copy_hashed,
+    describe,
+    ensure_image,
+    is_stored,
+    rendition_key,
+    scratch_files,
+    store_renditions,
+)
 from ..media.models import Blob
 from ..media.storage import key_for, storage
 from .models import ArticleImage
@@ -26,54 +32,28 @@ def add_image(actor: User, stream: BinaryIO, limit: int) -> ArticleImage:
     """Store the uploaded image (idempotent for the same bytes). Raises Invalid naming
     ``image`` when it is empty or not an acceptable image, TooLarge past ``limit``; nothing
     is stored then."""
-    store = storage()
-    fd, scratch = store.scratch_file()
-    made: list[Path] = []
-
-    def new_scratch() -> Path:
-        handle, path = store.scratch_file()
-        os.close(handle)
-        made.append(path)
-        return path
-
-    try:
-        digest, size = hashlib.sha256(), 0
+    with scratch_files() as (fd, scratch, new_scratch):
         with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(f"An image may be at most {limit} bytes.",
-                                   {"image": [f"larger than {limit} bytes"]}, code="too_large")
-                digest.update(chunk)
-                out.write(chunk)
+            sha256, size = copy_hashed(stream, out, limit, "image", "An image")
         if size == 0:
             raise Invalid("Choose an image file.", {"image": ["is empty"]}, code="empty")
-        sha256 = digest.hexdigest()
         existing = db.session.get(Blob, sha256)
         if existing is not None and is_stored(existing):
             ensure_image(existing)
         else:
             try:
-                checked = images.check_and_render(
-                    scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
+                checked = store_renditions(sha256, scratch, new_scratch)
             except images.BadImage as refused:
                 raise Invalid(refused.message, {"image": [refused.message]},
                               code=refused.code) from None
-            for name, path in checked.files.items():
-                store.put_file(key_for(sha256, f".{name}.{checked.ext}"), path)
             keep = current_app.config["KEEP_PHOTO_ORIGINALS"]
             if keep:
-                store.put_file(key_for(sha256), scratch)
+                storage().put_file(key_for(sha256), scratch)
             blob = existing or Blob(sha256=sha256)
             blob.size, blob.storage_key = size, key_for(sha256)
             blob.content_type, blob.original_kept = checked.content_type, keep
-            blob.image_format, blob.rendition_ext = checked.format, checked.ext
-            blob.width, blob.height = checked.width, checked.height
+            describe(blob, checked)
             db.session.add(blob)
-    finally:
-        scratch.unlink(missing_ok=True)
-        for path in made:
-            path.unlink(missing_ok=True)
     image = db.session.get(ArticleImage, sha256)
     if image is None:
         image = ArticleImage(sha256=sha256, uploaded_by=actor.id)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,6 +41,64 @@ class TooLarge(ServiceError):
 
 CHUNK = 64 * 1024
 RENDITIONS = ("display", "print", "thumb")
+
+
+@contextmanager
+def scratch_files() -> Iterator[tuple[int, Path, Callable[[], Path]]]:
+    """A scratch file to write an upload into (its open descriptor and its path) and a
+    maker of more for the renditions; every one of them is removed on leaving, whatever
+    happened."""
+    store = storage()
+    fd, scratch = store.scratch_file()
+    made: list[Path] = []
+
+    def new_scratch() -> Path:
+        handle, path = store.scratch_file()
+        os.close(handle)
+        made.append(path)
+        return path
+
+    try:
+        yield fd, scratch, new_scratch
+    finally:
+        scratch.unlink(missing_ok=True)
+        for path in made:
+            path.unlink(missing_ok=True)
+
+
+def store_renditions(sha256: str, scratch: Path, new_scratch: Callable[[], Path]
+                     ) -> images.Renditions:
+    """Check the image in ``scratch`` and store its renditions under ``sha256``.
+    Raises images.BadImage (nothing stored) when it is not an acceptable image."""
+    checked = images.check_and_render(
+        scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
+    store = storage()
+    for name, path in checked.files.items():
+        store.put_file(key_for(sha256, f".{name}.{checked.ext}"), path)
+    return checked
+
+
+def copy_hashed(stream: BinaryIO, out: BinaryIO | None, limit: int, field: str, what: str
+                ) -> tuple[str, int]:
+    """Copy ``stream`` into ``out`` (or only read it, when ``out`` is None), hashing every
+    byte; returns the SHA-256 hex digest and the size. Raises TooLarge naming ``field``
+    as soon as more than ``limit`` bytes arrive (``what``: "A blob", "An image")."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{what} may be at most {limit} bytes.",
+                           {field: [f"larger than {limit} bytes"]}, code="too_large")
+        digest.update(chunk)
+        if out is not None:
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def describe(blob: Blob, checked: images.Renditions) -> None:
+    """Record on ``blob`` what the check found and which renditions it has."""
+    blob.image_format, blob.rendition_ext = checked.format, checked.ext
+    blob.width, blob.height = checked.width, checked.height
 
 
 def rendition_key(blob: Blob, name: str) -> str:
@@ -129,58 +189,35 @@ def receive_blob(sha256: str, stream: BinaryIO, content_type: str, limit: int, a
     existing = db.session.get(Blob, sha256)
     already = existing is not None and is_stored(existing)
     store = storage()
-    fd, scratch = store.scratch_file()
-    made: list[Path] = []
-
-    def new_scratch() -> Path:
-        handle, path = store.scratch_file()
-        os.close(handle)
-        made.append(path)
-        return path
-
     checked = None
     try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(f"A blob may be at most {limit} bytes.",
-                                   {"body": [f"larger than {limit} bytes"]}, code="too_large")
-                digest.update(chunk)
-                if not already:
-                    out.write(chunk)
-        if size == 0:
-            raise Invalid("The body is empty.", {"body": ["is empty"]}, code="empty")
-        if digest.hexdigest() != sha256:
-            raise Invalid("The bytes do not match their SHA-256.",
-                          {"sha256": [f"the body hashes to {digest.hexdigest()}"]},
-                          code="hash_mismatch")
-        if not already:
-            checked = images.check_and_render(
-                scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
-            for name, path in checked.files.items():
-                store.put_file(key_for(sha256, f".{name}.{checked.ext}"), path)
-            keep_original = current_app.config["KEEP_PHOTO_ORIGINALS"]
-            if keep_original:
-                store.put_file(key, scratch)
-            else:
-                store.delete(key)  # an original kept under an earlier setting goes too
+        with scratch_files() as (fd, scratch, new_scratch):
+            with os.fdopen(fd, "wb") as out:
+                digest, size = copy_hashed(stream, None if already else out, limit,
+                                           "body", "A blob")
+            if size == 0:
+                raise Invalid("The body is empty.", {"body": ["is empty"]}, code="empty")
+            if digest != sha256:
+                raise Invalid("The bytes do not match their SHA-256.",
+                              {"sha256": [f"the body hashes to {digest}"]},
+                              code="hash_mismatch")
+            if not already:
+                checked = store_renditions(sha256, scratch, new_scratch)
+                keep_original = current_app.config["KEEP_PHOTO_ORIGINALS"]
+                if keep_original:
+                    store.put_file(key, scratch)
+                else:
+                    store.delete(key)  # an original kept under an earlier setting goes too
     except ServiceError as refused:
         if refused.code != "empty":
             _record_refusal(sha256, refused, order_ids)
         raise
-    finally:
-        scratch.unlink(missing_ok=True)
-        for path in made:
-            path.unlink(missing_ok=True)
     if checked is not None:
         blob = existing or Blob(sha256=sha256)
         blob.size, blob.storage_key = size, key
         blob.content_type = checked.content_type
         blob.original_kept = keep_original
-        blob.image_format, blob.rendition_ext = checked.format, checked.ext
-        blob.width, blob.height = checked.width, checked.height
+        describe(blob, checked)
         db.session.add(blob)
         refusal = db.session.get(BlobRefusal, sha256)
         if refusal is not None:
@@ -228,36 +265,18 @@ def ensure_image(blob: Blob) -> Blob:
     """
     if blob.image_format is not None:
         return blob
-    store = storage()
-    fd, scratch = store.scratch_file()
-    made: list[Path] = []
-
-    def new_scratch() -> Path:
-        handle, path = store.scratch_file()
-        os.close(handle)
-        made.append(path)
-        return path
-
-    try:
-        with os.fdopen(fd, "wb") as out, store.open(blob.storage_key) as source:
+    with scratch_files() as (fd, scratch, new_scratch):
+        with os.fdopen(fd, "wb") as out, storage().open(blob.storage_key) as source:
             while chunk := source.read(CHUNK):
                 out.write(chunk)
         try:
-            checked = images.check_and_render(
-                scratch, current_app.config["MAX_PHOTO_PIXELS"], new_scratch)
+            checked = store_renditions(blob.sha256, scratch, new_scratch)
         except images.BadImage as refused:
             _record_refusal(blob.sha256, refused, set(db.session.scalars(
                 select(Photo.work_order_id).where(Photo.sha256 == blob.sha256))))
             raise
-        for name, path in checked.files.items():
-            store.put_file(key_for(blob.sha256, f".{name}.{checked.ext}"), path)
-    finally:
-        scratch.unlink(missing_ok=True)
-        for path in made:
-            path.unlink(missing_ok=True)
     # The original stays: this may run inside a transaction that is later rolled back.
-    blob.image_format, blob.rendition_ext = checked.format, checked.ext
-    blob.width, blob.height = checked.width, checked.height
+    describe(blob, checked)
     for photo in db.session.scalars(select(Photo).where(Photo.sha256 == blob.sha256)):
         photo.width, photo.height = blob.width, blob.height
     db.session.flush()
