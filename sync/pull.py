@@ -170,6 +170,7 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
     if cursor > head:
         cursor = 0  # a cursor from another database (restored backup): start over
     scope = current_scope(session, technician, head)
+    wire.HOOKS["pull_started"](scope.order_ids)
     fetched, upto = {}, head
     for feed in FEEDS:
         query = _query(feed, scope, cursor, head)

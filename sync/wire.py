@@ -12,7 +12,11 @@ from server.knowledge.models import image_hashes
 # The server fills these in (server/portal/links.py): sync/ itself knows no URLs or keys.
 HOOKS: dict[str, Callable] = {"customer_url": lambda order: None,
                               # server/billing/service.py: the configured fee
-                              "diagnostic_fee_cents": lambda order: 0}
+                              "diagnostic_fee_cents": lambda order: 0,
+                              # called once per pull with the scope's order ids, before any
+                              # row is dumped: a hook may read what it needs for all of them
+                              # in one query instead of one per order
+                              "pull_started": lambda order_ids: None}
 
 
 class _Row(Schema):
