@@ -237,6 +237,17 @@ def _trend(period: Period, filters: Filters) -> dict:
                       for line in LINES}}
 
 
+def _trend_against_company(period: Period, filters: Filters, name: str) -> dict:
+    """The weekly trend of one technician's KPIs with the company's figure of each week
+    beside it (the same KPI over every order, no filter)."""
+    own, company = _trend(period, filters), _trend(period, Filters())
+    for key, line in own["lines"].items():
+        line["company"] = company["lines"][key]["values"]
+        line["company_texts"] = company["lines"][key]["texts"]
+    own["series"] = {"own": name, "company": _("Whole company")}
+    return own
+
+
 def _unit_names() -> dict:
     return {"duration": _("hours"), "rate": "%", "money": current_app.config[
         "DOORSTEP_CURRENCY"], "rating": _("stars"), "number": ""}
@@ -410,6 +421,8 @@ def scorecard(technician_id: uuid.UUID):
     args = {k: v for k, v in args.items() if k in ("from", "to")}
     return render_template("kpis/scorecard.html", tech=tech, period=period, args=args,
                            rows=rows(data["period"], data["previous"]),
+                           trend=_trend_against_company(period, filters, tech.user.name),
+                           units=_unit_names(),
                            feedback=service.technician_feedback(period, tech.id),
                            punctuality=service.punctuality(period, tech.id),
                            quality=technician_quality(db.session, tech.id, period.start,

@@ -203,3 +203,28 @@ def test_bad_grouping_is_a_400_naming_the_field(client, dispatcher, query, field
     for path in ("/kpis/", "/kpis/groups.csv"):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 400 and f"{field}:" in text(response)
+
+
+# -- trends on the scorecard -------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, company", [("en", "Whole company"), ("zh", "全公司")])
+def test_the_scorecard_trends_week_by_week_beside_the_company(client, week, make_user, lang,
+                                                              company):  # noqa: F811
+    import json
+
+    sign_in(client, make_user("dispatcher", locale=lang))
+    page = text(client.get(f"/kpis/technicians/{week['t1'].id}?from=2026-03-02&to=2026-03-15"))
+    trend = json.loads(re.search(r'<script type="application/json" id="kpi-trend">(.*?)'
+                                 r"</script>", page, re.S).group(1))
+    assert trend["labels"] == ["2026-03-02", "2026-03-09"]
+    assert trend["series"] == {"own": "Li Lei", "company": company}
+    # Li Lei: A, B, H requested in the first week, E's week is before; the company: 7 then 1.
+    assert trend["lines"]["requested"]["values"] == [3, 0]
+    assert trend["lines"]["requested"]["company"] == [7, 1]
+    assert trend["lines"]["first_time_fix"]["company"][0] == 40.0
+    # The table beside each chart holds both figures, for those who cannot see the chart.
+    table = page.split('id="kpi-requested"', 1)[1].split("</table>", 1)[0]
+    assert f'<th scope="col">{company}</th>' in table and "Li Lei" in table
+    assert re.findall(r"<td data-company>([^<]*)</td>", table) == ["7", "1"]
+    assert 'class="kpi-chart" data-line="first_time_fix"' in page
+    assert "/kpis/vendor/echarts.min.js" in page and "kpis.js" in page
