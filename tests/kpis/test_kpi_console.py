@@ -123,7 +123,8 @@ def test_the_tables_download_as_csv_and_xlsx(client, week, dispatcher):  # noqa:
     assert set(names) == {"Li Lei", "Han Meimei"}
 
 
-@pytest.mark.parametrize("path", ["/kpis/", "/kpis/ranking", "/kpis/export.csv"])
+@pytest.mark.parametrize("path", ["/kpis/", "/kpis/ranking", "/kpis/export.csv",
+                                  "/kpis/groups.csv?group_by=region"])
 def test_technicians_may_not_open_the_kpi_pages(client, technician, path):
     with client.session_transaction() as session:  # technicians cannot sign in to the console
         session["_user_id"] = str(technician.user.id)
