@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
-from flask_babel import format_date, format_decimal, format_percent, gettext as _
+from flask_babel import format_decimal, format_percent, gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -276,7 +276,7 @@ def grouped_rows(data: dict, line: Line, args: dict) -> list[dict]:
     """One row per group: its label in the reader's language, the KPI's value and the count
     behind it, the orders requested, and the page's filters narrowed to that group (for the
     links to the orders behind each cell)."""
-    from ..words import term
+    from ..words import day, term
 
     group_by, out = data["group_by"], []
     base = {k: v for k, v in args.items() if k != "group_by"}
@@ -284,7 +284,7 @@ def grouped_rows(data: dict, line: Line, args: dict) -> list[dict]:
         key = group["key"]
         if group_by == "week":
             narrowed = {**base, "from": group["from"], "to": group["to"]}
-            label = format_date(date.fromisoformat(key), "medium")
+            label = day(date.fromisoformat(key))
         elif key is None:
             narrowed, label = None, _("not known yet")
         else:
@@ -295,8 +295,6 @@ def grouped_rows(data: dict, line: Line, args: dict) -> list[dict]:
                     "text": written(line.unit, value), "count": _count_text(line, group),
                     "requested": group["orders"]["requested"]})
     return out
-
-
 
 
 @bp.route("/")
