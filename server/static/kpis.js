@@ -20,7 +20,7 @@
                     connectNulls: false, lineStyle: { type: "dashed" }, symbol: "none" });
     }
     const chart = window.echarts.init(el, null, { renderer: "svg",
-                                                  height: compared ? 190 : 160 });
+                                                  height: compared ? 200 : 160 });
     chart.setOption({
       animation: false,
       textStyle: { fontFamily: font },

@@ -227,5 +227,5 @@ def test_the_scorecard_trends_week_by_week_beside_the_company(client, week, make
     table = page.split('id="kpi-requested"', 1)[1].split("</table>", 1)[0]
     assert f'<th scope="col">{company}</th>' in table and "Li Lei" in table
     assert re.findall(r"<td data-company>([^<]*)</td>", table) == ["7", "1"]
-    assert 'class="kpi-chart" data-line="first_time_fix"' in page
+    assert 'class="kpi-chart kpi-compared" data-line="first_time_fix"' in page
     assert "/kpis/vendor/echarts.min.js" in page and "kpis.js" in page

@@ -14,7 +14,7 @@ export function CorrectiveActionsScreen() {
       <p class="muted">${t("qcActions.intro")}</p>
       ${kept === null && html`<p class="muted" data-testid="qc-actions-never">${t("qcActions.never")}</p>`}
       ${kept && !items.length && html`<${Empty} title=${t("qcActions.none")} />`}
-      ${items.length > 0 && html`<ul class="cards" data-testid="qc-actions">
+      ${items.length > 0 && html`<ul class="plain-list" data-testid="qc-actions">
         ${items.map((action) => html`<li class="card" key=${action.id}
           data-action=${action.id}>
           <h2 class="card-title">${t(`qcItem.${action.item}`, {}, action.item)}</h2>
