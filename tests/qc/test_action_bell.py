@@ -99,3 +99,18 @@ def test_nobody_is_told_when_the_technician_has_no_supervisor(make_technician, m
     _failed_review(lone, make_order, dispatcher, app)
     assert db.session.scalar(select(CorrectiveAction)) is not None
     assert db.session.scalars(select(Notification)).all() == []
+
+
+def test_the_team_actions_page_the_bell_links_to_flags_the_overdue_one(
+        client, li, make_order, dispatcher, app):
+    _failed_review(li, make_order, dispatcher, app, failed=("photos", "charges"))
+    late = db.session.scalars(select(CorrectiveAction).where(
+        CorrectiveAction.item == "charges")).one()
+    late.due_on = service.local_today() - timedelta(days=3)
+    db.session.commit()
+    sign_in(client, li.supervisor)
+    page = text(client.get("/qc/actions?team=1"))
+    charges = page.split('data-action="charges"', 1)[1].split("</tr>", 1)[0]
+    photos = page.split('data-action="photos"', 1)[1].split("</tr>", 1)[0]
+    assert "data-overdue" in charges and "Overdue" in charges
+    assert "data-overdue" not in photos
