@@ -9,7 +9,8 @@
  *              `lastSyncAt`, `language`, `settings`, `leaving` (orders the server removed
  *              while changes for them were still pending), `adoptFrom` (a revoked device
  *              whose ids the outbox entries still carry, until outbox.js adoptOutbox has
- *              taken them over).
+ *              taken them over), `correctiveActions` (the technician's open QC actions as
+ *              last fetched, {fetchedAt, items}: corrective-actions.js).
  *   outbox     the technician's changes (mutations) not yet acknowledged by the server,
  *              keyed by their mutation id (per device, increasing, no gaps). An entry is
  *              deleted only when the server sent its own result for it. Nothing expires.

@@ -14,6 +14,7 @@
  */
 import { AuthProblem, HttpError, PROTOCOL, request } from "./api.js";
 import { fetchArticleImages } from "./article-images.js";
+import { refreshCorrectiveActions } from "./corrective-actions.js";
 import { db, getMeta, ORDER_LINES, REPLICATED, setMeta } from "./db.js";
 import { setTimeZone } from "./i18n.js";
 import { onQueued, pushAll } from "./outbox.js";
@@ -94,6 +95,7 @@ async function syncOnce(reason) {
       await pushAll(session.token);
     }
     await fetchArticleImages(session.token);
+    await refreshCorrectiveActions(session.token);
     failures = 0;
     const at = new Date().toISOString();
     await setMeta("lastSyncAt", at);

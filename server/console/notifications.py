@@ -8,6 +8,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from ..accounts.auth import console_roles
 from ..notifications import service as notifications
+from ..qc import service as qc
 from .blueprint import OFFICE, bp
 
 
@@ -15,8 +16,10 @@ from .blueprint import OFFICE, bp
 @console_roles(*OFFICE)
 def notification_list():
     unread_only = request.args.get("show") != "all"
+    items = notifications.list_for(g.actor, unread_only)
     return render_template("console/notifications.html", unread_only=unread_only,
-                           items=notifications.list_for(g.actor, unread_only))
+                           items=items, actions=qc.actions_noticed(items),
+                           today=qc.local_today())
 
 
 @bp.route("/notifications/badge")

@@ -204,7 +204,8 @@ def _query() -> tuple[Period, Filters, str | None, dict]:
     return period, filters, group_by, args
 
 
-QUERY_FIELDS = ("from", "to", "region", "city", "category", "type", "channel", "technician_id")
+QUERY_FIELDS = ("from", "to", "region", "city", "category", "type", "channel", "technician_id",
+                "group_by")
 
 
 def _is_date(text: str) -> bool:
@@ -236,26 +237,116 @@ def _trend(period: Period, filters: Filters) -> dict:
                       for line in LINES}}
 
 
+def _trend_against_company(period: Period, filters: Filters, name: str) -> dict:
+    """The weekly trend of one technician's KPIs with the company's figure of each week
+    beside it (the same KPI over every order, no filter)."""
+    own, company = _trend(period, filters), _trend(period, Filters())
+    for key, line in own["lines"].items():
+        line["company"] = company["lines"][key]["values"]
+        line["company_texts"] = company["lines"][key]["texts"]
+    own["series"] = {"own": name, "company": _("Whole company")}
+    return own
+
+
 def _unit_names() -> dict:
     return {"duration": _("hours"), "rate": "%", "money": current_app.config[
         "DOORSTEP_CURRENCY"], "rating": _("stars"), "number": ""}
+
+
+LINE_BY_KEY = {line.key: line for line in LINES}
+# The filter that narrows the dashboard to one group (week groups narrow the period instead).
+GROUP_FIELD = {"technician": "technician_id", "region": "region", "category": "category"}
+GROUP_LABELS = {"technician": _l("Technician"), "region": _l("Region"),
+                "category": _l("Product category"), "week": _l("Week of")}
+GROUP_TITLES = {"technician": _l("%(kpi)s by technician"), "region": _l("%(kpi)s by region"),
+                "category": _l("%(kpi)s by product category"), "week": _l("%(kpi)s by week")}
+
+
+def _grouped_line() -> Line:
+    """The KPI the grouped table breaks down (``kpi``; first-time fix by default).
+
+    Raises ValidationError naming ``kpi``."""
+    key = request.args.get("kpi") or "first_time_fix"
+    if key not in LINE_BY_KEY:
+        raise ValidationError({"kpi": [_("is not a KPI of the dashboard")]})
+    return LINE_BY_KEY[key]
+
+
+def grouped_rows(data: dict, line: Line, args: dict) -> list[dict]:
+    """One row per group: its label in the reader's language, the KPI's value and the count
+    behind it, the orders requested, and the page's filters narrowed to that group (for the
+    links to the orders behind each cell)."""
+    from ..words import day, term
+
+    group_by, out = data["group_by"], []
+    base = {k: v for k, v in args.items() if k != "group_by"}
+    for group in data["groups"]:
+        key = group["key"]
+        if group_by == "week":
+            narrowed = {**base, "from": group["from"], "to": group["to"]}
+            label = day(date.fromisoformat(key))
+        elif key is None:
+            narrowed, label = None, _("not known yet")
+        else:
+            narrowed = {**base, GROUP_FIELD[group_by]: key}
+            label = term(group["label"]) if group_by == "category" else group["label"]
+        value = _get(group, line.path)
+        out.append({"key": key, "label": label, "args": narrowed, "value": value,
+                    "text": written(line.unit, value), "count": _count_text(line, group),
+                    "requested": group["orders"]["requested"]})
+    return out
 
 
 @bp.route("/")
 @console_roles(*OFFICE)
 def dashboard():
     """Each KPI of the period against the previous one, a weekly trend chart with its table
-    beside it, and a link from every number to the orders behind it."""
+    beside it, and a link from every number to the orders behind it; optionally one KPI
+    broken down by technician, region, product category or week."""
     try:
-        period, filters, _group, args = _query()
+        period, filters, group_by, args = _query()
+        line = _grouped_line()
     except ValidationError as error:
         return _refused(error)
-    data = service.dashboard(period, filters)
+    # One call: the period, the previous one and (when asked) each group.
+    data = service.dashboard(period, filters, group_by)
+    groups = grouped_rows(data, line, args) if group_by else None
     return render_template("kpis/dashboard.html", period=period, filters=filters, args=args,
                            rows=rows(data["period"], data["previous"]),
                            previous=period.previous(), trend=_trend(period, filters),
                            units=_unit_names(), choices=_filter_choices(),
-                           complaints=data["period"]["complaints"])
+                           complaints=data["period"]["complaints"], group_by=group_by,
+                           grouped_line=line, groups=groups, lines=LINES,
+                           group_labels=GROUP_LABELS, group_titles=GROUP_TITLES,
+                           whole=_whole_row(line, data["period"], args) if groups is not None
+                           else None)
+
+
+def _whole_row(line: Line, summary: dict, args: dict) -> dict:
+    value = _get(summary, line.path)
+    return {"args": {k: v for k, v in args.items() if k != "group_by"}, "value": value,
+            "text": written(line.unit, value), "count": _count_text(line, summary),
+            "requested": summary["orders"]["requested"]}
+
+
+@bp.route("/groups.<any(csv, xlsx):kind>")
+@console_roles(*OFFICE)
+def export_groups(kind: str):
+    """The grouped table: one row per group with the KPI, the count behind it and the
+    orders requested."""
+    try:
+        period, filters, group_by, args = _query()
+        if not group_by:
+            raise ValidationError({"group_by": [_("Choose how to break the KPI down.")]})
+        line = _grouped_line()
+    except ValidationError as error:
+        return _refused(error)
+    groups = grouped_rows(service.dashboard(period, filters, group_by), line, args)
+    header = [str(GROUP_LABELS[group_by]), _("Orders requested"), str(line.label),
+              _("Count behind")]
+    body = [[g["label"], g["requested"], g["text"], g["count"]] for g in groups]
+    return exports.download(kind, f"kpis-{line.key}-by-{group_by}-{period.start}-{period.end}",
+                            header, body)
 
 
 @bp.route("/export.<any(csv, xlsx):kind>")
@@ -328,6 +419,8 @@ def scorecard(technician_id: uuid.UUID):
     args = {k: v for k, v in args.items() if k in ("from", "to")}
     return render_template("kpis/scorecard.html", tech=tech, period=period, args=args,
                            rows=rows(data["period"], data["previous"]),
+                           trend=_trend_against_company(period, filters, tech.user.name),
+                           units=_unit_names(),
                            feedback=service.technician_feedback(period, tech.id),
                            punctuality=service.punctuality(period, tech.id),
                            quality=technician_quality(db.session, tech.id, period.start,

@@ -24,7 +24,8 @@ OFFICE = service.OFFICE
 
 @bp.app_context_processor
 def _helpers():
-    return {"order_qc_review": service.review_of_order, "qc_checklist": CHECKLIST}
+    return {"order_qc_review": service.review_of_order, "qc_checklist": CHECKLIST,
+            "qc_today": service.local_today}
 
 
 def _day(value: str | None) -> date | None:

@@ -75,6 +75,10 @@ class QcActionOut(Schema):
     technician_id = fields.UUID()
     owner_id = fields.UUID()
     work_order_id = fields.Function(lambda a: str(a.review.work_order_id))
+    order_number = fields.Function(lambda a: a.review.work_order.number,
+                                   metadata={"description": "the reviewed visit's order"})
+    findings = fields.Function(lambda a: a.review.findings, allow_none=True, metadata={
+        "description": "the reviewer's overall findings (``note`` is the failed item's)"})
     due_on = fields.Date()
     state = fields.String(metadata={"description": " | ".join(ACTION_STATES)})
     note = fields.String(allow_none=True)

@@ -35,6 +35,7 @@ from ..database import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media.models import Signature
+from ..notifications.models import Notification
 from ..technicians.models import Technician
 from ..workorders.models import WorkOrder
 from ..workorders.service import calendar
@@ -238,9 +239,12 @@ def score(actor: User, review: QcReview, items: list[dict], findings: str | None
         if entry["passed"]:
             passed += 1
         else:
-            db.session.add(CorrectiveAction(review_id=review.id, item=code,
-                                            technician_id=technician.id,
-                                            owner_id=technician.user_id, due_on=due, note=note))
+            action = CorrectiveAction(review_id=review.id, item=code,
+                                      technician_id=technician.id,
+                                      owner_id=technician.user_id, due_on=due, note=note)
+            db.session.add(action)
+            db.session.flush()
+            _tell_supervisor(action, technician, review)
     review.state = "reviewed"
     review.score = round(100 * passed / len(CHECKLIST))
     review.findings = (findings or "").strip() or None
@@ -299,8 +303,53 @@ def complete_action(actor: User, action: CorrectiveAction, note: str | None) -> 
         raise Invalid(_("Check the fields marked."), {"note": [_("Say what was done.")]})
     action.state, action.done_note = "done", note
     action.done_by_id, action.done_at = actor.id, utcnow()
+    _dismiss_notifications(action)
     db.session.flush()
     return action
+
+
+# -- the supervisor's bell -----------------------------------------------------------------
+
+ACTION_NOTICE = "corrective_action"
+
+
+def _tell_supervisor(action: CorrectiveAction, technician: Technician, review: QcReview
+                     ) -> None:
+    """A notification for the technician's supervisor (``users.supervisor_id``) that a
+    corrective action opened; nobody is told when the technician has no supervisor."""
+    user = db.session.get(User, technician.user_id)
+    if user is None or user.supervisor_id is None:
+        return
+    order = db.session.get(WorkOrder, review.work_order_id)
+    db.session.add(Notification(
+        user_id=user.supervisor_id, work_order_id=review.work_order_id, kind=ACTION_NOTICE,
+        message=(f"Corrective action for {user.name} ({action.item}) on "
+                 f"{order.number if order else ''}, due {action.due_on.isoformat()}."),
+        data={"action_id": str(action.id), "technician": user.name,
+              "technician_id": str(technician.id), "item": action.item,
+              "number": order.number if order else "", "due": action.due_on.isoformat()}))
+
+
+def _dismiss_notifications(action: CorrectiveAction) -> None:
+    """The action is closed: its notifications leave the bell (marked read)."""
+    review = action.review
+    pending = db.session.scalars(select(Notification).where(
+        Notification.kind == ACTION_NOTICE, Notification.work_order_id == review.work_order_id,
+        Notification.read_at.is_(None)))
+    for item in pending:
+        if (item.data or {}).get("action_id") == str(action.id):
+            item.read_at = utcnow()
+
+
+def actions_noticed(items: list[Notification]) -> dict[str, CorrectiveAction]:
+    """The corrective actions the given notifications are about, by id (as text), so the
+    list can show each one's state and flag the overdue ones."""
+    ids = [uuid.UUID(n.data["action_id"]) for n in items
+           if n.kind == ACTION_NOTICE and (n.data or {}).get("action_id")]
+    if not ids:
+        return {}
+    found = db.session.scalars(select(CorrectiveAction).where(CorrectiveAction.id.in_(ids)))
+    return {str(a.id): a for a in found}
 
 
 # -- evaluations ---------------------------------------------------------------------------

@@ -11,16 +11,25 @@
     const line = data.lines[el.dataset.line];
     if (!line) return;
     // SVG keeps the labels as text: readable by screen readers and crisp in Chinese.
-    const chart = window.echarts.init(el, null, { renderer: "svg", height: 160 });
+    // A scorecard also draws the company's figure of each week, dashed, for comparison.
+    const compared = Array.isArray(line.company) && data.series;
+    const series = [{ name: compared ? data.series.own : line.label, type: "line",
+                      data: line.values, connectNulls: false, label: { show: false } }];
+    if (compared) {
+      series.push({ name: data.series.company, type: "line", data: line.company,
+                    connectNulls: false, lineStyle: { type: "dashed" }, symbol: "none" });
+    }
+    const chart = window.echarts.init(el, null, { renderer: "svg",
+                                                  height: compared ? 200 : 160 });
     chart.setOption({
       animation: false,
       textStyle: { fontFamily: font },
-      grid: { left: 48, right: 12, top: 24, bottom: 28 },
+      grid: { left: 48, right: 12, top: compared ? 48 : 24, bottom: 28 },
       tooltip: { trigger: "axis" },
+      legend: compared ? { top: 0, data: [data.series.own, data.series.company] } : undefined,
       xAxis: { type: "category", data: data.labels },
       yAxis: { type: "value", name: data.units[line.unit] || "", scale: true },
-      series: [{ name: line.label, type: "line", data: line.values, connectNulls: false,
-                 label: { show: false } }],
+      series,
     });
     el.dataset.rendered = "true";
     window.addEventListener("resize", () => chart.resize());

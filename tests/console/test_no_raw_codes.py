@@ -40,6 +40,7 @@ NOT_PAGES = {
     "billing_console.order_quote": "a PDF (tests/billing/test_money_pages.py)",
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
+    "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
 }
 LANGUAGES = ("en", "zh")
 
@@ -126,7 +127,9 @@ EXTRA = {
     "kpis_console.behind": lambda: [{"key": k, **_demo_months()}
                                     for k in ("requested", "first_time_fix", "complaints")]
     + [{"key": "sla_missed", "tier": "normal"}],
-    "kpis_console.dashboard": lambda: [_demo_months()],
+    "kpis_console.dashboard": lambda: [_demo_months()] + [
+        {**_demo_months(), "group_by": g, "kpi": "first_time_fix"}
+        for g in ("technician", "region", "category", "week")],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
 }
 

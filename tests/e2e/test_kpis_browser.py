@@ -70,3 +70,44 @@ def test_the_dashboard_draws_drills_down_and_opens_a_scorecard_in_both_languages
     expect(page.locator('[data-kpi-value="requested"]')).to_have_text("2")
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert problems == []
+
+
+def test_the_grouped_table_and_the_scorecard_trends_in_both_languages(
+        app, live_server, page, committed):
+    limiter.reset()
+    job = committed(build)
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(page, live_server, job["desk"])
+
+    page.goto(f"{live_server}/kpis/")
+    page.get_by_label("Break down by").select_option("technician")
+    page.locator("select[name=kpi]").select_option("requested")
+    page.get_by_role("button", name="Show").click()
+    groups = page.locator("#kpi-groups")
+    expect(groups.get_by_role("heading")).to_have_text("Orders requested by technician")
+    row = groups.locator(f'tr[data-group="{job["tech"]}"]')
+    expect(row.locator("th")).to_have_text("Li Lei")
+    expect(row.locator('[data-group-cell="value"]')).to_have_text("2")
+    expect(groups.locator('tr[data-group="all"]')).to_contain_text("3")
+    row.locator('[data-group-cell="value"]').click()
+    expect(page.locator("#behind tbody tr")).to_have_count(2)
+
+    page.go_back()
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator("#kpi-groups h2")).to_have_text("按技师：服务单数")
+    expect(page.locator(f'#kpi-groups tr[data-group="{job["tech"]}"] th')).to_have_text("Li Lei")
+
+    page.goto(f"{live_server}/kpis/technicians/{job['tech']}")
+    expect(page.locator("body")).to_have_attribute("data-kpi-charts", "ready")
+    chart = page.locator('.kpi-chart[data-line="requested"]')
+    # Two lines (the technician's, the company's dashed) with a legend naming both.
+    expect(chart.locator("svg")).to_contain_text("全公司")
+    expect(chart.locator("svg")).to_contain_text("Li Lei")
+    expect(chart.locator('svg path[stroke-dasharray]').first).to_be_attached()
+    table = page.locator("#kpi-requested table")
+    expect(table.locator("thead")).to_contain_text("全公司")
+    expect(table.locator("td[data-company]").last).to_have_text("3")
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+    assert problems == []

@@ -1,5 +1,6 @@
 /** Today / upcoming / done: the technician's jobs, sorted by appointment. */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { isOverdue, readCorrectiveActions } from "../corrective-actions.js";
 import { distanceKm } from "../fold.js";
 import { currentPosition, position } from "../geo.js";
 import { fmtDistance, fmtWindow, t } from "../i18n.js";
@@ -32,6 +33,7 @@ export function JobsScreen({ params }) {
   return html`
     <${TopBar} title=${t("jobs.title")} />
     <main id="main" class="screen jobs-screen" tabindex="-1">
+      <${ActionsLink} />
       <div class="segmented" role="group" aria-label=${t("jobs.groups")}>
         ${GROUPS.map((name) => html`<a key=${name} href=${`#/jobs/${name}`}
           aria-current=${group === name ? "page" : null}>
@@ -42,6 +44,17 @@ export function JobsScreen({ params }) {
         ${groups && html`<${JobList} jobs=${groups[group]} coords=${coords} group=${group} />`}
       <//>
     </main>`;
+}
+
+/** A link to the technician's open corrective actions from QC, when there are any. */
+function ActionsLink() {
+  const kept = useLive(readCorrectiveActions, []);
+  const items = kept ? kept.items : [];
+  if (!items.length) return null;
+  const overdue = items.filter((a) => isOverdue(a)).length;
+  return html`<a href="#/actions" class=${`banner inline ${overdue ? "banner-bad" : "banner-info"}`}
+    data-testid="qc-actions-link">${t("qcActions.link", { n: items.length })}${overdue
+      ? html` · ${t("qcActions.overdueCount", { n: overdue })}` : null}</a>`;
 }
 
 /** The list itself (also rendered alone by the list benchmark). */

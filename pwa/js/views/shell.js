@@ -17,6 +17,7 @@ const LOADERS = {
   sync: () => import("./sync.js").then((m) => m.SyncScreen),
   settings: () => import("./settings.js").then((m) => m.SettingsScreen),
   login: () => import("./login.js").then((m) => m.LoginScreen),
+  actions: () => import("./corrective-actions.js").then((m) => m.CorrectiveActionsScreen),
 };
 const loaded = { jobs: JobsScreen };
 
@@ -115,7 +116,7 @@ function Toasts() {
 function BottomNav({ current }) {
   const items = [["jobs", "jobs", "nav.jobs"], ["knowledge", "book", "nav.knowledge"],
     ["sync", "sync", "nav.sync"], ["settings", "gear", "nav.settings"]];
-  const active = current === "job" ? "jobs" : current;
+  const active = current === "job" || current === "actions" ? "jobs" : current;
   return html`<nav class="bottomnav" aria-label=${t("nav.label")}>
     ${items.map(([name, icon, label]) => html`<a href=${`#/${name}`} key=${name}
       aria-current=${active === name ? "page" : null}>
