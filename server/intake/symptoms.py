@@ -289,3 +289,37 @@ def answer_priority(symptom: Symptom, answers: dict[str, str]) -> tuple[str, Que
         if wanted and PRIORITY_RANK[wanted] > PRIORITY_RANK[priority]:
             priority, because = wanted, question
     return priority, because
+
+
+def _both(label) -> tuple[str, str]:
+    from flask_babel import force_locale
+
+    if isinstance(label, Bilingual):
+        return label.en, label.zh
+    with force_locale("en"):
+        en = str(label)
+    with force_locale("zh"):
+        zh = str(label)
+    return en, zh
+
+
+def wire_catalogue() -> dict[str, dict]:
+    """The catalogue as the phones receive it (docs/sync-protocol.md §7b): code → labels
+    in both languages, category, offered or not, and ``questions`` — the intake questions
+    with their answers' labels when an admin rewrote them, else null (the app carries the
+    built-in questions' words)."""
+    edited, changed = edited_questions(), changes()
+    result = {}
+    for code, symptom in catalogue(include_inactive=True).items():
+        en, zh = _both(symptom.label)
+        questions = None
+        if code in edited:
+            questions = [{"key": q["key"], "label_en": q["label_en"], "label_zh": q["label_zh"],
+                          "active": q.get("active", True),
+                          "choices": [{"key": c["key"], "label_en": c["label_en"],
+                                       "label_zh": c["label_zh"]} for c in q["choices"]]}
+                         for q in edited[code]]
+        result[code] = {"label_en": en, "label_zh": zh, "category": symptom.category,
+                        "active": code == "OTHER" or changed.get(code, {}).get("active", True),
+                        "questions": questions}
+    return result
