@@ -26,7 +26,8 @@ def upgrade():
         batch.add_column(sa.Column('sync_pos', sa.BigInteger(), server_default='0',
                                    nullable=False))
         batch.create_index(batch.f('ix_settings_sync_pos'), ['sync_pos'], unique=False)
-    op.execute("UPDATE sync_counter SET value = value + 1 WHERE id = 1")
+    op.execute("UPDATE sync_counter SET value = value + 1 WHERE id = 1 AND EXISTS ("
+               "SELECT 1 FROM settings WHERE key IN ('SYMPTOM_CATALOGUE', 'SYMPTOM_QUESTIONS'))")
     op.execute("UPDATE settings SET sync_pos = (SELECT value FROM sync_counter WHERE id = 1) "
                "WHERE key IN ('SYMPTOM_CATALOGUE', 'SYMPTOM_QUESTIONS')")
 

@@ -307,9 +307,10 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
     code = (form.get("code") or "").strip().upper() if new else code
     if new and not CODE.fullmatch(code):
         errors["code"] = [_("A code of capitals, digits and _ such as WH_NO_HOT_WATER.")]
-    elif new and code in symptoms.catalogue():
+    elif new and code in symptoms.catalogue(include_inactive=True):
         errors["code"] = [_("That code is taken.")]
-    elif not new and code not in symptoms.catalogue():
+    elif not new and code not in symptoms.catalogue(include_inactive=True):
+        # A withdrawn symptom is still one: an admin may offer it again.
         errors["code"] = [_("No such symptom.")]
     label_en, label_zh = (form.get("label_en") or "").strip(), (form.get("label_zh") or "").strip()
     if not label_en or len(label_en) > 120:
