@@ -291,15 +291,24 @@ def answer_priority(symptom: Symptom, answers: dict[str, str]) -> tuple[str, Que
     return priority, because
 
 
+_BUILT_IN_WORDS: dict[str, tuple[str, str]] = {}
+
+
 def _both(label) -> tuple[str, str]:
+    """A label in English and Chinese. The built-in words are looked up once per process
+    (the catalogues do not change while it runs): a first sync does not pay for them."""
     from flask_babel import force_locale
 
     if isinstance(label, Bilingual):
         return label.en, label.zh
+    key = getattr(label, "_args", (str(id(label)),))[0]
+    if key in _BUILT_IN_WORDS:
+        return _BUILT_IN_WORDS[key]
     with force_locale("en"):
         en = str(label)
     with force_locale("zh"):
         zh = str(label)
+    _BUILT_IN_WORDS[key] = (en, zh)
     return en, zh
 
 
