@@ -141,6 +141,11 @@ def test_the_questions_page_reads_in_chinese_and_is_for_admins_only(admin_client
                                                                      dispatcher):
     page = text(admin_client.get(URL + "?lang=zh"))
     assert "追问问题" in page and "用中文写的问题" in page and "燃气还是电热水器？" in page
+    # A built-in answer that raises the priority is written out with it.
+    assert "yes | Yes | 是 | emergency" in text(admin_client.get(
+        "/admin/symptoms/WM_LEAK/questions"))
+    refused = admin_client.post(URL + "?lang=zh", data=edited_form(q1_label_zh=""))
+    assert refused.status_code == 422 and "请填写中文问题（最多 200 个字符）。" in text(refused)
     assert admin_client.get("/admin/symptoms/NO_SUCH_THING/questions").status_code == 404
     client.get("/logout")
     assert sign_in(client, dispatcher).status_code == 302
