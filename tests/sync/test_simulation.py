@@ -366,12 +366,13 @@ class SyncSystem(RuleBasedStateMachine):
 
     @rule(n=st.integers(0, 99), keep_second=st.booleans())
     def admin_rewrites_questions(self, n, keep_second):
+        second = {"q1_key": "moved", "q1_label_en": "Moved?", "q1_label_zh": "移过吗？",
+                  "q1_active": "1"} if keep_second else {}
         settings_service.save_questions(self.office, "AC_NOISE", {
             "count": "2", "q0_key": "when", "q0_label_en": f"When {n}?",
             "q0_label_zh": f"什么时候 {n}？", "q0_active": "1",
             "q0_options": f"startup | At start-up | 开机时\nrunning | Running {n} | 运行 {n}",
-            "q1_key": "moved" if keep_second else "", "q1_label_en": "Moved?" if keep_second else "",
-            "q1_label_zh": "移过吗？" if keep_second else "", "q1_active": "1"})
+            **second})
 
     # -- what always holds --------------------------------------------------------------------------
     @invariant()
