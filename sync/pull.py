@@ -15,7 +15,10 @@ Scope (what a technician's device holds):
   orders refer to;
 * the whole parts catalogue, knowledge base and checklist templates (a van needs them
   offline);
-* the stock levels of their own van.
+* the stock levels of their own van;
+* the symptom catalogue (labels in both languages, category, offered or not, and the intake
+  questions an admin rewrote), whole, on a first pull and on any page whose range covers
+  an admin's change to it (docs/sync-protocol.md §7b).
 
 An order whose interval opened in (C, P] arrives whole, whatever the positions of its
 rows; one whose interval closed in (C, P] and is not back in scope is listed in
@@ -38,6 +41,7 @@ from server.feedback.models import Survey
 from server.inventory.models import Part, StockLevel, StockLocation
 from server.knowledge.models import KnowledgeArticle
 from server.media.models import Photo, Report, Signature
+from server.settings.models import Setting
 from server.technicians.models import Technician
 from server.workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderNote
 
@@ -201,8 +205,29 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
         ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all() if cursor else []
     in_scope = set(scope.order_ids)
     removed = sorted({str(order_id) for order_id in left if order_id not in in_scope})
+    changes += symptom_catalogue(session, cursor, upto, ids_in_data)
     changes = _dedupe_sorted(changes)
     return Page(cursor=upto, head=head, changes=changes, removed_orders=removed, scope=scope)
+
+
+CATALOGUE_KEYS = ("SYMPTOM_CATALOGUE", "SYMPTOM_QUESTIONS")
+
+
+def symptom_catalogue(session: Session, after: int, upto: int,
+                      ids_in_data: bool = True) -> list[dict]:
+    """Every symptom as a ``symptom`` change when the page starts a replica (``after`` 0) or
+    an admin changed the catalogue or its questions at a position in (after, upto]; else
+    nothing. Its position is that of the change (0: the built-in catalogue)."""
+    from server.intake import symptoms
+
+    changed = session.scalar(select(Setting.sync_pos).where(
+        Setting.key.in_(CATALOGUE_KEYS), Setting.sync_pos <= upto)
+        .order_by(Setting.sync_pos.desc()).limit(1)) or 0
+    if after and changed <= after:
+        return []
+    return [{"type": "symptom", "id": code, "pos": changed,
+             "data": {"id": code, **data} if ids_in_data else data}
+            for code, data in symptoms.wire_catalogue().items()]
 
 
 def _whole_orders(session: Session, scope: Scope, order_ids: list, after: int,
@@ -244,7 +269,7 @@ def _item(feed: Feed, row, ids_in_data: bool = True) -> dict:
 
 def _dedupe_sorted(items: list[dict]) -> list[dict]:
     """One item per (type, id), in position order (parents before children at equal pos)."""
-    rank = {feed.type: i for i, feed in enumerate(FEEDS)}
+    rank = {feed.type: i for i, feed in enumerate(FEEDS)} | {"symptom": len(FEEDS)}
     unique = {(item["type"], item["id"]): item for item in items}
     return sorted(unique.values(), key=lambda i: (i["pos"], rank[i["type"]], i["id"]))
 

@@ -27,7 +27,9 @@
  *   entity types; cleared and pulled again from cursor 0 when the scope checksum drifts):
  *   work_order, customer, address, asset, note, part_usage, time_log, photo, signature,
  *   survey, report, stock_level, part, article, checklist_template, checklist_answer
- *   (the last two since schema version 2).
+ *   (the last two since schema version 2), symptom (the symptom catalogue by code, with
+ *   its labels in both languages and any questions an admin rewrote; since version 4 —
+ *   docs/sync-protocol.md §7b).
  *
  * What the technician sees is the replicated rows with the pending outbox folded over
  * them (fold.js), so an edit shows at once and is never lost to a pull.
@@ -57,11 +59,14 @@ export const REPLICATED = {
   article: "id",
   checklist_template: "id",
   checklist_answer: "id, work_order_id",
+  symptom: "id",
 };
 
-// The replicated stores of schema version 1, as they were.
+// The replicated stores of schema version 1, and of versions 2 and 3, as they were.
 const REPLICATED_V1 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => !["checklist_template", "checklist_answer"].includes(name)));
+  .filter(([name]) => !["checklist_template", "checklist_answer", "symptom"].includes(name)));
+const REPLICATED_V3 = Object.fromEntries(Object.entries(REPLICATED)
+  .filter(([name]) => name !== "symptom"));
 
 /** Entity types whose rows belong to one work order (dropped with it). */
 export const ORDER_LINES = ["note", "part_usage", "time_log", "photo", "signature", "survey",
@@ -79,10 +84,14 @@ const VERSIONS = [
   { version: 1, stores: { ...LOCAL, ...REPLICATED_V1 } },
   // Checklists: two new replicated stores. Templates written before the upgrade sit below
   // the phone's cursor, so the next pull starts again from 0 (the outbox is untouched).
-  { version: 2, stores: { ...LOCAL, ...REPLICATED },
+  { version: 2, stores: { ...LOCAL, ...REPLICATED_V3 },
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
   // 3: article images kept for offline reading (nothing to move).
-  { version: 3, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" } },
+  { version: 3, stores: { ...LOCAL, ...REPLICATED_V3, article_images: "sha256" } },
+  // 4: the symptom catalogue. A first pull carries it, so the next pull starts from 0
+  // (the outbox is untouched).
+  { version: 4, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
+    upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
 ];
 
 export function assertSchemaKeepsOutbox(versions = VERSIONS) {

@@ -77,6 +77,8 @@ export async function jobDetail(orderId) {
   const job = foldJob({ order: row, notes, part_usages: partUsages, time_logs: timeLogs,
     photos, signatures, surveys, checklist_answers: answers }, pending, prices);
   const checklists = templatesFor(row, asset, await db.checklist_template.toArray());
+  // The order's symptom as the office's catalogue names it (null: not pulled yet).
+  const symptom = row.symptom_code ? (await db.symptom.get(row.symptom_code)) || null : null;
   job.notes.sort((a, b) => (a.device_time || a.created_at || "")
     .localeCompare(b.device_time || b.created_at || ""));
   job.photos.sort((a, b) => (a.taken_at || "").localeCompare(b.taken_at || ""));
@@ -95,6 +97,7 @@ export async function jobDetail(orderId) {
     stock: vanStock(levels, allPending),
     blobs: Object.fromEntries(blobs.map(({ blob, thumb, ...rest }) => [rest.sha256, rest])),
     checklists,
+    symptom,
     checklistMissing: missingItems(checklists, job.checklist_answers),
     previousVisits: visits.sort((a, b) => b.created_at.localeCompare(a.created_at)),
     articles: await suggestArticles({ model: asset ? asset.model : null,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -224,6 +224,28 @@ def symptom_add():
     except ServiceError as refused:
         return symptoms_page(refused.status, refused.errors, form, "new")
     return _saved(_("Symptom %(code)s added.", code=code), "admin.symptoms_page")
+
+
+@bp.route("/symptoms/<code>/questions")
+@console_roles("admin")
+def questions_page(code: str, status: int = 200, errors: dict | None = None,
+                   form: dict | None = None):
+    view = settings_view.questions_view(code, form)
+    if view is None:
+        abort(404)
+    return render_template("admin/questions.html", **view, errors=errors or {}), status
+
+
+@bp.route("/symptoms/<code>/questions", methods=["POST"])
+@console_roles("admin")
+def questions_save(code: str):
+    form = _form()
+    try:
+        settings.save_questions(g.actor, code, form)
+    except ServiceError as refused:
+        return questions_page(code, refused.status, refused.errors, form)
+    flash(_("Questions of %(code)s saved.", code=code), "success")
+    return redirect(url_for("admin.questions_page", code=code))
 
 
 @bp.route("/symptoms/<code>", methods=["POST"])

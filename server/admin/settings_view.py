@@ -92,3 +92,29 @@ def symptoms_view(form: dict | None, target: str | None) -> dict:
 
 def symptoms_catalogue():
     return symptoms.catalogue(include_inactive=True).values()
+
+
+def questions_view(code: str, form: dict | None) -> dict | None:
+    """The questions of one symptom as form rows (each answer option a line
+    ``key | English | 中文 | raises``), with one blank row for a new question; after a
+    refused save, the rows as typed."""
+    symptom = symptoms.get(code)
+    if symptom is None:
+        return None
+    if form:
+        count = int(form.get("count") or 0) if str(form.get("count") or "").isdigit() else 0
+        rows = [{name: form.get(f"q{i}_{name}", "") for name in
+                 ("key", "label_en", "label_zh", "options", "position")}
+                | {"active": form.get(f"q{i}_active") in ("1", "on")} for i in range(count)]
+    else:
+        rows = [{"key": q["key"], "label_en": q["label_en"], "label_zh": q["label_zh"],
+                 "options": "\n".join(" | ".join([c["key"], c["label_en"], c["label_zh"]]
+                                                 + ([c["raises"]] if c.get("raises") else []))
+                                      for c in q["choices"] if c.get("active", True)),
+                 "position": str(i + 1), "active": q.get("active", True)}
+                for i, q in enumerate(settings.current_questions(code))]
+        rows.append({"key": "", "label_en": "", "label_zh": "", "options": "",
+                     "position": str(len(rows) + 1), "active": True})
+    for row in rows:
+        row["title"] = symptoms.Bilingual(row["label_en"], row["label_zh"])
+    return {"symptom": symptom, "code": code, "rows": rows}

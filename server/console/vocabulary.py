@@ -97,7 +97,7 @@ AUDIT_ACTIONS = (
     _l("plan.created"), _l("plan.updated"), _l("plan.cancelled"), _l("order.discounted"),
     _l("settings.company_updated"), _l("settings.sla_updated"),
     _l("settings.region_calendar_saved"), _l("settings.region_calendar_removed"),
-    _l("symptom.created"), _l("symptom.updated"),
+    _l("symptom.created"), _l("symptom.updated"), _l("symptom.questions_updated"),
 )
 
 # settings.service: the settings named in the audit log's details
@@ -105,7 +105,7 @@ SETTING_KEYS = (
     _l("DOORSTEP_COMPANY_NAME"), _l("DOORSTEP_COMPANY_ADDRESS"), _l("DOORSTEP_COMPANY_PHONE"),
     _l("DOORSTEP_TIMEZONE"), _l("DOORSTEP_LOCALE"), _l("DOORSTEP_CURRENCY"), _l("WORK_DAYS"),
     _l("WORK_HOURS"), _l("HOLIDAYS"), _l("SLA_POLICY"), _l("REGION_CALENDARS"),
-    _l("SYMPTOM_CATALOGUE"),
+    _l("SYMPTOM_CATALOGUE"), _l("SYMPTOM_QUESTIONS"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

@@ -8,7 +8,7 @@ emergencies: on site within two hours. Codes are stable (stored on orders as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
 
@@ -29,9 +29,11 @@ class Question:
     choices: tuple[Choice, ...] = ()
     # answer key → the priority that answer calls for
     raises: dict[str, str] = field(default_factory=dict)
+    # Answers an admin withdrew: no longer offered, still named on the orders that hold them.
+    retired: tuple[Choice, ...] = ()
 
     def choice_label(self, key: str):
-        return next((c.label for c in self.choices if c.key == key), key)
+        return next((c.label for c in (*self.choices, *self.retired) if c.key == key), key)
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,15 @@ class Symptom:
     questions: tuple[Question, ...] = ()
     # Needs the free description filled in (e.g. "something else").
     needs_description: bool = False
+    # Questions an admin withdrew: no longer asked, still named on the orders that hold them.
+    withdrawn: tuple[Question, ...] = ()
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
+
+    def known_question(self, key: str) -> Question | None:
+        """An asked or withdrawn question: what an order's stored answer is labelled by."""
+        return self.question(key) or next((q for q in self.withdrawn if q.key == key), None)
 
 
 YES, NO, UNSURE = Choice("yes", _l("Yes")), Choice("no", _l("No")), Choice("unsure", _l("Not sure"))
@@ -190,11 +198,39 @@ def changes() -> dict:
     return setting("SYMPTOM_CATALOGUE")
 
 
+def edited_questions() -> dict:
+    """Symptoms whose questions an admin edited: code → list of question entries, in the
+    order asked (``server/settings/service.py::save_questions`` writes them)."""
+    from ..settings.service import get as setting
+
+    return setting("SYMPTOM_QUESTIONS")
+
+
+def _choice(entry: dict) -> Choice:
+    return Choice(entry["key"], Bilingual(entry["label_en"], entry["label_zh"]))
+
+
+def _question(entry: dict) -> Question:
+    choices = entry.get("choices") or []
+    return Question(
+        entry["key"], Bilingual(entry["label_en"], entry["label_zh"]),
+        tuple(_choice(c) for c in choices if c.get("active", True)),
+        {c["key"]: c["raises"] for c in choices if c.get("raises") and c.get("active", True)},
+        tuple(_choice(c) for c in choices if not c.get("active", True)))
+
+
+def _questions(entries: list[dict]) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
+    """(asked, withdrawn) from an admin's question entries."""
+    made = [(_question(e), e.get("active", True)) for e in entries]
+    return tuple(q for q, on in made if on), tuple(q for q, on in made if not on)
+
+
 def catalogue(include_inactive: bool = False) -> dict[str, Symptom]:
     """Every symptom by code: the built-in ones with the admin's changes, and those added.
-    Questions stay those of the built-in symptom (an added symptom asks none)."""
-    changed = changes()
-    if not changed:
+    Questions are the admin's when edited, else those of the built-in symptom (an added
+    symptom asks none until an admin writes some)."""
+    changed, asked = changes(), edited_questions()
+    if not changed and not asked:
         return BY_CODE
     result = dict(BY_CODE)
     for code, entry in changed.items():
@@ -206,6 +242,10 @@ def catalogue(include_inactive: bool = False) -> dict[str, Symptom]:
             code, entry.get("category"), Bilingual(entry["label_en"], entry["label_zh"]),
             entry.get("priority", "normal"), base.questions if base else (),
             base.needs_description if base else False)
+    for code, entries in asked.items():
+        if code in result:
+            questions, withdrawn = _questions(entries)
+            result[code] = replace(result[code], questions=questions, withdrawn=withdrawn)
     other = result.pop("OTHER")
     result["OTHER"] = other  # "something else" stays last
     return result
@@ -249,3 +289,46 @@ def answer_priority(symptom: Symptom, answers: dict[str, str]) -> tuple[str, Que
         if wanted and PRIORITY_RANK[wanted] > PRIORITY_RANK[priority]:
             priority, because = wanted, question
     return priority, because
+
+
+_BUILT_IN_WORDS: dict[str, tuple[str, str]] = {}
+
+
+def _both(label) -> tuple[str, str]:
+    """A label in English and Chinese. The built-in words are looked up once per process
+    (the catalogues do not change while it runs): a first sync does not pay for them."""
+    from flask_babel import force_locale
+
+    if isinstance(label, Bilingual):
+        return label.en, label.zh
+    key = getattr(label, "_args", (str(id(label)),))[0]
+    if key in _BUILT_IN_WORDS:
+        return _BUILT_IN_WORDS[key]
+    with force_locale("en"):
+        en = str(label)
+    with force_locale("zh"):
+        zh = str(label)
+    _BUILT_IN_WORDS[key] = (en, zh)
+    return en, zh
+
+
+def wire_catalogue() -> dict[str, dict]:
+    """The catalogue as the phones receive it (docs/sync-protocol.md §7b): code → labels
+    in both languages, category, offered or not, and ``questions`` — the intake questions
+    with their answers' labels when an admin rewrote them, else null (the app carries the
+    built-in questions' words)."""
+    edited, changed = edited_questions(), changes()
+    result = {}
+    for code, symptom in catalogue(include_inactive=True).items():
+        en, zh = _both(symptom.label)
+        questions = None
+        if code in edited:
+            questions = [{"key": q["key"], "label_en": q["label_en"], "label_zh": q["label_zh"],
+                          "active": q.get("active", True),
+                          "choices": [{"key": c["key"], "label_en": c["label_en"],
+                                       "label_zh": c["label_zh"]} for c in q["choices"]]}
+                         for q in edited[code]]
+        result[code] = {"label_en": en, "label_zh": zh, "category": symptom.category,
+                        "active": code == "OTHER" or changed.get(code, {}).get("active", True),
+                        "questions": questions}
+    return result

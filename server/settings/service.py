@@ -46,8 +46,11 @@ DEFAULT_SLA = {
     "type_factors": {"repair": 1, "install": 2, "maintenance": 1, "inspection": 1,
                      "return_exchange": 2},
 }
-DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {}}
+DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {},
+            "SYMPTOM_QUESTIONS": {}}
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,39}$")
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+RAISES = ("high", "emergency")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -304,9 +307,10 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
     code = (form.get("code") or "").strip().upper() if new else code
     if new and not CODE.fullmatch(code):
         errors["code"] = [_("A code of capitals, digits and _ such as WH_NO_HOT_WATER.")]
-    elif new and code in symptoms.catalogue():
+    elif new and code in symptoms.catalogue(include_inactive=True):
         errors["code"] = [_("That code is taken.")]
-    elif not new and code not in symptoms.catalogue():
+    elif not new and code not in symptoms.catalogue(include_inactive=True):
+        # A withdrawn symptom is still one: an admin may offer it again.
         errors["code"] = [_("No such symptom.")]
     label_en, label_zh = (form.get("label_en") or "").strip(), (form.get("label_zh") or "").strip()
     if not label_en or len(label_en) > 120:
@@ -340,6 +344,123 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
           "symptom.created" if new else "symptom.updated", code=code, before=before,
           after=entry)
     return code
+
+
+def current_questions(code: str) -> list[dict]:
+    """The question entries of symptom ``code`` as saved, or its built-in questions written
+    out in both languages (what the admin page starts from)."""
+    from flask_babel import force_locale
+
+    from ..intake import symptoms
+
+    saved = get("SYMPTOM_QUESTIONS").get(code)
+    if saved is not None:
+        return saved
+    base = symptoms.BY_CODE.get(code)
+
+    def both(label) -> dict:
+        with force_locale("en"):
+            en = str(label)
+        with force_locale("zh"):
+            zh = str(label)
+        return {"label_en": en, "label_zh": zh}
+
+    return [{"key": q.key, **both(q.label), "active": True,
+             "choices": [{"key": c.key, **both(c.label), "raises": q.raises.get(c.key),
+                          "active": True} for c in q.choices]}
+            for q in (base.questions if base else ())]
+
+
+def _options(text: str, errors: dict, field: str) -> list[dict]:
+    """Answer options, one a line: ``key | English | 中文`` and optionally ``| high`` or
+    ``| emergency`` (the priority that answer calls for)."""
+    options, seen = [], set()
+    for line in _lines(text):
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) not in (3, 4) or not all(parts[:3]):
+            errors[field] = [_("One answer a line: key | English | 中文, and | high or "
+                               "| emergency when that answer raises the priority.")]
+            return []
+        key, en, zh = parts[:3]
+        raises = parts[3].lower() if len(parts) == 4 and parts[3] else None
+        if not KEY.fullmatch(key) or key in seen:
+            errors[field] = [_("“%(value)s”: an answer key of small letters, digits and _, "
+                               "each once.", value=key[:40])]
+            return []
+        if raises is not None and raises not in RAISES:
+            errors[field] = [_("“%(value)s”: an answer raises the priority to high or "
+                               "emergency only.", value=parts[3][:20])]
+            return []
+        if len(en) > 120 or len(zh) > 120:
+            errors[field] = [_("At most 120 characters a label.")]
+            return []
+        seen.add(key)
+        options.append({"key": key, "label_en": en, "label_zh": zh, "raises": raises,
+                        "active": True})
+    return options
+
+
+def save_questions(actor, code: str, form: dict) -> list[dict]:
+    """The intake questions of symptom ``code``, in the order asked. Fields per question
+    ``q<i>_key``, ``q<i>_label_en``, ``q<i>_label_zh``, ``q<i>_options`` (see ``_options``;
+    empty: a free-text answer), ``q<i>_position`` and ``q<i>_active``, for i from 0 to
+    ``count`` − 1; a row left wholly blank is ignored (the form's empty "new question").
+
+    Nothing is forgotten: a question or answer that disappears from the form is kept as
+    withdrawn, so the orders that hold it still show its words."""
+    from ..intake import symptoms
+
+    if code not in symptoms.catalogue(include_inactive=True):
+        raise Invalid(_("Check the fields marked."), {"code": [_("No such symptom.")]})
+    errors: dict = {}
+    try:
+        count = int(form.get("count") or 0)
+        if not 0 <= count <= 30:
+            raise ValueError
+    except ValueError:
+        raise Invalid(_("Check the fields marked."),
+                      {"count": [_("At most 30 questions.")]}) from None
+    rows = []
+    for i in range(count):
+        f = {name: (form.get(f"q{i}_{name}") or "").strip()
+             for name in ("key", "label_en", "label_zh", "options", "position")}
+        if not any(f[name] for name in ("key", "label_en", "label_zh", "options")):
+            continue
+        if not KEY.fullmatch(f["key"]):
+            errors[f"q{i}_key"] = [_("A key of small letters, digits and _ such as gas_off.")]
+        elif f["key"] in {row[1]["key"] for row in rows}:
+            errors[f"q{i}_key"] = [_("Each question once.")]
+        if not f["label_en"] or len(f["label_en"]) > 200:
+            errors[f"q{i}_label_en"] = [_("Enter the English question (at most 200 characters).")]
+        if not f["label_zh"] or len(f["label_zh"]) > 200:
+            errors[f"q{i}_label_zh"] = [_("Enter the Chinese question (at most 200 characters).")]
+        try:
+            position = int(f["position"] or i + 1)
+        except ValueError:
+            errors[f"q{i}_position"] = [_("A whole number: where the question comes.")]
+            position = i + 1
+        rows.append((position, {
+            "key": f["key"], "label_en": f["label_en"], "label_zh": f["label_zh"],
+            "active": form.get(f"q{i}_active") in ("1", "on", True),
+            "choices": _options(f["options"], errors, f"q{i}_options")}, i))
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    before = current_questions(code)
+    old = {q["key"]: q for q in before}
+    questions = []
+    for _position, question, _i in sorted(rows, key=lambda r: (r[0], r[2])):
+        kept = {c["key"] for c in question["choices"]}
+        previous = old.pop(question["key"], None)
+        question["choices"] += [dict(c, active=False) for c in (previous or {}).get("choices", [])
+                                if c["key"] not in kept]
+        questions.append(question)
+    questions += [dict(q, active=False) for q in old.values()]
+    saved = dict(get("SYMPTOM_QUESTIONS"))
+    if saved.get(code) != questions:
+        saved[code] = questions
+        _save(actor, "SYMPTOM_QUESTIONS", saved, "symptom.questions_updated", code=code,
+              before=before, after=questions)
+    return questions
 
 
 def effective_company() -> dict:

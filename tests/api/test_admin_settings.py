@@ -286,3 +286,15 @@ def test_the_settings_pages_speak_chinese(admin_client):
 
 def test_the_built_in_emergency_symptoms_are_those_with_default_instructions():
     assert symptoms.DEFAULT_INSTRUCTIONS == frozenset(emergency.DEFAULTS)
+
+
+def test_a_withdrawn_symptom_can_be_offered_again(admin_client):
+    form = {"label_en": "Loud noise or humming", "label_zh": "噪音大或嗡嗡响",
+            "category": "refrigerator", "priority": "normal"}
+    assert admin_client.post("/admin/symptoms/RF_NOISE", data=form).status_code == 302
+    assert "RF_NOISE" not in [s.code for s in symptoms.for_category("refrigerator")]
+    again = admin_client.post("/admin/symptoms/RF_NOISE", data={**form, "active": "1"})
+    assert again.status_code == 302
+    assert "RF_NOISE" in [s.code for s in symptoms.for_category("refrigerator")]
+    taken = admin_client.post("/admin/symptoms", data={**form, "code": "RF_NOISE"})
+    assert taken.status_code == 422 and "That code is taken." in text(taken)

@@ -105,6 +105,7 @@ FILL = {
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
     "technician_id": _first_ids("server.technicians.models.Technician"),
+    "code": lambda: ["WH_NO_HOT_WATER"],  # a symptom's intake questions (/admin)
 }
 def _demo_months() -> dict:
     """A period holding all the demo's orders (the last months)."""

@@ -319,6 +319,27 @@ class Phone:
     def rows(self, kind: str) -> dict[str, dict]:
         return {key[1]: row for key, row in self.store.items() if key[0] == kind}
 
+    # -- the symptom catalogue (docs/sync-protocol.md §7b) -----------------------------------------
+    def symptom_label(self, code: str, language: str) -> str | None:
+        """How the app names a symptom: the pulled catalogue's label in the reader's language
+        (None: not in the catalogue; the app then has nothing better than its own words)."""
+        row = self.rows("symptom").get(code)
+        return row[f"label_{language}"] if row else None
+
+    def answer_words(self, code: str, key: str, answer: str,
+                     language: str) -> tuple[str, str] | None:
+        """(question, answer) as the app shows an order's intake answer when an admin rewrote
+        the symptom's questions: a withdrawn question or answer keeps its words; a free-text
+        answer is shown as typed. None: the app's built-in words apply."""
+        row = self.rows("symptom").get(code)
+        questions = row and row["questions"]
+        question = next((q for q in questions or () if q["key"] == key), None)
+        if question is None:
+            return None
+        choice = next((c for c in question["choices"] if c["key"] == answer), None)
+        return (question[f"label_{language}"],
+                choice[f"label_{language}"] if choice else answer)
+
     def rejection(self, mutation_id: int) -> dict | None:
         """What the server said when it rejected one of our mutations (None: not rejected)."""
         return self.rejections.get((str(self.device_id), mutation_id))

@@ -17,7 +17,8 @@ When the system goes quiet and every phone has pushed and pulled:
 * out of warranty, no part fitted without an approved quote and no completion without a
   decided one; one quote per order; payments never above what the order costs.
 * every checklist answer is one line, applied or rejected; no order whose checklist blocks
-  completion is completed with a required item unanswered, whatever the order of events.
+  completion is completed with a required item unanswered, whatever the order of events;
+* every phone holds the server's symptom catalogue, as an admin last changed it.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -50,9 +51,11 @@ from server.checklists import service as checklists
 from server.checklists.models import ChecklistAnswer
 from server.database import utcnow
 from server.extensions import db
+from server.intake import symptoms
 from server.inventory.models import StockLevel, StockLocation
 from server.knowledge import service as knowledge
 from server.knowledge.models import ArticleProposal, ArticleUse
+from server.settings import service as settings_service
 from server.workorders import service as orders
 from server.workorders.models import PartUsage, WorkOrder, WorkOrderEvent, WorkOrderNote
 from sync import mutations
@@ -348,6 +351,29 @@ class SyncSystem(RuleBasedStateMachine):
                                                      "appointment_start": start})
             orders.transition(self.office, order, "scheduled")
 
+    # The office's admin relabels, adds or withdraws a symptom, or rewrites its questions
+    # (docs/sync-protocol.md §7b): every phone must end with the server's catalogue.
+    @rule(code=st.sampled_from(["AC_NOISE", "WH_TRIPS", "SIM_NEW_SYMPTOM"]),
+          n=st.integers(0, 99), withdraw=st.booleans())
+    def admin_changes_a_symptom(self, code, n, withdraw):
+        category = {"AC_NOISE": "air_conditioner"}.get(code, "water_heater")
+        form = {"label_en": f"Symptom {n}", "label_zh": f"故障 {n}", "category": category,
+                "priority": "normal", "active": "" if withdraw else "1"}
+        if code in symptoms.catalogue(include_inactive=True):
+            settings_service.save_symptom(self.office, form, code)
+        else:
+            settings_service.save_symptom(self.office, {**form, "code": code})
+
+    @rule(n=st.integers(0, 99), keep_second=st.booleans())
+    def admin_rewrites_questions(self, n, keep_second):
+        second = {"q1_key": "moved", "q1_label_en": "Moved?", "q1_label_zh": "移过吗？",
+                  "q1_active": "1"} if keep_second else {}
+        settings_service.save_questions(self.office, "AC_NOISE", {
+            "count": "2", "q0_key": "when", "q0_label_en": f"When {n}?",
+            "q0_label_zh": f"什么时候 {n}？", "q0_active": "1",
+            "q0_options": f"startup | At start-up | 开机时\nrunning | Running {n} | 运行 {n}",
+            **second})
+
     # -- what always holds --------------------------------------------------------------------------
     @invariant()
     def acknowledged_ids_never_pass_what_was_recorded(self):
@@ -370,6 +396,16 @@ class SyncSystem(RuleBasedStateMachine):
         self.check_phones_hold_the_servers_view()
         self.check_money_rules()
         self.check_checklists()
+        self.check_symptom_catalogue()
+
+    def check_symptom_catalogue(self):
+        """Every phone names every symptom, and every rewritten question and answer, as the
+        server does now (and still holds withdrawn ones)."""
+        server = symptoms.wire_catalogue()
+        for i, phone in enumerate(self.phones):
+            held = {code: {k: v for k, v in row.items() if k != "id"}
+                    for code, row in phone.rows("symptom").items()}
+            assert held == server, f"phone {i} holds a stale symptom catalogue"
 
     def check_checklists(self):
         lines = Counter(str(i) for i in db.session.scalars(select(ChecklistAnswer.id)))

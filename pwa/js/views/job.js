@@ -138,14 +138,33 @@ function mapsLink(address, label) {
   return `geo:${ll}?q=${ll}(${encodeURIComponent(label)})`;
 }
 
-/** An intake question's words: the symptom's own wording first, then the shared one. */
-function intakeQuestion(symptom, question) {
+/** A symptom's name in the reader's language: the pulled catalogue's (an admin may have
+ * added or relabelled it), else the app's own words (docs/sync-protocol.md §7b). */
+function symptomLabel(code, entry) {
+  const label = entry && entry[`label_${language.get().code}`];
+  return label || tOr(`symptom.${code}`, code);
+}
+
+/** The question an admin rewrote for this symptom (withdrawn ones included), if any. */
+function rewritten(entry, question) {
+  return entry && entry.questions ? entry.questions.find((q) => q.key === question) : undefined;
+}
+
+/** An intake question's words: the admin's wording, else the symptom's own, else the shared one. */
+function intakeQuestion(symptom, question, entry) {
+  const written = rewritten(entry, question);
+  if (written) return written[`label_${language.get().code}`];
   return tOr(`intake.${symptom}.${question}`, tOr(`intake.${question}`, question.replace(/_/g, " ")));
 }
 
 /** A chosen answer as its words ("yes" → "是"); a typed answer as it was typed. */
-function intakeAnswer(symptom, question, answer) {
+function intakeAnswer(symptom, question, answer, entry) {
   const text = String(answer);
+  const written = rewritten(entry, question);
+  if (written) {
+    const choice = written.choices.find((c) => c.key === text);
+    return choice ? choice[`label_${language.get().code}`] : text;
+  }
   return tOr(`answer.${symptom}.${question}.${text}`, tOr(`answer.${question}.${text}`, text));
 }
 
@@ -187,11 +206,11 @@ function Overview({ job }) {
     <section class="card" aria-labelledby="ov-fault">
       <h2 id="ov-fault" class="card-title">${t("job.fault")}</h2>
       <p>${order.description || t("job.noDescription")}</p>
-      ${order.symptom_code && html`<p class="muted">${t("job.symptom")}: ${tOr(`symptom.${order.symptom_code}`, order.symptom_code)}</p>`}
+      ${order.symptom_code && html`<p class="muted" data-testid="symptom">${t("job.symptom")}: ${symptomLabel(order.symptom_code, job.symptom)}</p>`}
       ${answers.length > 0 && html`<dl class="answers">
         ${answers.map(([question, answer]) => html`<div key=${question}>
-          <dt>${intakeQuestion(order.symptom_code, question)}</dt>
-          <dd>${intakeAnswer(order.symptom_code, question, answer)}</dd></div>`)}</dl>`}
+          <dt>${intakeQuestion(order.symptom_code, question, job.symptom)}</dt>
+          <dd>${intakeAnswer(order.symptom_code, question, answer, job.symptom)}</dd></div>`)}</dl>`}
     </section>
     <section class="card" aria-labelledby="ov-asset">
       <h2 id="ov-asset" class="card-title">${t("job.asset")}</h2>
