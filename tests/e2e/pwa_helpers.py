@@ -226,8 +226,8 @@ class TechnicianApp:
             [str(path) for path in files])
         expect(tiles).to_have_count(before + len(files), timeout=20_000)
 
-    def draw_signature(self):
-        pad = self.page.get_by_test_id("signature-pad")
+    def draw_signature(self, test_id: str = "signature-pad"):
+        pad = self.page.get_by_test_id(test_id)
         pad.scroll_into_view_if_needed()
         box = pad.bounding_box()
         mouse = self.page.mouse

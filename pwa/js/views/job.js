@@ -97,7 +97,7 @@ function StepBar({ job, tab }) {
       ${t("step.checklistFirst")} ${missing.map(({ item }) => label(item, language.get().code))
         .join(language.get().code === "zh" ? "、" : ", ")}
       ${" "}<a href=${`#/job/${order.id}/checklist`}>${t("step.openChecklist")}</a></p>`}
-    ${quoteFirst && html`<p class="stepbar-hint" data-testid="quote-first">${t("step.quoteFirst")}
+    ${quoteFirst && tab !== "quote" && html`<p class="stepbar-hint" data-testid="quote-first">${t("step.quoteFirst")}
       ${" "}<a href=${`#/job/${order.id}/quote`}>${t("step.openQuote")}</a></p>`}
     <div class="stepbar-row">
       ${secondary.length > 0 && html`<button class="button" disabled=${busy}
