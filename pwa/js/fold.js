@@ -185,13 +185,12 @@ export function charges(order, totals, quote = null) {
 }
 
 /**
- * What was paid on site and what is still due (never negative); `refund_cents` is what was
- * paid above the total when a later decision lowered it (docs/sync-protocol.md §4a rule 5).
+ * What was paid on site and what is still due (never negative; what a later decision left
+ * paid above the total is the office's to refund — docs/sync-protocol.md §4a rule 5).
  */
 export function balance(total, payments) {
   const paid = payments.reduce((sum, payment) => sum + payment.amount_cents, 0);
-  return { paid_cents: paid, due_cents: Math.max(total - paid, 0),
-    refund_cents: Math.max(paid - total, 0) };
+  return { paid_cents: paid, due_cents: Math.max(total - paid, 0) };
 }
 
 /**

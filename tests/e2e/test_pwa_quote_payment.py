@@ -63,8 +63,8 @@ def server_money(order_id: str) -> dict:
 
 
 def shoot(page, name: str, test_id: str):
-    page.get_by_test_id(test_id).scroll_into_view_if_needed()
-    page.screenshot(path=SHOTS.format(name), full_page=True)
+    page.get_by_test_id(test_id).evaluate("(el) => el.scrollIntoView({block: \"start\"})")
+    page.screenshot(path=SHOTS.format(name))
 
 
 def console_money_text(browser, live_server, job, locale: str) -> str:

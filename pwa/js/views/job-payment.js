@@ -30,8 +30,6 @@ export function PaymentTab({ job }) {
         <div><dt>${t("charges.total")}</dt><dd>${fmt(money.total_cents)}</dd></div>
         <div><dt>${t("pay.paid")}</dt><dd data-testid="paid">${fmt(owed.paid_cents)}</dd></div>
         <div class="total"><dt>${t("pay.due")}</dt><dd data-testid="due">${fmt(owed.due_cents)}</dd></div>
-        ${owed.refund_cents > 0 && html`<div data-testid="to-refund"><dt>${t("pay.toRefund")}</dt>
-          <dd>${fmt(owed.refund_cents)}</dd></div>`}
       </dl>
       ${job.payments.length > 0 && html`<ul class="plain-list" data-testid="payments">
         ${job.payments.map((p) => html`<li key=${p.id}>${t(`pay.method.${p.method}`)}
