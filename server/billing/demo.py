@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..assets.models import Asset
 from ..customers.models import Address, Customer
 from ..extensions import db
-from ..inventory.models import Part, StockLocation
+from ..inventory.models import Part, StockLevel, StockLocation
 from ..technicians.models import Technician
 from ..workorders import service as orders
 from ..workorders.lifecycle import Status
@@ -25,6 +25,9 @@ from ..workorders.models import PartUsage
 from . import service
 from .content import content_hash, quote_content
 from .models import LineKind, PaymentMethod, QuoteDecision
+
+# The intake as the demo's "AC_NOT_COOLING" calls are answered (server/demo.py).
+INTAKE = {"since": "三天前开始", "outdoor_unit": "外机好像不转", "tried": "断电重启过，没用"}
 
 PEOPLE = (
     ("周建华", "宜山路455弄12号301室", "空调制冷效果差，外机有异响"),
@@ -53,17 +56,20 @@ def seed(now: datetime, technician: Technician, office: User,
     quantity, reason, at, actor, order), so the part fitted leaves the van's stock."""
     today = now.date()
     (name_a, line_a, fault_a), (name_b, line_b, fault_b) = PEOPLE
-    part = db.session.scalar(select(Part).where(Part.category == "air_conditioner",
-                                                Part.active.is_(True)).order_by(Part.sku))
     van = db.session.scalar(select(StockLocation)
                             .where(StockLocation.technician_id == technician.id))
+    # A part for air conditioners that is on the technician's van.
+    part = db.session.scalar(select(Part).join(StockLevel, StockLevel.part_id == Part.id)
+                             .where(Part.category == "air_conditioner", Part.active.is_(True),
+                                    StockLevel.location_id == van.id, StockLevel.quantity > 0)
+                             .order_by(Part.sku))
 
     # Waiting for the customer's decision: booked for later today.
     customer, asset = _customer_and_asset(name_a, line_a, "SN2018Q0417", today)
     waiting = orders.create_order(office, {
         "channel": "phone", "type": "repair", "priority": "normal",
         "customer_id": customer.id, "asset_id": asset.id, "language": "zh",
-        "description": fault_a}, now=now - timedelta(hours=20))
+        "symptom_code": "AC_NOT_COOLING", "intake_answers": INTAKE, "description": fault_a}, now=now - timedelta(hours=20))
     start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     orders.update_order(office, waiting, {"assignee_id": technician.id,
                                           "appointment_start": start,
@@ -76,7 +82,7 @@ def seed(now: datetime, technician: Technician, office: User,
     paid = orders.create_order(office, {
         "channel": "phone", "type": "repair", "priority": "normal",
         "customer_id": customer.id, "asset_id": asset.id, "language": "zh",
-        "description": fault_b}, now=now - timedelta(days=1))
+        "symptom_code": "AC_NOT_COOLING", "intake_answers": INTAKE, "description": fault_b}, now=now - timedelta(days=1))
     start = now - timedelta(hours=5)
     orders.update_order(office, paid, {"assignee_id": technician.id, "appointment_start": start,
                                        "appointment_end": start + timedelta(hours=2)},
@@ -114,8 +120,9 @@ def seed(now: datetime, technician: Technician, office: User,
     orders.recompute_charges(paid)
     orders.add_event(paid, "part_used", tech, server_time=fitted, device_time=fitted,
                      data={"part": part.sku, "quantity": 1, "line_id": str(usage.id)})
-    orders.update_order(tech, paid, {"diagnosis": "启动电容失效，压缩机无法启动",
-                                     "resolution": "更换启动电容，试机 20 分钟制冷正常"},
+    orders.update_order(tech, paid, {"diagnosis": "压缩机运行电容失效，压缩机无法启动",
+                                     "resolution": "更换压缩机运行电容，试机 20 分钟制冷正常",
+                                     "root_cause": "wear_and_tear"},
                         server_time=fitted)
     done = fitted + timedelta(minutes=25)
     orders.transition(tech, paid, Status.COMPLETED, device_time=done, now=done)

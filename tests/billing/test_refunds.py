@@ -111,3 +111,56 @@ def test_a_refund_on_an_order_paid_exactly_is_refused(job, office):
 def test_an_unknown_order_is_404(office):
     response = office.get(f"/api/v1/workorders/{uuid.uuid4()}/payments")
     assert response.status_code == 404
+
+
+def _console(client, user):
+    from tests.factories import PASSWORD
+
+    assert client.post("/login", data={"email": user.email,
+                                       "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_order_page_shows_to_refund_and_its_button_records_the_refund(
+        overpaid, client, make_user, locale):
+    job, paid, fee = overpaid
+    excess = paid - fee
+    office = make_user("dispatcher", locale=locale)
+    db.session.commit()
+    page = _console(client, office).get(f"/orders/{job.id}").get_data(as_text=True)
+    words = {"en": ("To refund: ", "Record the refund"), "zh": ("待退款：", "登记退款")}[locale]
+    assert words[0] in page and words[1] in page
+    assert f"{excess / 100:.2f}" in page
+
+    too_much = client.post(f"/orders/{job.id}/refunds",
+                           data={"method": "cash", "amount": f"{excess / 100 + 0.01:.2f}"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert {"en": "At most", "zh": "最多可退款"}[locale] in too_much
+    no_reference = client.post(f"/orders/{job.id}/refunds",
+                               data={"method": "transfer", "amount": "1.00"},
+                               follow_redirects=True).get_data(as_text=True)
+    assert {"en": "with its reference", "zh": "流水号"}[locale] in no_reference
+    assert db.session.scalar(select(Refund.id).where(Refund.work_order_id == job.id)) is None
+
+    done = client.post(f"/orders/{job.id}/refunds",
+                       data={"method": "cash", "amount": f"{excess / 100:.2f}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert {"en": "Refund of", "zh": "已登记退款"}[locale] in done
+    assert 'data-testid="to-refund"' not in done and "refund-form" not in done  # all given back
+    assert {"en": "Refunded", "zh": "退款"}[locale] in done
+    assert "cash" not in done.replace("Cash", "")  # the method as words, never the code
+    refund = db.session.scalar(select(Refund).where(Refund.work_order_id == job.id))
+    assert (refund.method, refund.amount_cents, refund.recorded_by_id) == (
+        "cash", excess, office.id)
+
+
+def test_the_report_shows_the_line_to_refund(overpaid, app):
+    from server.reports.render import _settlement
+
+    job, paid, fee = overpaid
+    with app.test_request_context():
+        lines = _settlement(job, "en")
+    assert lines["to_refund"].endswith(f"{(paid - fee) / 100:.2f}")
+    assert lines["due"].endswith("0.00") and lines["paid"].endswith(f"{paid / 100:.2f}")
+    assert lines["refunded"] is None
