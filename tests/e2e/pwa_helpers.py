@@ -219,6 +219,20 @@ class TechnicianApp:
         dialog.get_by_role("button", name=confirm, exact=True).click()
         expect(page.locator("dialog[open]")).to_have_count(0)
 
+    def take_quote(self, parts: tuple[str, ...] = (), approve: bool = True,
+                   tab: str = "Quote", button: str | None = None):
+        """Out of warranty: quote ``parts`` (searches, one of each) with the order's labour
+        and travel, and have the customer sign their decision (docs/sync-protocol.md §4b)."""
+        page = self.page
+        self.tab(tab)
+        for search in parts:
+            page.locator("#quote-part-search").fill(search)
+            page.locator(".part-result").first.click()
+        self.draw_signature("quote-pad")
+        page.get_by_test_id("quote-sign").get_by_role("button", name=button or (
+            "Approve and sign" if approve else "Decline"), exact=True).click()
+        expect(page.get_by_test_id("quote-decision")).to_be_visible()
+
     def add_photos(self, kind: str, files: list[Path]):
         tiles = self.page.get_by_test_id(f"photos-{kind}").locator("li")
         before = tiles.count() if self.page.get_by_test_id(f"photos-{kind}").count() else 0
