@@ -74,7 +74,7 @@ function QuoteBuilder({ job }) {
   return html`
     <section class="card" aria-labelledby="quote-parts">
       <h2 id="quote-parts" class="card-title">${t("quote.parts")}</h2>
-      ${Object.entries(chosen).filter(([, n]) => n > 0).length ? html`<ul class="parts-used"
+      ${Object.entries(chosen).filter(([, n]) => n > 0).length ? html`<ul class="parts-used quote-chosen"
         data-testid="quote-chosen">${Object.entries(chosen).filter(([, n]) => n > 0)
         .map(([partId, quantity]) => {
           const part = allParts[partId] || {};
