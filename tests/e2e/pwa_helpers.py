@@ -242,7 +242,9 @@ class TechnicianApp:
 
     def draw_signature(self, test_id: str = "signature-pad"):
         pad = self.page.get_by_test_id(test_id)
-        pad.scroll_into_view_if_needed()
+        # In the middle of the screen: at an edge the sticky header or the step bar would
+        # take the strokes.
+        pad.evaluate("(el) => el.scrollIntoView({block: 'center'})")
         box = pad.bounding_box()
         mouse = self.page.mouse
         for stroke in ([(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65)],

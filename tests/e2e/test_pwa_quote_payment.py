@@ -63,7 +63,12 @@ def server_money(order_id: str) -> dict:
 
 
 def shoot(page, name: str, test_id: str):
-    page.get_by_test_id(test_id).evaluate("(el) => el.scrollIntoView({block: \"start\"})")
+    """A 390 × 844 screenshot with ``test_id`` at the top, below the sticky job header."""
+    for close in page.locator(".toast button").all():
+        close.click()
+    expect(page.locator(".toast")).to_have_count(0)
+    page.get_by_test_id(test_id).evaluate(
+        "(el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 130)")
     page.screenshot(path=SHOTS.format(name))
 
 
