@@ -121,6 +121,10 @@ def test_an_approved_quote_then_parts_then_cash_offline_reach_the_order_page(
     page.locator(".part-result").first.click()
     preview = page.get_by_test_id("quote-preview")
     expect(preview).to_contain_text("Run capacitor 35 µF")
+    # Checking something on another tab keeps the quote being prepared.
+    tech.tab("Overview")
+    tech.tab("Quote")
+    expect(preview).to_contain_text("Run capacitor 35 µF")
     labour = page.locator("#quote-labour").input_value()
     travel = page.locator("#quote-travel").input_value()
     total = 4500 + round(float(labour) * 100) + round(float(travel) * 100)

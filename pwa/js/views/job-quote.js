@@ -46,17 +46,26 @@ export function centsOf(text) {
 
 const plain = (cents) => (cents / 100).toFixed(2);
 
+// Quotes being prepared, per order, while the app is open: leaving the tab (to check the
+// van, the Work tab) and coming back keeps the chosen parts and prices. Nothing is stored:
+// only the customer's signed decision is.
+const drafts = new Map();
+
 function QuoteBuilder({ job }) {
   const { order, asset } = job;
   useStore(language);
-  const [chosen, setChosen] = useState({});
+  const draft = drafts.get(order.id) || { chosen: {}, known: {},
+    labour: plain(order.labour_cents || 0), travel: plain(order.travel_cents || 0),
+    quoteId: crypto.randomUUID() };
+  const [chosen, setChosen] = useState(draft.chosen);
   const [query, setQuery] = useState("");
-  const [labour, setLabour] = useState(plain(order.labour_cents || 0));
-  const [travel, setTravel] = useState(plain(order.travel_cents || 0));
-  const [quoteId] = useState(() => crypto.randomUUID());
+  const [labour, setLabour] = useState(draft.labour);
+  const [travel, setTravel] = useState(draft.travel);
+  const [quoteId] = useState(draft.quoteId);
   const results = useLive(() => searchParts(query, { all: true,
     model: asset ? asset.model : null }), [query]) || [];
-  const [known, setKnown] = useState({});
+  const [known, setKnown] = useState(draft.known);
+  drafts.set(order.id, { chosen, known, labour, travel, quoteId });
   const allParts = { ...known, ...job.parts };
   const shown = query.trim() ? results.slice(0, 20)
     : results.filter((r) => r.fits && r.inVan > 0).slice(0, 6);
@@ -200,6 +209,7 @@ function DecisionForm({ job, quoteId, lines, content }) {
       await decideQuote(order, { quoteId, lines, content: { ...content, decision }, image,
         signerName: name.trim() });
       holdUpdates(hold, null);
+      drafts.delete(order.id);
       window.scrollTo(0, 0);
       toast(t(`quote.done.${decision}`), { kind: "ok" });
     } catch (error) {
