@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.console import bp as admin_bp
     from .assets.routes import blp as assets_blp
     from .billing.console import bp as billing_console_bp
+    from .billing.routes import blp as billing_blp
     from .checklists.console import bp as checklists_console_bp
     from .checklists.routes import blp as checklists_blp
     from .complaints.console import bp as complaints_console_bp
@@ -135,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
                 stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp,
-                kpis_blp, qc_blp):
+                kpis_blp, qc_blp, billing_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)

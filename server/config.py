@@ -105,9 +105,9 @@ def load_config(instance_path: Path) -> dict:
         # What a customer who declines the quote of an out-of-warranty job pays (diagnosis).
         "DIAGNOSTIC_FEE_CENTS": int(env.get("DIAGNOSTIC_FEE_CENTS", "5000")),
         # Out of warranty, refuse a phone's parts before an approved quote and its
-        # completion before a decided one (docs/sync-protocol.md §4a). Off until the
-        # technician app has its quote screen: the rule would block every charged job.
-        "QUOTE_BEFORE_WORK": env.get("QUOTE_BEFORE_WORK", "0") == "1",
+        # completion before a decided one (docs/sync-protocol.md §4a). On since the
+        # technician app has its quote and payment screens; QUOTE_BEFORE_WORK=0 turns it off.
+        "QUOTE_BEFORE_WORK": env.get("QUOTE_BEFORE_WORK", "1") == "1",
         # Intake: an earlier visit to the same appliance this recent makes a repeat repair.
         "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "30")),
         # Usual whole-unit warranty (months from purchase) per product category, assumed at

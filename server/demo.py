@@ -41,6 +41,7 @@ from .extensions import db
 from .feedback.models import Complaint, Survey
 from .inventory import service as inventory
 from .inventory.models import LocationKind, Part, StockLevel, StockLocation, StockMovement
+from .billing import demo as billing_demo
 from .checklists import demo as checklist_demo
 from .knowledge.models import KnowledgeArticle
 from .media import blobs
@@ -912,6 +913,7 @@ class _Builder:
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
         self._quality_checks()
+        billing_demo.seed(self.now, self.techs[0][0], self.staff["dispatcher.zh"], self._stock)
         db.session.flush()
         orders.grade_open_orders(now=self.now)
         return {what: n - before[what] for what, n in self._counts().items()}

@@ -3,7 +3,7 @@
 from .accounts.models import Device, Role, User  # noqa: F401
 from .assets.models import Asset, ProductCategory  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
-from .billing.models import Payment, Quote  # noqa: F401
+from .billing.models import Payment, Quote, Refund  # noqa: F401
 from .customers.models import Address, Customer  # noqa: F401
 from .dispatch.models import SlaEscalation  # noqa: F401
 from .feedback.models import Complaint, Survey  # noqa: F401

@@ -184,3 +184,31 @@ export async function fillChecklistItem(order, template, item, value) {
     device_time: now() } }]);
   return true;
 }
+
+/**
+ * The customer approves or declines the quote by signing it (out of warranty, before the
+ * work): `content` is exactly what the screen showed (quote-content.js), hashed here;
+ * `decide_quote` is queued and leaves the outbox only when the server acknowledged it.
+ * The signature image is hashed (the server keeps its hash with the decision); its bytes
+ * stay on the phone. Returns the content hash.
+ */
+export async function decideQuote(order, { quoteId, lines, content, image, signerName }) {
+  const hash = await contentHash(content);
+  const imageHash = await sha256Hex(await image.arrayBuffer());
+  await enqueue([{ name: "decide_quote", args: { order_id: order.id, quote_id: quoteId,
+    lines: lines.map(({ kind, part_id: partId, quantity, unit_price_cents: price }) => ({
+      kind, part_id: partId ?? null, quantity, unit_price_cents: price })),
+    decision: content.decision, diagnostic_fee_cents: content.diagnostic_fee_cents,
+    signer_name: signerName, image_sha256: imageHash, content_hash: hash,
+    device_time: now() } }]);
+  return hash;
+}
+
+/** Money received on site (cash, card, or a transfer with its reference). */
+export async function recordPayment(order, { method, amountCents, reference = null }) {
+  const paymentId = crypto.randomUUID();
+  await enqueue([{ name: "record_payment", args: { order_id: order.id,
+    payment_id: paymentId, method, amount_cents: amountCents,
+    ...(reference ? { reference } : {}), device_time: now() } }]);
+  return paymentId;
+}

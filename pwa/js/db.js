@@ -29,7 +29,7 @@
  *   survey, report, stock_level, part, article, checklist_template, checklist_answer
  *   (the last two since schema version 2), symptom (the symptom catalogue by code, with
  *   its labels in both languages and any questions an admin rewrote; since version 4 —
- *   docs/sync-protocol.md §7b).
+ *   docs/sync-protocol.md §7b), quote, payment (since schema version 5).
  *
  * What the technician sees is the replicated rows with the pending outbox folded over
  * them (fold.js), so an edit shows at once and is never lost to a pull.
@@ -60,17 +60,24 @@ export const REPLICATED = {
   checklist_template: "id",
   checklist_answer: "id, work_order_id",
   symptom: "id",
+  quote: "id, work_order_id",
+  payment: "id, work_order_id",
 };
 
 // The replicated stores of schema version 1, and of versions 2 and 3, as they were.
 const REPLICATED_V1 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => !["checklist_template", "checklist_answer", "symptom"].includes(name)));
+  .filter(([name]) => !["checklist_template", "checklist_answer", "symptom", "quote",
+    "payment"].includes(name)));
+// The replicated stores of schema versions 2 and 3 (before the symptom catalogue, quotes
+// and payments), and of version 4 (before quotes and payments).
 const REPLICATED_V3 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => name !== "symptom"));
+  .filter(([name]) => !["symptom", "quote", "payment"].includes(name)));
+const REPLICATED_V4 = Object.fromEntries(Object.entries(REPLICATED)
+  .filter(([name]) => !["quote", "payment"].includes(name)));
 
 /** Entity types whose rows belong to one work order (dropped with it). */
 export const ORDER_LINES = ["note", "part_usage", "time_log", "photo", "signature", "survey",
-  "report", "checklist_answer"];
+  "report", "checklist_answer", "quote", "payment"];
 
 const LOCAL = {
   meta: "key",
@@ -90,7 +97,11 @@ const VERSIONS = [
   { version: 3, stores: { ...LOCAL, ...REPLICATED_V3, article_images: "sha256" } },
   // 4: the symptom catalogue. A first pull carries it, so the next pull starts from 0
   // (the outbox is untouched).
-  { version: 4, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
+  { version: 4, stores: { ...LOCAL, ...REPLICATED_V4, article_images: "sha256" },
+    upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
+  // 5: quotes and payments (out of warranty) replicated; rows written before the upgrade
+  // sit below the cursor, so the next pull starts again from 0 (the outbox is untouched).
+  { version: 5, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
 ];
 

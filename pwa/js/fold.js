@@ -8,6 +8,8 @@
  * change the server already applied is harmless.
  */
 
+import { quotedLabourTravel } from "./quote-content.js";
+
 /** Statuses after which the job is finished on the technician's side. */
 export const DONE = new Set(["completed", "signed", "closed", "cancelled"]);
 export const ACTIVE = new Set(["en_route", "on_site", "awaiting_parts", "awaiting_customer"]);
@@ -58,6 +60,8 @@ export function foldJob(base, pending, prices = {}) {
     signatures: [...(base.signatures || [])],
     surveys: [...(base.surveys || [])],
     checklist_answers: [...(base.checklist_answers || [])],
+    quotes: [...(base.quotes || [])],
+    payments: [...(base.payments || [])],
   };
   const has = (list, id) => list.some((row) => row.id === id);
   for (const m of pending) {
@@ -113,6 +117,24 @@ export function foldJob(base, pending, prices = {}) {
             device_time: a.device_time, created_at: a.device_time });
         }
         break;
+      case "decide_quote":
+        // One quote per order: a pending decision shows only while the server has none.
+        if (!has(job.quotes, a.quote_id) && !job.quotes.length) {
+          job.quotes.push({ ...line, id: a.quote_id, decision: a.decision,
+            diagnostic_fee_cents: a.diagnostic_fee_cents, signer_name: a.signer_name,
+            content_hash: a.content_hash, decided_at_device: a.device_time,
+            currency: job.order.currency,
+            lines: a.lines.map((l) => ({ ...l, total_cents: l.quantity * l.unit_price_cents })),
+            total_cents: a.lines.reduce((sum, l) => sum + l.quantity * l.unit_price_cents, 0) });
+        }
+        break;
+      case "record_payment":
+        if (!has(job.payments, a.payment_id)) {
+          job.payments.push({ ...line, id: a.payment_id, method: a.method,
+            amount_cents: a.amount_cents, reference: a.reference ?? null,
+            currency: job.order.currency, paid_at_device: a.device_time });
+        }
+        break;
       default:
         break;
     }
@@ -141,13 +163,16 @@ export function partTotals(lines) {
 
 /**
  * What the customer pays: nothing in warranty; otherwise the parts used plus the order's
- * labour and travel. All integers (minor units of `currency`).
+ * labour and travel — under a quote, the quoted labour and travel (declined: the
+ * diagnostic fee only), as server/billing/service.py. All integers (minor units of
+ * `currency`).
  */
-export function charges(order, totals) {
+export function charges(order, totals, quote = null) {
   const inWarranty = order.in_warranty === true;
   const parts = totals.reduce((sum, entry) => sum + entry.total_cents, 0);
-  const labour = order.labour_cents || 0;
-  const travel = order.travel_cents || 0;
+  const quoted = quotedLabourTravel(quote);
+  const labour = quoted ? quoted.labour : order.labour_cents || 0;
+  const travel = quoted ? quoted.travel : order.travel_cents || 0;
   if (inWarranty) {
     return { in_warranty: true, parts_cents: 0, labour_cents: 0, travel_cents: 0,
       total_cents: 0, currency: order.currency };
@@ -157,6 +182,15 @@ export function charges(order, totals) {
   return { in_warranty: false, parts_cents: parts, labour_cents: labour,
     travel_cents: travel, total_cents: gross - discount, currency: order.currency,
     discount_cents: discount };
+}
+
+/**
+ * What was paid on site and what is still due (never negative; what a later decision left
+ * paid above the total is the office's to refund — docs/sync-protocol.md §4a rule 5).
+ */
+export function balance(total, payments) {
+  const paid = payments.reduce((sum, payment) => sum + payment.amount_cents, 0);
+  return { paid_cents: paid, due_cents: Math.max(total - paid, 0) };
 }
 
 /**

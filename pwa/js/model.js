@@ -63,25 +63,31 @@ export async function jobDetail(orderId) {
     row.asset_id ? db.asset.get(row.asset_id) : null,
     db.outbox.where("order_id").equals(orderId).sortBy("id"),
     Promise.all(["note", "part_usage", "time_log", "photo", "signature", "survey", "report",
-      "checklist_answer"]
+      "checklist_answer", "quote", "payment"]
       .map((type) => db.table(type).where("work_order_id").equals(orderId).toArray())),
     db.stock_level.toArray(),
     db.blobs.where("order_id").equals(orderId).toArray(),
   ]);
-  const [notes, partUsages, timeLogs, photos, signatures, surveys, reports, answers] = lines;
+  const [notes, partUsages, timeLogs, photos, signatures, surveys, reports, answers, quotes,
+    payments] = lines;
   const partIds = new Set([...partUsages.map((l) => l.part_id),
-    ...pending.filter((m) => m.args.part_id).map((m) => m.args.part_id)]);
+    ...pending.filter((m) => m.args.part_id).map((m) => m.args.part_id),
+    ...[...quotes.flatMap((q) => q.lines || []),
+      ...pending.filter((m) => m.name === "decide_quote").flatMap((m) => m.args.lines)]
+      .filter((l) => l.part_id).map((l) => l.part_id)]);
   const parts = {};
   for (const part of await db.part.bulkGet([...partIds])) if (part) parts[part.id] = part;
   const prices = Object.fromEntries(Object.values(parts).map((p) => [p.id, p.price_cents]));
   const job = foldJob({ order: row, notes, part_usages: partUsages, time_logs: timeLogs,
-    photos, signatures, surveys, checklist_answers: answers }, pending, prices);
+    photos, signatures, surveys, checklist_answers: answers, quotes, payments }, pending,
+  prices);
   const checklists = templatesFor(row, asset, await db.checklist_template.toArray());
   // The order's symptom as the office's catalogue names it (null: not pulled yet).
   const symptom = row.symptom_code ? (await db.symptom.get(row.symptom_code)) || null : null;
   job.notes.sort((a, b) => (a.device_time || a.created_at || "")
     .localeCompare(b.device_time || b.created_at || ""));
   job.photos.sort((a, b) => (a.taken_at || "").localeCompare(b.taken_at || ""));
+  job.payments.sort((a, b) => (a.paid_at_device || "").localeCompare(b.paid_at_device || ""));
   const allPending = await db.outbox.orderBy("id").toArray();
   const visits = row.asset_id ? (await db.work_order.where("asset_id").equals(row.asset_id)
     .toArray()).filter((o) => o.id !== orderId && o.created_at < row.created_at) : [];
@@ -94,6 +100,7 @@ export async function jobDetail(orderId) {
     pending,
     parts,
     totals: partTotals(job.part_usages),
+    quote: job.quotes[0] || null,
     stock: vanStock(levels, allPending),
     blobs: Object.fromEntries(blobs.map(({ blob, thumb, ...rest }) => [rest.sha256, rest])),
     checklists,

@@ -22,7 +22,7 @@ import { foldJob } from "./fold.js";
 export const VERSIONS = {
   transition: 2, set_fields: 1, add_note: 1, use_part: 1, return_part: 1, attach_photo: 1,
   log_time: 1, capture_signature: 1, submit_survey: 1, fill_checklist_item: 1,
-  propose_article: 1, open_article: 1, rate_article: 1,
+  propose_article: 1, open_article: 1, rate_article: 1, decide_quote: 1, record_payment: 1,
 };
 
 // Ids of the batch on its way to the server: never merged into (see enqueue).
@@ -153,7 +153,8 @@ function wire(entry) {
 }
 
 const ACK_TABLES = () => [db.outbox, db.notices, db.meta, db.work_order, db.note,
-  db.part_usage, db.time_log, db.photo, db.signature, db.survey, db.stock_level, db.part];
+  db.part_usage, db.time_log, db.photo, db.signature, db.survey, db.stock_level, db.part,
+  db.quote, db.payment];
 
 /**
  * Apply a push response: exactly the entries it carries a result for leave the outbox;
@@ -272,7 +273,8 @@ async function applyAcknowledged(entry) {
   const job = foldJob({ order }, [entry], prices);
   await db.work_order.put(job.order);
   const lines = { note: job.notes, part_usage: job.part_usages, time_log: job.time_logs,
-    photo: job.photos, signature: job.signatures, survey: job.surveys };
+    photo: job.photos, signature: job.signatures, survey: job.surveys, quote: job.quotes,
+    payment: job.payments };
   for (const [table, rows] of Object.entries(lines)) {
     for (const { _pending, _mutation, ...row } of rows) {
       if (!(await db.table(table).get(row.id))) await db.table(table).put(row);

@@ -70,7 +70,7 @@ export function warrantyOn(asset, createdAt) {
  * The language is the order's (languageOf), as the server renders it.
  */
 export function signedContent({ order, customer, address, asset, lines, parts, photos,
-  checklist }) {
+  checklist, quote = null }) {
   const language = languageOf(order);
   const totals = partTotals(lines || []);
   const partRows = totals.map((entry) => {
@@ -84,7 +84,7 @@ export function signedContent({ order, customer, address, asset, lines, parts, p
     };
   }).sort((a, b) => compareCodePoints(a.sku, b.sku));
   const version = versionOf(order);
-  const { discount_cents: discount, ...money } = chargesFor(order, totals);
+  const { discount_cents: discount, ...money } = chargesFor(order, totals, quote);
   if (version >= CONTENT_VERSION_2) {
     money.discount_cents = discount || 0;
     money.discount_reason = order.discount_kind && !money.in_warranty

@@ -1,7 +1,8 @@
 // What the technician sees: server rows with the outbox folded over them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { charges, distanceKm, foldJob, foldOrder, partTotals, vanStock } from "../js/fold.js";
+import { balance, charges, distanceKm, foldJob, foldOrder, partTotals, vanStock }
+  from "../js/fold.js";
 
 const order = { id: "o1", status: "scheduled", diagnosis: null, started_at: null,
   in_warranty: false, labour_cents: 8000, travel_cents: 3000, currency: "CNY" };
@@ -76,4 +77,44 @@ test("distance", () => {
     { latitude: 31.23, longitude: 121.47 });
   assert.ok(km > 4 && km < 6, km);
   assert.equal(distanceKm(null, { latitude: 1, longitude: 1 }), null);
+});
+
+const quoteLines = [
+  { kind: "part", part_id: "p1", quantity: 1, unit_price_cents: 4500 },
+  { kind: "labour", part_id: null, quantity: 1, unit_price_cents: 12000 },
+  { kind: "travel", part_id: null, quantity: 1, unit_price_cents: 2000 },
+];
+const decide = (id, decision, quoteId = "q1") => m(id, "decide_quote", { quote_id: quoteId,
+  lines: quoteLines, decision, diagnostic_fee_cents: 5000, signer_name: "Alice",
+  content_hash: "h", device_time: "t" });
+
+test("a pending quote decision folds in once; the server's quote wins over a second one", () => {
+  const job = foldJob({ order }, [decide(1, "approved"), decide(2, "declined", "q2")]);
+  assert.equal(job.quotes.length, 1);
+  assert.equal(job.quotes[0].decision, "approved");
+  assert.equal(job.quotes[0].total_cents, 18500);
+  assert.equal(job.quotes[0]._pending, true);
+  const server = { id: "q9", decision: "declined", diagnostic_fee_cents: 5000, lines: [] };
+  const kept = foldJob({ order, quotes: [server] }, [decide(1, "approved")]);
+  assert.deepEqual(kept.quotes, [server]);
+});
+
+test("charges under a quote: approved → the quoted labour and travel; declined → the fee", () => {
+  const approved = foldJob({ order }, [decide(1, "approved")]).quotes[0];
+  assert.deepEqual(charges(order, [{ total_cents: 4500 }], approved),
+    { in_warranty: false, parts_cents: 4500, labour_cents: 12000, travel_cents: 2000,
+      total_cents: 18500, currency: "CNY", discount_cents: 0 });
+  const declined = foldJob({ order }, [decide(1, "declined")]).quotes[0];
+  assert.equal(charges(order, [], declined).total_cents, 5000);
+  assert.equal(charges(order, [], declined).travel_cents, 0);
+});
+
+test("payments fold in once; paid and still due, never below zero", () => {
+  const pay = (id, cents) => m(id, "record_payment", { payment_id: `pay${id}`, method: "cash",
+    amount_cents: cents, device_time: "t" });
+  const job = foldJob({ order, payments: [{ id: "pay1", amount_cents: 3000 }] },
+    [pay(1, 3000), pay(2, 2000)]);
+  assert.equal(job.payments.length, 2);
+  assert.deepEqual(balance(11000, job.payments), { paid_cents: 5000, due_cents: 6000 });
+  assert.deepEqual(balance(4000, job.payments), { paid_cents: 5000, due_cents: 0 });
 });

@@ -70,3 +70,20 @@ class Payment(Syncable, db.Model):
     reference: Mapped[str | None] = mapped_column(String(80))
     paid_at_device: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(db.Model):
+    """Money the office gave back when a later decision (a declined quote, a returned part)
+    left more paid than the order's total (docs/sync-protocol.md §4a rule 5). Never more
+    than that excess; audited. Office-only: not replicated to phones."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str | None] = mapped_column(String(80))
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

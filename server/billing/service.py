@@ -31,7 +31,7 @@ from ..workorders.charges import LABOUR_TRAVEL_RULES, order_charges
 from ..workorders.lifecycle import Status
 from ..workorders.models import WorkOrder
 from .content import content_hash, quote_content
-from .models import LineKind, Payment, PaymentMethod, Quote, QuoteDecision
+from .models import LineKind, Payment, PaymentMethod, Quote, QuoteDecision, Refund
 
 
 def diagnostic_fee_cents() -> int:
@@ -177,8 +177,20 @@ def payments_for(order: WorkOrder) -> list[Payment]:
 
 
 def paid_cents(order: WorkOrder) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
-                             .where(Payment.work_order_id == order.id)) or 0
+    """What the customer paid on site, less what the office refunded."""
+    return (db.session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
+                              .where(Payment.work_order_id == order.id)) or 0) \
+        - refunded_cents(order)
+
+
+def refunds_for(order: WorkOrder) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.work_order_id == order.id)
+                                   .order_by(Refund.created_at, Refund.id)))
+
+
+def refunded_cents(order: WorkOrder) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
+                             .where(Refund.work_order_id == order.id)) or 0
 
 
 def record_payment(order: WorkOrder, payment_id: uuid.UUID, method: str, amount_cents: int,
@@ -218,21 +230,60 @@ def record_payment(order: WorkOrder, payment_id: uuid.UUID, method: str, amount_
 
 @dataclass(frozen=True)
 class Balance:
-    """What the order costs, what was paid on site, and what is still due."""
+    """What the order costs, what was paid on site (less refunds), what is still due, and
+    what is to refund: paid above the total after a later declined quote or returned part
+    (docs/sync-protocol.md §4a rule 5)."""
 
     total_cents: int
     paid_cents: int
     due_cents: int
     currency: str
     payments: tuple[Payment, ...]
+    refunded_cents: int = 0
+    to_refund_cents: int = 0
+    refunds: tuple[Refund, ...] = ()
 
 
 def balance(order: WorkOrder) -> Balance:
     total = order_charges(order)
     payments = tuple(payments_for(order))
-    paid = sum(payment.amount_cents for payment in payments)
+    refunds = tuple(refunds_for(order))
+    refunded = sum(refund.amount_cents for refund in refunds)
+    paid = sum(payment.amount_cents for payment in payments) - refunded
     return Balance(total.total_cents, paid, max(total.total_cents - paid, 0), total.currency,
-                   payments)
+                   payments, refunded, max(paid - total.total_cents, 0), refunds)
+
+
+def record_refund(actor, order: WorkOrder, method: str, amount_cents: int,
+                  reference: str | None) -> Refund:
+    """The office gives back money paid above the total; audited.
+
+    Raises Invalid ``nothing_to_refund`` (nothing was paid above the total),
+    ``refund_exceeds_excess`` (more than that excess; ``errors.amount_cents`` says the most
+    allowed), ``reference_required`` (a transfer without its reference).
+    """
+    from ..audit import service as audit
+
+    reference = (reference or "").strip() or None
+    if method == PaymentMethod.TRANSFER and reference is None:
+        raise Invalid("A transfer is recorded with its reference.",
+                      {"reference": ["is required for a transfer"]}, code="reference_required")
+    excess = balance(order).to_refund_cents
+    if excess <= 0:
+        raise Invalid("Nothing was paid above the order's total: there is nothing to refund.",
+                      {"amount_cents": ["nothing to refund on this order"]},
+                      code="nothing_to_refund")
+    if amount_cents > excess:
+        raise Invalid(f"Only {excess} (minor units) were paid above the total.",
+                      {"amount_cents": [f"must be at most {excess}"]},
+                      code="refund_exceeds_excess")
+    refund = Refund(work_order_id=order.id, method=method, amount_cents=amount_cents,
+                    currency=order.currency, reference=reference, recorded_by_id=actor.id)
+    db.session.add(refund)
+    db.session.flush()
+    audit.record("refund.recorded", actor, order, refund_id=str(refund.id), method=method,
+                 amount_cents=amount_cents, reference=reference)
+    return refund
 
 
 def _wire_fee(order) -> int:

@@ -302,8 +302,11 @@ def _settlement(order, language: str) -> dict | None:
         "payments": [{"method": str(PAYMENT_METHODS[p.method]), "reference": p.reference,
                       "when": _when(p.paid_at_device, language),
                       "amount": money(p.amount_cents)} for p in owed.payments],
-        "paid": money(owed.paid_cents),
+        "paid": money(owed.paid_cents + owed.refunded_cents),
+        "refunded": money(owed.refunded_cents) if owed.refunded_cents else None,
         "due": money(owed.due_cents),
+        # Paid above the total after a later decision (docs/sync-protocol.md §4a rule 5).
+        "to_refund": money(owed.to_refund_cents) if owed.to_refund_cents else None,
     }
 
 

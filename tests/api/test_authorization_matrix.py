@@ -358,6 +358,19 @@ MATRIX = [
      lambda w: {"technician_id": str(w.tech.id), "score": 4, "period_start": "2026-11-01",
                 "period_end": "2026-11-30"},
      dict(admin=CREATED, dispatcher=CREATED, tech=403, anon=401)),
+    ("an order's quote (none decided yet)", "get",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/quote", None,
+     dict(admin=404, dispatcher=404, tech=404, anon=401)),
+    ("an order's payments and balance", "get",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/payments", None,
+     dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
+    ("another technician's order's payments", "get",
+     lambda w: f"/api/v1/workorders/{w.other_order.id}/payments", None,
+     dict(admin=OK, dispatcher=OK, tech=404, anon=401)),
+    ("record a refund (nothing paid above the total: refused)", "post",
+     lambda w: f"/api/v1/workorders/{w.own_order.id}/refunds",
+     lambda w: {"method": "cash", "amount_cents": 100},
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
 ]
 
 

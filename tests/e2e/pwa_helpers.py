@@ -219,6 +219,20 @@ class TechnicianApp:
         dialog.get_by_role("button", name=confirm, exact=True).click()
         expect(page.locator("dialog[open]")).to_have_count(0)
 
+    def take_quote(self, parts: tuple[str, ...] = (), approve: bool = True,
+                   tab: str = "Quote", button: str | None = None):
+        """Out of warranty: quote ``parts`` (searches, one of each) with the order's labour
+        and travel, and have the customer sign their decision (docs/sync-protocol.md §4b)."""
+        page = self.page
+        self.tab(tab)
+        for search in parts:
+            page.locator("#quote-part-search").fill(search)
+            page.locator(".part-result").first.click()
+        self.draw_signature("quote-pad")
+        page.get_by_test_id("quote-sign").get_by_role("button", name=button or (
+            "Approve and sign" if approve else "Decline"), exact=True).click()
+        expect(page.get_by_test_id("quote-decision")).to_be_visible()
+
     def add_photos(self, kind: str, files: list[Path]):
         tiles = self.page.get_by_test_id(f"photos-{kind}").locator("li")
         before = tiles.count() if self.page.get_by_test_id(f"photos-{kind}").count() else 0
@@ -226,9 +240,11 @@ class TechnicianApp:
             [str(path) for path in files])
         expect(tiles).to_have_count(before + len(files), timeout=20_000)
 
-    def draw_signature(self):
-        pad = self.page.get_by_test_id("signature-pad")
-        pad.scroll_into_view_if_needed()
+    def draw_signature(self, test_id: str = "signature-pad"):
+        pad = self.page.get_by_test_id(test_id)
+        # In the middle of the screen: at an edge the sticky header or the step bar would
+        # take the strokes.
+        pad.evaluate("(el) => el.scrollIntoView({block: 'center'})")
         box = pad.bounding_box()
         mouse = self.page.mouse
         for stroke in ([(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65)],

@@ -55,8 +55,9 @@ WORDS = {
 
 
 def gas_job(language: str):
-    """build_job's job on a gas water heater, with the demo's checklists."""
-    job = build_job(language=language)
+    """build_job's job on a gas water heater in warranty (no quote: this is about the
+    checklist), with the demo's checklists."""
+    job = build_job(language=language, in_warranty=True)
     order = db.session.get(WorkOrder, uuid.UUID(job.order_id))
     order.asset.category, order.asset.model = "water_heater", "JSQ31-C05"
     demo.seed(factories.make_user("admin"))

@@ -5,8 +5,8 @@ cash payment and a transfer; the dispatcher's order page lists them with what is
 due and serves the sealed quote PDF; the customer's page shows the quote and the balance
 and downloads the quote.
 
-The technician app's own quote screen is not built yet (see the money report): the phone
-here is the protocol's reference client, not the PWA.
+The phone here is the protocol's reference client; the technician app's own quote and
+payment screens are driven in tests/e2e/test_pwa_quote_payment.py.
 """
 
 from __future__ import annotations
@@ -92,12 +92,9 @@ def work_on_the_phone(app, data: dict) -> str:
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_quote_and_payments_on_the_order_page_and_the_customers_page(
         language, live_server, committed, browser, app, tmp_path):
-    app.config["QUOTE_BEFORE_WORK"] = True
-    try:
-        data = committed(lambda: build(language))
-        customer_path = work_on_the_phone(app, data)
-    finally:
-        app.config["QUOTE_BEFORE_WORK"] = False
+    assert app.config["QUOTE_BEFORE_WORK"] is True  # the default
+    data = committed(lambda: build(language))
+    customer_path = work_on_the_phone(app, data)
     words = WORDS[language]
     context = browser.new_context(locale="zh-CN" if language == "zh" else "en-US",
                                   viewport={"width": 1280, "height": 900})

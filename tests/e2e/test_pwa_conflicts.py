@@ -41,6 +41,7 @@ def test_a_job_reassigned_while_offline_keeps_the_work_and_leaves_the_list(
     app.fill_field("Diagnosis", "Compressor relay stuck")
     page.get_by_label("New note").fill("Relay clicks but the compressor does not start.")
     page.get_by_role("button", name="Add note").click()
+    app.take_quote(parts=("capacitor",))
     app.tab("Parts")
     app.use_part("capacitor")
     expect(app.pill).to_contain_text("Offline")

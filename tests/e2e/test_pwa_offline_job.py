@@ -110,6 +110,10 @@ def test_a_whole_job_done_offline_reaches_the_server_exactly_once(
     app.fill_field("Resolution", "Replaced the run capacitor and the indoor fan motor; tested 30 min")
     app.screenshot("job-work-en")
 
+    # Out of warranty: the customer approves the quote before any part is fitted.
+    app.take_quote(parts=("capacitor", "fan motor"))
+    app.screenshot("job-quote-en")
+
     app.tab("Parts")
     app.use_part("capacitor", quantity=2)
     app.use_part("fan motor")

@@ -55,6 +55,7 @@ def do_the_visit_offline(app: TechnicianApp, phone_context, job, photos):
     expect(page.locator("ol.notes li")).to_have_count(1)
     app.fill_field("Resolution", "Replaced the run capacitor and the indoor fan motor")
 
+    app.take_quote(parts=("capacitor", "fan motor"))
     app.tab("Parts")
     app.use_part("capacitor", quantity=2)
     app.use_part("fan motor")

@@ -18,10 +18,11 @@ from tests.sync.phone import new_id
 
 @pytest.fixture(autouse=True)
 def quote_before_work(app):
-    """The rule on, as a company turns it on once its phones have the quote screen."""
-    app.config["QUOTE_BEFORE_WORK"] = True
+    """The rule on (the default since the app has its quote screen); a test that turns it
+    off gets it back on afterwards."""
+    assert app.config["QUOTE_BEFORE_WORK"] is True
     yield
-    app.config["QUOTE_BEFORE_WORK"] = False
+    app.config["QUOTE_BEFORE_WORK"] = True
 
 
 @pytest.fixture

@@ -333,3 +333,27 @@ def test_the_demo_reports_render_through_the_job_path_when_the_seed_commits(
     assert {r.status for r in reports} == {"ready"}, {r.failure_reason for r in reports}
     assert all(r.pdf_sha256 and r.pdf_size > 10_000 for r in reports)
     print(f"\n{len(reports)} demo reports rendered and signed in {elapsed:.1f} s")
+
+
+def test_the_demo_has_a_quote_waiting_and_one_approved_and_paid(demo):
+    from server.billing import service as billing
+    from server.billing.models import Quote
+    from server.billing.service import server_content
+    from server.billing.content import content_hash
+
+    first = db.session.scalar(select(Technician).join(User).where(
+        User.email == "tech1@demo.doorstep"))
+    charged = [o for o in _orders() if o.assignee_id == first.id and o.in_warranty is False]
+    quotes = {o.id: billing.quote_for(o) for o in charged}
+    waiting = [o for o in charged if o.status == Status.SCHEDULED and quotes[o.id] is None
+               and o.appointment_start.date() == demo.now.date()]
+    assert waiting, "an out-of-warranty job booked today waits for the customer's decision"
+    approved = [o for o in charged if quotes[o.id] is not None]
+    assert len(approved) == 1
+    order, quote = approved[0], quotes[approved[0].id]
+    assert quote.decision == "approved" and quote.content_matches
+    assert quote.content_hash == content_hash(server_content(quote))
+    balance = billing.balance(order)
+    assert balance.paid_cents == balance.total_cents > 0 and balance.due_cents == 0
+    assert [p.method for p in balance.payments] == ["card"]
+    assert db.session.scalar(select(func.count()).select_from(Quote)) == 1

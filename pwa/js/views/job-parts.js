@@ -7,6 +7,7 @@ import { searchParts } from "../model.js";
 import { StorageFull } from "../outbox.js";
 import { html, toast, useLive, useStore } from "../state.js";
 import { Dialog, Icon, Stepper } from "./components.js";
+import { needsQuote } from "./job-quote.js";
 
 const LOCKED = new Set(["signed", "closed", "cancelled"]);
 
@@ -36,8 +37,12 @@ export function PartsTab({ job }) {
           </li>`;
         })}</ul>` : html`<p class="muted">${t("parts.none")}</p>`}
     </section>
-    ${!locked && html`<${PartPicker} job=${job} />`}
-    <${Charges} order=${order} totals=${job.totals} />
+    ${!locked && (job.quote && job.quote.decision === "declined"
+      ? html`<p class="card banner inline banner-warn" data-testid="parts-declined">${t("parts.quoteDeclined")}</p>`
+      : needsQuote(job) ? html`<p class="card banner inline banner-info" data-testid="parts-quote-first">
+        ${t("parts.quoteFirst")} <a href=${`#/job/${order.id}/quote`}>${t("step.openQuote")}</a></p>`
+        : html`<${PartPicker} job=${job} />`)}
+    <${Charges} order=${order} totals=${job.totals} quote=${job.quote} />
     <${Dialog} open=${!!returning} title=${t("parts.returnTitle")} onClose=${() => setReturning(null)}>
       ${returning && html`<form class="form" onSubmit=${async (event) => {
         event.preventDefault();
@@ -121,8 +126,8 @@ function PartPicker({ job }) {
   </section>`;
 }
 
-export function Charges({ order, totals }) {
-  const money = charges(order, totals);
+export function Charges({ order, totals, quote = null }) {
+  const money = charges(order, totals, quote);
   const fmt = (cents) => fmtMoney(cents, money.currency);
   return html`<section class="card" aria-labelledby="charges-title" data-testid="charges">
     <h2 id="charges-title" class="card-title">${t("charges.title")}</h2>

@@ -32,7 +32,8 @@ export function SignTab({ job }) {
   }
   const content = signedContent({ order, customer: job.customer || { name: "" },
     address: job.address, asset: job.asset, lines: job.part_usages, parts: job.parts,
-    photos: job.photos, checklist: signedChecklist(job.checklist_answers) });
+    photos: job.photos, checklist: signedChecklist(job.checklist_answers),
+    quote: job.quotes[0] || null });
   const failedPhotos = job.photos.filter((p) => (job.blobs[p.sha256] || {}).state === "failed");
   return html`
     <${ReportPreview} content=${content} templates=${job.checklists} />

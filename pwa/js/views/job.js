@@ -13,8 +13,12 @@ import { PartsTab } from "./job-parts.js";
 import { PhotosTab } from "./job-photos.js";
 import { SignTab } from "./job-sign.js";
 import { ChecklistTab, label } from "./job-checklist.js";
+import { needsQuote, QuoteTab } from "./job-quote.js";
+import { PaymentTab } from "./job-payment.js";
 
-const TABS = ["overview", "work", "checklist", "parts", "photos", "sign"];
+const TABS = ["overview", "work", "checklist", "quote", "parts", "photos", "sign", "pay"];
+// Tabs only for a charged (out-of-warranty) job.
+const CHARGED_TABS = new Set(["quote", "pay"]);
 
 export function JobScreen({ params }) {
   const [orderId, tabParam] = params;
@@ -29,9 +33,10 @@ export function JobScreen({ params }) {
   }
   const { order } = job;
   const Tab = { overview: Overview, work: WorkTab, parts: PartsTab, photos: PhotosTab,
-    sign: SignTab, checklist: ChecklistTab }[tab];
-  // The checklist tab only for a job that has one.
-  const tabs = TABS.filter((name) => name !== "checklist" || job.checklists.length);
+    sign: SignTab, checklist: ChecklistTab, quote: QuoteTab, pay: PaymentTab }[tab];
+  // The checklist tab only for a job that has one; quote and payment only when charged.
+  const tabs = TABS.filter((name) => (name !== "checklist" || job.checklists.length)
+    && (!CHARGED_TABS.has(name) || order.in_warranty !== true));
   return html`
     <${TopBar} title=${order.number} back="#/jobs" />
     <div class="job-head">
@@ -82,6 +87,9 @@ function StepBar({ job, tab }) {
   // The server refuses the completion (checklist_incomplete) while items are missing: say
   // which before the technician tries.
   const missing = primary && primary.to === "completed" ? job.checklistMissing : [];
+  // Out of warranty the server refuses the completion (quote_required) before the
+  // customer decided on a quote: say so, and where to take it.
+  const quoteFirst = primary && primary.to === "completed" && needsQuote(job);
   return html`<div class="stepbar">
     ${needsResolution && html`<p class="stepbar-hint">${t("step.needsResolution")}
       ${" "}<a href=${`#/job/${order.id}/work`}>${t("step.writeIt")}</a></p>`}
@@ -89,12 +97,14 @@ function StepBar({ job, tab }) {
       ${t("step.checklistFirst")} ${missing.map(({ item }) => label(item, language.get().code))
         .join(language.get().code === "zh" ? "、" : ", ")}
       ${" "}<a href=${`#/job/${order.id}/checklist`}>${t("step.openChecklist")}</a></p>`}
+    ${quoteFirst && tab !== "quote" && html`<p class="stepbar-hint" data-testid="quote-first">${t("step.quoteFirst")}
+      ${" "}<a href=${`#/job/${order.id}/quote`}>${t("step.openQuote")}</a></p>`}
     <div class="stepbar-row">
       ${secondary.length > 0 && html`<button class="button" disabled=${busy}
         onClick=${() => (secondary.length === 1 && !secondary[0].needsReason
           ? go(secondary[0]) : setAsking(secondary))}>
         ${secondary.length === 1 ? t(`step.${secondary[0].label || secondary[0].to}`) : t("step.more")}</button>`}
-      ${primary && html`<button class="button primary grow" disabled=${busy || needsResolution || missing.length > 0}
+      ${primary && html`<button class="button primary grow" disabled=${busy || needsResolution || missing.length > 0 || quoteFirst}
         data-step=${primary.to} onClick=${() => go(primary)}>${t(`step.${primary.label || primary.to}`)}</button>`}
     </div>
     <${Dialog} open=${!!asking} title=${t("step.whichTitle")}
