@@ -42,6 +42,7 @@ from .feedback.models import Complaint, Survey
 from .inventory import service as inventory
 from .inventory.models import LocationKind, Part, StockLevel, StockLocation, StockMovement
 from .checklists import demo as checklist_demo
+from .warranty import demo as warranty_demo
 from .knowledge.models import KnowledgeArticle
 from .media import blobs
 from .media import service as media
@@ -912,6 +913,7 @@ class _Builder:
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
         self._quality_checks()
+        warranty_demo.seed(self.staff.get("admin"), self.warehouse, self.now)
         db.session.flush()
         orders.grade_open_orders(now=self.now)
         return {what: n - before[what] for what, n in self._counts().items()}

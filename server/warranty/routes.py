@@ -23,6 +23,7 @@ from .schemas import (
     ReturnOut,
     ReturnPage,
     ReturnQuery,
+    SerialQuery,
 )
 
 blp = Blueprint("warranty", __name__, url_prefix="/api/v1",
@@ -132,11 +133,12 @@ class ReturnState(MethodView):
                                    replacement_serials=data["replacement_serials"])
 
 
-@blp.route("/serials/<path:serial>/history")
+@blp.route("/serials/history")
 class SerialHistory(MethodView):
+    @blp.arguments(SerialQuery, location="query")
     @blp.response(200, HistoryOut)
     @api_roles(*OFFICE)
-    def get(self, serial: str):
-        """Every order, ledger line, claim and return this appliance or part serial
+    def get(self, args):
+        """Every order, ledger line, claim and return this appliance or part ``serial``
         appears in, oldest first."""
-        return {"serial": serial, "entries": service.history(serial)}
+        return {"serial": args["serial"], "entries": service.history(args["serial"])}

@@ -150,6 +150,10 @@ class HistoryEntryOut(Schema):
     movement_id = fields.UUID(allow_none=True)
 
 
+class SerialQuery(InSchema):
+    serial = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
 class HistoryOut(Schema):
     serial = fields.String()
     entries = fields.List(fields.Nested(HistoryEntryOut))

@@ -41,6 +41,7 @@ NOT_PAGES = {
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
 }
+# (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
 
 
@@ -104,7 +105,27 @@ FILL = {
     "order_id": _order_ids,
     "customer_id": lambda: [c.id for c in _customers()],
     "technician_id": _first_ids("server.technicians.models.Technician"),
+    "claim_id": lambda: _warranty_claims(),
+    "return_id": _first_ids("server.warranty.models.SupplierReturn"),
+    "serial": lambda: _warranty_serials(),
 }
+
+
+def _warranty_claims():
+    """A claim in each state (the demo has one of each)."""
+    from server.warranty.models import WarrantyClaim
+
+    return db.session.scalars(select(WarrantyClaim.id).order_by(WarrantyClaim.state)).all()
+
+
+def _warranty_serials():
+    """An appliance's serial with a claim, and a faulty part's serial that went back."""
+    from server.warranty.models import SupplierReturnLine, WarrantyClaim
+
+    return [db.session.scalars(select(WarrantyClaim.asset_serial).order_by(
+                WarrantyClaim.number)).first(),
+            db.session.scalars(select(SupplierReturnLine.serial).order_by(
+                SupplierReturnLine.serial)).first()]
 def _demo_months() -> dict:
     """A period holding all the demo's orders (the last months)."""
     from datetime import date, timedelta
@@ -128,6 +149,8 @@ EXTRA = {
     + [{"key": "sla_missed", "tier": "normal"}],
     "kpis_console.dashboard": lambda: [_demo_months()],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
+    "warranty_console.claims": lambda: [{"state": "rejected"}, {"q": "zzz-none"}],
+    "warranty_console.returns": lambda: [{"state": "shipped"}],
 }
 
 
