@@ -114,3 +114,22 @@ def test_the_claims_list_exports_what_it_filters(client, dispatcher, warranty_jo
     rows = list(sheet.values)
     assert rows[0][0] == "索赔单" and {row[0] for row in rows[1:]} == {a.number, b.number}
     assert "已提交" in {row[3] for row in rows[1:]}
+
+
+def test_the_kpis_read_what_manufacturers_credited(api_as, dispatcher, warranty_job):
+    from datetime import date, timedelta
+
+    order, _, _ = warranty_job()
+    other, _, _ = warranty_job()
+    claim = service.create_claim(dispatcher, order.id)
+    for state in ("submitted", "accepted"):
+        service.move_claim(dispatcher, claim, state)
+    service.move_claim(dispatcher, claim, "credited", credited_cents=15000)
+    service.move_claim(dispatcher, service.create_claim(dispatcher, other.id), "submitted")
+    period = {"from": (date.today() - timedelta(days=2)).isoformat(),
+              "to": (date.today() + timedelta(days=2)).isoformat()}
+    body = api_as(dispatcher).get("/api/v1/kpis", query_string=period).json
+    cost = body["period"]["cost"]
+    # Only the credited claim counts; both orders' parts (120.00 each) were carried.
+    assert cost["warranty_credited_cents"] == 15000
+    assert cost["warranty_parts_cents"] == 24000
