@@ -37,8 +37,23 @@ def _helpers():
 
 
 def _refused(problem: ServiceError) -> str:
-    detail = "; ".join(f"{k}: {v}" for k, v in (problem.errors or {}).items())
-    return f"{problem.message} {detail}".strip()
+    """The refusal in words: its message and each field's messages (never field codes)."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+        elif value is not None and str(value) not in found:
+            found.append(str(value))
+
+    walk(problem.errors or {})
+    message = str(problem.message)
+    detail = "; ".join(m for m in found if m != message)
+    return f"{message} ({detail})" if detail else message
 
 
 def _cents(form_value: str | None, field: str, required: bool = False) -> int | None:

@@ -133,3 +133,17 @@ def test_the_kpis_read_what_manufacturers_credited(api_as, dispatcher, warranty_
     # Only the credited claim counts; both orders' parts (120.00 each) were carried.
     assert cost["warranty_credited_cents"] == 15000
     assert cost["warranty_parts_cents"] == 24000
+
+
+def test_a_refused_step_in_the_console_says_why_in_words(client, dispatcher, warranty_job):
+    order, _, _ = warranty_job()
+    claim = service.create_claim(dispatcher, order.id)
+    service.move_claim(dispatcher, claim, "submitted")
+    db.session.commit()
+    sign_in(client, dispatcher)
+    r = client.post(f"/warranty/claims/{claim.id}/state", data={"state": "rejected"},
+                    query_string={"lang": "zh"}, follow_redirects=True)
+    flash = text(r).split('class="flash flash-error">', 1)[1].split("</p>", 1)[0]
+    assert "请说明索赔被拒绝的原因" in flash and "reason" not in flash
+    db.session.expire_all()
+    assert service.get_claim(claim.id).state == "submitted"
