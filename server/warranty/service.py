@@ -374,8 +374,8 @@ def move_return(actor, shipment: SupplierReturn, to: str, credited_cents: int | 
         for key, value in (replacement_serials or {}).items():
             line = by_id.get(str(key))
             if line is None:
-                raise Invalid(_l("No such line on this return."),
-                              {"replacement_serials": {str(key): [_l("not a line of this return")]}})
+                raise Invalid(_l("No such line on this return."), {"replacement_serials": {
+                    str(key): [_l("not a line of this return")]}})
             try:
                 serials[line.id] = _text(value, "replacement_serials", limit=MAX_SERIAL)
             except Invalid as problem:

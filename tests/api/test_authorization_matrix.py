@@ -380,8 +380,9 @@ MATRIX = [
      dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("move a return", "post", lambda w: f"/api/v1/warranty/returns/{UNKNOWN}/state",
      lambda w: {"state": "shipped"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
-    ("a serial's history", "get", lambda w: f"/api/v1/serials/history?serial={getattr(w.asset, 'serial', 'SN')}",
-     None, dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("a serial's history", "get",
+     lambda w: f"/api/v1/serials/history?serial={getattr(w.asset, 'serial', 'SN')}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
 ]
 
 

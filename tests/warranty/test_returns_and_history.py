@@ -13,7 +13,6 @@ from server.inventory import service as stock
 from server.inventory.models import MovementKind, StockMovement
 from server.warranty import service
 from server.warranty.models import SupplierReturn
-from tests.warranty.conftest import bring_back
 
 
 def _level(location, part):
