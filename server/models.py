@@ -45,3 +45,9 @@ from sync.models import RejectedMutation, ScopeInterval, SyncConflict, SyncCount
 from .messaging.models import Message  # noqa: F401,E402
 from .portal.models import AppointmentRequest, CustomerLink  # noqa: F401,E402
 from .settings.models import Setting  # noqa: F401,E402
+from .warranty.models import (  # noqa: F401
+    SupplierReturn,
+    SupplierReturnLine,
+    WarrantyClaim,
+    WarrantyClaimLine,
+)

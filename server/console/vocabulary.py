@@ -147,6 +147,11 @@ ERROR_NAMES = (
 )
 
 
+# warranty.models: a claim's and a return's states ("accepted", "rejected", "open" above)
+WARRANTY_STATES = (_l("draft"), _l("submitted"), _l("credited"), _l("shipped"), _l("received"),
+                   _l("replaced"))
+
+
 def codes() -> list[str]:
     """Every code listed above (the message ids, untranslated)."""
     found = []

@@ -35,6 +35,7 @@ KIND_LABELS = {
     MovementKind.SCRAP: _l("Scrapped"),
     MovementKind.REVERSAL: _l("Reversal"),
     MovementKind.INITIAL_STOCK: _l("Opening stock"),
+    MovementKind.RETURN_TO_SUPPLIER: _l("Returned to supplier"),
 }
 LOCATION_KINDS = {"warehouse": _l("Warehouse"), "van": _l("Van")}
 

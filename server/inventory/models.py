@@ -82,6 +82,7 @@ class MovementKind(enum.StrEnum):
     SCRAP = "scrap"                        # location → nowhere; a reason is required
     REVERSAL = "reversal"                  # undoes one earlier line, which is never edited
     INITIAL_STOCK = "initial_stock"        # opening balance (demo seed, first import)
+    RETURN_TO_SUPPLIER = "return_to_supplier"  # a defective unit shipped back (warranty RMA)
 
 
 class StockMovement(db.Model):

@@ -81,6 +81,7 @@ _SHAPES = {
     MovementKind.DEFECTIVE_RETURN: (False, True),
     MovementKind.SCRAP: (True, False),
     MovementKind.INITIAL_STOCK: (False, True),
+    MovementKind.RETURN_TO_SUPPLIER: (True, False),
 }
 
 

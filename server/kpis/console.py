@@ -108,6 +108,8 @@ LINES: list[Line] = [
          ("cost", "travel_per_order_cents"), ("cost", "completed"), behind="completed"),
     Line("warranty_parts", _l("Parts cost under warranty"), "money",
          ("cost", "warranty_parts_cents"), behind="warranty_parts"),
+    Line("warranty_credited", _l("Credited by manufacturers on warranty claims"), "money",
+         ("cost", "warranty_credited_cents")),
     Line("utilisation", _l("Technician utilisation"), "rate", ("utilisation", "rate")),
 ]
 

@@ -84,6 +84,8 @@ class CostOut(Schema):
     labour_per_order_cents = fields.Integer(allow_none=True)
     travel_per_order_cents = fields.Integer(allow_none=True)
     warranty_parts_cents = fields.Integer()
+    warranty_credited_cents = fields.Integer(metadata={
+        "description": "credited by manufacturers on the warranty claims of completed orders"})
 
 
 class ComplaintCategoryOut(Schema):

@@ -29,6 +29,7 @@ from ..extensions import db
 from ..feedback.models import Complaint, Survey
 from ..followups.models import FollowUp
 from ..technicians.models import Technician
+from ..warranty.models import WarrantyClaim
 from ..workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderEvent
 from ..settings.service import company_calendar
 from ..workorders.sla import WorkingCalendar
@@ -189,6 +190,11 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
                    func.sum(PartUsage.quantity * PartUsage.unit_price_cents).label("cents"))
             .where(PartUsage.work_order_id.in_(select(ids.c.id)))
             .group_by(PartUsage.work_order_id).subquery("used"))
+    # What the manufacturer credited on the order's warranty claim (one claim per order).
+    credited = (select(WarrantyClaim.work_order_id.label("oid"),
+                       WarrantyClaim.credited_cents.label("cents"))
+                .where(WarrantyClaim.work_order_id.in_(select(ids.c.id)),
+                       WarrantyClaim.state == "credited").subquery("credited"))
     repeat = WorkOrder.__table__.alias("repeat")
     repeats = (select(repeat.c.repeat_of_id.label("oid"),
                       func.min(repeat.c.created_at).label("at"))
@@ -216,11 +222,14 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
             WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
             case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
             .label("warranty_parts_cents"),
+            case((WorkOrder.in_warranty == true(), func.coalesce(credited.c.cents, 0)), else_=0)
+            .label("warranty_credited_cents"),
         )
         .join(ids, ids.c.id == WorkOrder.id)
         .outerjoin(history, history.c.oid == WorkOrder.id)
         .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
         .outerjoin(used, used.c.oid == WorkOrder.id)
+        .outerjoin(credited, credited.c.oid == WorkOrder.id)
     )
     return stmt.subquery("facts")
 
@@ -358,11 +367,12 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
         cost(f.c.parts_cents).label("parts"), cost(f.c.labour_cents).label("labour"),
         cost(f.c.travel_cents).label("travel"),
         cost(f.c.warranty_parts_cents).label("warranty_parts"),
+        cost(f.c.warranty_credited_cents).label("warranty_credited"),
         func.coalesce(func.sum(case((and_(judged, _met(f)), 1), else_=0)), 0).label("met"),
         func.coalesce(func.sum(case((judged, 1), else_=0)), 0).label("judged"),
     ).select_from(f).group_by(f.c.tier)).all()
     names = ("requested", "cancelled", "completed", "within_3wd", "ftf", "repeat", "reopened",
-             "parts", "labour", "travel", "warranty_parts")
+             "parts", "labour", "travel", "warranty_parts", "warranty_credited")
     row = type("Totals", (), {n: sum(int(getattr(r, n)) for r in per_tier) for n in names})
     live = f.c.status != "cancelled"
     sla = {tier: {"met": 0, "count": 0, "rate": None} for tier in TIERS}
@@ -398,7 +408,8 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
                  else round(int(row.labour) / completed),
                  "travel_per_order_cents": None if not completed
                  else round(int(row.travel) / completed),
-                 "warranty_parts_cents": int(row.warranty_parts)},
+                 "warranty_parts_cents": int(row.warranty_parts),
+                 "warranty_credited_cents": int(row.warranty_credited)},
     }
 
 

@@ -42,6 +42,7 @@ NOT_PAGES = {
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
     "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
 }
+# (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
 
 
@@ -106,7 +107,27 @@ FILL = {
     "customer_id": lambda: [c.id for c in _customers()],
     "technician_id": _first_ids("server.technicians.models.Technician"),
     "code": lambda: ["WH_NO_HOT_WATER"],  # a symptom's intake questions (/admin)
+    "claim_id": lambda: _warranty_claims(),
+    "return_id": _first_ids("server.warranty.models.SupplierReturn"),
+    "serial": lambda: _warranty_serials(),
 }
+
+
+def _warranty_claims():
+    """A claim in each state (the demo has one of each)."""
+    from server.warranty.models import WarrantyClaim
+
+    return db.session.scalars(select(WarrantyClaim.id).order_by(WarrantyClaim.state)).all()
+
+
+def _warranty_serials():
+    """An appliance's serial with a claim, and a faulty part's serial that went back."""
+    from server.warranty.models import SupplierReturnLine, WarrantyClaim
+
+    return [db.session.scalars(select(WarrantyClaim.asset_serial).order_by(
+                WarrantyClaim.number)).first(),
+            db.session.scalars(select(SupplierReturnLine.serial).order_by(
+                SupplierReturnLine.serial)).first()]
 def _demo_months() -> dict:
     """A period holding all the demo's orders (the last months)."""
     from datetime import date, timedelta
@@ -132,6 +153,8 @@ EXTRA = {
         {**_demo_months(), "group_by": g, "kpi": "first_time_fix"}
         for g in ("technician", "region", "category", "week")],
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
+    "warranty_console.claims": lambda: [{"state": "rejected"}, {"q": "zzz-none"}],
+    "warranty_console.returns": lambda: [{"state": "shipped"}],
 }
 
 

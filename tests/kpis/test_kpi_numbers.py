@@ -158,7 +158,8 @@ def test_every_number_of_the_week_matches_the_hand_computation(week):
     assert k["cost"] == {"completed": 5, "parts_cents": 3000, "labour_cents": 22000,
                          "travel_cents": 9000, "total_cents": 34000, "per_order_cents": 6800,
                          "parts_per_order_cents": 600, "labour_per_order_cents": 4400,
-                         "travel_per_order_cents": 1800, "warranty_parts_cents": 2500}
+                         "travel_per_order_cents": 1800, "warranty_parts_cents": 2500,
+                         "warranty_credited_cents": 0}
     assert k["complaints"] == {
         "count": 2, "orders": 7, "per_1000_orders": 285.71,
         "answered_24h": 1, "answered_24h_rate": 0.5, "verified_3wd": 1, "verified_3wd_rate": 0.5,

@@ -138,3 +138,37 @@ def test_the_status_words_a_service_desk_uses(catalog):
     assert words["out_of_warranty"] == "已过保"
     assert words["Work orders"] == "工单"
     assert words["technician"] == "技师"
+
+
+def _message_keys(path: Path) -> list[tuple[str | None, str]]:
+    """Every (msgctxt, msgid) defined in a .po file, in order, duplicates kept (Babel's
+    reader would silently keep only one of two definitions)."""
+    keys, context, current, field = [], None, None, None
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith("msgctxt "):
+            context, field = line[8:].strip()[1:-1], "ctxt"
+        elif line.startswith("msgid "):
+            current, field = line[6:].strip()[1:-1], "id"
+        elif line.startswith('"') and field == "id":
+            current += line.strip()[1:-1]
+        elif line.startswith("msgstr") or line.startswith("msgid_plural") or not line.strip():
+            if current is not None and field == "id":
+                keys.append((context, current))
+            if not line.strip():
+                context, current = None, None
+            field = None
+    return keys
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_message_is_defined_twice(language):
+    """msgfmt refuses a catalogue with a message defined twice (two branches appending the
+    same label is how it happens)."""
+    keys = _message_keys(ROOT / "server" / "translations" / language / "LC_MESSAGES"
+                         / "messages.po")
+    seen, twice = set(), []
+    for key in keys:
+        if key in seen:
+            twice.append(key[1])
+        seen.add(key)
+    assert not twice, f"defined twice in {language}/messages.po: {twice}"
