@@ -86,6 +86,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stock_reservations_work_order_id'), ['work_order_id'], unique=False)
 
     op.create_table('van_deliveries',
+    sa.Column('from_name', sa.String(length=120), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('van_id', sa.Uuid(), nullable=False),
     sa.Column('from_location_id', sa.Uuid(), nullable=False),

@@ -167,9 +167,10 @@ def send_to_van(actor_id: uuid.UUID | None, source: StockLocation, van: StockLoc
     ensure_available(source, part, quantity,
                      reservation.work_order_id if reservation is not None else None)
     movement = service.record_movement(MovementKind.TRANSFER, part, quantity, actor_id, source=source,
-                            target=transit(), note=note or _("Sent to %(van)s", van=van.name),
+                            target=transit(), note=note,
                             work_order_id=request.work_order_id if request else None)
-    delivery = VanDelivery(van_id=van.id, from_location_id=source.id, part_id=part.id,
+    delivery = VanDelivery(van_id=van.id, from_location_id=source.id, from_name=source.name,
+                           part_id=part.id,
                            quantity=quantity, request_id=request.id if request else None,
                            sent_at=utcnow())
     db.session.add(delivery)
@@ -215,11 +216,10 @@ def receive_delivery(delivery: VanDelivery, received: int, actor_id: uuid.UUID |
     if received:
         service.record_movement(MovementKind.TRANSFER, part, received, actor_id,
                                 source=transit(), target=van, at=at,
-                                work_order_id=order_id, note=_("Received on the van"))
+                                work_order_id=order_id)
     if received < delivery.quantity:
         service.record_movement(MovementKind.SHORTFALL, part, delivery.quantity - received,
-                                actor_id, source=transit(), at=at, work_order_id=order_id,
-                                note=_("Short on delivery to %(van)s", van=van.name))
+                                actor_id, source=transit(), at=at, work_order_id=order_id)
     delivery.status, delivery.received_quantity = DeliveryStatus.RECEIVED, received
     delivery.received_at = at or utcnow()
     if request is not None and request.status == RequestStatus.SENT and received > 0:

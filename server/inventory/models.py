@@ -221,6 +221,8 @@ class VanDelivery(Syncable, db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
     van_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"), index=True)
     from_location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
+    # The source's name when sent, for the phone ("from Central warehouse").
+    from_name: Mapped[str] = mapped_column(String(120))
     part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
     quantity: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.SENT)
