@@ -26,7 +26,8 @@
  *   entity types; cleared and pulled again from cursor 0 when the scope checksum drifts):
  *   work_order, customer, address, asset, note, part_usage, time_log, photo, signature,
  *   survey, report, stock_level, part, article, checklist_template, checklist_answer
- *   (the last two since schema version 2).
+ *   (the last two since schema version 2), part_request and van_delivery (version 4:
+ *   parts asked for from a job, deliveries to the van the technician confirms; stock.js).
  *
  * What the technician sees is the replicated rows with the pending outbox folded over
  * them (fold.js), so an edit shows at once and is never lost to a pull.
@@ -56,15 +57,21 @@ export const REPLICATED = {
   article: "id",
   checklist_template: "id",
   checklist_answer: "id, work_order_id",
+  part_request: "id, work_order_id",
+  van_delivery: "id, status",
 };
 
 // The replicated stores of schema version 1, as they were.
 const REPLICATED_V1 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => !["checklist_template", "checklist_answer"].includes(name)));
+  .filter(([name]) => !["checklist_template", "checklist_answer", "part_request",
+    "van_delivery"].includes(name)));
+// The replicated stores of schema versions 2 and 3.
+const REPLICATED_V2 = Object.fromEntries(Object.entries(REPLICATED)
+  .filter(([name]) => !["part_request", "van_delivery"].includes(name)));
 
 /** Entity types whose rows belong to one work order (dropped with it). */
 export const ORDER_LINES = ["note", "part_usage", "time_log", "photo", "signature", "survey",
-  "report", "checklist_answer"];
+  "report", "checklist_answer", "part_request"];
 
 const LOCAL = {
   meta: "key",
@@ -78,10 +85,13 @@ const VERSIONS = [
   { version: 1, stores: { ...LOCAL, ...REPLICATED_V1 } },
   // Checklists: two new replicated stores. Templates written before the upgrade sit below
   // the phone's cursor, so the next pull starts again from 0 (the outbox is untouched).
-  { version: 2, stores: { ...LOCAL, ...REPLICATED },
+  { version: 2, stores: { ...LOCAL, ...REPLICATED_V2 },
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
   // 3: article images kept for offline reading (nothing to move).
-  { version: 3, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" } },
+  { version: 3, stores: { ...LOCAL, ...REPLICATED_V2, article_images: "sha256" } },
+  // 4: parts requests and deliveries to the van; pulled again from 0 like version 2.
+  { version: 4, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
+    upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
 ];
 
 export function assertSchemaKeepsOutbox(versions = VERSIONS) {

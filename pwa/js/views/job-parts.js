@@ -7,6 +7,7 @@ import { searchParts } from "../model.js";
 import { StorageFull } from "../outbox.js";
 import { html, toast, useLive, useStore } from "../state.js";
 import { Dialog, Icon, Stepper } from "./components.js";
+import { PartRequests } from "./stock.js";
 
 const LOCKED = new Set(["signed", "closed", "cancelled"]);
 
@@ -37,6 +38,7 @@ export function PartsTab({ job }) {
         })}</ul>` : html`<p class="muted">${t("parts.none")}</p>`}
     </section>
     ${!locked && html`<${PartPicker} job=${job} />`}
+    <${PartRequests} job=${job} />
     <${Charges} order=${order} totals=${job.totals} />
     <${Dialog} open=${!!returning} title=${t("parts.returnTitle")} onClose=${() => setReturning(null)}>
       ${returning && html`<form class="form" onSubmit=${async (event) => {

@@ -17,6 +17,7 @@ const LOADERS = {
   sync: () => import("./sync.js").then((m) => m.SyncScreen),
   settings: () => import("./settings.js").then((m) => m.SettingsScreen),
   login: () => import("./login.js").then((m) => m.LoginScreen),
+  incoming: () => import("./stock.js").then((m) => m.IncomingScreen),
 };
 const loaded = { jobs: JobsScreen };
 
