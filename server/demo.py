@@ -42,6 +42,7 @@ from .feedback.models import Complaint, Survey
 from .inventory import service as inventory
 from .inventory.models import LocationKind, Part, StockLevel, StockLocation, StockMovement
 from .checklists import demo as checklist_demo
+from .inventory import demo as stock_demo
 from .knowledge.models import KnowledgeArticle
 from .media import blobs
 from .media import service as media
@@ -911,6 +912,7 @@ class _Builder:
         self._articles()
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
+        stock_demo.seed(self.staff.get("admin"), self.now)  # templates, requests, deliveries
         self._quality_checks()
         db.session.flush()
         orders.grade_open_orders(now=self.now)
