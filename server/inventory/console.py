@@ -207,7 +207,9 @@ def requests_page():
 @bp.route("/requests/<uuid:request_id>", methods=["POST"])
 @console_roles(*OFFICE)
 def answer_request(request_id: uuid.UUID):
-    request_ = db.session.get(PartRequest, request_id)
+    # Locked: two storekeepers answering the same request at once act once (PostgreSQL).
+    request_ = db.session.get(PartRequest, request_id, with_for_update=True,
+                              populate_existing=True)
     if request_ is None:
         abort(404)
     how = request.form.get("how")

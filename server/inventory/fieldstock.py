@@ -195,6 +195,8 @@ def receive_delivery(delivery: VanDelivery, received: int, actor_id: uuid.UUID |
     if isinstance(received, bool) or not isinstance(received, int) or received < 0:
         raise Invalid(_("The received quantity must be a whole number, zero or more."),
                       {"received_quantity": [_("must be a whole number, zero or more")]})
+    # Read again under a row lock: two confirmations at once book the delivery once.
+    db.session.refresh(delivery, with_for_update=True)
     if delivery.status == DeliveryStatus.RECEIVED:
         if delivery.received_quantity == received:
             return False

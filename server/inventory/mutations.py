@@ -73,7 +73,9 @@ def request_part(ctx: Context, args: dict) -> None:
 def confirm_receipt(ctx: Context, args: dict) -> None:
     """The technician counted a delivery on the van: the received quantity is booked into
     the van, the rest as a shortfall. The same confirmation again is a replay."""
-    delivery = ctx.session.get(VanDelivery, args["delivery_id"])
+    # Locked: two devices of one technician confirming at once book it once (PostgreSQL).
+    delivery = ctx.session.get(VanDelivery, args["delivery_id"], with_for_update=True,
+                               populate_existing=True)
     van = _van(ctx)
     if delivery is None or delivery.van_id != van.id:
         raise Rejected("not_your_delivery", "This delivery is not for your van.",
