@@ -133,6 +133,7 @@ def test_request_a_part_offline_then_confirm_its_receipt_with_a_shortfall(
     committed(office_sends)
     since = app.last_sync()
     page.goto(f"{live_server}/app/#/jobs")
+    page.reload()  # a hash change alone does not restart the app: the reload syncs at start
     app.wait_synced(since=since)
     banner = page.get_by_test_id("incoming-banner")
     expect(banner).to_have_text(words["banner"])
