@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
@@ -46,13 +46,20 @@ from .models import (
 
 def transit() -> StockLocation:
     """The one location holding what was sent to vans and not yet received (made once)."""
-    location = db.session.scalar(select(StockLocation).where(
-        StockLocation.kind == LocationKind.TRANSIT).order_by(StockLocation.name).limit(1))
+    query = select(StockLocation).where(
+        StockLocation.kind == LocationKind.TRANSIT).order_by(StockLocation.name).limit(1)
+    location = db.session.scalar(query)
     if location is None:
-        location = StockLocation(kind=LocationKind.TRANSIT, name="In transit",
-                                 low_stock_threshold=0)
-        db.session.add(location)
-        db.session.flush()
+        # Two first sends at once must not make two: on PostgreSQL the maker holds a
+        # transaction lock and looks again (SQLite's writer already holds its write lock).
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('doorstep.transit'))"))
+            location = db.session.scalar(query)
+        if location is None:
+            location = StockLocation(kind=LocationKind.TRANSIT, name="In transit",
+                                     low_stock_threshold=0)
+            db.session.add(location)
+            db.session.flush()
     return location
 
 
