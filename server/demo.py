@@ -43,6 +43,7 @@ from .inventory import service as inventory
 from .inventory.models import LocationKind, Part, StockLevel, StockLocation, StockMovement
 from .billing import demo as billing_demo
 from .checklists import demo as checklist_demo
+from .inventory import demo as stock_demo
 from .knowledge.models import KnowledgeArticle
 from .media import blobs
 from .media import service as media
@@ -913,6 +914,7 @@ class _Builder:
         self._articles()
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
+        stock_demo.seed(self.staff.get("admin"), self.now)  # templates, requests, deliveries
         self._quality_checks()
         billing_demo.seed(self.now, self.techs[0][0], self.staff["dispatcher.zh"], self._stock)
         warranty_demo.seed(self.staff.get("admin"), self.warehouse, self.now)

@@ -34,6 +34,7 @@ from server.accounts.models import Device, User
 from server.billing import service as billing
 from server.errors import ServiceError
 from server.feedback.models import Survey
+from server.inventory import fieldstock
 from server.inventory import service as stock
 from server.inventory.models import MovementKind, Part, StockLocation
 from server.media import service as media
@@ -432,6 +433,8 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
         quantity, ctx.actor.id, source=van if sign > 0 else None,
         target=van if sign < 0 else None, work_order_id=order.id, allow_negative=True,
         at=ctx.now)
+    if sign > 0:
+        fieldstock.on_part_used(order.id, part.id, van.id)
     ctx.session.add(PartUsage(id=args["line_id"], work_order_id=order.id, part_id=part.id,
                               quantity=sign * quantity, unit_price_cents=part.price_cents,
                               from_location_id=van.id, technician_id=ctx.technician.id,
@@ -539,6 +542,7 @@ import server.checklists.mutations  # noqa: E402,F401
 
 import server.billing.mutations  # noqa: E402,F401  (decide_quote, record_payment)
 from server.knowledge import mutations as _knowledge  # noqa: E402, F401
+import server.inventory.mutations  # noqa: E402,F401  (request_part, confirm_receipt)
 
 LATEST = {name: max(v for n, v in REGISTRY if n == name) for name, _ in REGISTRY}
 

@@ -15,7 +15,8 @@ Scope (what a technician's device holds):
   orders refer to;
 * the whole parts catalogue, knowledge base and checklist templates (a van needs them
   offline);
-* the stock levels of their own van;
+* the stock levels of their own van and the deliveries sent to it;
+* their parts requests, with their orders;
 * the symptom catalogue (labels in both languages, category, offered or not, and the intake
   questions an admin rewrote), whole, on a first pull and on any page whose range covers
   an admin's change to it (docs/sync-protocol.md §7b).
@@ -38,7 +39,7 @@ from server.billing.models import Payment, Quote
 from server.checklists.models import ChecklistAnswer, ChecklistTemplate
 from server.customers.models import Address, Customer
 from server.feedback.models import Survey
-from server.inventory.models import Part, StockLevel, StockLocation
+from server.inventory.models import Part, PartRequest, StockLevel, StockLocation, VanDelivery
 from server.knowledge.models import KnowledgeArticle
 from server.media.models import Photo, Report, Signature
 from server.settings.models import Setting
@@ -76,11 +77,17 @@ FEEDS = (
     Feed("quote", Quote, wire.QuoteWire, by_order=True),
     Feed("payment", Payment, wire.PaymentWire, by_order=True),
     Feed("stock_level", StockLevel, wire.StockLevelWire),
+    Feed("part_request", PartRequest, wire.PartRequestWire, by_order=True),
+    Feed("van_delivery", VanDelivery, wire.VanDeliveryWire),
     Feed("part", Part, wire.PartWire, global_=True),
     Feed("article", KnowledgeArticle, wire.ArticleWire, global_=True),
     Feed("checklist_template", ChecklistTemplate, wire.ChecklistTemplateWire, global_=True),
     Feed("checklist_answer", ChecklistAnswer, wire.ChecklistAnswerWire, by_order=True),
 )
+
+
+# Feeds of the technician's own van (not of an order, not global).
+VAN_FEEDS = frozenset({"stock_level", "van_delivery"})
 
 
 @dataclass
@@ -142,6 +149,8 @@ def _in_scope(feed: Feed, scope: Scope, order_ids: list):
         return model.id.in_(order_ids)
     if feed.type == "stock_level":
         return model.location_id == scope.van_id
+    if feed.type == "van_delivery":
+        return model.van_id == scope.van_id
     chosen = set(order_ids)
     ids = {"customer": scope.customer_ids, "address": scope.address_ids,
            "asset": scope.asset_ids}[feed.type]
@@ -154,7 +163,7 @@ def _in_scope(feed: Feed, scope: Scope, order_ids: list):
 
 def _query(feed: Feed, scope: Scope, after: int, upto: int) -> Select | None:
     clause = _in_scope(feed, scope, scope.order_ids)
-    if feed.type == "stock_level" and scope.van_id is None:
+    if feed.type in VAN_FEEDS and scope.van_id is None:
         return None
     query = select(*_columns(feed)).where(feed.model.sync_pos > after,
                                           feed.model.sync_pos <= upto)
@@ -234,7 +243,7 @@ def _whole_orders(session: Session, scope: Scope, order_ids: list, after: int,
                   upto: int, ids_in_data: bool = True) -> list[dict]:
     items = []
     for feed in FEEDS:
-        if feed.global_ or feed.type == "stock_level":
+        if feed.global_ or feed.type in VAN_FEEDS:
             continue
         clause = _in_scope(feed, scope, order_ids)
         # Rows in (after, upto] of these orders are on the page already (they are in

@@ -122,6 +122,29 @@ class StockLevelWire(_Row):
     quantity = fields.Integer()
 
 
+class PartRequestWire(_Row):
+    work_order_id = fields.UUID()
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+    note = fields.String(allow_none=True)
+    status = fields.String()
+    device_time = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class VanDeliveryWire(_Row):
+    van_id = fields.UUID()
+    from_location_id = fields.UUID()
+    # The name the phone shows ("from the central warehouse"), copied when sent.
+    from_name = fields.String()
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+    status = fields.String()
+    received_quantity = fields.Integer(allow_none=True)
+    request_id = fields.UUID(allow_none=True)
+    sent_at = fields.DateTime()
+
+
 class NoteWire(_Row):
     work_order_id = fields.UUID()
     author_id = fields.UUID(allow_none=True)

@@ -29,7 +29,9 @@
  *   survey, report, stock_level, part, article, checklist_template, checklist_answer
  *   (the last two since schema version 2), symptom (the symptom catalogue by code, with
  *   its labels in both languages and any questions an admin rewrote; since version 4 —
- *   docs/sync-protocol.md §7b), quote, payment (since schema version 5).
+ *   docs/sync-protocol.md §7b), quote, payment (since schema version 5), part_request and
+ *   van_delivery (version 6: parts asked for from a job, deliveries to the van the
+ *   technician confirms; stock.js).
  *
  * What the technician sees is the replicated rows with the pending outbox folded over
  * them (fold.js), so an edit shows at once and is never lost to a pull.
@@ -62,22 +64,24 @@ export const REPLICATED = {
   symptom: "id",
   quote: "id, work_order_id",
   payment: "id, work_order_id",
+  part_request: "id, work_order_id",
+  van_delivery: "id, status",
 };
 
-// The replicated stores of schema version 1, and of versions 2 and 3, as they were.
+// The replicated stores of schema version 1, as they were.
 const REPLICATED_V1 = Object.fromEntries(Object.entries(REPLICATED)
   .filter(([name]) => !["checklist_template", "checklist_answer", "symptom", "quote",
-    "payment"].includes(name)));
-// The replicated stores of schema versions 2 and 3 (before the symptom catalogue, quotes
-// and payments), and of version 4 (before quotes and payments).
-const REPLICATED_V3 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => !["symptom", "quote", "payment"].includes(name)));
-const REPLICATED_V4 = Object.fromEntries(Object.entries(REPLICATED)
-  .filter(([name]) => !["quote", "payment"].includes(name)));
+    "payment", "part_request", "van_delivery"].includes(name)));
+// The replicated stores of each later schema version, before what the next one added.
+const without = (...names) => Object.fromEntries(Object.entries(REPLICATED)
+  .filter(([name]) => !names.includes(name)));
+const REPLICATED_V3 = without("symptom", "quote", "payment", "part_request", "van_delivery");
+const REPLICATED_V4 = without("quote", "payment", "part_request", "van_delivery");
+const REPLICATED_V5 = without("part_request", "van_delivery");
 
 /** Entity types whose rows belong to one work order (dropped with it). */
 export const ORDER_LINES = ["note", "part_usage", "time_log", "photo", "signature", "survey",
-  "report", "checklist_answer", "quote", "payment"];
+  "report", "checklist_answer", "quote", "payment", "part_request"];
 
 const LOCAL = {
   meta: "key",
@@ -101,7 +105,10 @@ const VERSIONS = [
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
   // 5: quotes and payments (out of warranty) replicated; rows written before the upgrade
   // sit below the cursor, so the next pull starts again from 0 (the outbox is untouched).
-  { version: 5, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
+  { version: 5, stores: { ...LOCAL, ...REPLICATED_V5, article_images: "sha256" },
+    upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
+  // 6: parts requests and deliveries to the van; pulled again from 0 like version 2.
+  { version: 6, stores: { ...LOCAL, ...REPLICATED, article_images: "sha256" },
     upgrade: (tx) => tx.table("meta").put({ key: "cursor", value: 0 }) },
 ];
 

@@ -39,6 +39,8 @@ function applyToOrder(order, m) {
       return { ...order, ...a.fields };
     case "capture_signature":
       return order.status === "completed" ? { ...order, status: "signed" } : order;
+    case "request_part": // the server puts a job on site on hold for the part (stock.js)
+      return order.status === "on_site" ? { ...order, status: "awaiting_parts" } : order;
     default:
       return order;
   }

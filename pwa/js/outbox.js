@@ -23,6 +23,7 @@ export const VERSIONS = {
   transition: 2, set_fields: 1, add_note: 1, use_part: 1, return_part: 1, attach_photo: 1,
   log_time: 1, capture_signature: 1, submit_survey: 1, fill_checklist_item: 1,
   propose_article: 1, open_article: 1, rate_article: 1, decide_quote: 1, record_payment: 1,
+  request_part: 1, confirm_receipt: 1,
 };
 
 // Ids of the batch on its way to the server: never merged into (see enqueue).

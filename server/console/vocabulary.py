@@ -39,7 +39,7 @@ EVENT_KINDS = (
     _l("created"), _l("transition"), _l("assigned"), _l("field_changed"),
     _l("sla_breached"), _l("note"), _l("escalated"), _l("sla_override"),
     _l("photo_attached"), _l("time_logged"), _l("signature_captured"),
-    _l("discount_set"), _l("discount_removed"),
+    _l("discount_set"), _l("discount_removed"), _l("part_requested"),
 )
 
 # workorders.discounts.REASONS (their labels are in that module)

@@ -15,12 +15,23 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..accounts.auth import console_roles
-from ..errors import Invalid
+from ..errors import Invalid, ServiceError
 from ..extensions import db
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
 from . import service
-from .models import MovementKind, Part, StockLocation
+from . import fieldstock
+from .models import (
+    DeliveryStatus,
+    MinMaxTemplate,
+    MovementKind,
+    Part,
+    PartRequest,
+    RequestStatus,
+    StockLocation,
+    StockReservation,
+    VanDelivery,
+)
 
 bp = Blueprint("stock_console", __name__, url_prefix="/stock", template_folder="templates")
 OFFICE = ("admin", "dispatcher")
@@ -36,8 +47,14 @@ KIND_LABELS = {
     MovementKind.REVERSAL: _l("Reversal"),
     MovementKind.INITIAL_STOCK: _l("Opening stock"),
     MovementKind.RETURN_TO_SUPPLIER: _l("Returned to supplier"),
+    MovementKind.SHORTFALL: _l("Short on delivery"),
 }
-LOCATION_KINDS = {"warehouse": _l("Warehouse"), "van": _l("Van")}
+LOCATION_KINDS = {"warehouse": _l("Warehouse"), "van": _l("Van"), "transit": _l("In transit")}
+REQUEST_STATUSES = {
+    RequestStatus.OPEN: _l("Waiting for the office"), RequestStatus.RESERVED: _l("Reserved"),
+    RequestStatus.SENT: _l("On its way to the van"), RequestStatus.ON_VAN: _l("On the van"),
+    RequestStatus.CANCELLED: _l("Cancelled"),
+}
 
 
 def _uuid(name: str) -> uuid.UUID | None:
@@ -67,7 +84,8 @@ def levels_page():
     return render_template("inventory/levels.html", locations=service.locations(),
                            location_id=location_id, q=q or "", low_only=False,
                            rows=service.levels(location_id, False, q),
-                           location_kinds=LOCATION_KINDS)
+                           location_kinds=LOCATION_KINDS,
+                           reserved=fieldstock.reserved_everywhere())
 
 
 @bp.route("/low")
@@ -76,7 +94,8 @@ def low_page():
     location_id = _uuid("location")
     return render_template("inventory/levels.html", locations=service.locations(),
                            location_id=location_id, q="", low_only=True,
-                           rows=service.levels(location_id, True), location_kinds=LOCATION_KINDS)
+                           rows=service.levels(location_id, True), location_kinds=LOCATION_KINDS,
+                           reserved=fieldstock.reserved_everywhere())
 
 
 @bp.route("/parts/<uuid:part_id>")
@@ -151,3 +170,150 @@ def replenishment_page():
         Part.id.in_({line["part_id"] for line in lines})))} if lines else {}
     return render_template("inventory/replenishment.html", warehouses=warehouses,
                            warehouse=warehouse, lines=lines, names=names, parts=parts)
+
+
+# --- parts requests from the field, reservations, deliveries -----------------------------
+
+def _names_and_numbers(order_ids) -> dict:
+    return dict(db.session.execute(db.select(WorkOrder.id, WorkOrder.number).where(
+        WorkOrder.id.in_(set(order_ids)))).all()) if order_ids else {}
+
+
+@bp.route("/requests")
+@console_roles(*OFFICE)
+def requests_page():
+    """The office's queue: parts technicians asked for, to send or reserve; what is on its
+    way to vans; what is held for jobs."""
+    from ..technicians.models import Technician
+
+    requests = fieldstock.open_requests()
+    reservations = fieldstock.reservations()
+    waiting = list(db.session.scalars(db.select(VanDelivery).where(
+        VanDelivery.status == DeliveryStatus.SENT).order_by(VanDelivery.sent_at,
+                                                            VanDelivery.id)))
+    numbers = _names_and_numbers([r.work_order_id for r in requests]
+                                 + [r.work_order_id for r in reservations])
+    technicians = {t.id: t for t in db.session.scalars(db.select(Technician))}
+    names = {loc.id: loc.name for loc in service.locations()}
+    parts = {p.id: p for p in db.session.scalars(db.select(Part).where(Part.id.in_(
+        {r.part_id for r in reservations} | {d.part_id for d in waiting})))} \
+        if reservations or waiting else {}
+    warehouses = [loc for loc in service.locations() if loc.kind == "warehouse"]
+    return render_template("inventory/requests.html", requests=requests,
+                           reservations=reservations, waiting=waiting, numbers=numbers,
+                           technicians=technicians, names=names, parts=parts,
+                           warehouses=warehouses, statuses=REQUEST_STATUSES)
+
+
+@bp.route("/requests/<uuid:request_id>", methods=["POST"])
+@console_roles(*OFFICE)
+def answer_request(request_id: uuid.UUID):
+    # Locked: two storekeepers answering the same request at once act once (PostgreSQL).
+    request_ = db.session.get(PartRequest, request_id, with_for_update=True,
+                              populate_existing=True)
+    if request_ is None:
+        abort(404)
+    how = request.form.get("how")
+    try:
+        if how == "cancel":
+            fieldstock.cancel_request(request_)
+        else:
+            warehouse = _warehouse(request.form.get("warehouse"))
+            if warehouse is None:
+                raise Invalid(_("Choose a warehouse."), {"warehouse": [_("is required")]})
+            fieldstock.fulfil(g.actor.id, request_, how, warehouse)
+    except ServiceError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+    else:
+        db.session.commit()
+        flash({"send": _("Sent: the technician confirms receipt on the phone."),
+               "reserve": _("Reserved for the job."),
+               "cancel": _("Request cancelled.")}.get(how, _("Saved.")), "success")
+    return redirect(url_for(".requests_page"))
+
+
+@bp.route("/reservations/<uuid:reservation_id>/release", methods=["POST"])
+@console_roles(*OFFICE)
+def release_reservation(reservation_id: uuid.UUID):
+    reservation = db.session.get(StockReservation, reservation_id)
+    if reservation is None:
+        abort(404)
+    try:
+        fieldstock.release(reservation)
+        if reservation.request_id:
+            request_ = db.session.get(PartRequest, reservation.request_id)
+            if request_ is not None and request_.status == RequestStatus.RESERVED:
+                request_.status = RequestStatus.OPEN
+    except ServiceError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Reservation released."), "success")
+    return redirect(url_for(".requests_page"))
+
+
+# --- min/max templates ------------------------------------------------------------------
+
+def _template_lines(text: str) -> list[dict]:
+    """One part a line: "SKU min max". Raises Invalid naming the line."""
+    lines = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        words = raw.split()
+        if not words:
+            continue
+        if len(words) != 3 or not words[1].isdigit() or not words[2].isdigit():
+            raise Invalid(_("Line %(n)d: write the SKU, the min and the max.", n=n),
+                          {"lines": [_("line %(n)d: SKU min max", n=n)]})
+        part_id = db.session.scalar(db.select(Part.id).where(Part.sku == words[0].upper()))
+        if part_id is None:
+            raise Invalid(_("Line %(n)d: no part with SKU %(sku)s.", n=n, sku=words[0]),
+                          {"lines": [_("line %(n)d: no such part", n=n)]})
+        lines.append({"part_id": part_id, "min_quantity": int(words[1]),
+                      "max_quantity": int(words[2])})
+    return lines
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def templates_page():
+    """Min/max templates: defined once, applied to every van of a region or skill; a van's
+    own value is kept."""
+    from ..technicians.models import Technician
+
+    form = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            template = fieldstock.save_template(
+                form.get("name", ""), form.get("region") if form.get("for") == "region" else None,
+                form.get("skill") if form.get("for") == "skill" else None,
+                _template_lines(form.get("lines", "")))
+        except ServiceError as problem:
+            db.session.rollback()
+            flash(problem.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Template %(name)s saved.", name=template.name), "success")
+            return redirect(url_for(".templates_page"))
+    technicians = list(db.session.scalars(db.select(Technician)))
+    regions = sorted({t.region for t in technicians if t.region})
+    skills = sorted({s for t in technicians for s in (t.skills or [])})
+    templates = fieldstock.templates()
+    vans = {t.id: fieldstock.template_vans(t) for t in templates}
+    return render_template("inventory/templates.html", templates=templates, vans=vans,
+                           regions=regions, skills=skills, form=form)
+
+
+@bp.route("/templates/<uuid:template_id>/apply", methods=["POST"])
+@console_roles(*OFFICE)
+def apply_template(template_id: uuid.UUID):
+    template = db.session.get(MinMaxTemplate, template_id)
+    if template is None:
+        abort(404)
+    counts = fieldstock.apply_template(template)
+    db.session.commit()
+    flash(_("Applied to %(vans)d vans: %(set)d values set, %(kept)d vans' own values kept.",
+            vans=counts["vans"], set=counts["set"], kept=counts["kept_own"]), "success")
+    return redirect(url_for(".templates_page"))

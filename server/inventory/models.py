@@ -20,6 +20,8 @@ from ..extensions import db
 class LocationKind(enum.StrEnum):
     WAREHOUSE = "warehouse"
     VAN = "van"
+    # One location holds what was sent to vans and not yet received (``VanDelivery``).
+    TRANSIT = "transit"
 
 
 class Part(Syncable, db.Model):
@@ -65,6 +67,10 @@ class StockLevel(Syncable, db.Model):
     # scan of one table, not a join of a million rules with a million levels.
     min_quantity: Mapped[int | None]
     max_quantity: Mapped[int | None]
+    # The template the min/max came from; None with a min set means the van's own value,
+    # which a template never overwrites.
+    rule_template_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stock_minmax_templates.id"))
 
     part: Mapped[Part] = relationship()
     location: Mapped[StockLocation] = relationship()
@@ -83,6 +89,7 @@ class MovementKind(enum.StrEnum):
     REVERSAL = "reversal"                  # undoes one earlier line, which is never edited
     INITIAL_STOCK = "initial_stock"        # opening balance (demo seed, first import)
     RETURN_TO_SUPPLIER = "return_to_supplier"  # a defective unit shipped back (warranty RMA)
+    SHORTFALL = "shortfall"                # sent to a van and not received: out of transit
 
 
 class StockMovement(db.Model):
@@ -111,3 +118,119 @@ class StockMovement(db.Model):
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("stock_movements.id"), unique=True)
 
+
+
+# --- templates, reservations, parts requests from the field, deliveries to vans ----------
+
+class MinMaxTemplate(db.Model):
+    """Min/max per part, defined once and applied to every van of a region or of a skill.
+
+    Applying writes the values onto the vans' levels (where the proposal reads them) and
+    marks them with the template; a van's own value (set on the van) is never overwritten.
+    """
+
+    __tablename__ = "stock_minmax_templates"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Exactly one of the two says which vans it is for.
+    region: Mapped[str | None] = mapped_column(String(80))
+    skill: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lines: Mapped[list["MinMaxTemplateLine"]] = relationship(
+        cascade="all, delete-orphan", order_by="MinMaxTemplateLine.part_id")
+
+
+class MinMaxTemplateLine(db.Model):
+    __tablename__ = "stock_minmax_template_lines"
+    __table_args__ = (UniqueConstraint("template_id", "part_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_minmax_templates.id"))
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    min_quantity: Mapped[int]
+    max_quantity: Mapped[int]
+
+    part: Mapped[Part] = relationship()
+
+
+class ReservationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SENT = "sent"            # moved to the technician's van for the job
+    USED = "used"            # the part was used on the job
+    RELEASED = "released"    # the office cancelled it, or the job closed or was cancelled
+
+
+class StockReservation(db.Model):
+    """``quantity`` of a part held at a location for one order: not offered to the van
+    replenishment nor to other jobs (available = on hand − active reservations)."""
+
+    __tablename__ = "stock_reservations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"), index=True)
+    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=ReservationStatus.ACTIVE)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("part_requests.id"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"            # the office has not acted yet
+    RESERVED = "reserved"    # held at a warehouse for the job
+    SENT = "sent"            # on its way to the van (a delivery)
+    ON_VAN = "on_van"        # the technician confirmed receipt
+    CANCELLED = "cancelled"
+
+
+class PartRequest(Syncable, db.Model):
+    """A part a technician lacks for a job, recorded on the phone (sync ``request_part``)."""
+
+    __tablename__ = "part_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the device's line id
+    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int]
+    note: Mapped[str | None] = mapped_column(String(500))
+    technician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("technicians.id"))
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.OPEN, index=True)
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    part: Mapped[Part] = relationship()
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    RECEIVED = "received"
+
+
+class VanDelivery(Syncable, db.Model):
+    """Parts sent to a van and not yet booked into it: the stock waits at the transit
+    location until the technician confirms receipt on the phone (sync ``confirm_receipt``);
+    what did not arrive is booked out of transit as a shortfall."""
+
+    __tablename__ = "van_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    van_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"), index=True)
+    from_location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
+    # The source's name when sent, for the phone ("from Central warehouse").
+    from_name: Mapped[str] = mapped_column(String(120))
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.SENT)
+    received_quantity: Mapped[int | None]
+    request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("part_requests.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    part: Mapped[Part] = relationship()

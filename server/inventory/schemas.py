@@ -146,6 +146,7 @@ class ProposalLineOut(Schema):
     van_id = fields.UUID()
     part_id = fields.UUID()
     on_hand = fields.Integer()
+    in_transit = fields.Integer(metadata={"description": "Sent and not yet received."})
     max_quantity = fields.Integer()
     quantity = fields.Integer(metadata={"description": "Proposed transfer."})
     short = fields.Integer(metadata={"description": "What the warehouse cannot cover."})

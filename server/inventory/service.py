@@ -367,6 +367,7 @@ def set_rule(location: StockLocation, part: Part, min_quantity: int, max_quantit
                       {"max_quantity": [_("must be at least the min, and above zero")]})
     level = _locked_levels(part.id, [location.id])[location.id]
     level.min_quantity, level.max_quantity = min_quantity, max_quantity
+    level.rule_template_id = None  # the van's own value: templates leave it alone
     db.session.flush()
     return level
 
@@ -383,7 +384,7 @@ def proposal(warehouse: StockLocation) -> list[dict]:
     raw = String()
     rows = db.session.execute(
         select(type_coerce(StockLevel.location_id, raw), type_coerce(StockLevel.part_id, raw),
-               StockLevel.quantity, StockLevel.max_quantity)
+               StockLevel.quantity, StockLevel.max_quantity, StockLevel.min_quantity)
         .where(StockLevel.min_quantity.is_not(None),
                StockLevel.quantity < StockLevel.min_quantity)
         .order_by(StockLevel.part_id, StockLevel.quantity, StockLevel.location_id)).all()
@@ -397,27 +398,41 @@ def proposal(warehouse: StockLocation) -> list[dict]:
             found = ids[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
         return found
 
+    from .fieldstock import in_transit_to_vans, reserved_at
+
+    # Only what is not reserved for a job is shared out; what is already on its way to a
+    # van counts as there.
     available = dict(db.session.execute(
         select(StockLevel.part_id, StockLevel.quantity)
         .where(StockLevel.location_id == warehouse.id)).all())
+    for part_id, held in reserved_at(warehouse.id).items():
+        available[part_id] = available.get(part_id, 0) - held
+    coming = in_transit_to_vans()
     lines = []
-    for raw_van, raw_part, quantity, maximum in rows:
+    for raw_van, raw_part, quantity, maximum, minimum in rows:
         van_id, part_id = as_uuid(raw_van), as_uuid(raw_part)
-        need = maximum - quantity
+        on_way = coming.get((van_id, part_id), 0) if coming else 0
+        if on_way and quantity + on_way >= minimum:
+            continue
+        need = maximum - quantity - on_way
         give = max(min(need, available.get(part_id, 0)), 0)
         available[part_id] = available.get(part_id, 0) - give
         lines.append({"van_id": van_id, "part_id": part_id, "on_hand": quantity,
-                      "max_quantity": maximum, "quantity": give, "short": need - give})
+                      "in_transit": on_way, "max_quantity": maximum, "quantity": give,
+                      "short": need - give})
     return lines
 
 
 def confirm_replenishment(actor_id: uuid.UUID, warehouse: StockLocation, lines: list[dict]
                           ) -> list[StockMovement]:
-    """Confirm a proposal in whole or in part: one transfer per line, all or nothing.
+    """Confirm a proposal in whole or in part: one transfer per line into transit, all or
+    nothing; each line is a delivery the technician confirms on the phone (``fieldstock``).
 
     Raises Invalid naming the line for a destination that is not a van, an unknown part,
-    or more than the warehouse holds (the whole confirmation is then refused).
+    or more than the warehouse has available (the whole confirmation is then refused).
     """
+    from .fieldstock import send_to_van
+
     movements_ = []
     for n, line in enumerate(lines):
         van = db.session.get(StockLocation, line["van_id"])
@@ -428,9 +443,9 @@ def confirm_replenishment(actor_id: uuid.UUID, warehouse: StockLocation, lines: 
         if part is None:
             raise Invalid(_("No such part."), {"lines": {n: {"part_id": [_("no such part")]}}})
         try:
-            movements_.append(record_movement(MovementKind.TRANSFER, part, line["quantity"],
-                                              actor_id, source=warehouse, target=van,
-                                              note=_("Van replenishment")))
+            _delivery, movement = send_to_van(actor_id, warehouse, van, part, line["quantity"],
+                                              note=_("Van replenishment"))
+            movements_.append(movement)
         except Invalid as problem:
             raise Invalid(problem.message, {"lines": {n: problem.errors}},
                           code=problem.code) from None

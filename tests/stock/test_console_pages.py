@@ -3,6 +3,7 @@ languages, filtered the way a storekeeper reads them."""
 
 import pytest
 
+from server.inventory import fieldstock
 from server.inventory import service as stock
 from tests.factories import PASSWORD
 
@@ -82,10 +83,12 @@ def test_the_storekeeper_confirms_part_of_the_proposal_in_the_console(
     answer = office.post("/stock/replenishment", data={
         "warehouse": str(warehouse.id), "line": key, f"quantity-{key}": "2"})
     assert answer.status_code == 302
-    assert (level(warehouse, part), level(van, part)) == (1, 2)
+    # Sent, not yet on the van: it waits in transit until the technician confirms receipt.
+    in_transit = fieldstock.transit()
+    assert (level(warehouse, part), level(in_transit, part), level(van, part)) == (1, 2, 0)
     assert "1 transfer recorded." in _body(office.get(answer.headers["Location"]))
     too_many = office.post("/stock/replenishment", data={
         "warehouse": str(warehouse.id), "line": key, f"quantity-{key}": "9"})
-    assert "holds only 1" in _body(office.get(too_many.headers["Location"]))
-    assert (level(warehouse, part), level(van, part)) == (1, 2)
+    assert "has only 1" in _body(office.get(too_many.headers["Location"]))
+    assert (level(warehouse, part), level(in_transit, part)) == (1, 2)
     assert stock.check() == []

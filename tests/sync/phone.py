@@ -190,6 +190,34 @@ class Phone:
                                     "device_time": self.now()})
 
     # -- network -------------------------------------------------------------------------------
+    # -- van stock (docs/sync-protocol.md, "Parts requests and deliveries") ----------------
+    def request_part(self, order_id: str, part_id: str, quantity: int,
+                     note: str | None = None) -> tuple[int, str]:
+        """A part this job needs and the van lacks: (mutation id, request id)."""
+        request_id = new_id()
+        mutation_id = self.queue("request_part", {
+            "order_id": order_id, "request_id": request_id, "part_id": part_id,
+            "quantity": quantity, "note": note, "device_time": self.now()})
+        return mutation_id, request_id
+
+    def requests_for(self, order_id: str) -> list[dict]:
+        return sorted((row for row in self.rows("part_request").values()
+                       if row["work_order_id"] == order_id), key=lambda r: r["created_at"])
+
+    def incoming(self) -> list[dict]:
+        """Deliveries sent to this van and not yet confirmed, oldest first."""
+        return sorted((dict(row, id=key) for key, row in self.rows("van_delivery").items()
+                       if row["status"] == "sent"), key=lambda r: (r["sent_at"], r["id"]))
+
+    def confirm_receipt(self, delivery_id: str, received: int) -> int:
+        return self.queue("confirm_receipt", {"delivery_id": delivery_id,
+                                              "received_quantity": received,
+                                              "device_time": self.now()})
+
+    def van_level(self, part_id: str) -> int:
+        return sum(row["quantity"] for row in self.rows("stock_level").values()
+                   if row["part_id"] == part_id)
+
     def push(self, batch_size=100, lose_response=False, recover=True):
         """Send the oldest pending mutations; returns the HTTP response.
 

@@ -18,7 +18,11 @@ When the system goes quiet and every phone has pushed and pulled:
   decided one; one quote per order; payments never above what the order costs.
 * every checklist answer is one line, applied or rejected; no order whose checklist blocks
   completion is completed with a required item unanswered, whatever the order of events;
-* every phone holds the server's symptom catalogue, as an admin last changed it.
+* every phone holds the server's symptom catalogue, as an admin last changed it;
+* van stock (docs/sync-protocol.md §4c): every parts request one line, applied or rejected;
+  every delivery booked into its van once, with its first count (a replay changes nothing,
+  another count is refused), the rest a shortfall; transit holds exactly what is not yet
+  received; every level equals its ledger.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -32,6 +36,7 @@ from datetime import timedelta
 from unittest import mock
 
 import hypothesis
+from flask import current_app
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -51,8 +56,19 @@ from server.checklists import service as checklists
 from server.checklists.models import ChecklistAnswer
 from server.database import utcnow
 from server.extensions import db
+from server.errors import ServiceError
 from server.intake import symptoms
-from server.inventory.models import StockLevel, StockLocation
+from server.inventory import fieldstock
+from server.inventory import service as stock
+from server.inventory.models import (
+    LocationKind,
+    MovementKind,
+    PartRequest,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    VanDelivery,
+)
 from server.knowledge import service as knowledge
 from server.knowledge.models import ArticleProposal, ArticleUse
 from server.settings import service as settings_service
@@ -118,6 +134,14 @@ class SyncSystem(RuleBasedStateMachine):
         self.quotes_sent: dict[str, int] = {}  # quote id → phone
         self.payments_sent: dict[str, int] = {}  # payment id → phone
         self.answers_sent: dict[str, int] = {}  # answer id → phone
+        # Van stock: a warehouse of spares the office sends from; what phones asked and counted.
+        self.spare = factories.make_part(price_cents=500)
+        self.warehouse = StockLocation(kind=LocationKind.WAREHOUSE, name="Sim warehouse")
+        db.session.add(self.warehouse)
+        db.session.flush()
+        stock.record_movement("receive", self.spare, 100, self.office.id, target=self.warehouse)
+        self.requests_sent: dict[str, int] = {}  # request id → phone
+        self.receipts_sent: list[tuple[int, str, int]] = []  # (phone, delivery id, count)
 
     # -- phones, offline ----------------------------------------------------------------------
     def _phone_order(self, phone, data):
@@ -313,7 +337,61 @@ class SyncSystem(RuleBasedStateMachine):
         revoke_device(self.phones[p].device_id, self.office)
         db.session.flush()
 
+    @rule(p=st.integers(0, 2), quantity=st.integers(1, 3), data=st.data())
+    def request_a_part(self, p, quantity, data):
+        phone = self.phones[p]
+        order_id = self._phone_order(phone, data)
+        if order_id:
+            _mid, request_id = phone.request_part(order_id, str(self.spare.id), quantity)
+            self.requests_sent[request_id] = p
+
+    @rule(p=st.integers(0, 2), short=st.integers(0, 2), again=st.sampled_from([None, 0, 1]),
+          data=st.data())
+    def confirm_what_arrived(self, p, short, again, data):
+        """The technician counts a delivery the phone shows as incoming (maybe short), and
+        sometimes sends the count again: the same (a replay) or another (refused)."""
+        phone = self.phones[p]
+        waiting = [d for d in phone.incoming() if not any(
+            m["name"] == "confirm_receipt" and m["args"]["delivery_id"] == d["id"]
+            for m in phone.outbox)]
+        if not waiting:
+            return
+        delivery = data.draw(st.sampled_from(waiting))
+        received = max(delivery["quantity"] - short, 0)
+        phone.confirm_receipt(delivery["id"], received)
+        self.receipts_sent.append((p, delivery["id"], received))
+        if again is not None:
+            other = received if again == 0 else (received + 1) % (delivery["quantity"] + 1)
+            phone.confirm_receipt(delivery["id"], other)
+            self.receipts_sent.append((p, delivery["id"], other))
+
     # -- the dispatcher ------------------------------------------------------------------------------
+    @rule(how=st.sampled_from(["send", "reserve", "cancel"]))
+    def office_answers_a_request(self, how):
+        """The storekeeper takes the oldest open request: sends, reserves or cancels it."""
+        waiting = [r for r in fieldstock.open_requests() if r.part_id == self.spare.id]
+        if not waiting:
+            return
+        request = waiting[0]
+        with current_app.test_request_context():
+            try:
+                if how == "cancel":
+                    fieldstock.cancel_request(request)
+                else:
+                    fieldstock.fulfil(self.office.id, request, how, self.warehouse)
+            except ServiceError:
+                pass  # not enough available, or the technician has no van: stays open
+
+    @rule(t=st.integers(0, 2), quantity=st.integers(1, 4))
+    def office_sends_spares(self, t, quantity):
+        """The day's replenishment sends spares to a van (a delivery, no request)."""
+        van = stock.van_of(self.techs[t].id)
+        with current_app.test_request_context():
+            try:
+                fieldstock.send_to_van(self.office.id, self.warehouse, van, self.spare, quantity)
+            except ServiceError:
+                pass  # the warehouse ran out
+
     @rule(o=st.integers(0, 3), t=st.integers(0, 2))
     def reassign(self, o, t):
         order = self.orders[o]
@@ -397,6 +475,7 @@ class SyncSystem(RuleBasedStateMachine):
         self.check_money_rules()
         self.check_checklists()
         self.check_symptom_catalogue()
+        self.check_van_stock()
 
     def check_symptom_catalogue(self):
         """Every phone names every symptom, and every rewritten question and answer, as the
@@ -406,6 +485,54 @@ class SyncSystem(RuleBasedStateMachine):
             held = {code: {k: v for k, v in row.items() if k != "id"}
                     for code, row in phone.rows("symptom").items()}
             assert held == server, f"phone {i} holds a stale symptom catalogue"
+
+    def check_van_stock(self):
+        assert stock.check() == []
+        requests = {str(r.id) for r in db.session.scalars(select(PartRequest))}
+        for request_id, p in self.requests_sent.items():
+            rejected = any(r["mutation"]["args"].get("request_id") == request_id
+                           for r in self.phones[p].rejections.values())
+            # A request id is sent once by the phone: applied, or refused (the order was
+            # no longer the technician's).
+            assert (request_id in requests) != rejected, request_id
+        # Earlier examples' rows share the database: only this run's spare part counts.
+        deliveries = {str(d.id): d for d in db.session.scalars(select(VanDelivery).where(
+            VanDelivery.part_id == self.spare.id))}
+        first_count: dict[str, int] = {}
+        for p, delivery_id, received in self.receipts_sent:
+            rejected = [r for r in self.phones[p].rejections.values()
+                        if r["mutation"]["name"] == "confirm_receipt"
+                        and r["mutation"]["args"]["delivery_id"] == delivery_id
+                        and r["mutation"]["args"]["received_quantity"] == received]
+            if delivery_id not in first_count and not rejected:
+                first_count[delivery_id] = received
+            elif rejected:
+                assert all(r["reason"] == "already_received" for r in rejected)
+        for delivery_id, delivery in deliveries.items():
+            if delivery_id in first_count:
+                assert (delivery.status, delivery.received_quantity) == (
+                    "received", first_count[delivery_id])
+        in_van: Counter = Counter()
+        for delivery in deliveries.values():
+            if delivery.status == "received":
+                in_van[delivery.van_id] += delivery.received_quantity
+        for tech in self.techs:
+            van = stock.van_of(tech.id)
+            level = db.session.scalar(select(StockLevel.quantity).where(
+                StockLevel.location_id == van.id, StockLevel.part_id == self.spare.id)) or 0
+            assert level == in_van[van.id]
+        transit = db.session.scalar(select(StockLocation).where(
+            StockLocation.kind == LocationKind.TRANSIT))
+        if transit is not None:
+            held = db.session.scalar(select(StockLevel.quantity).where(
+                StockLevel.location_id == transit.id,
+                StockLevel.part_id == self.spare.id)) or 0
+            assert held == sum(d.quantity for d in deliveries.values() if d.status == "sent")
+        short = db.session.scalar(select(func.coalesce(func.sum(StockMovement.quantity), 0))
+                                  .where(StockMovement.reason == MovementKind.SHORTFALL,
+                                         StockMovement.part_id == self.spare.id))
+        assert short == sum(d.quantity - d.received_quantity for d in deliveries.values()
+                            if d.status == "received")
 
     def check_checklists(self):
         lines = Counter(str(i) for i in db.session.scalars(select(ChecklistAnswer.id)))

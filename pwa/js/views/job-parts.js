@@ -8,6 +8,7 @@ import { StorageFull } from "../outbox.js";
 import { html, toast, useLive, useStore } from "../state.js";
 import { Dialog, Icon, Stepper } from "./components.js";
 import { needsQuote } from "./job-quote.js";
+import { PartRequests } from "./stock.js";
 
 const LOCKED = new Set(["signed", "closed", "cancelled"]);
 
@@ -42,6 +43,7 @@ export function PartsTab({ job }) {
       : needsQuote(job) ? html`<p class="card banner inline banner-info" data-testid="parts-quote-first">
         ${t("parts.quoteFirst")} <a href=${`#/job/${order.id}/quote`}>${t("step.openQuote")}</a></p>`
         : html`<${PartPicker} job=${job} />`)}
+    <${PartRequests} job=${job} />
     <${Charges} order=${order} totals=${job.totals} quote=${job.quote} />
     <${Dialog} open=${!!returning} title=${t("parts.returnTitle")} onClose=${() => setReturning(null)}>
       ${returning && html`<form class="form" onSubmit=${async (event) => {

@@ -9,6 +9,7 @@ import { html, useLive, useStore } from "../state.js";
 import { syncNow } from "../sync.js";
 import { Empty, Icon, SlaBadge, StatusChip } from "./components.js";
 import { TopBar } from "./frame.js";
+import { IncomingBanner } from "./stock.js";
 
 const GROUPS = ["today", "upcoming", "done"];
 
@@ -34,6 +35,7 @@ export function JobsScreen({ params }) {
     <${TopBar} title=${t("jobs.title")} />
     <main id="main" class="screen jobs-screen" tabindex="-1">
       <${ActionsLink} />
+      <${IncomingBanner} />
       <div class="segmented" role="group" aria-label=${t("jobs.groups")}>
         ${GROUPS.map((name) => html`<a key=${name} href=${`#/jobs/${name}`}
           aria-current=${group === name ? "page" : null}>

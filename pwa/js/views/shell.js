@@ -18,6 +18,7 @@ const LOADERS = {
   settings: () => import("./settings.js").then((m) => m.SettingsScreen),
   login: () => import("./login.js").then((m) => m.LoginScreen),
   actions: () => import("./corrective-actions.js").then((m) => m.CorrectiveActionsScreen),
+  incoming: () => import("./stock.js").then((m) => m.IncomingScreen),
 };
 const loaded = { jobs: JobsScreen };
 
