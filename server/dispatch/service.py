@@ -294,7 +294,7 @@ def unassign(actor: User, order: WorkOrder, reason: str,
 def next_free_slot(order: WorkOrder, technician_id: uuid.UUID, day: date, now: datetime
                    ) -> tuple[datetime, datetime] | None:
     """The technician's first free slot for ``order`` on ``day`` (travel included)."""
-    calendar = orders.calendar()
+    calendar = suggestions.calendar_for(order, orders.calendar())
     job = suggestions.job_for(order, day, now, calendar)
     candidate = next((c for c in suggestions.load_candidates(day, calendar, order.id)
                       if c.technician_id == technician_id), None)
