@@ -25,7 +25,8 @@ from .models import Setting
 
 COMPANY = ("DOORSTEP_COMPANY_NAME", "DOORSTEP_COMPANY_ADDRESS", "DOORSTEP_COMPANY_PHONE",
            "DOORSTEP_TIMEZONE", "DOORSTEP_LOCALE", "DOORSTEP_CURRENCY",
-           "WORK_DAYS", "WORK_HOURS", "HOLIDAYS")
+           "WORK_DAYS", "WORK_HOURS", "HOLIDAYS", "DOORSTEP_PUBLIC_URL", "MAIL_SENDER_NAME")
+PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 PRIORITIES = ("emergency", "high", "normal", "low")
 ORDER_TYPES = ("repair", "install", "maintenance", "inspection", "return_exchange")
 UNITS = ("hours", "days")  # days: working days of the calendar (wall-clock: 24 h)
@@ -91,6 +92,19 @@ def _calendar_from(values: dict):
         timezone=values["DOORSTEP_TIMEZONE"], work_days=frozenset(values["WORK_DAYS"]),
         start=start, end=end,
         holidays=frozenset(date.fromisoformat(d) for d in values["HOLIDAYS"]))
+
+
+def public_url() -> str:
+    """The address customers reach the server at, without a trailing slash: what customer
+    links, report verification links and QR codes start with (the admin's, else
+    DOORSTEP_PUBLIC_URL)."""
+    return get("DOORSTEP_PUBLIC_URL").rstrip("/")
+
+
+def sender_name() -> str:
+    """The name e-mails to customers come from: the admin's, else MAIL_SENDER_NAME, else
+    the company's name."""
+    return get("MAIL_SENDER_NAME") or get("DOORSTEP_COMPANY_NAME")
 
 
 def company_calendar():
@@ -192,6 +206,17 @@ def save_company(actor, form: dict) -> dict:
         errors["address"] = [_("At most 300 characters.")]
     if len(phone) > 40:
         errors["phone"] = [_("At most 40 characters.")]
+    # Public URL and sender name: a form without them keeps what is in force.
+    public = (form.get("public_url") if "public_url" in form else get("DOORSTEP_PUBLIC_URL"))
+    public = (public or "").strip().rstrip("/")
+    if not PUBLIC_URL.fullmatch(public) or len(public) > 200:
+        errors["public_url"] = [_("An address such as https://service.example.com, starting "
+                                  "with https:// or http://, without ? or #.")]
+    sender = (form.get("sender_name") if "sender_name" in form else get("MAIL_SENDER_NAME"))
+    sender = (sender or "").strip()
+    if len(sender) > 80 or re.search(r"[\r\n<>\"@]", sender):
+        errors["sender_name"] = [_("A name of at most 80 characters, without < > \" @ or "
+                                   "line breaks.")]
     values = {
         "DOORSTEP_COMPANY_NAME": name, "DOORSTEP_COMPANY_ADDRESS": address,
         "DOORSTEP_COMPANY_PHONE": phone, "DOORSTEP_LOCALE": locale,
@@ -201,6 +226,7 @@ def save_company(actor, form: dict) -> dict:
         "WORK_HOURS": _work_hours(form.get("opens") or "", form.get("closes") or "", errors,
                                   "work_hours"),
         "HOLIDAYS": _holidays(form.get("holidays") or "", errors, "holidays"),
+        "DOORSTEP_PUBLIC_URL": public, "MAIL_SENDER_NAME": sender,
     }
     if errors:
         raise Invalid(_("Check the fields marked."), errors)
