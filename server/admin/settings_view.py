@@ -36,6 +36,7 @@ def company_view(form: dict | None) -> dict:
               "currency": now["DOORSTEP_CURRENCY"], "public_url": now["DOORSTEP_PUBLIC_URL"],
               "sender_name": now["MAIL_SENDER_NAME"], **_calendar_fields(now)}
     return {"f": {**fields, **(form or {})}, "weekdays": weekdays(), "zones": COMMON_ZONES,
+            "has_logo": bool(settings.get(settings.LOGO_KEY)),
             "languages": current_app.config["LANGUAGES"]}
 
 

@@ -152,11 +152,18 @@ LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
 
 
 def _logo(assets: dict) -> str | None:
-    """The company logo from DOORSTEP_COMPANY_LOGO (a PNG, JPEG or SVG file), if set.
+    """The company logo: the one an admin uploaded (/admin/settings), else the file in
+    DOORSTEP_COMPANY_LOGO (a PNG, JPEG or SVG file), if set.
 
     Raises ValueError when the file is missing or of another type: a report must not be
     issued without the letterhead the company configured.
     """
+    from ..settings.service import logo
+
+    uploaded = logo()
+    if uploaded is not None:
+        assets["doorstep-asset:logo"] = uploaded
+        return "doorstep-asset:logo"
     path = current_app.config.get("DOORSTEP_COMPANY_LOGO")
     if not path:
         return None

@@ -47,7 +47,8 @@ DEFAULT_SLA = {
     "type_factors": {"repair": 1, "install": 2, "maintenance": 1, "inspection": 1,
                      "return_exchange": 2},
 }
-DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {}}
+DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {},
+            "COMPANY_LOGO": {}}
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,39}$")
 
 
@@ -370,3 +371,84 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
 
 def effective_company() -> dict:
     return {k: get(k) for k in COMPANY}
+
+
+# --- the company logo ------------------------------------------------------------------------
+
+LOGO_KEY = "COMPANY_LOGO"
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_BOX = (600, 240)  # printed about 50 × 20 mm on reports and quotes: ~300 dpi
+
+
+def _logo_refused(message: str) -> Invalid:
+    return Invalid(message, {"logo": [message]})
+
+
+def save_logo(actor, stream, declared_size: int | None = None) -> dict:
+    """A logo for reports, quotes and the customer's page, uploaded by an admin: a PNG, JPEG
+    or WebP of at most 2 MB, checked the way photos are (its real type from its bytes, its
+    structure, a pixel limit; never SVG, which can carry scripts), then re-encoded to fit
+    600 × 240 px and kept in the blob store under the hash of what is stored. Raises
+    Invalid naming ``logo``; nothing is stored then."""
+    import hashlib
+    import os
+
+    from ..media import images
+    from ..media.storage import key_for, storage
+
+    if stream is None:
+        raise _logo_refused(_("Choose a PNG, JPEG or WebP file."))
+    data = stream.read(LOGO_MAX_BYTES + 1)
+    if not data:
+        raise _logo_refused(_("Choose a PNG, JPEG or WebP file."))
+    if len(data) > LOGO_MAX_BYTES or (declared_size or 0) > LOGO_MAX_BYTES:
+        raise _logo_refused(_("The logo may be at most 2 MB."))
+    store = storage()
+    made = []
+
+    def scratch():
+        fd, path = store.scratch_file()
+        os.close(fd)
+        made.append(path)
+        return path
+
+    try:
+        original = scratch()
+        original.write_bytes(data)
+        try:
+            images.check_and_render(original, current_app.config["MAX_PHOTO_PIXELS"], scratch)
+        except images.BadImage:
+            raise _logo_refused(_("This is not a PNG, JPEG or WebP image (SVG is not "
+                                  "accepted).")) from None
+        printed = images.report_image(original, LOGO_BOX)
+        sha256 = hashlib.sha256(printed).hexdigest()
+        target = scratch()
+        target.write_bytes(printed)
+        store.put_file(key_for(sha256), target)
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+    value = {"sha256": sha256,
+             "type": "image/png" if printed.startswith(b"\x89PNG") else "image/jpeg"}
+    before = get(LOGO_KEY)
+    _save(actor, LOGO_KEY, value, "settings.company_updated", before=before, after=value)
+    return value
+
+
+def remove_logo(actor) -> None:
+    """Back to the configured logo (DOORSTEP_COMPANY_LOGO), or none."""
+    before = _stored().get(LOGO_KEY)
+    if before:
+        _save(actor, LOGO_KEY, {}, "settings.company_updated", before=before, after=None)
+
+
+def logo() -> tuple[bytes, str] | None:
+    """The logo's bytes and type: the admin's upload, else None (the caller then reads
+    the configured file, as before)."""
+    from ..media.storage import key_for, storage
+
+    saved = _stored().get(LOGO_KEY)
+    if not saved:
+        return None
+    with storage().open(key_for(saved["sha256"])) as source:
+        return source.read(), saved["type"]

@@ -95,3 +95,87 @@ def test_bad_public_address_and_sender_name_are_refused_by_field(client, admin):
         response = client.post("/admin/settings", data=_company_form(public_url=url))
         assert response.status_code == 422, url
     assert db.session.scalar(select(func.count()).select_from(Setting)) == 0
+
+
+# -- the logo ---------------------------------------------------------------------------------
+
+def _png(size=(800, 300), color=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def _upload(client, data: bytes, name="logo.png", lang="en"):
+    import io
+
+    return client.post(f"/admin/settings/logo?lang={lang}",
+                       data={"logo": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_an_uploaded_logo_is_checked_resized_stored_and_used(client, admin, make_order):
+    from PIL import Image
+
+    from server.reports.render import _logo
+
+    _login(client, admin)
+    assert client.get("/company/logo").status_code == 404  # none yet
+    assert _upload(client, _png()).status_code == 302
+    assert "COMPANY_LOGO" in {e.data["key"] for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "settings.company_updated"))}
+    # Re-encoded to fit 600 × 240 px, kept in the blob store, served to pages.
+    served = client.get("/company/logo")
+    assert served.status_code == 200 and served.mimetype in ("image/png", "image/jpeg")
+    import io
+
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.size == (600, 225)
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    # Reports and quotes print it (both take the letterhead from here).
+    assets: dict = {}
+    assert _logo(assets) == "doorstep-asset:logo"
+    assert assets["doorstep-asset:logo"][0] == served.data
+    # The customer's page shows it.
+    from server.portal import links
+
+    order = make_order()
+    token = links.token_of(links.ensure_link(order))
+    assert 'src="/company/logo"' in client.get(f"/c/{token}").get_data(as_text=True)
+    # The settings page shows it, and removing it goes back to the configured logo (none).
+    assert 'src="/company/logo"' in client.get("/admin/settings").get_data(as_text=True)
+    assert client.post("/admin/settings/logo", data={"remove": "1"}).status_code == 302
+    assert client.get("/company/logo").status_code == 404
+    assert _logo({}) is None
+
+
+def test_a_logo_that_is_not_a_safe_image_is_refused_by_field(client, admin):
+    _login(client, admin)
+    svg = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+           b'<script>alert(1)</script></svg>')
+    refusals = [(svg, "logo.svg"), (b"just text, not an image", "logo.png"),
+                (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "logo.png"),  # a broken PNG
+                (_png()[:200], "logo.png")]  # cut short
+    for data, name in refusals:
+        response = _upload(client, data, name)
+        assert response.status_code == 422, name
+        assert "This is not a PNG, JPEG or WebP image" in response.get_data(as_text=True)
+    too_big = _upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * (2 * 1024 * 1024 + 1))
+    assert too_big.status_code == 422
+    assert "at most 2 MB" in too_big.get_data(as_text=True)
+    nothing = client.post("/admin/settings/logo", data={}, content_type="multipart/form-data")
+    assert nothing.status_code == 422
+    chinese = _upload(client, svg, "logo.svg", lang="zh")
+    assert "这不是 PNG、JPEG 或 WebP 图片" in chinese.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Setting)) == 0
+
+
+def test_only_an_admin_may_upload_a_logo(client, make_user):
+    dispatcher = make_user("dispatcher")
+    assert client.post("/login", data={"email": dispatcher.email,
+                                       "password": factories.PASSWORD}).status_code == 302
+    assert _upload(client, _png()).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Setting)) == 0

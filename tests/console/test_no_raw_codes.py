@@ -40,6 +40,7 @@ NOT_PAGES = {
     "billing_console.order_quote": "a PDF (tests/billing/test_money_pages.py)",
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
+    "portal.company_logo": "an image (tests/api/test_company_identity.py)",
 }
 LANGUAGES = ("en", "zh")
 
