@@ -195,6 +195,8 @@ def load_config(instance_path: Path) -> dict:
         # Unset, a channel only records the message in the outbox (development).
         "SMTP_URL": env.get("SMTP_URL") or None,
         "SMTP_FROM": env.get("SMTP_FROM") or "Doorstep <no-reply@localhost>",
+        # The name e-mails come from; empty: the company's name (an admin may set it).
+        "MAIL_SENDER_NAME": env.get("MAIL_SENDER_NAME", ""),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "20")),
         "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,

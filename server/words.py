@@ -32,6 +32,18 @@ def term(value) -> str:
     return cache[key]
 
 
+class Terms(dict):
+    """``term`` as a table for one rendering: ``terms[code]`` looks a code up the first
+    time only. A board writes a few dozen distinct words 1,500 times; each ``term`` call
+    asks Flask for the request, the cache and the locale again (a quarter of the board's
+    rendering time). Build one per rendering, in the language it is rendered in."""
+
+    def __missing__(self, value) -> str:
+        text = term(value)
+        self[value] = text
+        return text
+
+
 def phrase(value) -> str:
     """``term`` for the middle of a sentence: "no air conditioner skill", not "no Air
     conditioner skill" (languages without capitals are unchanged)."""

@@ -169,6 +169,22 @@ def settings_save():
     return _saved(_("Company settings saved."), "admin.settings_page")
 
 
+@bp.route("/settings/logo", methods=["POST"])
+@console_roles("admin")
+def settings_logo():
+    """Upload the company logo (or remove it: ``remove``)."""
+    try:
+        if request.form.get("remove"):
+            settings.remove_logo(g.actor)
+            return _saved(_("Logo removed."), "admin.settings_page")
+        upload = request.files.get("logo")
+        settings.save_logo(g.actor, upload.stream if upload and upload.filename else None,
+                           upload.content_length if upload else None)
+    except ServiceError as refused:
+        return settings_page(refused.status, refused.errors, None)
+    return _saved(_("Logo saved."), "admin.settings_page")
+
+
 @bp.route("/sla")
 @console_roles("admin")
 def sla_page(status: int = 200, errors: dict | None = None, form: dict | None = None,

@@ -33,8 +33,10 @@ def company_view(form: dict | None) -> dict:
     now = settings.effective_company()
     fields = {"name": now["DOORSTEP_COMPANY_NAME"], "address": now["DOORSTEP_COMPANY_ADDRESS"],
               "phone": now["DOORSTEP_COMPANY_PHONE"], "locale": now["DOORSTEP_LOCALE"],
-              "currency": now["DOORSTEP_CURRENCY"], **_calendar_fields(now)}
+              "currency": now["DOORSTEP_CURRENCY"], "public_url": now["DOORSTEP_PUBLIC_URL"],
+              "sender_name": now["MAIL_SENDER_NAME"], **_calendar_fields(now)}
     return {"f": {**fields, **(form or {})}, "weekdays": weekdays(), "zones": COMMON_ZONES,
+            "has_logo": bool(settings.get(settings.LOGO_KEY)),
             "languages": current_app.config["LANGUAGES"]}
 
 

@@ -3,7 +3,7 @@ report's style sheet and signing key): rendered on request from the quote as sig
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -21,6 +21,7 @@ from ..reports.render import (
     _when,
 )
 from ..settings.service import get as setting
+from ..settings.service import public_url
 from ..workorders.models import WorkOrder
 from .content import content_hash
 from .models import Quote
@@ -38,7 +39,6 @@ def quote_pdf(quote: Quote) -> bytes:
     order = db.session.get(WorkOrder, quote.work_order_id)
     content = server_content(quote)
     language = content["language"]
-    config = current_app.config
     assets: dict = {}
     currency = content["currency"]
     with force_locale(language):
@@ -72,5 +72,5 @@ def quote_pdf(quote: Quote) -> bytes:
     pdf = document.write_pdf(finisher=_compact_cjk_fonts, custom_metadata=True)
     return signing.sign_pdf(pdf, _seal_place(document),
                             reason=f"Quote for work order {content['order']['number']}",
-                            location=None, verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
+                            location=None, verify_url=f"{public_url()}/verify",
                             language=language, timezone=setting("DOORSTEP_TIMEZONE"))

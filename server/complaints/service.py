@@ -40,7 +40,7 @@ from ..extensions import db
 from ..notifications.models import Notification
 from ..workorders import sla
 from ..workorders.models import WorkOrder
-from ..workorders.service import add_event, calendar
+from ..workorders.service import add_event, calendar, order_calendar
 from .models import CATEGORIES, CHANNELS, CONFIRMATIONS, GRADES, Complaint, ComplaintStep
 
 MAX_TEXT = 4000
@@ -123,7 +123,8 @@ def record(actor: User | None, *, description: str, channel: str, grade: str = "
     if customer_id is None:
         raise Invalid(_l("Say which customer or order the complaint is about."),
                       {"customer_id": [_l("Required when there is no order.")]})
-    due = deadlines(now, grade)
+    # Counted on the calendar of the order's region (the company's without an order).
+    due = deadlines(now, grade, order_calendar(order))
     complaint = Complaint(
         customer_id=customer_id, work_order_id=work_order_id, channel=channel,
         description=description, status="open", grade=grade, created_at=now,

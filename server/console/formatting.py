@@ -17,7 +17,7 @@ from jinja2 import pass_context
 
 from ..database import utcnow
 from ..dispatch.suggestions import span
-from ..words import phrase, term
+from ..words import Terms, phrase, term
 from .blueprint import OFFICE, bp
 from ..settings.service import get as setting
 
@@ -45,11 +45,18 @@ def moment(value: datetime | None) -> str:
 
 
 @bp.app_template_filter("clock")
-def clock(value: datetime | None) -> str:
-    """14:32, in the company's time zone (both languages write the time of day so)."""
+def clock(value: datetime | None, zone=None) -> str:
+    """14:32, in the company's time zone (both languages write the time of day so);
+    ``zone``: that zone, when the template already holds it (``company_zone()``)."""
     if value is None:
         return ""
-    return value.astimezone(get_timezone()).strftime("%H:%M")
+    return value.astimezone(zone or get_timezone()).strftime("%H:%M")
+
+
+# For templates that write many times: the zone read once, and a table of words
+# (``term_table()[code]``, see ``words.Terms``).
+bp.add_app_template_global(get_timezone, "company_zone")
+bp.add_app_template_global(Terms, "term_table")
 
 
 @bp.app_template_filter("hour")

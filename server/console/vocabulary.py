@@ -105,7 +105,8 @@ SETTING_KEYS = (
     _l("DOORSTEP_COMPANY_NAME"), _l("DOORSTEP_COMPANY_ADDRESS"), _l("DOORSTEP_COMPANY_PHONE"),
     _l("DOORSTEP_TIMEZONE"), _l("DOORSTEP_LOCALE"), _l("DOORSTEP_CURRENCY"), _l("WORK_DAYS"),
     _l("WORK_HOURS"), _l("HOLIDAYS"), _l("SLA_POLICY"), _l("REGION_CALENDARS"),
-    _l("SYMPTOM_CATALOGUE"), _l("SYMPTOM_QUESTIONS"),
+    _l("SYMPTOM_CATALOGUE"), _l("SYMPTOM_QUESTIONS"), _l("DOORSTEP_PUBLIC_URL"),
+    _l("MAIL_SENDER_NAME"), _l("COMPANY_LOGO"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

@@ -403,9 +403,16 @@ def load_candidates(day: date, calendar: sla.WorkingCalendar,
 
 
 def calendar_for(order: WorkOrder, calendar: sla.WorkingCalendar) -> sla.WorkingCalendar:
-    """The working calendar where the job is: the company's hours and days, in the time
-    zone of the job's city (a London job is booked 08:00–18:00 London time, not Shanghai
-    time). The company's calendar when the city is not known."""
+    """The working calendar where the job is: the calendar of the order's region when it
+    has one (set under /admin/sla; the rule its SLA deadlines follow,
+    ``orders.order_calendar``); otherwise the company's hours and days in the time zone of
+    the job's city (a London job is booked 08:00–18:00 London time, not Shanghai time);
+    the company's calendar when the city is not known."""
+    from ..settings import service as settings
+
+    own = settings.region_calendar(order.address.city)
+    if own is not None:
+        return own
     place = approximate_place(order.address)
     city = (geocoding.city_of(place.latitude, place.longitude) if place else None) \
         or geocoding.city_named(order.address.city)

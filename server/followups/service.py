@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..customers.models import Address
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -46,8 +47,13 @@ def is_negative(comment: str | None) -> bool:
     return any(word in text for word in NEGATIVE)
 
 
-def due_after(signed_at: datetime) -> datetime:
-    cal = orders.calendar()
+def due_after(signed_at: datetime, city: str | None = None) -> datetime:
+    """When the follow-up call is due: working days after the signature, on the calendar
+    of the order's region (``city``: its address's city) when it has one, else the
+    company's (the rule of ``orders.order_calendar``)."""
+    from ..settings import service as settings
+
+    cal = settings.calendar_for(city)
     return cal.add_working_time(signed_at,
                                 cal.day_length * current_app.config["FOLLOWUP_DUE_DAYS"])
 
@@ -190,12 +196,16 @@ def rows_for_signed(session, order_ids: list[uuid.UUID], now: datetime) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    due = due_after(now)
-    for order_id, customer_id in session.execute(
-            select(WorkOrder.id, WorkOrder.customer_id).where(WorkOrder.id.in_(order_ids))):
+    due: dict[str | None, datetime] = {}
+    for order_id, customer_id, city in session.execute(
+            select(WorkOrder.id, WorkOrder.customer_id, Address.city)
+            .join(Address, Address.id == WorkOrder.address_id)
+            .where(WorkOrder.id.in_(order_ids))).all():
+        if city not in due:
+            due[city] = due_after(now, city)
         session.execute(insert(FollowUp).values(
             id=uuid.uuid4(), work_order_id=order_id, customer_id=customer_id, status="pending",
-            reason="signed", urgent=False, due_at=due, attempts=0, created_at=now)
+            reason="signed", urgent=False, due_at=due[city], attempts=0, created_at=now)
             .on_conflict_do_nothing(index_elements=["work_order_id"]))
 
 

@@ -169,14 +169,15 @@ def _text(value) -> str:
 
 def channel_for(name: str):
     """The configured channel for ``email`` or ``sms``."""
-    from ..settings.service import get as setting  # the company name the admin saved
+    from ..settings import service as settings  # what the admin saved
 
     config = current_app.config
     if name == "email":
         if config.get("SMTP_URL"):
             sender = config["SMTP_FROM"]
-            if "<" not in sender:
-                sender = formataddr((setting("DOORSTEP_COMPANY_NAME"), sender))
+            if settings.get("MAIL_SENDER_NAME") or "<" not in sender:
+                # The sender name set (else the company's) before SMTP_FROM's address.
+                sender = formataddr((settings.sender_name(), parseaddr(sender)[1]))
             return SmtpChannel(config["SMTP_URL"], sender, config["SMTP_TIMEOUT"])
         return RecordChannel()
     if name == "sms":

@@ -13,6 +13,7 @@ from ..accounts.auth import console_roles
 from ..errors import ServiceError
 from ..extensions import db
 from ..portal import links
+from ..settings import service as settings
 from ..workorders.models import WorkOrder
 from . import service
 
@@ -81,7 +82,7 @@ def preview(kind: str, language: str, form: str):
     if kind not in KINDS or language not in current_app.config["LANGUAGES"] or \
             form not in ("text", "html", "sms", "ics"):
         abort(404)
-    url = f"{current_app.config['DOORSTEP_PUBLIC_URL']}/c/EXAMPLE-TOKEN"
+    url = f"{settings.public_url()}/c/EXAMPLE-TOKEN"
     envelope = envelope_for(sample(kind, "sms" if form == "sms" else "email", language), url)
     if form == "html":
         body, mimetype = envelope.html, "text/html"

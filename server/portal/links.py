@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..database import utcnow
 from ..errors import ServiceError
 from ..extensions import db
+from ..settings.service import public_url
 from ..workorders.models import WorkOrder
 from .models import CustomerLink
 
@@ -64,7 +65,7 @@ def token_of(link: CustomerLink) -> str:
 
 
 def url_of(link: CustomerLink) -> str:
-    return f"{current_app.config['DOORSTEP_PUBLIC_URL']}/c/{token_of(link)}"
+    return f"{public_url()}/c/{token_of(link)}"
 
 
 def resolve(token: str) -> tuple[WorkOrder, CustomerLink]:

@@ -81,6 +81,7 @@ def _render(token: str, order, status: int = 200, errors: dict | None = None, va
             charges=_charges(order), discount_reasons=DISCOUNT_REASONS,
             errors=errors, values=values or {},
             done=request.args.get("done") if request.args.get("done") in DONE else None,
+            has_logo=bool(setting("COMPANY_LOGO")),
             company=setting("DOORSTEP_COMPANY_NAME"),
             phone=setting("DOORSTEP_COMPANY_PHONE"))
     return _no_store(current_app.make_response((body, status)))
@@ -92,6 +93,24 @@ def _charges(order):
     if order.status not in ("completed", "signed", "closed"):
         return None
     return order_charges(order)
+
+
+@bp.route("/company/logo")
+def company_logo():
+    """The logo an admin uploaded (the customer's page and the settings page show it);
+    404 when there is none. Named by its hash in the ETag; public like the company name."""
+    from ..settings.service import LOGO_KEY, logo
+
+    found = logo()
+    if found is None:
+        abort(404)
+    data, mime_type = found
+    response = current_app.make_response(data)
+    response.headers["Content-Type"] = mime_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.set_etag(setting(LOGO_KEY)["sha256"])
+    return response.make_conditional(request)
 
 
 @bp.route("/c/<token>")

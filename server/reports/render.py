@@ -38,6 +38,7 @@ from ..workorders.discounts import REASONS as DISCOUNT_REASONS
 from ..workorders.visit import time_on_site
 from .content import signed_content
 from ..settings.service import get as setting
+from ..settings.service import public_url
 
 PHOTO_BOX = images.PRINT_BOX
 SIGNATURE_BOX = images.PRINT_BOX
@@ -151,11 +152,18 @@ LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
 
 
 def _logo(assets: dict) -> str | None:
-    """The company logo from DOORSTEP_COMPANY_LOGO (a PNG, JPEG or SVG file), if set.
+    """The company logo: the one an admin uploaded (/admin/settings), else the file in
+    DOORSTEP_COMPANY_LOGO (a PNG, JPEG or SVG file), if set.
 
     Raises ValueError when the file is missing or of another type: a report must not be
     issued without the letterhead the company configured.
     """
+    from ..settings.service import logo
+
+    uploaded = logo()
+    if uploaded is not None:
+        assets["doorstep-asset:logo"] = uploaded
+        return "doorstep-asset:logo"
     path = current_app.config.get("DOORSTEP_COMPANY_LOGO")
     if not path:
         return None
@@ -231,7 +239,6 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
     """
     content = signed_content(order)
     language = content["language"]
-    config = current_app.config
     assets: dict[str, tuple[bytes, str]] = {}
     with force_locale(language):
         photos, photo_pairs = _photos(order, language, assets)
@@ -273,7 +280,7 @@ def build_page(order, report, signature: Signature, content_hash: str) -> Page:
                                                      charges.get("discount_reason") or ""))
             or None,
             money=money,
-            verify_url=f"{config['DOORSTEP_PUBLIC_URL']}/verify",
+            verify_url=f"{public_url()}/verify",
             content_hash=content_hash,
             assets=assets,
             timezone=setting("DOORSTEP_TIMEZONE"),

@@ -47,6 +47,7 @@ from ..workorders.service import add_event, next_number
 from . import signing
 from .content import content_hash, language_of, signed_content
 from ..settings.service import get as setting
+from ..settings.service import public_url
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +315,7 @@ def customer_url(report: Report) -> str | None:
     if report.pdf_sha256 is None:
         return None
     token = _serializer().dumps({"r": str(report.id), "p": report.pdf_sha256})
-    return f"{current_app.config['DOORSTEP_PUBLIC_URL']}/r/{token}"
+    return f"{public_url()}/r/{token}"
 
 
 def report_for_link(token: str) -> Report:

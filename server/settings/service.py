@@ -25,7 +25,8 @@ from .models import Setting
 
 COMPANY = ("DOORSTEP_COMPANY_NAME", "DOORSTEP_COMPANY_ADDRESS", "DOORSTEP_COMPANY_PHONE",
            "DOORSTEP_TIMEZONE", "DOORSTEP_LOCALE", "DOORSTEP_CURRENCY",
-           "WORK_DAYS", "WORK_HOURS", "HOLIDAYS")
+           "WORK_DAYS", "WORK_HOURS", "HOLIDAYS", "DOORSTEP_PUBLIC_URL", "MAIL_SENDER_NAME")
+PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 PRIORITIES = ("emergency", "high", "normal", "low")
 ORDER_TYPES = ("repair", "install", "maintenance", "inspection", "return_exchange")
 UNITS = ("hours", "days")  # days: working days of the calendar (wall-clock: 24 h)
@@ -47,7 +48,7 @@ DEFAULT_SLA = {
                      "return_exchange": 2},
 }
 DEFAULTS = {"SLA_POLICY": DEFAULT_SLA, "REGION_CALENDARS": {}, "SYMPTOM_CATALOGUE": {},
-            "SYMPTOM_QUESTIONS": {}}
+            "SYMPTOM_QUESTIONS": {}, "COMPANY_LOGO": {}}
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,39}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RAISES = ("high", "emergency")
@@ -94,6 +95,19 @@ def _calendar_from(values: dict):
         timezone=values["DOORSTEP_TIMEZONE"], work_days=frozenset(values["WORK_DAYS"]),
         start=start, end=end,
         holidays=frozenset(date.fromisoformat(d) for d in values["HOLIDAYS"]))
+
+
+def public_url() -> str:
+    """The address customers reach the server at, without a trailing slash: what customer
+    links, report verification links and QR codes start with (the admin's, else
+    DOORSTEP_PUBLIC_URL)."""
+    return get("DOORSTEP_PUBLIC_URL").rstrip("/")
+
+
+def sender_name() -> str:
+    """The name e-mails to customers come from: the admin's, else MAIL_SENDER_NAME, else
+    the company's name."""
+    return get("MAIL_SENDER_NAME") or get("DOORSTEP_COMPANY_NAME")
 
 
 def company_calendar():
@@ -195,6 +209,17 @@ def save_company(actor, form: dict) -> dict:
         errors["address"] = [_("At most 300 characters.")]
     if len(phone) > 40:
         errors["phone"] = [_("At most 40 characters.")]
+    # Public URL and sender name: a form without them keeps what is in force.
+    public = (form.get("public_url") if "public_url" in form else get("DOORSTEP_PUBLIC_URL"))
+    public = (public or "").strip().rstrip("/")
+    if not PUBLIC_URL.fullmatch(public) or len(public) > 200:
+        errors["public_url"] = [_("An address such as https://service.example.com, starting "
+                                  "with https:// or http://, without ? or #.")]
+    sender = (form.get("sender_name") if "sender_name" in form else get("MAIL_SENDER_NAME"))
+    sender = (sender or "").strip()
+    if len(sender) > 80 or re.search(r"[\r\n<>\"@]", sender):
+        errors["sender_name"] = [_("A name of at most 80 characters, without < > \" @ or "
+                                   "line breaks.")]
     values = {
         "DOORSTEP_COMPANY_NAME": name, "DOORSTEP_COMPANY_ADDRESS": address,
         "DOORSTEP_COMPANY_PHONE": phone, "DOORSTEP_LOCALE": locale,
@@ -204,6 +229,7 @@ def save_company(actor, form: dict) -> dict:
         "WORK_HOURS": _work_hours(form.get("opens") or "", form.get("closes") or "", errors,
                                   "work_hours"),
         "HOLIDAYS": _holidays(form.get("holidays") or "", errors, "holidays"),
+        "DOORSTEP_PUBLIC_URL": public, "MAIL_SENDER_NAME": sender,
     }
     if errors:
         raise Invalid(_("Check the fields marked."), errors)
@@ -465,3 +491,84 @@ def save_questions(actor, code: str, form: dict) -> list[dict]:
 
 def effective_company() -> dict:
     return {k: get(k) for k in COMPANY}
+
+
+# --- the company logo ------------------------------------------------------------------------
+
+LOGO_KEY = "COMPANY_LOGO"
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_BOX = (600, 240)  # printed about 50 × 20 mm on reports and quotes: ~300 dpi
+
+
+def _logo_refused(message: str) -> Invalid:
+    return Invalid(message, {"logo": [message]})
+
+
+def save_logo(actor, stream, declared_size: int | None = None) -> dict:
+    """A logo for reports, quotes and the customer's page, uploaded by an admin: a PNG, JPEG
+    or WebP of at most 2 MB, checked the way photos are (its real type from its bytes, its
+    structure, a pixel limit; never SVG, which can carry scripts), then re-encoded to fit
+    600 × 240 px and kept in the blob store under the hash of what is stored. Raises
+    Invalid naming ``logo``; nothing is stored then."""
+    import hashlib
+    import os
+
+    from ..media import images
+    from ..media.storage import key_for, storage
+
+    if stream is None:
+        raise _logo_refused(_("Choose a PNG, JPEG or WebP file."))
+    data = stream.read(LOGO_MAX_BYTES + 1)
+    if not data:
+        raise _logo_refused(_("Choose a PNG, JPEG or WebP file."))
+    if len(data) > LOGO_MAX_BYTES or (declared_size or 0) > LOGO_MAX_BYTES:
+        raise _logo_refused(_("The logo may be at most 2 MB."))
+    store = storage()
+    made = []
+
+    def scratch():
+        fd, path = store.scratch_file()
+        os.close(fd)
+        made.append(path)
+        return path
+
+    try:
+        original = scratch()
+        original.write_bytes(data)
+        try:
+            images.check_and_render(original, current_app.config["MAX_PHOTO_PIXELS"], scratch)
+        except images.BadImage:
+            raise _logo_refused(_("This is not a PNG, JPEG or WebP image (SVG is not "
+                                  "accepted).")) from None
+        printed = images.report_image(original, LOGO_BOX)
+        sha256 = hashlib.sha256(printed).hexdigest()
+        target = scratch()
+        target.write_bytes(printed)
+        store.put_file(key_for(sha256), target)
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+    value = {"sha256": sha256,
+             "type": "image/png" if printed.startswith(b"\x89PNG") else "image/jpeg"}
+    before = get(LOGO_KEY)
+    _save(actor, LOGO_KEY, value, "settings.company_updated", before=before, after=value)
+    return value
+
+
+def remove_logo(actor) -> None:
+    """Back to the configured logo (DOORSTEP_COMPANY_LOGO), or none."""
+    before = _stored().get(LOGO_KEY)
+    if before:
+        _save(actor, LOGO_KEY, {}, "settings.company_updated", before=before, after=None)
+
+
+def logo() -> tuple[bytes, str] | None:
+    """The logo's bytes and type: the admin's upload, else None (the caller then reads
+    the configured file, as before)."""
+    from ..media.storage import key_for, storage
+
+    saved = _stored().get(LOGO_KEY)
+    if not saved:
+        return None
+    with storage().open(key_for(saved["sha256"])) as source:
+        return source.read(), saved["type"]

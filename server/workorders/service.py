@@ -53,6 +53,16 @@ def calendar() -> sla.WorkingCalendar:
     return settings.company_calendar()
 
 
+def order_calendar(order: WorkOrder | None) -> sla.WorkingCalendar:
+    """The calendar an order's deadlines are counted on: its region's (the calendar of the
+    city of its address, set under /admin/sla) when there is one, else the company's. The
+    one rule for SLA, complaint and follow-up deadlines and suggested booking hours."""
+    from ..settings import service as settings
+
+    address = order.address if order is not None else None
+    return settings.calendar_for(address.city if address is not None else None)
+
+
 def order_deadlines(priority: str, order_type: str, requested_at, city: str | None):
     """SLA deadlines under the company's policy, counted on the calendar of the order's
     region (its city's own calendar when one is set, else the company's)."""

@@ -27,7 +27,8 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 # Chinese text writes in Latin letters too.
 LATIN_OK = {"Doorstep", "SLA", "PDF", "App", "app", "km", "min", "CNY", "WO", "ID", "QR",
             "htmx", "OK", "Ctrl", "Esc", "Enter", "Tab", "English", "PAdES", "KB", "MB", "GB",
-            "HTML", "ics", "SMS", "Markdown", "CSV", "XLSX"}  # format names, written so in Chinese too
+            "HTML", "ics", "SMS", "Markdown", "CSV", "XLSX",
+            "PNG", "JPEG", "WebP", "SVG"}  # format names, written so in Chinese too
 # Identifiers (a device's id, a hash) are not words.
 IDENTIFIER = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
                         r"|\b[0-9a-f]{16,}\b")

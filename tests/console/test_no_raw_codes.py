@@ -41,6 +41,7 @@ NOT_PAGES = {
     "portal.page": "the customer's page behind a signed link (tests/api/test_customer_page.py, both languages)",
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
     "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
+    "portal.company_logo": "an image (tests/api/test_company_identity.py)",
 }
 # (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
