@@ -6,8 +6,7 @@
  * hashed (quote-content.js): sign what you see. Once decided, the screen shows the
  * decision and what it allows.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
-import SignaturePad from "signature_pad";
+import { useRef, useState } from "preact/hooks";
 import { decideQuote } from "../actions.js";
 import { fmtDateTime, fmtMoney, language, partName, t, tIn } from "../i18n.js";
 import { searchParts } from "../model.js";
@@ -17,6 +16,7 @@ import { languageOf } from "../signed-content.js";
 import { html, toast, useLive, useStore } from "../state.js";
 import { holdUpdates } from "../updates.js";
 import { Empty, Icon, Stepper } from "./components.js";
+import { useSignaturePad } from "./signature-pad.js";
 
 const CLOSED = new Set(["closed", "cancelled", "signed"]);
 
@@ -163,49 +163,15 @@ function DecisionForm({ job, quoteId, lines, content }) {
   const lang = languageOf(order);
   const tr = (key, params) => tIn(lang, key, params);
   const canvas = useRef(null);
-  const pad = useRef(null);
-  const [drawn, setDrawn] = useState(false);
   const [name, setName] = useState(job.customer ? job.customer.name : "");
   const [busy, setBusy] = useState(false);
   const hold = `quote:${order.id}`;
-  useEffect(() => {
-    const element = canvas.current;
-    const signature = new SignaturePad(element, { backgroundColor: "rgb(255,255,255)",
-      penColor: "#111827", minWidth: 0.8, maxWidth: 2.6 });
-    const fit = () => {
-      const ratio = Math.max(window.devicePixelRatio || 1, 1);
-      const data = signature.toData();
-      element.width = element.offsetWidth * ratio;
-      element.height = element.offsetHeight * ratio;
-      element.getContext("2d").scale(ratio, ratio);
-      signature.clear();
-      if (data.length) signature.fromData(data);
-    };
-    fit();
-    const onEnd = () => {
-      setDrawn(!signature.isEmpty());
-      holdUpdates(hold, t("sign.signature"));
-    };
-    signature.addEventListener("endStroke", onEnd);
-    window.addEventListener("resize", fit);
-    pad.current = signature;
-    return () => {
-      signature.removeEventListener("endStroke", onEnd);
-      window.removeEventListener("resize", fit);
-      signature.off();
-      holdUpdates(hold, null);
-    };
-  }, [order.id]);
-  const clear = () => {
-    pad.current.clear();
-    setDrawn(false);
-    holdUpdates(hold, null);
-  };
+  const { drawn, clear, png } = useSignaturePad(canvas, hold);
   const decide = async (decision) => {
     if (!drawn || !name.trim()) return;
     setBusy(true);
     try {
-      const image = await new Promise((resolve) => canvas.current.toBlob(resolve, "image/png"));
+      const image = await png();
       await decideQuote(order, { quoteId, lines, content: { ...content, decision }, image,
         signerName: name.trim() });
       holdUpdates(hold, null);

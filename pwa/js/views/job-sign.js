@@ -2,8 +2,7 @@
  * The customer's step: the report they are asked to sign (rendered from the very content
  * object that is hashed — sign what you see), their signature, name, rating and comment.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
-import SignaturePad from "signature_pad";
+import { useRef, useState } from "preact/hooks";
 import { sign, signedHere } from "../actions.js";
 import { fmtDateTime, fmtMoney, t, tIn, tOr } from "../i18n.js";
 import { StorageFull } from "../outbox.js";
@@ -13,6 +12,7 @@ import { html, toast, useLive } from "../state.js";
 import { holdUpdates } from "../updates.js";
 import { BlobImage, Empty, Icon } from "./components.js";
 import { CustomerQr } from "./customer-qr.js";
+import { useSignaturePad } from "./signature-pad.js";
 
 /** The customer's language (set at intake), whatever the app's language is. */
 function customerLanguage(job, content) {
@@ -105,51 +105,17 @@ function SignForm({ job, content }) {
   const lang = customerLanguage(job, content);
   const tr = (key, params) => tIn(lang, key, params);
   const canvas = useRef(null);
-  const pad = useRef(null);
-  const [drawn, setDrawn] = useState(false);
   const [name, setName] = useState(job.customer ? job.customer.name : "");
   const [rating, setRating] = useState(0);
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    const element = canvas.current;
-    const signature = new SignaturePad(element, { backgroundColor: "rgb(255,255,255)",
-      penColor: "#111827", minWidth: 0.8, maxWidth: 2.6 });
-    const fit = () => {
-      const ratio = Math.max(window.devicePixelRatio || 1, 1);
-      const data = signature.toData();
-      element.width = element.offsetWidth * ratio;
-      element.height = element.offsetHeight * ratio;
-      element.getContext("2d").scale(ratio, ratio);
-      signature.clear();
-      if (data.length) signature.fromData(data);
-    };
-    fit();
-    const onEnd = () => {
-      setDrawn(!signature.isEmpty());
-      holdUpdates(`signature:${order.id}`, t("sign.signature"));
-    };
-    signature.addEventListener("endStroke", onEnd);
-    window.addEventListener("resize", fit);
-    pad.current = signature;
-    return () => {
-      signature.removeEventListener("endStroke", onEnd);
-      window.removeEventListener("resize", fit);
-      signature.off();
-      holdUpdates(`signature:${order.id}`, null);
-    };
-  }, [order.id]);
-  const clear = () => {
-    pad.current.clear();
-    setDrawn(false);
-    holdUpdates(`signature:${order.id}`, null);
-  };
+  const { drawn, clear, png } = useSignaturePad(canvas, `signature:${order.id}`);
   const submit = async (event) => {
     event.preventDefault();
     if (!drawn || !name.trim()) return;
     setBusy(true);
     try {
-      const image = await new Promise((resolve) => canvas.current.toBlob(resolve, "image/png"));
+      const image = await png();
       await sign(order, { content, image, signerName: name.trim(), rating: rating || null,
         comment: comment.trim() || null });
       holdUpdates(`signature:${order.id}`, null);
