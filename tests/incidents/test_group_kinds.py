@@ -177,3 +177,23 @@ def test_the_api_names_the_kind_and_the_group(api_as, dispatcher, burst):
     assert (item["kind"], item["group_value"], item["symptom_code"]) == (
         "batch", "2025-09", None)
     assert item["group_label"] == "Batch 2025-09 of E60VN3"
+
+
+def test_the_office_records_a_batch_on_an_asset_and_a_too_long_one_is_refused(api_as,
+                                                                              dispatcher):
+    from server.assets.models import Asset
+    from tests import factories
+
+    customer = factories.make_customer()
+    api = api_as(dispatcher)
+    body = {"customer_id": str(customer.id), "category": "water_heater", "brand": "A.O. Smith",
+            "model": "E60VN3", "serial": "E62509000123", "production_batch": "x" * 41}
+    refused = api.post("/api/v1/assets/", json=body)
+    assert refused.status_code == 422
+    assert "production_batch" in refused.get_json()["errors"]["json"]
+    assert db.session.scalars(select(Asset).where(Asset.serial == "E62509000123")).all() == []
+    made = api.post("/api/v1/assets/", json={**body, "production_batch": "2025-09"})
+    assert made.status_code == 201 and made.get_json()["production_batch"] == "2025-09"
+    changed = api.patch(f"/api/v1/assets/{made.get_json()['id']}",
+                        json={"production_batch": "2025-10"})
+    assert changed.get_json()["production_batch"] == "2025-10"
