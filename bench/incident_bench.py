@@ -132,12 +132,11 @@ def build(app, orders: int) -> float:
             usages += [{"id": uuid.uuid4(), "work_order_id": order_id, "part_id": part["id"],
                         "quantity": 1, "unit_price_cents": 1000, "created_at": created}
                        for part in fitted]
-            if len(chunk) == 20_000:
+            if len(chunk) == 20_000:  # the orders first: part lines refer to them
                 conn.execute(insert(WorkOrder.__table__), chunk)
-                chunk = []
-            if len(usages) >= 20_000:
-                conn.execute(insert(PartUsage.__table__), usages)
-                usages = []
+                if usages:
+                    conn.execute(insert(PartUsage.__table__), usages)
+                chunk, usages = [], []
         if chunk:
             conn.execute(insert(WorkOrder.__table__), chunk)
         if usages:
