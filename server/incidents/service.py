@@ -195,7 +195,7 @@ def _detect_kind(kind: str, now: datetime) -> DetectionResult:
             continue
         incident = open_by_key.get(key)
         if incident is None:
-            incident = _open(kind, key, target, count, now)
+            incident = _open(key, target, count, now, kind)
             opened += 1
         else:
             incident.window_count = count
@@ -207,8 +207,8 @@ def _detect_kind(kind: str, now: datetime) -> DetectionResult:
     return DetectionResult(opened, raised, linked)
 
 
-def _open(kind: str, key: tuple[str, str], level: int, count: int, now: datetime
-          ) -> Incident:
+def _open(key: tuple[str, str], level: int, count: int, now: datetime,
+          kind: str = "symptom") -> Incident:
     incident = Incident(number=next_number("INC", now.year), product_model=key[0],
                         kind=kind, group_value=key[1],
                         symptom_code=key[1] if kind == "symptom" else None,
