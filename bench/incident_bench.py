@@ -5,8 +5,8 @@
 
 For the reference size (10,000 orders) and then ORDERS, builds that many work orders
 spread over the last 365 days (50,000 appliances of 4,000 models, half with a recorded
-production batch out of 24; 20 symptom codes; a root cause on every order; a fitted part
-out of 500 on four orders in ten; four cities): background noise that stays below every
+production batch out of 120; 20 symptom codes; a root cause out of 9 on half the orders;
+a fitted part out of 500 on four orders in ten; four cities): background noise that stays below every
 threshold. Plus bursts in the last 30 days that must open incidents at the given levels:
 
 * symptom:    30 × (BURST-L1, WH_NO_HOT_WATER) → 1, 120 × (BURST-L2, WH_LEAK) → 2,
@@ -94,8 +94,9 @@ def build(app, orders: int) -> float:
                            "serial": serial, "production_batch": batch,
                            "created_at": NOW, "updated_at": NOW})
 
+        batches = [f"20{y}-{m:02d}" for y in range(16, 26) for m in range(1, 13)]
         for i in range(n_assets):
-            batch = f"20{24 + i % 2}-{1 + i % 12:02d}" if i % 2 else None
+            batch = rng.choice(batches) if rng.random() < 0.5 else None
             home(f"客户 {i}", CITIES[i % 4], f"M-{i % 4000:04d}", f"S{i:09d}", batch)
         for model, _, batch, prefix, _, _, count, _ in BURSTS:
             meta += [(model, j) for j in range(count)]
@@ -110,7 +111,7 @@ def build(app, orders: int) -> float:
         for _ in range(max(0, orders - len(meta))):
             plan.append((assets[rng.randrange(n_assets)], rng.choice(symptoms),
                          NOW - timedelta(seconds=rng.randrange(365 * 86400)),
-                         rng.choice(ROOT_CAUSES),
+                         rng.choice(ROOT_CAUSES) if rng.random() < 0.5 else None,
                          [rng.choice(parts)] if rng.random() < 0.4 else []))
         k = n_assets
         for model, symptom, _, _, lines, cause, count, _ in BURSTS:
