@@ -28,6 +28,9 @@ def register_commands(app: Flask) -> None:
     from .inventory.cli import stock_group
 
     app.cli.add_command(stock_group)
+    from .knowledge.cli import knowledge_group
+
+    app.cli.add_command(knowledge_group)
 
 
 @click.command("create-user")

@@ -56,6 +56,21 @@ def _incident_levels(thresholds: str) -> list[dict]:
     ]
 
 
+def _batch_rules(text: str) -> dict[str, dict[str, int]]:
+    """Serial rules per model; refuses anything but positive start and length."""
+    if not text.strip():
+        return {}
+    import json
+
+    rules = json.loads(text)
+    for model, rule in rules.items():
+        if not (isinstance(rule, dict) and set(rule) == {"start", "length"}
+                and all(isinstance(v, int) and v > 0 for v in rule.values())):
+            raise ValueError(f"INCIDENT_BATCH_RULES[{model!r}] must be "
+                             '{"start": <1-based position>, "length": <characters>}')
+    return rules
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the configuration mapping from environment variables."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -153,6 +168,10 @@ def load_config(instance_path: Path) -> dict:
         # names its owner, its deadlines (hours from reaching the level) and its checklist.
         "INCIDENT_WINDOW_DAYS": int(env.get("INCIDENT_WINDOW_DAYS", "30")),
         "INCIDENT_LEVELS": _incident_levels(env.get("INCIDENT_THRESHOLDS", "10,51,201")),
+        # Production batch of an asset without a recorded one, per model, from its serial:
+        # JSON {"E60VN3": {"start": 3, "length": 4}} (1-based start) reads S/N "E62509xxxx"
+        # as batch "2509". Detection groups by batch only where a batch is known.
+        "INCIDENT_BATCH_RULES": _batch_rules(env.get("INCIDENT_BATCH_RULES", "")),
         # Intake: lines read to a caller with an emergency, per symptom code and language,
         # replacing the defaults in server/intake/emergency.py (a JSON file).
         "EMERGENCY_INSTRUCTIONS": _json_file(env.get("EMERGENCY_INSTRUCTIONS_FILE")),

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from server.assets.service import warranty_status
 from server.knowledge.models import image_hashes
+from server.knowledge.service import render_for_phone
 
 # The server fills these in (server/portal/links.py): sync/ itself knows no URLs or keys.
 HOOKS: dict[str, Callable] = {"customer_url": lambda order: None,
@@ -228,6 +229,11 @@ class ArticleWire(_Row):
     translation_body = fields.String(allow_none=True)
     # sha256 of the images its text shows (the phone keeps a copy for offline reading)
     images = fields.Function(lambda row: image_hashes(row.body, row.translation_body))
+    # The texts as the console shows them: sanitised HTML, images as data-kb="<sha256>"
+    # (server.knowledge.service.render_for_phone); the phone inserts it as it is.
+    body_html = fields.Function(lambda row: render_for_phone(row.body))
+    translation_body_html = fields.Function(
+        lambda row: render_for_phone(row.translation_body), allow_none=True)
     published = fields.Boolean()
     category = fields.String()
     models = fields.List(fields.String())

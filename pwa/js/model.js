@@ -137,9 +137,11 @@ export async function searchParts(query, { all = false, model = null } = {}) {
 export function articleText(article, language = "en") {
   if (article.language !== language && article.translation_title
       && article.translation_body) {
-    return { language, title: article.translation_title, body: article.translation_body };
+    return { language, title: article.translation_title, body: article.translation_body,
+      html: article.translation_body_html };
   }
-  return { language: article.language, title: article.title, body: article.body };
+  return { language: article.language, title: article.title, body: article.body,
+    html: article.body_html };
 }
 
 /** Articles technicians see: drafts (accepted proposals not yet published) stay hidden. */

@@ -32,6 +32,9 @@ class Asset(Syncable, db.Model):
     brand: Mapped[str] = mapped_column(String(80))
     model: Mapped[str] = mapped_column(String(80), index=True)
     serial: Mapped[str] = mapped_column(String(80), index=True)
+    # The production batch when known (nameplate, supplier list); else the model's serial
+    # rule (INCIDENT_BATCH_RULES) may derive it. Incident detection groups by it.
+    production_batch: Mapped[str | None] = mapped_column(String(40))
     purchase_date: Mapped[date | None]
     warranty_end: Mapped[date | None]
     installed_on: Mapped[date | None]

@@ -13,6 +13,10 @@ class AssetIn(InSchema):
     brand = fields.String(required=True, validate=validate.Length(min=1, max=80))
     model = fields.String(required=True, validate=validate.Length(min=1, max=80))
     serial = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    production_batch = fields.String(
+        validate=validate.Length(max=40), allow_none=True,
+        metadata={"description": "the production batch when known (e.g. from the nameplate); "
+                                 "incident detection groups by it"})
     purchase_date = Date(allow_none=True)
     warranty_end = Date(allow_none=True)
     installed_on = Date(allow_none=True)
@@ -32,6 +36,7 @@ class AssetOut(Schema):
     brand = fields.String()
     model = fields.String()
     serial = fields.String()
+    production_batch = fields.String(allow_none=True)
     purchase_date = fields.Date(allow_none=True)
     warranty_end = fields.Date(allow_none=True)
     installed_on = fields.Date(allow_none=True)

@@ -38,7 +38,7 @@ def incident_list():
     items, total = service.list_incidents(status, 1, 200)
     return render_template("incidents/list.html", items=items, total=total, status=status,
                            owner=lambda level: service.level_config(level)["owner"],
-                           linked=service.linked_count)
+                           linked=service.linked_count, group=service.group_label)
 
 
 @bp.route("/<uuid:incident_id>")
@@ -54,7 +54,8 @@ def _detail(incident, message_form=None, message_errors=None, status=200):
         levels=service.levels(), checklist=service.checklist(incident),
         affected=service.affected(incident, get_timezone()),
         state=service.deadline_state, sent_messages=service.messages_sent(incident),
-        message_form=message_form or {}, message_errors=message_errors or {}), status
+        message_form=message_form or {}, message_errors=message_errors or {},
+        group=service.group_label), status
 
 
 @bp.route("/<uuid:incident_id>/message", methods=["POST"])

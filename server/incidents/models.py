@@ -13,16 +13,23 @@ from ..extensions import db
 
 
 class Incident(db.Model):
-    """A group of recent reports (same product model and symptom) over a threshold."""
+    """A group of recent reports of one product model over a threshold. ``kind`` says what
+    else the group shares (``group_value``): a symptom code, a production batch, a replaced
+    part's SKU or a root cause. ``symptom_code`` is kept for symptom groups only."""
 
     __tablename__ = "incidents"
     # Detection looks up the open incident of each group on every run.
-    __table_args__ = (Index("ix_incidents_group", "product_model", "symptom_code", "status"),)
+    __table_args__ = (Index("ix_incidents_group", "product_model", "symptom_code", "status"),
+                      Index("ix_incidents_kind_group", "kind", "product_model", "group_value",
+                            "status"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     product_model: Mapped[str] = mapped_column(String(80))
-    symptom_code: Mapped[str] = mapped_column(String(60))
+    symptom_code: Mapped[str | None] = mapped_column(String(60))
+    # symptom | batch | part | root_cause
+    kind: Mapped[str] = mapped_column(String(20), default="symptom", server_default="symptom")
+    group_value: Mapped[str] = mapped_column(String(80))
     level: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
     # Reports in the detection window at the last run that counted this group.

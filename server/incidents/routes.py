@@ -18,8 +18,9 @@ OFFICE = ("admin", "dispatcher")
 
 def _out(incident, detail: bool = False) -> dict:
     out = {column: getattr(incident, column) for column in (
-        "id", "number", "product_model", "symptom_code", "level", "status", "window_count",
-        "opened_at", "level_changed_at", "closed_at")}
+        "id", "number", "product_model", "symptom_code", "kind", "group_value", "level",
+        "status", "window_count", "opened_at", "level_changed_at", "closed_at")}
+    out["group_label"] = service.group_label(incident)
     out["owner"] = service.level_config(incident.level)["owner"]
     out["linked_orders"] = service.linked_count(incident)
     if detail:

@@ -46,7 +46,14 @@ class IncidentOut(Schema):
     id = fields.UUID()
     number = fields.String()
     product_model = fields.String()
-    symptom_code = fields.String()
+    symptom_code = fields.String(allow_none=True, metadata={"description": "symptom groups "
+                                                                         "only"})
+    kind = fields.String(metadata={"description": "what the group shares besides the model: "
+                                                  "symptom | batch | part | root_cause"})
+    group_value = fields.String(metadata={"description": "the symptom code, production batch, "
+                                                         "part SKU or root cause"})
+    group_label = fields.String(metadata={"description": "the group in words, in the "
+                                                         "reader's language"})
     level = fields.Integer()
     owner = fields.String(metadata={"description": "who leads at this level"})
     status = fields.String()

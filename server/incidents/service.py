@@ -2,7 +2,18 @@
 
 Detection (``detect``, run every few minutes by ``server.tasks.incident_detection``)
 counts the requests and repairs of the last ``INCIDENT_WINDOW_DAYS`` per product model and
-symptom code in one grouped query. A group whose count reaches a level's ``min_reports``
+one of four things they share (``KINDS``), one grouped query per kind:
+
+* ``symptom``    — the symptom code given at intake;
+* ``batch``      — the appliance's production batch, where known: ``Asset.production_batch``
+  when recorded, else the model's serial rule in ``INCIDENT_BATCH_RULES``; assets of
+  unknown batch are not counted in any batch group;
+* ``part``       — the SKU of a part fitted on the order (a line with a positive quantity);
+* ``root_cause`` — the visit's root cause, except ``no_fault_found`` and ``misuse``.
+
+Each kind opens incidents of its own (``Incident.kind``, ``group_value``); one order can
+count in several (a symptom group and a batch group), but once per incident, however many
+lines of the same part it has. A group whose count reaches a level's ``min_reports``
 (``INCIDENT_LEVELS``) opens an incident at that level, or raises the open one; it never
 lowers a level. Every level change is written in the incident's history, and reaching a
 level sets that level's deadlines (hours from now) unless the incident already has them.
@@ -27,8 +38,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 
 from ..accounts.models import User
 from ..assets.models import Asset
@@ -36,8 +48,9 @@ from ..customers.models import Address, Customer
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..inventory.models import Part
 from ..notifications.models import Notification
-from ..workorders.models import WorkOrder
+from ..workorders.models import PartUsage, WorkOrder
 from ..workorders.service import next_number
 from .models import (
     Incident,
@@ -56,6 +69,12 @@ VOCABULARY = (
     _l("dedicated_service_channel"), _l("detected"), _l("manual"), _l("deadline_missed"),
     _l("met"), _l("missed"), _l("pending"),
 )
+
+
+# What a group shares besides the product model, in the order detection runs them.
+KINDS = ("symptom", "batch", "part", "root_cause")
+# Root causes that say nothing against the product: they never open an incident.
+NOT_A_PRODUCT_FAULT = ("no_fault_found", "misuse")
 
 
 @dataclass(frozen=True)
@@ -87,31 +106,81 @@ def _window_start(now: datetime) -> datetime:
     return now - timedelta(days=current_app.config["INCIDENT_WINDOW_DAYS"])
 
 
-def _group_query(start: datetime, now: datetime):
-    count = func.count(WorkOrder.id)
-    return (select(Asset.model, WorkOrder.symptom_code, count)
-            .join(Asset, WorkOrder.asset_id == Asset.id)
-            .where(WorkOrder.created_at >= start, WorkOrder.created_at <= now,
-                   WorkOrder.symptom_code.is_not(None), WorkOrder.status != "cancelled")
-            .group_by(Asset.model, WorkOrder.symptom_code))
+def batch_of():
+    """The SQL expression of an asset's production batch: the one recorded on the asset,
+    else its model's serial rule (``INCIDENT_BATCH_RULES``), else NULL (unknown)."""
+    recorded = func.nullif(func.trim(Asset.production_batch), "")
+    rules = current_app.config["INCIDENT_BATCH_RULES"]
+    if not rules:
+        return recorded
+    derived = case(*[(Asset.model == model, func.substr(Asset.serial, rule["start"],
+                                                         rule["length"]))
+                     for model, rule in sorted(rules.items())], else_=None)
+    return func.coalesce(recorded, func.nullif(derived, ""))
+
+
+def _reports(kind: str, start: datetime, now: datetime):
+    """One row per (order, value) of the window's reports whose ``kind`` value is known:
+    columns ``model``, ``value`` and ``order_id``. Cancelled orders never count."""
+    query = (select(Asset.model.label("model"), WorkOrder.id.label("order_id"))
+             .select_from(WorkOrder).join(Asset, WorkOrder.asset_id == Asset.id)
+             .where(WorkOrder.created_at >= start, WorkOrder.created_at <= now,
+                    WorkOrder.status != "cancelled"))
+    if kind == "symptom":
+        value = WorkOrder.symptom_code
+    elif kind == "batch":
+        value = batch_of()
+    elif kind == "part":
+        # A part fitted on the order (a return is a line with a negative quantity).
+        value = Part.sku
+        query = (query.join(PartUsage, PartUsage.work_order_id == WorkOrder.id)
+                 .join(Part, PartUsage.part_id == Part.id).where(PartUsage.quantity > 0))
+    elif kind == "root_cause":
+        value = WorkOrder.root_cause
+        query = query.where(WorkOrder.root_cause.not_in(NOT_A_PRODUCT_FAULT))
+    else:  # pragma: no cover - KINDS is closed
+        raise ValueError(kind)
+    return query.add_columns(value.label("value")).where(value.is_not(None)).subquery()
+
+
+def _groups(kind: str, start: datetime, now: datetime, at_least: int = 1,
+            model: str | None = None, value: str | None = None) -> dict[tuple[str, str], int]:
+    """Orders per (model, value) in the window, each order once per group."""
+    rows = _reports(kind, start, now)
+    counted = func.count(func.distinct(rows.c.order_id)) if kind == "part" \
+        else func.count(rows.c.order_id)
+    query = select(rows.c.model, rows.c.value, counted).group_by(rows.c.model, rows.c.value)
+    if model is not None:
+        query = query.where(rows.c.model == model, rows.c.value == value)
+    return {(m, v): n for m, v, n in db.session.execute(query.having(counted >= at_least))}
 
 
 def detect(now: datetime | None = None) -> DetectionResult:
-    """Open or raise incidents for every group over a threshold; link their orders."""
+    """Open or raise incidents for every group of every kind over a threshold; link their
+    orders."""
     now = now or utcnow()
+    total = DetectionResult(0, 0, 0)
+    for kind in KINDS:
+        result = _detect_kind(kind, now)
+        total = DetectionResult(total.opened + result.opened, total.raised + result.raised,
+                                total.linked + result.linked)
+    db.session.flush()
+    return total
+
+
+def _detect_kind(kind: str, now: datetime) -> DetectionResult:
     start = _window_start(now)
     lowest = min(item["min_reports"] for item in levels())
-    groups = {(model, symptom): n for model, symptom, n in db.session.execute(
-        _group_query(start, now).having(func.count(WorkOrder.id) >= lowest)).all()}
+    groups = _groups(kind, start, now, lowest)
     if not groups:
         return DetectionResult(0, 0, 0)
     models = sorted({model for model, _ in groups})
     incidents = db.session.scalars(select(Incident).where(
-        Incident.product_model.in_(models))).all()
-    open_by_key = {(i.product_model, i.symptom_code): i for i in incidents if i.status == "open"}
+        Incident.kind == kind, Incident.product_model.in_(models))).all()
+    open_by_key = {(i.product_model, i.group_value): i for i in incidents if i.status == "open"}
     closed_at: dict[tuple[str, str], datetime] = {}
     for i in incidents:
-        key = (i.product_model, i.symptom_code)
+        key = (i.product_model, i.group_value)
         if i.status == "closed" and i.closed_at and i.closed_at > closed_at.get(key, start):
             closed_at[key] = i.closed_at
     opened = raised = linked = 0
@@ -120,15 +189,13 @@ def detect(now: datetime | None = None) -> DetectionResult:
         if key not in open_by_key and key in closed_at:
             # Reports the closed incident already answered must not open another one.
             group_start = closed_at[key]
-            count = db.session.execute(_group_query(group_start, now).where(
-                Asset.model == key[0], WorkOrder.symptom_code == key[1])).one_or_none()
-            count = count[2] if count else 0
+            count = _groups(kind, group_start, now, model=key[0], value=key[1]).get(key, 0)
         target = level_for(count)
         if target == 0:
             continue
         incident = open_by_key.get(key)
         if incident is None:
-            incident = _open(key, target, count, now)
+            incident = _open(key, target, count, now, kind)
             opened += 1
         else:
             incident.window_count = count
@@ -137,13 +204,15 @@ def detect(now: datetime | None = None) -> DetectionResult:
                 _change_level(incident, target, "detected", count, now)
                 raised += 1
         linked += _link_group(incident, key, group_start, now)
-    db.session.flush()
     return DetectionResult(opened, raised, linked)
 
 
-def _open(key: tuple[str, str], level: int, count: int, now: datetime) -> Incident:
+def _open(key: tuple[str, str], level: int, count: int, now: datetime,
+          kind: str = "symptom") -> Incident:
     incident = Incident(number=next_number("INC", now.year), product_model=key[0],
-                        symptom_code=key[1], level=0, status="open", window_count=count,
+                        kind=kind, group_value=key[1],
+                        symptom_code=key[1] if kind == "symptom" else None,
+                        level=0, status="open", window_count=count,
                         opened_at=now, level_changed_at=now)
     db.session.add(incident)
     db.session.flush()
@@ -176,17 +245,34 @@ def _link_group(incident: Incident, key: tuple[str, str], start: datetime,
                 now: datetime) -> int:
     """Link the group's orders in the window that have no link row for this incident."""
     known = select(IncidentOrder.work_order_id).where(IncidentOrder.incident_id == incident.id)
+    rows = _reports(incident.kind, start, now)
     order_ids = db.session.scalars(
-        select(WorkOrder.id).join(Asset, WorkOrder.asset_id == Asset.id)
-        .where(Asset.model == key[0], WorkOrder.symptom_code == key[1],
-               WorkOrder.created_at >= start, WorkOrder.created_at <= now,
-               WorkOrder.status != "cancelled", WorkOrder.id.not_in(known))).all()
+        select(rows.c.order_id).distinct()
+        .where(rows.c.model == key[0], rows.c.value == key[1],
+               rows.c.order_id.not_in(known))).all()
     if order_ids:
         db.session.execute(insert(IncidentOrder.__table__), [
             {"id": uuid.uuid4(), "incident_id": incident.id, "work_order_id": order_id,
              "source": "detected", "linked_at": now} for order_id in order_ids])
         apply_incident_tier(incident, order_ids, now)
     return len(order_ids)
+
+
+def group_label(incident: Incident) -> str:
+    """What the incident's group is, in the reader's language: "Batch 2509 of E60VN3",
+    "Part THERMO-12 replaced", "Root cause: Manufacturing defect", "Symptom: No hot water"."""
+    from ..intake import symptoms
+    from ..reports.render import ROOT_CAUSES
+
+    value = incident.group_value
+    if incident.kind == "batch":
+        return _("Batch %(batch)s of %(model)s", batch=value, model=incident.product_model)
+    if incident.kind == "part":
+        return _("Part %(part)s replaced", part=value)
+    if incident.kind == "root_cause":
+        return _("Root cause: %(cause)s", cause=str(ROOT_CAUSES.get(value, value)))
+    symptom = symptoms.get(value)
+    return _("Symptom: %(symptom)s", symptom=str(symptom.label) if symptom else value)
 
 
 def list_incidents(status: str | None = None, page: int = 1, per_page: int = 50

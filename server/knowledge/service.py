@@ -4,7 +4,8 @@ category, every revision kept. Flushes only.
 Bodies are Markdown rendered with raw HTML turned off: anything that looks like a tag is
 shown as text, and links or images with a ``javascript:``, ``vbscript:``, ``file:`` or
 non-image ``data:`` address are not made into links (markdown-it's own link check). That
-is what "sanitised" means here, for the console and for the API's ``body_html``.
+is what "sanitised" means here, for the console, for the API's ``body_html`` and for the
+phone, which gets the same HTML in the pull (``render_for_phone``) and shows it as it is.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from .models import (
     ProposalStatus,
 )
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# CommonMark plus tables and ~~strikethrough~~ (GitHub's syntax), raw HTML off.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}
+                       ).enable(["table", "strikethrough"])
 FIELDS = ("title", "body", "language", "translation_title", "translation_body", "category",
           "models", "symptoms", "tags")
 OPTIONAL = ("translation_title", "translation_body")
@@ -47,7 +50,11 @@ def _image(self, tokens, idx, options, env):
     """``kb:<sha256>`` images point at the knowledge base's image address (``env``)."""
     token = tokens[idx]
     found = _KB_IMAGE.match(token.attrGet("src") or "")
-    if found:
+    if found and env.get("phone"):
+        # The phone puts its offline copy in (pwa/js/article-images.js); until then the
+        # address leads nowhere.
+        token.attrSet("data-kb", found.group(1))
+    elif found:
         token.attrSet("src", env.get("images_at", "/knowledge/images/") + found.group(1))
         token.attrSet("loading", "lazy")
     return self.renderToken(tokens, idx, options, env) if _default_image is None \
@@ -61,6 +68,15 @@ def render(body: str, images_at: str = "/knowledge/images/") -> Markup:
     """The article's Markdown as HTML safe to put in a page; its ``kb:`` images are served
     from ``images_at`` + sha256 (the console's address, or the API's)."""
     return Markup(_markdown.render(body or "", {"images_at": images_at}))
+
+
+def render_for_phone(body: str | None) -> str | None:
+    """The same sanitised HTML as the console's, for the phone's pull: each ``kb:`` image
+    keeps ``src="kb:<sha256>"`` and names its image in ``data-kb``, for the phone to show
+    its offline copy. None for no text."""
+    if body is None:
+        return None
+    return _markdown.render(body, {"phone": True})
 
 
 def _check_symptoms(codes: list[str]) -> None:

@@ -70,6 +70,7 @@ def _incident_ids():
 
     if db.session.scalar(select(Incident.id).limit(1)) is None:
         incidents._open(("KFR-35GW", "AC_NOT_COOLING"), 1, 12, utcnow())
+        incidents._open(("KFR-35GW", "manufacturing_defect"), 1, 12, utcnow(), "root_cause")
     return [i for i in db.session.scalars(select(Incident.id)).all()[:2]]
 
 

@@ -1,7 +1,9 @@
 /** Knowledge articles, searchable offline; those for the technician's models first. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { openArticle, rateArticle } from "../actions.js";
-import { articleBlocks, articleImageUrls } from "../article-images.js";
+import {
+  articleBlocks, articleFragment, articleImageUrls, htmlImages,
+} from "../article-images.js";
 import { db } from "../db.js";
 import { language, t } from "../i18n.js";
 import { articleText, myModels, searchArticles } from "../model.js";
@@ -43,7 +45,29 @@ function ArticleSearch({ model }) {
     </main>`;
 }
 
-/** The text's paragraphs and its images (from the phone's copies: shown offline). */
+/** The article as the console shows it: the server's sanitised HTML (headings, lists,
+ * tables, links, emphasis), cleaned once more here, with its images from the phone's own
+ * copies (shown offline). */
+function ArticleHtml({ bodyHtml }) {
+  const box = useRef(null);
+  const { code } = useStore(language);
+  useEffect(() => {
+    let made = {};
+    let live = true;
+    articleImageUrls(htmlImages(bodyHtml)).then((found) => {
+      made = found;
+      if (!live) {
+        Object.values(found).forEach((url) => URL.revokeObjectURL(url));
+        return;
+      }
+      box.current?.replaceChildren(articleFragment(bodyHtml, found, t("knowledge.imageLater")));
+    });
+    return () => { live = false; Object.values(made).forEach((url) => URL.revokeObjectURL(url)); };
+  }, [bodyHtml, code]);
+  return html`<div class="article-body article-html" ref=${box}></div>`;
+}
+
+/** Rows pulled before the server sent HTML: the text's paragraphs and its images. */
 function ArticleBody({ body }) {
   const blocks = articleBlocks(body);
   const shas = blocks.filter((b) => b.image).map((b) => b.image);
@@ -107,7 +131,8 @@ function Article({ id, orderId }) {
       ${article ? html`<article class="card article" lang=${text.language === "zh" ? "zh-Hans" : "en"}>
         <h2 class="article-heading">${text.title}</h2>
         <p class="muted small">${(article.models || []).join(", ")}</p>
-        <${ArticleBody} body=${text.body} />
+        ${text.html ? html`<${ArticleHtml} bodyHtml=${text.html} />`
+          : html`<${ArticleBody} body=${text.body} />`}
         ${(article.tags || []).length > 0 && html`<p class="row-wrap">
           ${article.tags.map((tag) => html`<span class="chip" key=${tag}>${tag}</span>`)}</p>`}
       </article>
