@@ -96,6 +96,10 @@ class IntakeForm(FlaskForm):
     brand = StringField(_l("Brand"), [Optional(), Length(max=80)])
     model = StringField(_l("Model"), [Optional(), Length(max=80)])
     serial = StringField(_l("Serial number"), [Optional(), Length(max=80)])
+    production_batch = StringField(
+        _l("Production batch"), [Optional(), Length(max=40)],
+        description=_l("From the rating plate when it is printed there: batch-failure "
+                       "detection groups appliances by it."))
     purchase_date = DateField(_l("Purchase date"), [Optional()])
     warranty_end = DateField(_l("Warranty ends"), [Optional()],
                              description=_l("From the warranty card; blank assumes the "

@@ -87,6 +87,7 @@ def draft_from(values) -> intake.Draft:
         draft.new_asset = intake.NewAsset(
             category=category, brand=_text(values, "brand") or "",
             model=_text(values, "model") or "", serial=_text(values, "serial") or "",
+            production_batch=_text(values, "production_batch"),
             purchase_date=_date(values.get("purchase_date")),
             warranty_end=_date(values.get("warranty_end")))
     elif values.get("asset_id") == "none":

@@ -74,6 +74,7 @@ class NewAsset:
     serial: str = ""
     purchase_date: date | None = None
     warranty_end: date | None = None
+    production_batch: str | None = None
 
 
 @dataclass
@@ -319,6 +320,7 @@ def take_request(actor: User, draft: Draft, now: datetime | None = None) -> Work
         asset = assets.create_asset({
             "customer_id": customer.id, "address_id": address.id, "category": na.category,
             "brand": na.brand, "model": na.model, "serial": na.serial or "",
+            "production_batch": na.production_batch or None,
             "purchase_date": na.purchase_date, "warranty_end": assessment.warranty.ends})
     symptom = assessment.symptom
     order = orders.create_order(actor, {

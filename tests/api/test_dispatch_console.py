@@ -114,6 +114,22 @@ def new_customer_request(**overrides):
     return data
 
 
+def test_the_production_batch_from_the_rating_plate_is_kept_with_the_appliance(office):
+    """Batch-failure detection groups appliances by batch when it is known (issue 15)."""
+    from server.assets.models import Asset
+
+    response = office.post("/intake", data=new_customer_request(production_batch=" 2509 "))
+    assert response.status_code == 302
+    asset = db.session.scalar(select(Asset).where(Asset.serial == "AOS-123"))
+    assert asset.production_batch == "2509"
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.asset_id == asset.id))
+    page = text(office.get(f"/orders/{order.id}?lang=zh"))
+    assert "生产批次" in page and "2509" in page
+    body = text(office.post("/intake?lang=zh", data=new_customer_request(
+        production_batch="x" * 41)))
+    assert "生产批次" in body and errors_next_to(body, "production_batch")
+
+
 def test_a_new_appliance_needs_brand_and_model_and_sane_dates(office):
     body = text(office.post("/intake", data=new_customer_request(
         brand="", model="", purchase_date=(date.today() + timedelta(days=3)).isoformat(),
