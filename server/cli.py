@@ -28,6 +28,9 @@ def register_commands(app: Flask) -> None:
     from .inventory.cli import stock_group
 
     app.cli.add_command(stock_group)
+    from .kpis.cli import kpis_group
+
+    app.cli.add_command(kpis_group)
 
 
 @click.command("create-user")

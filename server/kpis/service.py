@@ -180,9 +180,17 @@ def _orders_in(lo: datetime, hi: datetime, filters: Filters):
 def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalendar,
           now: datetime):
     """One row per order requested in [lo, hi): the instants and flags every order KPI
-    reads. A subquery; the KPIs aggregate over it."""
+    reads, computed from the orders and their history. A subquery; the KPIs aggregate over
+    it (the dashboard reads the same rows kept in ``kpi_order_facts``, ``stored_facts``)."""
+    return facts_of(_orders_in(lo, hi, filters).cte("ids"), lo, hi, calendar, now)
+
+
+def facts_of(ids, lo: datetime, hi: datetime, calendar: WorkingCalendar,
+             now: datetime | None, dims: bool = False):
+    """The facts of the orders ``ids`` (a CTE with an ``id`` column), all requested in
+    [lo, hi) (the working-calendar deadline is exact over that span). With ``dims`` the
+    filter dimensions come too (the rollup's columns); without ``now`` no ``now_s``."""
     window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
-    ids = _orders_in(lo, hi, filters).cte("ids")
     history = _history(ids)
     # Parts under warranty are not charged (parts_cents is 0): their cost is what was used.
     used = (select(PartUsage.work_order_id.label("oid"),
@@ -199,29 +207,59 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
     completed = epoch(WorkOrder.completed_at)
     repeated = and_(repeats.c.at.is_not(None),
                     epoch(repeats.c.at) <= completed + window)
+    columns = [
+        WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
+        WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
+        created.label("created_s"),
+        epoch(history.c.booked).label("booked_s"),
+        epoch(WorkOrder.started_at).label("arrived_s"),
+        completed.label("completed_s"),
+        epoch(WorkOrder.respond_by).label("respond_by_s"),
+        _due_expression(created, lo, hi, calendar).label("due3_s"),
+        func.coalesce(history.c.visits, 0).label("visits"),
+        case((history.c.reopens > 0, 1), else_=0).label("reopened"),
+        case((repeated, 1), else_=0).label("repeated"),
+        WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
+        case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
+        .label("warranty_parts_cents"),
+    ]
+    if now is not None:
+        columns.append(literal(_ts(now), BigInteger).label("now_s"))
+    if dims:
+        columns += [Technician.region.label("region"), Address.city.label("city"),
+                    Asset.category.label("category"), WorkOrder.type.label("type"),
+                    WorkOrder.channel.label("channel")]
     stmt = (
-        select(
-            WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
-            WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
-            created.label("created_s"),
-            epoch(history.c.booked).label("booked_s"),
-            epoch(WorkOrder.started_at).label("arrived_s"),
-            completed.label("completed_s"),
-            epoch(WorkOrder.respond_by).label("respond_by_s"),
-            literal(_ts(now), BigInteger).label("now_s"),
-            _due_expression(created, lo, hi, calendar).label("due3_s"),
-            func.coalesce(history.c.visits, 0).label("visits"),
-            case((history.c.reopens > 0, 1), else_=0).label("reopened"),
-            case((repeated, 1), else_=0).label("repeated"),
-            WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
-            case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
-            .label("warranty_parts_cents"),
-        )
+        select(*columns)
         .join(ids, ids.c.id == WorkOrder.id)
         .outerjoin(history, history.c.oid == WorkOrder.id)
         .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
         .outerjoin(used, used.c.oid == WorkOrder.id)
     )
+    if dims:
+        stmt = (stmt.outerjoin(Technician, Technician.id == WorkOrder.assignee_id)
+                .outerjoin(Address, Address.id == WorkOrder.address_id)
+                .outerjoin(Asset, Asset.id == WorkOrder.asset_id))
+    return stmt.subquery("facts")
+
+
+# The dimension each filter narrows in the rollup (``kpi_order_facts``).
+_ROLLUP_DIMENSION = {"region": "region", "city": "city", "category": "category",
+                     "type": "type", "channel": "channel", "technician_id": "tech"}
+
+
+def stored_facts(lo: datetime, hi: datetime, filters: Filters, now: datetime):
+    """``facts`` read from the rollup (``kpi_order_facts``, kept up to date by
+    ``kpis.rollup``): the same columns, one indexed range on the request instant."""
+    from .models import KpiOrderFacts as K
+
+    stmt = select(K.id, K.tier, K.status, K.tech, K.created_s, K.booked_s, K.arrived_s,
+                  K.completed_s, K.respond_by_s, K.due3_s, K.visits, K.reopened, K.repeated,
+                  K.parts_cents, K.labour_cents, K.travel_cents, K.warranty_parts_cents,
+                  literal(_ts(now), BigInteger).label("now_s")).where(
+        K.created_s >= _ts(lo), K.created_s < _ts(hi))
+    for name, value in filters.active().items():
+        stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
     return stmt.subquery("facts")
 
 
@@ -343,7 +381,7 @@ def _durations(f, measures: dict, where) -> dict:
 
 
 def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime) -> dict:
-    f = facts(lo, hi, filters, calendar, now)
+    f = stored_facts(lo, hi, filters, now)
     b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
     done = _behind(f, "completed")
     cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
@@ -440,9 +478,16 @@ def _complaint_kpis(lo, hi, filters: Filters, requested: int) -> dict:
 
 
 def _joined_orders(stmt, filters: Filters, order_col):
+    """Restrict ``stmt`` to rows whose order (``order_col``) matches the filters, through
+    the rollup's copy of the order's dimensions (one join on its key)."""
     if not filters.active():
         return stmt
-    return _filtered(stmt.join(WorkOrder, WorkOrder.id == order_col), filters)
+    from .models import KpiOrderFacts as K
+
+    stmt = stmt.join(K, K.id == order_col)
+    for name, value in filters.active().items():
+        stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
+    return stmt
 
 
 def _satisfaction_kpis(lo, hi, filters: Filters) -> dict:
@@ -513,6 +558,9 @@ def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar) -> dic
 
 def summary(period: Period, filters: Filters, now: datetime | None = None) -> dict:
     """Every KPI for one period and filter set."""
+    from .rollup import catch_up
+
+    catch_up()  # this session's own changes not yet in the rollup
     calendar = _calendar()
     lo, hi = period.bounds(ZoneInfo(calendar.timezone))
     now = now or datetime.now(UTC)
