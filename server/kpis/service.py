@@ -133,7 +133,9 @@ def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalend
             whens.append((created < _ts(closes), created + span))
         day += timedelta(days=1)
     after = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-    return case(*whens, else_=literal(_ts(calendar.add_working_time(after, amount))))
+    fallback = literal(_ts(calendar.add_working_time(after, amount)))
+    # No working day in the span (a weekend, a holiday): one deadline for all of it.
+    return case(*whens, else_=fallback) if whens else fallback
 
 
 def _history(ids):
