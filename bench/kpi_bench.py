@@ -42,6 +42,46 @@ CHANNELS = ("phone", "web", "app", "email")
 PRIORITIES = ("normal", "normal", "normal", "high", "low", "emergency")
 
 
+def _bulk(conn, table, rows: list[dict]) -> None:
+    """Insert ``rows`` through the driver's own bulk path: COPY on PostgreSQL, executemany on
+    SQLite (SQLAlchemy's per-value type processing was most of the generation time).
+    Columns the rows leave out get their Python-side default, as an ORM insert would."""
+    import json
+
+    first = rows[0]
+    columns, defaults = [], {}
+    for column in table.columns:
+        if column.name in first:
+            columns.append(column.name)
+        elif column.default is not None and not column.default.is_sequence:
+            value = column.default.arg
+            defaults[column.name] = value(None) if callable(value) else value
+            columns.append(column.name)
+    dbapi = conn.connection.dbapi_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql":
+        def convert(v):
+            return json.dumps(v) if isinstance(v, (dict, list)) else v
+        with dbapi.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([convert(row[c]) if c in row else convert(defaults[c])
+                                for c in columns])
+        return
+
+    def convert(v):
+        if isinstance(v, uuid.UUID):
+            return v.hex
+        if isinstance(v, datetime):
+            return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, (dict, list)):
+            return json.dumps(v)
+        return v
+    marks = ", ".join("?" for _ in columns)
+    dbapi.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+                      [[convert(row[c]) if c in row else convert(defaults[c]) for c in columns]
+                       for row in rows])
+
+
 def build(app, orders: int) -> dict:
     from sqlalchemy import insert, text
 
@@ -96,7 +136,7 @@ def build(app, orders: int) -> dict:
                 return
             for name, rows in tables.items():
                 if rows:
-                    conn.execute(insert(targets[name]), rows)
+                    _bulk(conn, targets[name], rows)
                     rows.clear()
 
         previous_ids: list = []
