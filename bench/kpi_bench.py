@@ -287,6 +287,11 @@ def main() -> None:
         name = f"kpis-{backend(app)}"
         results.append(measure(app, size))
         print(results[-1], flush=True)
+        summarise(name, results)
+
+
+def summarise(name: str, results: list) -> None:
+    """Write what was measured so far (a long run that is stopped keeps its figures)."""
     figures = {"backend": name.split("-", 1)[1], "period": "28 days (and the previous 28)",
                "sizes": results}
     if len(results) >= 2:
