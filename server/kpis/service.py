@@ -134,7 +134,8 @@ def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalend
         day += timedelta(days=1)
     after = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
     fallback = literal(_ts(calendar.add_working_time(after, amount)))
-    # No working day in the span (a weekend, a holiday): one deadline for all of it.
+    # No working day in the span (one weekend order refreshed alone in the rollup): one
+    # deadline for all of it.
     return case(*whens, else_=fallback) if whens else fallback
 
 
@@ -333,11 +334,13 @@ def _nearest_rank(values: list) -> tuple:
 
 def _durations_read(f, measures: dict, where) -> dict:
     """The median and 90th percentile (seconds) of stop − start, overall and per SLA tier,
-    for each measure ``name: (start, stop)``, over the facts rows matching ``where``: each row's durations (one integer per measure, NULL
-    when an instant is missing) are read over the indexed request range and ranked here,
-    exact nearest-rank (``_ranks``). Reading one narrow row per order of the period
-    is linear in the period's orders, where six window sorts in the database were the
-    dashboard's slowest statement (docs/kpis.md, "How it is computed")."""
+    for each measure ``name: (start, stop)``, over the facts rows matching ``where``.
+
+    Each row's durations (one integer per measure, NULL when an instant is missing) are
+    read over the indexed request range and ranked here: exact nearest-rank (``_ranks``).
+    Reading one narrow row per order of the period is linear in the period's orders, where
+    six window sorts in the database were the dashboard's slowest statement (docs/kpis.md,
+    "The rollup")."""
     names = list(measures)
     cols = [f.c.tier] + [(stop - start) for start, stop in measures.values()]
     rows = db.session.execute(select(*cols).where(where)).all()

@@ -99,3 +99,4 @@ def test_rebuild_refuses_a_day_that_is_not_a_date(app):
     result = app.test_cli_runner().invoke(args=["kpis", "rebuild", "--from", "2026-13-01"])
     assert result.exit_code == 2
     assert "--from" in result.output or "2026-13-01" in result.output
+
