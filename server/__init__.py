@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic)
     from .messaging import hooks  # noqa: F401  (order events queue customer messages)
     from .followups import hooks as _followup_hooks  # noqa: F401  (signed → a follow-up)
+    from .kpis import rollup as _kpi_rollup  # noqa: F401  (order changes → the KPI rollup)
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.

@@ -31,6 +31,9 @@ def register_commands(app: Flask) -> None:
     from .knowledge.cli import knowledge_group
 
     app.cli.add_command(knowledge_group)
+    from .kpis.cli import kpis_group
+
+    app.cli.add_command(kpis_group)
 
 
 @click.command("create-user")

@@ -16,6 +16,7 @@ from .incidents.models import (  # noqa: F401
 from .complaints.models import ComplaintStep  # noqa: F401
 from .followups.models import FollowUp  # noqa: F401
 from .plans.models import Plan  # noqa: F401
+from .kpis.models import KpiOrderFacts  # noqa: F401
 from .qc.models import CorrectiveAction, Evaluation, QcItem, QcReview, QcSampleWeek  # noqa: F401
 from .inventory.models import (  # noqa: F401
     LocationKind,

@@ -12,6 +12,7 @@ docs/kpis.md defines each number in words; the base of the order KPIs is the set
 from __future__ import annotations
 
 import math
+from itertools import chain
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -133,7 +134,10 @@ def _due_expression(created, lo: datetime, hi: datetime, calendar: WorkingCalend
             whens.append((created < _ts(closes), created + span))
         day += timedelta(days=1)
     after = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-    return case(*whens, else_=literal(_ts(calendar.add_working_time(after, amount))))
+    fallback = literal(_ts(calendar.add_working_time(after, amount)))
+    # No working day in the span (one weekend order refreshed alone in the rollup): one
+    # deadline for all of it.
+    return case(*whens, else_=fallback) if whens else fallback
 
 
 def _history(ids):
@@ -181,9 +185,17 @@ def _orders_in(lo: datetime, hi: datetime, filters: Filters):
 def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalendar,
           now: datetime):
     """One row per order requested in [lo, hi): the instants and flags every order KPI
-    reads. A subquery; the KPIs aggregate over it."""
+    reads, computed from the orders and their history. A subquery; the KPIs aggregate over
+    it (the dashboard reads the same rows kept in ``kpi_order_facts``, ``stored_facts``)."""
+    return facts_of(_orders_in(lo, hi, filters).cte("ids"), lo, hi, calendar, now)
+
+
+def facts_of(ids, lo: datetime, hi: datetime, calendar: WorkingCalendar,
+             now: datetime | None, dims: bool = False):
+    """The facts of the orders ``ids`` (a CTE with an ``id`` column), all requested in
+    [lo, hi) (the working-calendar deadline is exact over that span). With ``dims`` the
+    filter dimensions come too (the rollup's columns); without ``now`` no ``now_s``."""
     window = int(current_app.config["REPEAT_WINDOW_DAYS"]) * 86400
-    ids = _orders_in(lo, hi, filters).cte("ids")
     history = _history(ids)
     # Parts under warranty are not charged (parts_cents is 0): their cost is what was used.
     used = (select(PartUsage.work_order_id.label("oid"),
@@ -205,32 +217,62 @@ def facts(lo: datetime, hi: datetime, filters: Filters, calendar: WorkingCalenda
     completed = epoch(WorkOrder.completed_at)
     repeated = and_(repeats.c.at.is_not(None),
                     epoch(repeats.c.at) <= completed + window)
+    columns = [
+        WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
+        WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
+        created.label("created_s"),
+        epoch(history.c.booked).label("booked_s"),
+        epoch(WorkOrder.started_at).label("arrived_s"),
+        completed.label("completed_s"),
+        epoch(WorkOrder.respond_by).label("respond_by_s"),
+        _due_expression(created, lo, hi, calendar).label("due3_s"),
+        func.coalesce(history.c.visits, 0).label("visits"),
+        case((history.c.reopens > 0, 1), else_=0).label("reopened"),
+        case((repeated, 1), else_=0).label("repeated"),
+        WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
+        case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
+        .label("warranty_parts_cents"),
+        case((WorkOrder.in_warranty == true(), func.coalesce(credited.c.cents, 0)), else_=0)
+        .label("warranty_credited_cents"),
+    ]
+    if now is not None:
+        columns.append(literal(_ts(now), BigInteger).label("now_s"))
+    if dims:
+        columns += [Technician.region.label("region"), Address.city.label("city"),
+                    Asset.category.label("category"), WorkOrder.type.label("type"),
+                    WorkOrder.channel.label("channel")]
     stmt = (
-        select(
-            WorkOrder.id.label("id"), WorkOrder.priority.label("tier"),
-            WorkOrder.status.label("status"), WorkOrder.assignee_id.label("tech"),
-            created.label("created_s"),
-            epoch(history.c.booked).label("booked_s"),
-            epoch(WorkOrder.started_at).label("arrived_s"),
-            completed.label("completed_s"),
-            epoch(WorkOrder.respond_by).label("respond_by_s"),
-            literal(_ts(now), BigInteger).label("now_s"),
-            _due_expression(created, lo, hi, calendar).label("due3_s"),
-            func.coalesce(history.c.visits, 0).label("visits"),
-            case((history.c.reopens > 0, 1), else_=0).label("reopened"),
-            case((repeated, 1), else_=0).label("repeated"),
-            WorkOrder.parts_cents, WorkOrder.labour_cents, WorkOrder.travel_cents,
-            case((WorkOrder.in_warranty == true(), func.coalesce(used.c.cents, 0)), else_=0)
-            .label("warranty_parts_cents"),
-            case((WorkOrder.in_warranty == true(), func.coalesce(credited.c.cents, 0)), else_=0)
-            .label("warranty_credited_cents"),
-        )
+        select(*columns)
         .join(ids, ids.c.id == WorkOrder.id)
         .outerjoin(history, history.c.oid == WorkOrder.id)
         .outerjoin(repeats, repeats.c.oid == WorkOrder.id)
         .outerjoin(used, used.c.oid == WorkOrder.id)
         .outerjoin(credited, credited.c.oid == WorkOrder.id)
     )
+    if dims:
+        stmt = (stmt.outerjoin(Technician, Technician.id == WorkOrder.assignee_id)
+                .outerjoin(Address, Address.id == WorkOrder.address_id)
+                .outerjoin(Asset, Asset.id == WorkOrder.asset_id))
+    return stmt.subquery("facts")
+
+
+# The dimension each filter narrows in the rollup (``kpi_order_facts``).
+_ROLLUP_DIMENSION = {"region": "region", "city": "city", "category": "category",
+                     "type": "type", "channel": "channel", "technician_id": "tech"}
+
+
+def stored_facts(lo: datetime, hi: datetime, filters: Filters, now: datetime):
+    """``facts`` read from the rollup (``kpi_order_facts``, kept up to date by
+    ``kpis.rollup``): the same columns, one indexed range on the request instant."""
+    from .models import KpiOrderFacts as K
+
+    stmt = select(K.id, K.tier, K.status, K.tech, K.created_s, K.booked_s, K.arrived_s,
+                  K.completed_s, K.respond_by_s, K.due3_s, K.visits, K.reopened, K.repeated,
+                  K.parts_cents, K.labour_cents, K.travel_cents, K.warranty_parts_cents,
+                  K.warranty_credited_cents, literal(_ts(now), BigInteger).label("now_s")).where(
+        K.created_s >= _ts(lo), K.created_s < _ts(hi))
+    for name, value in filters.active().items():
+        stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
     return stmt.subquery("facts")
 
 
@@ -291,68 +333,46 @@ def _ratio(part: int | float, whole: int | float) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
-def _durations(f, measures: dict, where) -> dict:
-    """Median and 90th percentile (seconds) of stop − start, overall and per SLA tier, for
-    each measure ``name: (start, stop)``, over the facts rows matching ``where``.
+def _nearest_rank(values: list) -> tuple:
+    """(median, 90th percentile) of sorted ``values``: the values at ``_ranks``."""
+    if not values:
+        return None, None
+    median, p90 = _ranks(len(values))
+    return values[median - 1], values[p90 - 1]
 
-    One query for every measure (the facts are computed once, not once per measure): per
-    measure, a flag says whether the row counts (``where`` and both instants known), window
-    functions number the counted durations per tier and overall (partitioned by the flag so
-    the uncounted rows never take a rank), and only the rows at a percentile rank of some
-    measure come back. Ties have equal durations, so which of them takes a rank does not
-    change the figure.
-    """
-    cols, names = [f.c.tier.label("tier")], list(measures)
-    for i, name in enumerate(names):
-        start, stop = measures[name]
-        measure = stop - start
-        counted = case((and_(where, start.is_not(None), stop.is_not(None)), 1), else_=0)
-        cols += [
-            measure.label(f"d{i}"), counted.label(f"ok{i}"),
-            func.row_number().over(partition_by=(f.c.tier, counted), order_by=measure)
-            .label(f"rn{i}"),
-            func.count(case((counted == 1, 1))).over(partition_by=f.c.tier).label(f"n{i}"),
-            func.row_number().over(partition_by=counted, order_by=measure)
-            .label(f"rna{i}"),
-            func.count(case((counted == 1, 1))).over().label(f"na{i}"),
-        ]
-    numbered = select(*cols).select_from(f).subquery("numbered")
-    c = numbered.c
-    at_rank = []
-    for i in range(len(names)):
-        median, p90 = _ranks(c[f"n{i}"])
-        median_all, p90_all = _ranks(c[f"na{i}"])
-        at_rank.append(and_(c[f"ok{i}"] == 1, or_(
-            c[f"rn{i}"] == median, c[f"rn{i}"] == p90,
-            c[f"rna{i}"] == median_all, c[f"rna{i}"] == p90_all)))
-    rows = db.session.execute(select(numbered).where(or_(*at_rank))).mappings().all()
+
+def _durations_read(f, measures: dict, where) -> dict:
+    """The median and 90th percentile (seconds) of stop − start, overall and per SLA tier,
+    for each measure ``name: (start, stop)``, over the facts rows matching ``where``.
+
+    Each row's durations (one integer per measure, NULL when an instant is missing) are
+    read over the indexed request range and ranked here: exact nearest-rank (``_ranks``).
+    Reading one narrow row per order of the period is linear in the period's orders, where
+    six window sorts in the database were the dashboard's slowest statement (docs/kpis.md,
+    "The rollup")."""
+    names = list(measures)
+    cols = [f.c.tier] + [(stop - start) for start, stop in measures.values()]
+    rows = db.session.execute(select(*cols).where(where)).all()
     out = {}
-    for i, name in enumerate(names):
-        slot_all = out[name] = {
-            "count": 0, "median_s": None, "p90_s": None,
-            "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}}
-        for r in rows:
-            if r[f"ok{i}"] != 1:
-                continue
-            d, rn, n, rn_all, n_all = (r[f"d{i}"], r[f"rn{i}"], r[f"n{i}"], r[f"rna{i}"],
-                                       r[f"na{i}"])
-            slot = slot_all["tiers"].setdefault(
-                r["tier"], {"count": 0, "median_s": None, "p90_s": None})
-            slot["count"] = n
-            if rn == (n + 1) // 2:
-                slot["median_s"] = d
-            if rn == (9 * n + 9) // 10:
-                slot["p90_s"] = d
-            slot_all["count"] = n_all
-            if rn_all == (n_all + 1) // 2:
-                slot_all["median_s"] = d
-            if rn_all == (9 * n_all + 9) // 10:
-                slot_all["p90_s"] = d
+    for i, name in enumerate(names, 1):
+        per_tier: dict[str, list] = {}
+        for row in rows:
+            if row[i] is not None:
+                per_tier.setdefault(row[0], []).append(int(row[i]))
+        every = sorted(chain.from_iterable(per_tier.values()))
+        median, p90 = _nearest_rank(every)
+        slot = out[name] = {"count": len(every), "median_s": median, "p90_s": p90,
+                            "tiers": {t: {"count": 0, "median_s": None, "p90_s": None}
+                                      for t in TIERS}}
+        for tier, values in per_tier.items():
+            values.sort()
+            median, p90 = _nearest_rank(values)
+            slot["tiers"][tier] = {"count": len(values), "median_s": median, "p90_s": p90}
     return out
 
 
 def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime) -> dict:
-    f = facts(lo, hi, filters, calendar, now)
+    f = stored_facts(lo, hi, filters, now)
     b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
     done = _behind(f, "completed")
     cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
@@ -381,7 +401,7 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
             sla[r.tier] = {"met": int(r.met), "count": int(r.judged),
                            "rate": _ratio(int(r.met), int(r.judged))}
     completed = int(row.completed)
-    durations = _durations(f, {"response": (f.c.created_s, f.c.booked_s),
+    durations = _durations_read(f, {"response": (f.c.created_s, f.c.booked_s),
                                "arrival": (f.c.created_s, f.c.arrived_s),
                                "resolution": (f.c.created_s, f.c.completed_s)}, live)
     total_cost = int(row.parts) + int(row.labour) + int(row.travel)
@@ -451,9 +471,16 @@ def _complaint_kpis(lo, hi, filters: Filters, requested: int) -> dict:
 
 
 def _joined_orders(stmt, filters: Filters, order_col):
+    """Restrict ``stmt`` to rows whose order (``order_col``) matches the filters, through
+    the rollup's copy of the order's dimensions (one join on its key)."""
     if not filters.active():
         return stmt
-    return _filtered(stmt.join(WorkOrder, WorkOrder.id == order_col), filters)
+    from .models import KpiOrderFacts as K
+
+    stmt = stmt.join(K, K.id == order_col)
+    for name, value in filters.active().items():
+        stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
+    return stmt
 
 
 def _satisfaction_kpis(lo, hi, filters: Filters) -> dict:
@@ -524,8 +551,12 @@ def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar) -> dic
 
 def summary(period: Period, filters: Filters, now: datetime | None = None) -> dict:
     """Every KPI for one period and filter set."""
+    from .rollup import catch_up, fill_if_missing
+
+    catch_up()  # this session's own changes not yet in the rollup
     calendar = _calendar()
     lo, hi = period.bounds(ZoneInfo(calendar.timezone))
+    fill_if_missing(lo, hi)
     now = now or datetime.now(UTC)
     orders = _order_kpis(lo, hi, filters, calendar, now)
     out = {"from": period.start.isoformat(), "to": period.end.isoformat(), **orders,
