@@ -33,8 +33,8 @@ export function PaymentTab({ job }) {
       </dl>
       ${job.payments.length > 0 && html`<ul class="plain-list" data-testid="payments">
         ${job.payments.map((p) => html`<li key=${p.id}>${t(`pay.method.${p.method}`)}
-          · ${fmt(p.amount_cents)}${p.reference ? ` · ${p.reference}` : ""}
-          · <span class="muted small">${fmtDateTime(p.paid_at_device)}</span>
+          ${" · "}${fmt(p.amount_cents)}${p.reference ? ` · ${p.reference}` : ""}
+          ${" · "}<span class="muted small">${fmtDateTime(p.paid_at_device)}</span>
           ${p._pending && html` <span class="pending-text">${t("pay.notSynced")}</span>`}</li>`)}
       </ul>`}
     </section>

@@ -91,7 +91,7 @@ function QuoteBuilder({ job }) {
           return html`<li key=${partId}><div class="grow">
               <div class="part-name">${partName(part)}</div>
               <div class="muted small">${part.sku} · ${fmtMoney(part.price_cents, order.currency)}
-                · ${inVan >= quantity ? t("quote.fromVan") : t("quote.toOrder")}</div></div>
+                ${" · "}${inVan >= quantity ? t("quote.fromVan") : t("quote.toOrder")}</div></div>
             <${Stepper} id=${`q-${partId}`} label=${t("parts.quantity")} value=${quantity} min=${0}
               onChange=${(n) => setQuantity(part, n)} /></li>`;
         })}</ul>` : html`<p class="muted">${t("quote.noParts")}</p>`}

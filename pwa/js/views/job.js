@@ -244,7 +244,7 @@ function Overview({ job }) {
       ${job.previousVisits.length ? html`<ul class="plain-list">
         ${job.previousVisits.map((visit) => html`<li key=${visit.id}>
           <a href=${`#/job/${visit.id}`}>${visit.number}</a> · ${fmtDateTime(visit.created_at, { dateOnly: true })}
-          · <${StatusChip} status=${visit.status} />
+          ${" · "}<${StatusChip} status=${visit.status} />
           ${visit.resolution && html`<div class="muted small">${visit.resolution}</div>`}</li>`)}
       </ul>` : html`<p class="muted">${t("job.noPreviousVisits")}</p>`}
     </section>`;

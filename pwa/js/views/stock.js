@@ -134,8 +134,8 @@ function Delivery({ delivery }) {
   };
   return html`<form class="card delivery" onSubmit=${confirm} data-testid="delivery">
     <h2 class="card-title">${partName(delivery.part)}</h2>
-    <p class="muted small">${delivery.part.sku} · ${t("incoming.from", { from: delivery.from_name })}
-      · ${fmtDateTime(delivery.sent_at)}</p>
+    <p class="muted small">${delivery.part.sku} · ${t("incoming.from",
+      { from: delivery.from_name })} · ${fmtDateTime(delivery.sent_at)}</p>
     <p>${t("incoming.sent", { n: delivery.quantity })}</p>
     <${Stepper} id=${`received-${delivery.id}`} label=${t("incoming.received")} value=${received}
       min=${0} max=${delivery.quantity} onChange=${setReceived} />

@@ -82,7 +82,7 @@ export function SyncScreen() {
             <p class="small">${number && numbers[notice.order_id]
               ? html`<a href=${`#/job/${notice.order_id}`}>${number}</a>` : number}
               ${number ? " · " : ""}${what}${group.length > 1 ? ` (${group.length})` : ""}
-              · ${fmtDateTime(notice.at)}</p>
+              ${" · "}${fmtDateTime(notice.at)}</p>
             ${notice.message && currentLanguage() === "en" && html`<p class="small muted">${t("sync.serverSaid")} “${notice.message}”</p>`}
             <p class="small"><strong>${t("sync.todo")}</strong> ${tOr(`todo.${notice.reason}`,
               t(notice.kind === "conflict" ? "todo.conflict" : "todo.other"))}</p>
