@@ -105,8 +105,17 @@ def words(message: Message, url: str) -> dict:
         raise ValueError(f"unknown message kind {message.kind!r}")
     return {"subject": subject, "lines": lines, "action": action, "sms": sms,
             "greeting": _("Hello,"), "signoff": _("Thank you — %(company)s", company=company),
-            "company": company, "url": url,
+            "company": company, "url": url, "logo_url": _logo_url(),
             "phone": setting("DOORSTEP_COMPANY_PHONE")}
+
+
+def _logo_url() -> str | None:
+    """The uploaded logo at the company's public address (an e-mail can only show an image
+    it can fetch); its hash in the query, so a new logo is not hidden by a cache."""
+    from ..settings.service import LOGO_KEY, public_url
+
+    saved = setting(LOGO_KEY)
+    return f"{public_url()}/company/logo?v={saved['sha256'][:12]}" if saved else None
 
 
 def ics(message: Message, url: str, summary: str) -> bytes:

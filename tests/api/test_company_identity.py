@@ -145,11 +145,20 @@ def test_an_uploaded_logo_is_checked_resized_stored_and_used(client, admin, make
     order = make_order()
     token = links.token_of(links.ensure_link(order))
     assert 'src="/company/logo"' in client.get(f"/c/{token}").get_data(as_text=True)
+    # Customers' e-mails show it from the company's public address.
+    import re
+
+    from server.messaging import content
+
+    message = content.sample("booking_confirmation", "email", "zh")
+    html = content.envelope_for(message, url="https://example.test/c/x").html
+    assert re.search(r'<img src="http://localhost:5000/company/logo\?v=[0-9a-f]{12}"', html)
     # The settings page shows it, and removing it goes back to the configured logo (none).
     assert 'src="/company/logo"' in client.get("/admin/settings").get_data(as_text=True)
     assert client.post("/admin/settings/logo", data={"remove": "1"}).status_code == 302
     assert client.get("/company/logo").status_code == 404
     assert _logo({}) is None
+    assert "<img" not in content.envelope_for(message, url="https://example.test/c/x").html
 
 
 def test_a_logo_that_is_not_a_safe_image_is_refused_by_field(client, admin):
