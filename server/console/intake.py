@@ -22,7 +22,7 @@ from ..accounts.auth import console_roles
 from ..assets.models import Asset
 from ..assets.service import warranty_status
 from ..customers import service as customers
-from ..customers.models import Customer
+from ..customers.models import Address, Customer
 from ..database import utcnow
 from ..errors import Invalid
 from ..extensions import db
@@ -102,7 +102,7 @@ def draft_from(values) -> intake.Draft:
     draft.description = _text(values, "description")
     draft.customer_notes = _text(values, "customer_notes")
     draft.preferred_start, draft.preferred_end = intake.preferred_window(
-        _date(values.get("preferred_date")), values.get("preferred_slot"))
+        _date(values.get("preferred_date")), values.get("preferred_slot"), _city_of(draft))
     if values.get("priority") in set(Priority):
         draft.priority = values["priority"]
     day, at = _date(values.get("respond_by_date")), _time(values.get("respond_by_time"))
@@ -204,6 +204,14 @@ def _unconfirmed_duplicate(draft: intake.Draft, values) -> bool:
     address = draft.new_address
     return bool(customers.likely_duplicates(draft.new_customer.name, draft.new_customer.phone,
                                             address.line1 if address else None))
+
+
+def _city_of(draft: intake.Draft) -> str | None:
+    """The city of the address the visit is for (typed in, or on record)."""
+    if draft.new_address is not None:
+        return draft.new_address.city or None
+    address = db.session.get(Address, draft.address_id) if draft.address_id else None
+    return address.city if address is not None else None
 
 
 def _replace(values, **fields) -> None:

@@ -155,11 +155,16 @@ def warranty_of(asset: Asset | None, new_asset: NewAsset | None, today: date) ->
     return Warranty("in_warranty" if ends >= today else "out_of_warranty", ends, assumed)
 
 
-def preferred_window(day: date | None, slot: str | None) -> tuple[datetime | None, datetime | None]:
-    """A day and a part of it ("morning"…, or "any" for working hours) → an aware window."""
+def preferred_window(day: date | None, slot: str | None, city: str | None = None
+                     ) -> tuple[datetime | None, datetime | None]:
+    """A day and a part of it ("morning"…, or "any" for working hours) → an aware window,
+    in the customer's local time: on the calendar of their city's region (a London
+    customer's morning is a London morning), else the company's."""
     if day is None:
         return None, None
-    calendar = orders.calendar()
+    from ..settings import service as settings
+
+    calendar = settings.calendar_for(city)
     start, end = SLOTS.get(slot or "", (calendar.start, calendar.end))
     zone = ZoneInfo(calendar.timezone)
     return datetime.combine(day, start, zone), datetime.combine(day, end, zone)

@@ -152,3 +152,19 @@ def test_without_a_region_calendar_a_london_job_keeps_company_hours_in_london_ti
     assert ranked[0].candidate.technician_id == london_tech.id
     start = ranked[0].slot_start.astimezone(LONDON)
     assert start.date() == date(2026, 12, 28) and start.hour >= 8
+
+
+def test_a_preferred_morning_is_the_customer_s_morning(admin, regions):
+    """A London customer asking for a morning visit means 08:00–12:00 in London, not in the
+    company's Shanghai zone (00:00–04:00 London)."""
+    from server.intake.service import preferred_window
+
+    day = date(2026, 12, 29)
+    start, end = preferred_window(day, "morning", "London")
+    assert (start.astimezone(LONDON).hour, end.astimezone(LONDON).hour) == (8, 12)
+    start, _ = preferred_window(day, "morning", "上海")
+    assert start.astimezone(SHANGHAI).hour == 8
+    start, end = preferred_window(day, "any", "London")  # the region's working hours
+    assert (start.astimezone(LONDON).hour, end.astimezone(LONDON).hour) == (9, 17)
+    start, _ = preferred_window(day, "morning", None)  # no city: the company's zone
+    assert start.astimezone(SHANGHAI).hour == 8
