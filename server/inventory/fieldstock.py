@@ -233,8 +233,23 @@ def receive_delivery(delivery: VanDelivery, received: int, actor_id: uuid.UUID |
     delivery.received_at = at or utcnow()
     if request is not None and request.status == RequestStatus.SENT and received > 0:
         request.status = RequestStatus.ON_VAN
+        db.session.flush()
+        _rebook_when_all_parts_arrived(request.work_order_id)
     db.session.flush()
     return True
+
+
+def _rebook_when_all_parts_arrived(order_id: uuid.UUID) -> None:
+    """Once no request of a paused job is still waiting (open, reserved or sent), the job
+    goes back to the office's queue for a new appointment (docs/sync-protocol.md §4c)."""
+    from ..workorders import service as orders
+
+    waiting = db.session.scalar(select(func.count()).select_from(PartRequest).where(
+        PartRequest.work_order_id == order_id, PartRequest.status.in_(
+            [RequestStatus.OPEN, RequestStatus.RESERVED, RequestStatus.SENT])))
+    order = db.session.get(WorkOrder, order_id)
+    if not waiting and order is not None:
+        orders.back_to_the_queue_for_parts(order)
 
 
 # --- parts requests ------------------------------------------------------------------------

@@ -319,6 +319,23 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
     return order
 
 
+def back_to_the_queue_for_parts(order: WorkOrder) -> bool:
+    """The parts a job paused for (awaiting parts) are on its technician's van: its past
+    appointment is cleared, so the order is in the office's queue for a new one (its
+    technician stays). Each cleared field is in the history. Returns whether it changed."""
+    if order.status != lifecycle.Status.AWAITING_PARTS or order.appointment_start is None:
+        return False
+    for field in ("appointment_start", "appointment_end"):
+        old = getattr(order, field)
+        if old is not None:
+            setattr(order, field, None)
+            add_event(order, "field_changed", None, data={
+                "field": field, "from": _jsonable(old), "to": None, "why": "parts_on_van"})
+    order.sla_state = sla.grade(order, utcnow())
+    db.session.flush()
+    return True
+
+
 # Rules other areas add for completing a job (e.g. server.checklists: every required item
 # answered). Each takes the order and raises a ServiceError (with a code) to refuse; kept as
 # a list here so this module imports none of those areas.

@@ -138,6 +138,50 @@ def test_the_office_sends_the_part_and_the_technician_confirms_receipt_into_the_
     assert fieldstock.open_requests() == []
 
 
+def test_when_every_requested_part_is_on_the_van_the_job_returns_to_the_queue(
+        phone, on_site, make_part, warehouse, dispatcher, technician):
+    """Issue 14: "the technician is told when it is on the van; the order returns to the
+    board for a new appointment" — only once nothing it asked for is still on its way."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.dispatch import service as dispatch
+    from server.workorders.models import WorkOrderEvent
+
+    first, second = make_part(), make_part()
+    for part in (first, second):
+        stock.record_movement("receive", part, 10, dispatcher.id, target=warehouse)
+    for part in (first, second):
+        phone.request_part(str(on_site.id), str(part.id), 1)
+    phone.push()
+    requests = fieldstock.open_requests()
+    deliveries = [fieldstock.fulfil(dispatcher.id, r, "send", warehouse) for r in requests]
+    db.session.commit()
+    now = datetime.now(UTC)
+    phone.pull()
+    phone.confirm_receipt(str(deliveries[0].id), 1)
+    phone.push()
+    db.session.expire_all()
+    assert on_site.status == "awaiting_parts" and on_site.appointment_start is not None
+    assert on_site.id not in [item.order.id for item in dispatch.queue(now)]  # one coming
+    phone.confirm_receipt(str(deliveries[1].id), 1)
+    phone.push()
+    db.session.expire_all()
+    assert on_site.status == "awaiting_parts" and on_site.assignee_id == technician.id
+    assert on_site.appointment_start is None and on_site.appointment_end is None
+    assert on_site.id in [item.order.id for item in dispatch.queue(now)]
+    cleared = db.session.scalars(select(WorkOrderEvent).where(
+        WorkOrderEvent.work_order_id == on_site.id, WorkOrderEvent.kind == "field_changed",
+        WorkOrderEvent.data["field"].as_string() == "appointment_start")
+        .order_by(WorkOrderEvent.seq.desc())).first()
+    assert cleared.data["to"] is None and cleared.data["why"] == "parts_on_van"
+    # The office books the new visit from the queue; the phone sees it.
+    start = now + timedelta(days=1)
+    dispatch.assign(dispatcher, on_site, technician.id, start, start + timedelta(hours=1))
+    db.session.commit()
+    phone.pull()
+    assert phone.orders()[str(on_site.id)]["status"] == "scheduled"
+
+
 def test_a_shortfall_is_booked_as_such_and_a_second_count_is_refused(
         phone, job, make_part, warehouse, dispatcher, technician):
     part = make_part()
