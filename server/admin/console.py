@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import console_roles
 from ..accounts.models import Role, User
+from ..assets.models import ProductCategory
 from ..errors import ServiceError
 from ..extensions import db
 from ..technicians.models import Technician
@@ -29,7 +30,7 @@ def _page(status: int = 200, errors: dict | None = None, form: dict | None = Non
     technicians = {t.user_id: t for t in db.session.scalars(
         select(Technician).options(selectinload(Technician.user)))}
     return render_template("admin/index.html", users=users, technicians=technicians,
-                           parts=service.parts(),
+                           parts=service.parts(), categories=list(ProductCategory),
                            roles=list(Role), skills=service.SKILLS, errors=errors or {},
                            form=form or {}, target=target), status
 
@@ -123,6 +124,16 @@ def audit():
     events = service.audit_log()
     people = {u.id: u for u in db.session.scalars(select(User))}
     return render_template("admin/audit.html", events=events, people=people)
+
+
+@bp.route("/parts", methods=["POST"])
+@console_roles("admin")
+def part_add():
+    try:
+        part = service.add_part(g.actor, request.form.to_dict())
+    except ServiceError as refused:
+        return _page(refused.status, refused.errors, request.form.to_dict(), "new-part")
+    return _done(_("%(sku)s added to the catalogue.", sku=part.sku))
 
 
 @bp.route("/parts/<uuid:part_id>", methods=["POST"])

@@ -4,6 +4,7 @@ functions flush only, the request commits.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import gettext as _
@@ -134,6 +135,59 @@ def parts() -> list[Part]:
     return list(db.session.scalars(select(Part).order_by(Part.category, Part.sku)))
 
 
+def _price_cents(price: str, errors: dict) -> int | None:
+    """A price typed in the currency's main unit ("45.00") as minor units; an error named
+    ``price`` otherwise."""
+    try:
+        cents = round(float(price) * 100)
+        if not 0 <= cents <= 100_000_000:
+            raise ValueError
+    except ValueError:
+        errors["price"] = [_("A price such as 45.00, not negative.")]
+        return None
+    return cents
+
+
+SKU = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
+
+
+def add_part(actor: User, form: dict) -> Part:
+    """A new part in the catalogue (SKU, names in both languages, product category, the
+    models it fits — none: any —, price, unit). Raises Invalid naming each wrong field
+    (nothing is stored then); audited."""
+    from ..assets.models import ProductCategory
+    from ..inventory import service as inventory
+
+    errors: dict = {}
+    sku = (form.get("sku") or "").strip().upper()
+    if not SKU.match(sku):
+        errors["sku"] = [_("2 to 40 letters, digits, dots, dashes or underscores.")]
+    elif db.session.scalar(select(Part.id).where(Part.sku == sku)) is not None:
+        errors["sku"] = [_("A part with this SKU exists.")]
+    names = {key: (form.get(key) or "").strip() for key in ("name_en", "name_zh")}
+    if not names["name_en"]:
+        errors["name_en"] = [_("Enter the English name.")]
+    if not names["name_zh"]:
+        errors["name_zh"] = [_("Enter the Chinese name.")]
+    category = form.get("category") or ""
+    if category not in set(ProductCategory):
+        errors["category"] = [_("Choose the product.")]
+    cents = _price_cents(form.get("price") or "", errors)
+    unit = (form.get("unit") or "pcs").strip()
+    if not 1 <= len(unit) <= 12:
+        errors["unit"] = [_("At most 12 characters.")]
+    models = [m.strip() for m in re.split(r"[,\n]", form.get("fits_models") or "") if m.strip()]
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    part = inventory.create_part({"sku": sku, **names, "category": category,
+                                  "fits_models": models, "price_cents": cents, "unit": unit,
+                                  "active": True})
+    record("part.created", actor, part, after={"sku": sku, **names, "category": category,
+                                                "price_cents": cents, "unit": unit,
+                                                "fits_models": models})
+    return part
+
+
 def update_part(actor: User, part_id: uuid.UUID, name_en: str, name_zh: str, price: str,
                 active: bool) -> Part:
     """Rename a part or change its price (in the currency's main unit, e.g. "45.00").
@@ -146,13 +200,7 @@ def update_part(actor: User, part_id: uuid.UUID, name_en: str, name_zh: str, pri
         errors["name_en"] = [_("Enter the English name.")]
     if not name_zh.strip():
         errors["name_zh"] = [_("Enter the Chinese name.")]
-    try:
-        cents = round(float(price) * 100)
-        if not 0 <= cents <= 100_000_000:
-            raise ValueError
-    except ValueError:
-        cents = None
-        errors["price"] = [_("A price such as 45.00, not negative.")]
+    cents = _price_cents(price, errors)
     if errors:
         raise Invalid(_("Check the fields marked."), errors)
     before = {"name_en": part.name_en, "name_zh": part.name_zh,

@@ -153,3 +153,31 @@ def test_an_admin_renames_a_part_and_changes_its_price(admin_client, make_part):
     assert (saved.name_en, saved.price_cents, saved.active) == ("Run capacitor 35 µF", 5250, True)
     assert "part.updated" in actions()
     assert f'data-part="{saved.sku}"' in text(admin_client.get("/admin"))
+
+
+def test_an_admin_adds_a_part_to_the_catalogue_and_a_wrong_one_is_refused_by_field(
+        admin_client):
+    from server.inventory.models import Part
+
+    refused = admin_client.post("/admin/parts?lang=zh", data={
+        "sku": "x", "name_en": "", "name_zh": "温控器", "category": "boat", "price": "abc",
+        "unit": "pcs"})
+    assert refused.status_code == 422
+    body = text(refused)
+    for message in ("2 到 40 个字母", "请选择产品类别。", "45.00"):
+        assert message in body
+    assert db.session.scalar(select(Part.id).where(Part.sku == "X")) is None
+    added = admin_client.post("/admin/parts", data={
+        "sku": "thermo-12", "name_en": "Thermostat", "name_zh": "温控器",
+        "category": "water_heater", "price": "38.50", "unit": "pcs",
+        "fits_models": "E60VN3, JSQ24-12"})
+    assert added.status_code == 302
+    part = db.session.scalar(select(Part).where(Part.sku == "THERMO-12"))
+    assert (part.name_zh, part.price_cents, part.fits_models, part.active) == (
+        "温控器", 3850, ["E60VN3", "JSQ24-12"], True)
+    assert "part.created" in actions()
+    again = admin_client.post("/admin/parts", data={
+        "sku": "THERMO-12", "name_en": "Thermostat", "name_zh": "温控器",
+        "category": "water_heater", "price": "38.50"})
+    assert again.status_code == 422 and "已有使用此编号的配件。" in text(again)  # still in Chinese
+    assert 'data-part="THERMO-12"' in text(admin_client.get("/admin"))
