@@ -88,7 +88,6 @@ def order_refund(order_id: uuid.UUID):
     try:
         refund = service.record_refund(current_user, order, method, cents,
                                        form.get("reference"))
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         excess = service.balance(order).to_refund_cents

@@ -96,7 +96,6 @@ def _act(complaint_id: uuid.UUID, action, done: str):
     complaint = service.get(complaint_id)
     try:
         action(complaint)
-        db.session.commit()
         flash(done, "success")
     except ServiceError as refused:
         db.session.rollback()
@@ -148,7 +147,6 @@ def new():
                                        "followup", "phone") else "console",
                                    grade=form.get("grade", "green"),
                                    work_order_id=order_id)
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         flash(refused.message, "error")

@@ -68,7 +68,6 @@ def outcome(followup_id: uuid.UUID):
                                timeliness=form.get("timeliness"), attitude=form.get("attitude"),
                                quality=form.get("quality"), solved=solved,
                                comment=form.get("comment"))
-        db.session.commit()
         flash(_("Call recorded."), "success")
     except ServiceError as refused:
         db.session.rollback()
@@ -82,7 +81,6 @@ def return_visit(followup_id: uuid.UUID):
     f = service.get(followup_id)
     try:
         order = service.open_return_visit(current_user, f)
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         _flash_refused(refused)

@@ -160,7 +160,6 @@ def replenishment_page():
                 db.session.rollback()
                 flash(problem.message, "error")
             else:
-                db.session.commit()
                 flash(ngettext("%(num)d transfer recorded.", "%(num)d transfers recorded.",
                                len(lines)), "success")
         return redirect(url_for(".replenishment_page", warehouse=warehouse.id))
@@ -226,7 +225,6 @@ def answer_request(request_id: uuid.UUID):
         db.session.rollback()
         flash(problem.message, "error")
     else:
-        db.session.commit()
         flash({"send": _("Sent: the technician confirms receipt on the phone."),
                "reserve": _("Reserved for the job."),
                "cancel": _("Request cancelled.")}.get(how, _("Saved.")), "success")
@@ -249,7 +247,6 @@ def release_reservation(reservation_id: uuid.UUID):
         db.session.rollback()
         flash(problem.message, "error")
     else:
-        db.session.commit()
         flash(_("Reservation released."), "success")
     return redirect(url_for(".requests_page"))
 
@@ -294,7 +291,6 @@ def templates_page():
             db.session.rollback()
             flash(problem.message, "error")
         else:
-            db.session.commit()
             flash(_("Template %(name)s saved.", name=template.name), "success")
             return redirect(url_for(".templates_page"))
     technicians = list(db.session.scalars(db.select(Technician)))
@@ -313,7 +309,6 @@ def apply_template(template_id: uuid.UUID):
     if template is None:
         abort(404)
     counts = fieldstock.apply_template(template)
-    db.session.commit()
     flash(_("Applied to %(vans)d vans: %(set)d values set, %(kept)d vans' own values kept.",
             vans=counts["vans"], set=counts["set"], kept=counts["kept_own"]), "success")
     return redirect(url_for(".templates_page"))

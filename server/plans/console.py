@@ -69,7 +69,6 @@ def create():
         service.create(current_user, customer_id=customer.id, kind=form.get("kind", ""),
                        interval_months=months, first_due=first, note=form.get("note"),
                        asset_id=asset_id)
-        db.session.commit()
         flash(_("Plan saved."), "success")
     except ServiceError as refused:
         db.session.rollback()

@@ -78,7 +78,6 @@ def sample():
     week = _day(request.form.get("week")) or service.week_of(service.local_today())
     try:
         result = service.sample_week(week)
-        db.session.commit()
     except ServiceError as refused:
         _refused(refused)
         return redirect(url_for("qc_console.queue"), code=303)
@@ -96,7 +95,6 @@ def add_order(order_id: uuid.UUID):
     """A manager adds one signed visit to the queue from the order page."""
     try:
         review = service.add_to_queue(current_user, order_id)
-        db.session.commit()
     except ServiceError as refused:
         _refused(refused)
         return redirect(url_for("console.order_detail", order_id=order_id), code=303)
@@ -143,7 +141,6 @@ def score(review_id: uuid.UUID):
     reviewed = service.get_review(review_id)
     try:
         service.score(current_user, reviewed, items, form.get("findings"))
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         if not refused.errors:  # reviewed meanwhile by someone else
@@ -175,7 +172,6 @@ def action_done(action_id: uuid.UUID):
     try:
         service.complete_action(current_user, service.get_action(action_id),
                                 request.form.get("note"))
-        db.session.commit()
         flash(_("Corrective action done."), "success")
     except ServiceError as refused:
         _refused(refused)
@@ -240,7 +236,6 @@ def evaluate(technician_id: uuid.UUID):
             raise Invalid(_("Check the fields marked."), errors)
         service.evaluate(current_user, technician_id, score_value, form.get("note"),
                          starts, ends)
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         if refused.status == 404:

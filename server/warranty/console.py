@@ -129,7 +129,6 @@ def new_claim():
         return redirect(url_for("warranty_console.claim", claim_id=existing.id), code=303)
     try:
         claim = service.create_claim(current_user, order_id)
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         flash(_refused(refused), "error")
@@ -149,7 +148,6 @@ def _claim_act(claim_id: uuid.UUID, action, done: str):
     c = service.get_claim(claim_id)
     try:
         action(c)
-        db.session.commit()
         flash(done, "success")
     except ServiceError as refused:
         db.session.rollback()
@@ -212,7 +210,6 @@ def new_return():
     try:
         shipment = service.create_return(current_user, form.get("rma_number"),
                                          form.get("supplier"), ids, form.get("note"))
-        db.session.commit()
     except ServiceError as refused:
         db.session.rollback()
         flash(_refused(refused), "error")
@@ -242,7 +239,6 @@ def move_return(return_id: uuid.UUID):
             replacement_serials={line.id: form.get(f"replacement-{line.id}")
                                  for line in r.lines if form.get(f"replacement-{line.id}")}
             if to == "replaced" else None)
-        db.session.commit()
         flash(_("Return updated."), "success")
     except ServiceError as refused:
         db.session.rollback()
