@@ -16,7 +16,8 @@ Row = Sequence[object]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _disposition(filename: str) -> str:
+def disposition(filename: str) -> str:
+    """An attachment header for ``filename`` (ASCII fallback and the UTF-8 name)."""
     from urllib.parse import quote
 
     return f"attachment; filename=\"{filename.encode('ascii', 'replace').decode()}\"; " \
@@ -62,5 +63,5 @@ def download(kind: str, filename: str, header: Row, rows: Iterable[Row]) -> Resp
     body, mimetype = {"csv": lambda: (csv_bytes(header, rows), "text/csv; charset=utf-8"),
                       "xlsx": lambda: (xlsx_bytes(header, rows), XLSX)}[kind]()
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = _disposition(f"{filename}.{kind}")
+    response.headers["Content-Disposition"] = disposition(f"{filename}.{kind}")
     return response

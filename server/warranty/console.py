@@ -5,22 +5,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
 from ..errors import Invalid, ServiceError
-from ..exports import download
+from ..exports import disposition, download
 from ..extensions import db
 from ..inventory.console import KIND_LABELS
 from ..inventory.models import Part, StockLocation
+from ..settings.service import get as setting
 from ..words import term, when
 from . import service
 from .models import CLAIM_MOVES, CLAIM_STATES, RETURN_MOVES, RETURN_STATES
+from .pdf import summary_pdf
 
 bp = Blueprint("warranty_console", __name__, url_prefix="/warranty", template_folder="templates")
 OFFICE = ("admin", "dispatcher")
@@ -75,12 +80,25 @@ def _cents(form_value: str | None, field: str, required: bool = False) -> int | 
 
 # --- claims -----------------------------------------------------------------------------
 
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
 def _claim_filter() -> service.ClaimFilter:
+    """The list's filters; ``from`` and ``to`` are days (the claims created in them, in the
+    company's time zone)."""
     args = request.args
+    zone = ZoneInfo(setting("DOORSTEP_TIMEZONE"))
+    start, end = _day("from"), _day("to")
     return service.ClaimFilter(
         state=args.get("state") if args.get("state") in CLAIM_STATES else None,
         supplier=(args.get("supplier") or "").strip()[:120] or None,
-        q=(args.get("q") or "").strip()[:80] or None)
+        q=(args.get("q") or "").strip()[:80] or None,
+        since=datetime.combine(start, time(), zone) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(), zone) if end else None)
 
 
 @bp.route("/claims")
@@ -89,6 +107,15 @@ def claims():
     """Claims, newest first, with filters; ``export=csv|xlsx`` downloads the filtered list."""
     f = _claim_filter()
     export = request.args.get("export")
+    if export == "pdf":  # a claim batch for the manufacturer: the filtered claims, oldest first
+        rows, _total = service.claims(f, 1, 100_000)
+        language = "zh" if str(get_locale() or "en").startswith("zh") else "en"
+        body = summary_pdf(list(reversed(rows)), f.supplier, _day("from"), _day("to"),
+                           language)
+        name = "-".join(v for v in ("warranty-claims", f.supplier, request.args.get("from"),
+                                    request.args.get("to")) if v)
+        return Response(body, mimetype="application/pdf", headers={
+            "Content-Disposition": disposition(f"{name}.pdf")})
     if export in ("csv", "xlsx"):
         rows, _total = service.claims(f, 1, 100_000)
         header = [_("Claim"), _("Work order"), _("Supplier"), _("Status"), _("Appliance serial"),

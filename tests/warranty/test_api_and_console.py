@@ -116,6 +116,75 @@ def test_the_claims_list_exports_what_it_filters(client, dispatcher, warranty_jo
     assert "已提交" in {row[3] for row in rows[1:]}
 
 
+def _stored_photo(order, kind: str, color: tuple) -> None:
+    """A checked photo of ``order`` whose renditions are in the blob store."""
+    import hashlib
+    import os
+
+    from PIL import Image
+
+    from server.media import blobs
+    from server.media.models import Blob, Photo
+    from server.media.storage import key_for
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), color).save(buffer, "PNG")
+    data = buffer.getvalue()
+    sha256 = hashlib.sha256(data).hexdigest()
+    with blobs.scratch_files() as (fd, scratch, new_scratch):
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        checked = blobs.store_renditions(sha256, scratch, new_scratch)
+    blob = Blob(sha256=sha256, size=len(data), storage_key=key_for(sha256),
+                content_type=checked.content_type, original_kept=False)
+    blobs.describe(blob, checked)
+    db.session.add(blob)
+    db.session.add(Photo(id=uuid.uuid4(), work_order_id=order.id, kind=kind, sha256=sha256,
+                         status="ready"))
+
+
+def test_a_claim_batch_for_one_manufacturer_and_period_is_a_pdf_in_the_reader_s_language(
+        client, dispatcher, warranty_job):
+    import subprocess
+    from datetime import date, timedelta
+
+    first, _, _ = warranty_job(serials=("PDF-1",))
+    second, _, _ = warranty_job(serials=("PDF-2",))
+    a = service.create_claim(dispatcher, first.id)
+    b = service.create_claim(dispatcher, second.id)
+    b.supplier = "Other maker"
+    _stored_photo(first, "before", (200, 30, 30))
+    _stored_photo(first, "after", (30, 160, 60))
+    db.session.commit()
+    sign_in(client, dispatcher)
+    today = date.today()
+    listed = text(client.get("/warranty/claims", query_string={"supplier": a.supplier}))
+    assert "data-claims-pdf" in listed
+    r = client.get("/warranty/claims", query_string={
+        "supplier": a.supplier, "from": (today - timedelta(days=1)).isoformat(),
+        "to": (today + timedelta(days=1)).isoformat(), "export": "pdf", "lang": "zh"})
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert "attachment" in r.headers["Content-Disposition"]
+    printed = subprocess.run(["pdftotext", "-layout", "-", "-"], input=r.data,
+                             capture_output=True, check=True).stdout.decode()
+    assert "保修索赔" in printed and a.number in printed and "PDF-1" in printed
+    assert b.number not in printed  # another manufacturer's claim
+    assert "维修前" in printed and "维修后" in printed  # the visit's before/after photos
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(r.data)
+        pdf.flush()
+        listed_images = subprocess.run(["pdfimages", "-list", pdf.name], capture_output=True,
+                                       check=True).stdout.decode().splitlines()[2:]
+    assert len(listed_images) >= 2
+    # A period before the claims were made lists none of them.
+    r = client.get("/warranty/claims", query_string={
+        "supplier": a.supplier, "to": (today - timedelta(days=2)).isoformat(), "export": "pdf"})
+    assert a.number not in subprocess.run(["pdftotext", "-", "-"], input=r.data,
+                                          capture_output=True, check=True).stdout.decode()
+
+
 def test_the_kpis_read_what_manufacturers_credited(api_as, dispatcher, warranty_job):
     from datetime import date, timedelta
 
