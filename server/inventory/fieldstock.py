@@ -256,10 +256,27 @@ def _rebook_when_all_parts_arrived(order_id: uuid.UUID) -> None:
 
 def open_requests() -> list[PartRequest]:
     """Requests the office still has to act on (open, or reserved and not yet sent)."""
+    return requests()
+
+
+def requests(status: str | None = None) -> list[PartRequest]:
+    """Requests in ``status``, oldest first; without it, those the office still has to act
+    on (open, or reserved and not yet sent)."""
+    wanted = [status] if status else [RequestStatus.OPEN, RequestStatus.RESERVED]
     return list(db.session.scalars(
-        select(PartRequest).where(PartRequest.status.in_(
-            [RequestStatus.OPEN, RequestStatus.RESERVED]))
+        select(PartRequest).where(PartRequest.status.in_(wanted))
         .order_by(PartRequest.created_at, PartRequest.id)))
+
+
+def deliveries(status: str | None = None, van_id: uuid.UUID | None = None
+               ) -> list[VanDelivery]:
+    """Deliveries to vans, newest first, optionally by status and van."""
+    query = select(VanDelivery).order_by(VanDelivery.sent_at.desc(), VanDelivery.id)
+    if status:
+        query = query.where(VanDelivery.status == status)
+    if van_id:
+        query = query.where(VanDelivery.van_id == van_id)
+    return list(db.session.scalars(query))
 
 
 def get_request(request_id: uuid.UUID) -> PartRequest:

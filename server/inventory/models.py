@@ -205,6 +205,7 @@ class PartRequest(Syncable, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     part: Mapped[Part] = relationship()
+    work_order = relationship("WorkOrder", viewonly=True)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -162,3 +162,54 @@ class ConfirmIn(InSchema):
     warehouse_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(ConfirmLineIn), required=True,
                         validate=validate.Length(min=1, max=50_000))
+
+
+# --- parts requests from the field and deliveries to vans (fieldstock) -------------------
+
+class RequestQuery(InSchema):
+    status = fields.String(validate=validate.OneOf(
+        ["open", "reserved", "sent", "on_van", "cancelled"]),
+        metadata={"description": "Only requests in this state (default: open and reserved, "
+                                 "what the office still has to act on)."})
+
+
+class PartRequestOut(Schema):
+    id = fields.UUID()
+    work_order_id = fields.UUID()
+    work_order_number = fields.Function(lambda r: r.work_order.number if r.work_order else None)
+    part_id = fields.UUID()
+    sku = fields.Function(lambda r: r.part.sku)
+    quantity = fields.Integer()
+    note = fields.String(allow_none=True)
+    technician_id = fields.UUID()
+    status = fields.String()
+    device_time = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class FulfilIn(InSchema):
+    how = fields.String(required=True, validate=validate.OneOf(["send", "reserve", "cancel"]),
+                        metadata={"description": "send: towards the van (a delivery the "
+                                                 "technician confirms); reserve: held at "
+                                                 "the warehouse for the job; cancel."})
+    warehouse_id = fields.UUID(metadata={"description": "Where the part comes from (send, "
+                                                        "reserve)."})
+
+
+class DeliveryQuery(InSchema):
+    status = fields.String(validate=validate.OneOf(["sent", "received"]))
+    van = fields.UUID()
+
+
+class DeliveryOut(Schema):
+    id = fields.UUID()
+    van_id = fields.UUID()
+    from_location_id = fields.UUID()
+    from_name = fields.String()
+    part_id = fields.UUID()
+    quantity = fields.Integer()
+    status = fields.String()
+    received_quantity = fields.Integer(allow_none=True)
+    request_id = fields.UUID(allow_none=True)
+    sent_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)

@@ -7,9 +7,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import service
+from ..errors import Invalid
+from . import fieldstock, service
 from .schemas import (
     ConfirmIn,
+    DeliveryOut,
+    DeliveryQuery,
+    FulfilIn,
     LevelOut,
     LevelQuery,
     LocationOut,
@@ -17,8 +21,10 @@ from .schemas import (
     MovementOut,
     MovementPage,
     MovementQuery,
+    PartRequestOut,
     ProposalLineOut,
     ProposalQuery,
+    RequestQuery,
     ReverseIn,
     RuleIn,
     RuleOut,
@@ -106,3 +112,45 @@ class Replenishment(MethodView):
         return service.confirm_replenishment(
             g.actor.id, service.get_location(data["warehouse_id"], "warehouse_id"),
             data["lines"])
+
+
+@blp.route("/requests")
+class PartRequests(MethodView):
+    @blp.arguments(RequestQuery, location="query")
+    @blp.response(200, PartRequestOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Parts technicians asked for from their jobs, oldest first: by default those the
+        office still has to act on (open, reserved)."""
+        return fieldstock.requests(args.get("status"))
+
+
+@blp.route("/requests/<uuid:request_id>/fulfil")
+class FulfilRequest(MethodView):
+    @blp.arguments(FulfilIn)
+    @blp.response(200, PartRequestOut)
+    @api_roles(*OFFICE)
+    def post(self, data, request_id: uuid.UUID):
+        """Send the part towards the van, reserve it at a warehouse for the job, or cancel
+        the request (409 ``request_not_open`` when it was already dealt with)."""
+        request = fieldstock.get_request(request_id)
+        if data["how"] == "cancel":
+            fieldstock.cancel_request(request)
+            return request
+        if not data.get("warehouse_id"):
+            raise Invalid("Say which warehouse the part comes from.",
+                          {"warehouse_id": ["is required to send or reserve"]})
+        fieldstock.fulfil(g.actor.id, request, data["how"],
+                          service.get_location(data["warehouse_id"], "warehouse_id"))
+        return request
+
+
+@blp.route("/deliveries")
+class Deliveries(MethodView):
+    @blp.arguments(DeliveryQuery, location="query")
+    @blp.response(200, DeliveryOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Parts sent to vans, newest first: ``sent`` ones wait for the technician's
+        confirmation on the phone."""
+        return fieldstock.deliveries(args.get("status"), args.get("van"))

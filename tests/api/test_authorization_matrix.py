@@ -228,6 +228,13 @@ MATRIX = [
      lambda w: {"warehouse_id": str(UNKNOWN), "lines": [
          {"van_id": str(UNKNOWN), "part_id": str(w.part.id), "quantity": 1}]},
      dict(admin=422, dispatcher=422, tech=403, anon=401)),
+    ("parts requests from the field", "get", lambda w: "/api/v1/stock/requests", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("fulfil a parts request", "post",
+     lambda w: f"/api/v1/stock/requests/{UNKNOWN}/fulfil", lambda w: {"how": "cancel"},
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("deliveries to vans", "get", lambda w: "/api/v1/stock/deliveries", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
     ("who am I", "get", lambda w: "/api/v1/auth/me", None,
      dict(admin=OK, dispatcher=OK, tech=OK, anon=401)),
     ("list users", "get", lambda w: "/api/v1/users", None,
