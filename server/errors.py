@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db
@@ -60,6 +60,27 @@ def _wants_json() -> bool:
     )
 
 
+# Werkzeug's own sentences (English only): a console page shows its own words instead.
+_GENERIC = {cls.description for cls in default_exceptions.values() if cls.description}
+
+
+def _page_description(status: int, description: str) -> str:
+    """What a console page says: the message as given, unless it is one of Werkzeug's
+    generic English sentences, which a page in Chinese must not show."""
+    from flask_babel import gettext as _
+
+    if description not in _GENERIC:
+        return description
+    return {400: _("The request could not be understood."),
+            403: _("Your role may not open this page."),
+            404: _("There is no such page: the link is wrong or what it showed was removed."),
+            405: _("This page cannot be used that way."),
+            413: _("What was sent is too large."),
+            429: _("Too many attempts: wait a moment and try again."),
+            }.get(status, _("Something went wrong on our side. It has been logged; please "
+                            "try again."))
+
+
 def error_response(status: int, description: str, errors: dict | None = None,
                    reason: str | None = None):
     body = {
@@ -72,7 +93,8 @@ def error_response(status: int, description: str, errors: dict | None = None,
         body["reason"] = reason
     if _wants_json():
         return jsonify(body), status
-    return render_template("console/error.html", error=body), status
+    return render_template("console/error.html", error={
+        **body, "description": _page_description(status, description)}), status
 
 
 def register_errorhandlers(app) -> None:
