@@ -80,7 +80,7 @@ def test_a_phone_request_for_a_new_customer_is_booked_and_reaches_the_technician
 
     # The appliance, from its label and the receipt: the warranty shows at once.
     expect(page.get_by_label("Add an appliance")).to_be_checked()
-    page.get_by_label("Product").select_option("water_heater")
+    page.get_by_label("Product", exact=True).select_option("water_heater")
     page.get_by_label("Brand").fill("A.O. Smith")
     page.get_by_label("Model").fill("E60VN3")
     page.get_by_label("Serial number").fill("AOS2025090117")
