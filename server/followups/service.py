@@ -189,23 +189,37 @@ def open_return_visit(actor: User, followup: FollowUp) -> WorkOrder:
 
 # -- what the hooks call ------------------------------------------------------------------------
 
+def signed_when(signed_at_device: datetime | None, requested_at: datetime,
+                now: datetime) -> datetime:
+    """When the customer signed, as the follow-up counts from it: the phone's clock, but
+    never before the request nor after the signature reached the server (an offline
+    signature synced days later is still called about on time; a wrong clock cannot move
+    the call into the past or the future)."""
+    if signed_at_device is None:
+        return now
+    return min(max(signed_at_device, requested_at), now)
+
+
 def rows_for_signed(session, order_ids: list[uuid.UUID], now: datetime) -> None:
-    """Insert a pending follow-up for each newly signed order that has none."""
+    """Insert a pending follow-up for each newly signed order that has none, due working
+    days after the customer signed (``signed_when``)."""
+    from ..media.models import Signature
+
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    due: dict[str | None, datetime] = {}
-    for order_id, customer_id, city in session.execute(
-            select(WorkOrder.id, WorkOrder.customer_id, Address.city)
+    for order_id, customer_id, city, requested, signed in session.execute(
+            select(WorkOrder.id, WorkOrder.customer_id, Address.city, WorkOrder.created_at,
+                   Signature.signed_at_device)
             .join(Address, Address.id == WorkOrder.address_id)
+            .outerjoin(Signature, Signature.work_order_id == WorkOrder.id)
             .where(WorkOrder.id.in_(order_ids))).all():
-        if city not in due:
-            due[city] = due_after(now, city)
+        due = due_after(signed_when(signed, requested, now), city)
         session.execute(insert(FollowUp).values(
             id=uuid.uuid4(), work_order_id=order_id, customer_id=customer_id, status="pending",
-            reason="signed", urgent=False, due_at=due[city], attempts=0, created_at=now)
+            reason="signed", urgent=False, due_at=due, attempts=0, created_at=now)
             .on_conflict_do_nothing(index_elements=["work_order_id"]))
 
 

@@ -164,3 +164,36 @@ def test_the_order_page_shows_its_follow_up_and_the_return_visit(client, dispatc
     assert sign_in(client, dispatcher).status_code == 302
     page = text(client.get(f"/orders/{signed.id}"))
     assert "Follow-up call" in page and again.number in page and "reached" in page
+
+
+def test_the_call_is_due_from_when_the_customer_signed_not_when_it_synced():
+    """An offline signature synced three days late is still called about two working days
+    after the visit; a phone clock before the request or in the future is bounded."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    requested = datetime(2026, 11, 28, 2, tzinfo=UTC)
+    offline = datetime(2026, 11, 30, 6, tzinfo=UTC)
+    assert service.signed_when(offline, requested, now) == offline
+    assert service.signed_when(None, requested, now) == now
+    assert service.signed_when(datetime(2020, 1, 1, tzinfo=UTC), requested, now) == requested
+    assert service.signed_when(now + timedelta(days=9), requested, now) == now
+    assert service.due_after(offline) < service.due_after(now)
+
+
+def test_a_late_synced_signature_gives_a_follow_up_due_from_the_signing(
+        make_order, make_technician):
+    import uuid as uuid_module
+
+    from server.media.models import Signature
+
+    order = make_order(status="completed", assignee=make_technician(name="Li Wei"))
+    order.created_at = utcnow() - timedelta(days=5)
+    signed_at = utcnow() - timedelta(days=3)
+    db.session.add(Signature(id=uuid_module.uuid4(), work_order_id=order.id,
+                             signer_name="王秀英", image_sha256="0" * 64,
+                             content_hash="0" * 64, signed_at_device=signed_at))
+    db.session.flush()
+    service.rows_for_signed(db.session, [order.id], utcnow())
+    f = followup_of(order)
+    assert f.due_at == service.due_after(signed_at) < service.due_after(utcnow())
