@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..accounts.auth import console_roles
-from ..errors import Invalid, ServiceError
+from ..errors import Invalid, NotFound, ServiceError
 from ..extensions import db
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
@@ -207,20 +207,11 @@ def requests_page():
 @bp.route("/requests/<uuid:request_id>", methods=["POST"])
 @console_roles(*OFFICE)
 def answer_request(request_id: uuid.UUID):
-    # Locked: two storekeepers answering the same request at once act once (PostgreSQL).
-    request_ = db.session.get(PartRequest, request_id, with_for_update=True,
-                              populate_existing=True)
-    if request_ is None:
-        abort(404)
     how = request.form.get("how")
     try:
-        if how == "cancel":
-            fieldstock.cancel_request(request_)
-        else:
-            warehouse = _warehouse(request.form.get("warehouse"))
-            if warehouse is None:
-                raise Invalid(_("Choose a warehouse."), {"warehouse": [_("is required")]})
-            fieldstock.fulfil(g.actor.id, request_, how, warehouse)
+        fieldstock.answer(g.actor.id, request_id, how, _warehouse(request.form.get("warehouse")))
+    except NotFound:
+        abort(404)
     except ServiceError as problem:
         db.session.rollback()
         flash(problem.message, "error")

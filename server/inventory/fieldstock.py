@@ -326,6 +326,26 @@ def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: Stock
     return result
 
 
+def answer(actor_id: uuid.UUID | None, request_id: uuid.UUID, how: str,
+           warehouse: StockLocation | None) -> PartRequest:
+    """The office's answer to a request, from the console or the API: ``cancel``, or
+    ``send`` / ``reserve`` from ``warehouse``. The request is locked first, so two
+    storekeepers answering at once act once (PostgreSQL). Raises NotFound, Invalid naming
+    ``warehouse_id`` when a warehouse is needed and missing, Conflict when it was already
+    dealt with."""
+    request = db.session.get(PartRequest, request_id, with_for_update=True,
+                             populate_existing=True)
+    if request is None:
+        raise NotFound(_("No such parts request."))
+    if how == "cancel":
+        cancel_request(request)
+        return request
+    if warehouse is None:
+        raise Invalid(_("Choose a warehouse."), {"warehouse_id": [_("is required")]})
+    fulfil(actor_id, request, how, warehouse)
+    return request
+
+
 def cancel_request(request: PartRequest) -> None:
     if request.status not in (RequestStatus.OPEN, RequestStatus.RESERVED):
         raise Conflict(_("This request was already dealt with."), code="request_not_open")

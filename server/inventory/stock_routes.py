@@ -7,7 +7,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from ..errors import Invalid
 from . import fieldstock, service
 from .schemas import (
     ConfirmIn,
@@ -133,16 +132,9 @@ class FulfilRequest(MethodView):
     def post(self, data, request_id: uuid.UUID):
         """Send the part towards the van, reserve it at a warehouse for the job, or cancel
         the request (409 ``request_not_open`` when it was already dealt with)."""
-        request = fieldstock.get_request(request_id)
-        if data["how"] == "cancel":
-            fieldstock.cancel_request(request)
-            return request
-        if not data.get("warehouse_id"):
-            raise Invalid("Say which warehouse the part comes from.",
-                          {"warehouse_id": ["is required to send or reserve"]})
-        fieldstock.fulfil(g.actor.id, request, data["how"],
-                          service.get_location(data["warehouse_id"], "warehouse_id"))
-        return request
+        warehouse = service.get_location(data["warehouse_id"], "warehouse_id") \
+            if data.get("warehouse_id") else None
+        return fieldstock.answer(g.actor.id, request_id, data["how"], warehouse)
 
 
 @blp.route("/deliveries")
