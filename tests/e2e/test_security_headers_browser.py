@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.console_helpers import wait_for_htmx
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -29,5 +30,6 @@ def test_the_console_runs_under_its_policy_without_violations(live_server, page,
     page.locator("#board-day").fill("2030-01-08")
     expect(page).to_have_url(re.compile(r"day=2030-01-08"))
     # htmx is loaded and working (it polls the notification badge with its own requests).
+    wait_for_htmx(page)  # htmx is a deferred script: the new page may not have run it yet
     assert page.evaluate("typeof window.htmx") == "object"
     assert violations == []
