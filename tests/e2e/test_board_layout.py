@@ -13,18 +13,13 @@ from playwright.sync_api import expect
 
 from server.workorders import service as orders
 from tests import factories
+from tests.e2e.console_helpers import next_working_day
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LAPTOP = {"width": 1366, "height": 768}
 
-
-def next_working_day() -> date:
-    day = datetime.now(SHANGHAI).date() + timedelta(days=1)
-    while day.isoweekday() > 5:
-        day += timedelta(days=1)
-    return day
 
 
 def book(office, technician, day: date, start: str, minutes: int, customer: str):

@@ -17,19 +17,13 @@ from server.accounts.service import issue_device_token
 from server.extensions import db
 from server.workorders.models import WorkOrder
 from tests import factories
-from tests.e2e.console_helpers import wait_for_htmx
+from tests.e2e.console_helpers import next_working_day, wait_for_htmx
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 SCREENSHOTS = "/tmp"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-
-def next_working_day() -> date:
-    day = datetime.now(SHANGHAI).date() + timedelta(days=1)
-    while day.isoweekday() > 5:
-        day += timedelta(days=1)
-    return day
 
 
 @pytest.fixture
