@@ -514,6 +514,7 @@ def save_logo(actor, stream, declared_size: int | None = None) -> dict:
     import os
 
     from ..media import images
+    from ..media.blobs import scratch_files
     from ..media.storage import key_for, storage
 
     if stream is None:
@@ -523,31 +524,20 @@ def save_logo(actor, stream, declared_size: int | None = None) -> dict:
         raise _logo_refused(_("Choose a PNG, JPEG or WebP file."))
     if len(data) > LOGO_MAX_BYTES or (declared_size or 0) > LOGO_MAX_BYTES:
         raise _logo_refused(_("The logo may be at most 2 MB."))
-    store = storage()
-    made = []
-
-    def scratch():
-        fd, path = store.scratch_file()
-        os.close(fd)
-        made.append(path)
-        return path
-
-    try:
-        original = scratch()
-        original.write_bytes(data)
+    with scratch_files() as (fd, original, new_scratch):
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         try:
-            images.check_and_render(original, current_app.config["MAX_PHOTO_PIXELS"], scratch)
+            images.check_and_render(original, current_app.config["MAX_PHOTO_PIXELS"],
+                                    new_scratch)
         except images.BadImage:
             raise _logo_refused(_("This is not a PNG, JPEG or WebP image (SVG is not "
                                   "accepted).")) from None
         printed = images.report_image(original, LOGO_BOX)
         sha256 = hashlib.sha256(printed).hexdigest()
-        target = scratch()
+        target = new_scratch()
         target.write_bytes(printed)
-        store.put_file(key_for(sha256), target)
-    finally:
-        for path in made:
-            path.unlink(missing_ok=True)
+        storage().put_file(key_for(sha256), target)
     value = {"sha256": sha256,
              "type": "image/png" if printed.startswith(b"\x89PNG") else "image/jpeg"}
     before = get(LOGO_KEY)
