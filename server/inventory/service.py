@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import String, func, or_, select, type_coerce, union_all
@@ -204,13 +205,22 @@ def count(location: StockLocation, part: Part, counted: int, actor_id: uuid.UUID
                            allow_negative=True)
 
 
+# Checks other areas register for a ledger line they hold on to (a supplier return holds
+# the defective units it ships): each raises Conflict when the line must not be reversed.
+# A registry, so the ledger does not import every area that refers to its lines.
+reversal_guards: list[Callable[[StockMovement], None]] = []
+
+
 def reverse(movement_id: uuid.UUID, actor_id: uuid.UUID | None, note: str) -> StockMovement:
     """Undo one ledger line with its opposite. Raises NotFound, or Conflict when the line
-    is itself a reversal or was already reversed, or Invalid when the stock it would take
-    back is no longer there."""
+    is itself a reversal, was already reversed or is held by another record
+    (``reversal_guards``), or Invalid when the stock it would take back is no longer
+    there."""
     original = db.session.get(StockMovement, movement_id)
     if original is None:
         raise NotFound(_("No such movement."))
+    for guard in reversal_guards:
+        guard(original)
     if original.reverses_id is not None:
         raise Conflict(_("A reversal cannot be reversed; record a new movement."),
                        code="is_reversal")

@@ -310,6 +310,22 @@ def awaiting_return() -> list[StockMovement]:
         .order_by(StockMovement.created_at, StockMovement.id)))
 
 
+def _refuse_reversing_a_returned_unit(movement: StockMovement) -> None:
+    """A defective unit on a supplier return stays on the ledger as it came in: reversing
+    its arrival would take a unit out of stock that the return ships (or already shipped)."""
+    if movement.reason != MovementKind.DEFECTIVE_RETURN:
+        return
+    rma = db.session.scalar(
+        select(SupplierReturn.rma_number).join(SupplierReturnLine)
+        .where(SupplierReturnLine.defective_movement_id == movement.id))
+    if rma is not None:
+        raise Conflict(_l("This unit is on supplier return %(rma)s; it cannot be reversed.",
+                          rma=rma), code="on_supplier_return")
+
+
+stock.reversal_guards.append(_refuse_reversing_a_returned_unit)
+
+
 def create_return(actor, rma_number, supplier, movement_ids, note=None,
                   now: datetime | None = None) -> SupplierReturn:
     """An open return of these defective units under the supplier's RMA number.

@@ -77,6 +77,23 @@ def test_a_unit_goes_back_once_and_bad_input_stores_nothing(warranty_job, dispat
     assert len(db.session.scalars(select(SupplierReturn)).all()) == 1
 
 
+def test_a_unit_on_a_supplier_return_cannot_have_its_arrival_reversed(
+        app, warranty_job, dispatcher, warehouse):
+    _, part, _ = warranty_job(serials=("F-5", "F-6"), quantity=2)
+    packed, loose = service.awaiting_return()
+    service.create_return(dispatcher, "RMA-5", "Gree", [packed.id])
+    with pytest.raises(Conflict) as refused:
+        stock.reverse(packed.id, dispatcher.id, "entered twice")
+    assert refused.value.code == "on_supplier_return"
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert "RMA-5" in str(refused.value.message)
+    assert _level(warehouse, part) == 2
+    # A unit on no return can still be corrected.
+    stock.reverse(loose.id, dispatcher.id, "entered twice")
+    assert _level(warehouse, part) == 1 and stock.check() == []
+    assert service.awaiting_return() == []
+
+
 def test_a_return_cannot_skip_a_step(warranty_job, dispatcher):
     warranty_job(serials=("F-3",))
     rma = service.create_return(dispatcher, "RMA-3", "Gree",
