@@ -284,3 +284,29 @@ def symptom_edit(code: str):
     except ServiceError as refused:
         return symptoms_page(refused.status, refused.errors, form, code)
     return _saved(_("Symptom %(code)s saved.", code=code), "admin.symptoms_page")
+
+
+@bp.route("/batches")
+@console_roles("admin")
+def batches_page(status: int = 200, errors: dict | None = None, form: dict | None = None):
+    return render_template("admin/batches.html", rules=settings_view.batch_rules_view(),
+                           errors=errors or {}, f=form or {}), status
+
+
+@bp.route("/batches", methods=["POST"])
+@console_roles("admin")
+def batch_rule_save():
+    form = request.form.to_dict()
+    try:
+        model = settings.save_batch_rule(g.actor, form)
+    except ServiceError as refused:
+        return batches_page(refused.status, refused.errors, form)
+    return _saved(_("Serial rule of %(model)s saved.", model=model), "admin.batches_page")
+
+
+@bp.route("/batches/remove", methods=["POST"])
+@console_roles("admin")
+def batch_rule_remove():
+    settings.remove_batch_rule(g.actor, request.form.get("model", ""))
+    return _saved(_("Serial rule removed: that model's batch is known only where recorded."),
+                  "admin.batches_page")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from babel.dates import get_day_names
 from flask import current_app
 from flask_babel import force_locale, get_locale
+from sqlalchemy import func, select
 
-from ..assets.models import ProductCategory
+from ..assets.models import Asset, ProductCategory
+from ..extensions import db
 from ..intake import emergency, symptoms
 from ..settings import service as settings
 
@@ -120,3 +122,21 @@ def questions_view(code: str, form: dict | None) -> dict | None:
     for row in rows:
         row["title"] = symptoms.Bilingual(row["label_en"], row["label_zh"])
     return {"symptom": symptom, "code": code, "rows": rows}
+
+
+def batch_rules_view() -> list[dict]:
+    """Each serial rule with what it does to a real appliance of its model: one example
+    serial split into before / batch / after, and how many appliances the model has."""
+    rows = []
+    for model, rule in sorted(settings.batch_rules().items()):
+        example = db.session.scalar(select(Asset.serial).where(
+            Asset.model == model, Asset.serial.is_not(None), Asset.serial != "")
+            .order_by(Asset.created_at.desc()).limit(1))
+        count = db.session.scalar(select(func.count()).select_from(Asset).where(
+            Asset.model == model))
+        start, end = rule["start"] - 1, rule["start"] - 1 + rule["length"]
+        rows.append({"model": model, "start": rule["start"], "length": rule["length"],
+                     "appliances": count, "example": example,
+                     "parts": (example[:start], example[start:end], example[end:])
+                     if example else None})
+    return rows

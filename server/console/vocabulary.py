@@ -97,6 +97,7 @@ AUDIT_ACTIONS = (
     _l("plan.created"), _l("plan.updated"), _l("plan.cancelled"), _l("order.discounted"),
     _l("settings.company_updated"), _l("settings.sla_updated"),
     _l("settings.region_calendar_saved"), _l("settings.region_calendar_removed"),
+    _l("settings.batch_rule_saved"), _l("settings.batch_rule_removed"),
     _l("symptom.created"), _l("symptom.updated"), _l("symptom.questions_updated"),
 )
 
@@ -106,7 +107,7 @@ SETTING_KEYS = (
     _l("DOORSTEP_TIMEZONE"), _l("DOORSTEP_LOCALE"), _l("DOORSTEP_CURRENCY"), _l("WORK_DAYS"),
     _l("WORK_HOURS"), _l("HOLIDAYS"), _l("SLA_POLICY"), _l("REGION_CALENDARS"),
     _l("SYMPTOM_CATALOGUE"), _l("SYMPTOM_QUESTIONS"), _l("DOORSTEP_PUBLIC_URL"),
-    _l("MAIL_SENDER_NAME"), _l("COMPANY_LOGO"),
+    _l("MAIL_SENDER_NAME"), _l("COMPANY_LOGO"), _l("INCIDENT_BATCH_RULES"),
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)

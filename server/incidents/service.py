@@ -48,6 +48,7 @@ from ..customers.models import Address, Customer
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..settings import service as settings
 from ..inventory.models import Part
 from ..notifications.models import Notification
 from ..workorders.models import PartUsage, WorkOrder
@@ -108,9 +109,10 @@ def _window_start(now: datetime) -> datetime:
 
 def batch_of():
     """The SQL expression of an asset's production batch: the one recorded on the asset,
-    else its model's serial rule (``INCIDENT_BATCH_RULES``), else NULL (unknown)."""
+    else its model's serial rule (set in Administration, else ``INCIDENT_BATCH_RULES``),
+    else NULL (unknown)."""
     recorded = func.nullif(func.trim(Asset.production_batch), "")
-    rules = current_app.config["INCIDENT_BATCH_RULES"]
+    rules = settings.batch_rules()
     if not rules:
         return recorded
     derived = case(*[(Asset.model == model, func.substr(Asset.serial, rule["start"],

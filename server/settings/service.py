@@ -317,6 +317,52 @@ def remove_region_calendar(actor, region: str) -> None:
               region=region, before=before)
 
 
+def batch_rules() -> dict[str, dict[str, int]]:
+    """Where a model's serial number carries its production batch: model → 1-based
+    ``start`` and ``length`` (the admin's, else INCIDENT_BATCH_RULES)."""
+    return get("INCIDENT_BATCH_RULES")
+
+
+def _position(value, errors: dict, field: str, most: int) -> int:
+    try:
+        number = int(str(value or "").strip())
+        if not 1 <= number <= most:
+            raise ValueError
+    except ValueError:
+        errors[field] = [_("A whole number from 1 to %(most)d.", most=most)]
+        return 0
+    return number
+
+
+def save_batch_rule(actor, form: dict) -> str:
+    """A model's serial rule: the batch is ``length`` characters from position ``start``
+    (the first character is 1) of its appliances' serial numbers."""
+    errors: dict = {}
+    model = (form.get("model") or "").strip()
+    if not model or len(model) > 80:
+        errors["model"] = [_("Enter the model as on the rating plate (at most 80 "
+                             "characters).")]
+    rule = {"start": _position(form.get("start"), errors, "start", 60),
+            "length": _position(form.get("length"), errors, "length", 20)}
+    if errors:
+        raise Invalid(_("Check the fields marked."), errors)
+    rules = dict(batch_rules())
+    before = rules.get(model)
+    if before != rule:
+        rules[model] = rule
+        _save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_saved", model=model,
+              before=before, after=rule)
+    return model
+
+
+def remove_batch_rule(actor, model: str) -> None:
+    rules = dict(batch_rules())
+    before = rules.pop(model, None)
+    if before is not None:
+        _save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_removed", model=model,
+              before=before)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 

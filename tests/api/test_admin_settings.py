@@ -298,3 +298,44 @@ def test_a_withdrawn_symptom_can_be_offered_again(admin_client):
     assert "RF_NOISE" in [s.code for s in symptoms.for_category("refrigerator")]
     taken = admin_client.post("/admin/symptoms", data={**form, "code": "RF_NOISE"})
     assert taken.status_code == 422 and "That code is taken." in text(taken)
+
+
+def test_an_admin_sets_where_a_model_s_serial_carries_its_batch(admin_client):
+    asset = factories.make_asset(factories.make_customer())
+    asset.model, asset.serial = "E60VN3", "E62509001234"
+    db.session.commit()
+    page = text(admin_client.get("/admin/batches"))
+    assert "No rules: a batch is known only where it was recorded." in page
+
+    refused = admin_client.post("/admin/batches", data={"model": " ", "start": "0",
+                                                         "length": "x"})
+    assert refused.status_code == 422
+    body = text(refused)
+    assert "Enter the model as on the rating plate" in body
+    assert body.count("A whole number from 1 to") == 2
+    assert stored() == 0
+
+    saved = admin_client.post("/admin/batches", data={"model": "E60VN3", "start": "3",
+                                                      "length": "4"})
+    assert saved.status_code == 302
+    assert settings.batch_rules() == {"E60VN3": {"start": 3, "length": 4}}
+    page = text(admin_client.get("/admin/batches?lang=zh"))
+    # The rule shown on a real appliance of the model, in the reader's language.
+    assert "<code>E6<mark>2509</mark>001234</code>" in page and "批次 2509" in page
+    assert "生产批次" in page
+    assert "settings.batch_rule_saved" in actions()
+    assert "设置批次序列号规则" in text(admin_client.get("/admin/audit"))  # still in Chinese
+
+    assert admin_client.post("/admin/batches/remove",
+                             data={"model": "E60VN3"}).status_code == 302
+    assert settings.batch_rules() == {}
+    assert actions()[-1] == "settings.batch_rule_removed"
+
+
+def test_only_an_admin_sets_serial_rules(client, make_user):
+    client.post("/login", data={"email": make_user("dispatcher").email,
+                                "password": factories.PASSWORD})
+    assert client.get("/admin/batches").status_code == 403
+    assert client.post("/admin/batches", data={"model": "E60VN3", "start": "3",
+                                               "length": "4"}).status_code == 403
+    assert stored() == 0

@@ -197,3 +197,17 @@ def test_the_office_records_a_batch_on_an_asset_and_a_too_long_one_is_refused(ap
     changed = api.patch(f"/api/v1/assets/{made.get_json()['id']}",
                         json={"production_batch": "2025-10"})
     assert changed.get_json()["production_batch"] == "2025-10"
+
+
+def test_a_serial_rule_an_admin_sets_groups_appliances_without_a_recorded_batch(
+        app, burst, admin):
+    from server.settings import service as settings
+
+    assert app.config["INCIDENT_BATCH_RULES"] == {}
+    burst(12, model="E60VN3", symptom=None, serial_prefix="E62509")
+    service.detect(NOW)
+    assert open_incidents("batch") == []  # no rule: the batch is unknown
+    settings.save_batch_rule(admin, {"model": "E60VN3", "start": "3", "length": "4"})
+    service.detect(NOW + timedelta(minutes=5))
+    [incident] = open_incidents("batch")
+    assert (incident.group_value, incident.window_count) == ("2509", 12)
