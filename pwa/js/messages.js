@@ -145,6 +145,7 @@ const INTAKE = {
     "symptom.OTHER": "Something else (describe it below)",
     "intake.floor": "Floor and access",
     "intake.old_unit": "Old appliance",
+    "intake.last_service": "Last serviced",
   },
   zh: {
     "symptom.AC_NOT_COOLING": "不制冷或不制热",
@@ -259,6 +260,7 @@ const INTAKE = {
     "symptom.OTHER": "其他（请在下方描述）",
     "intake.floor": "楼层与通道",
     "intake.old_unit": "旧机处理",
+    "intake.last_service": "上次保养",
   },
 };
 

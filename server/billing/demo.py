@@ -27,7 +27,7 @@ from .content import content_hash, quote_content
 from .models import LineKind, PaymentMethod, QuoteDecision
 
 # The intake as the demo's "AC_NOT_COOLING" calls are answered (server/demo.py).
-INTAKE = {"since": "三天前开始", "outdoor_unit": "外机好像不转", "tried": "断电重启过，没用"}
+INTAKE = {"since": "days", "outdoor_unit": "no"}  # choice codes, labelled on every screen
 
 PEOPLE = (
     ("周建华", "宜山路455弄12号301室", "空调制冷效果差，外机有异响"),

@@ -111,7 +111,7 @@ SETTING_KEYS = (
 )
 
 # Intake answers recorded without a symptom question (installations: demo data, web form)
-INTAKE_KEYS = (_l("floor"), _l("old_unit"))
+INTAKE_KEYS = (_l("floor"), _l("old_unit"), _l("last_service"))
 
 # assets.models.ProductCategory
 PRODUCT_CATEGORIES = (

@@ -27,9 +27,11 @@ from server.demo import DEMO_PASSWORD, seed
 from server.errors import Conflict
 from server.extensions import db
 from server.feedback.models import Complaint, Survey
+from server.intake import symptoms
 from server.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from server.knowledge.models import KnowledgeArticle
 from server.technicians.models import Technician
+from server.words import term
 from server.workorders.lifecycle import Status
 from server.workorders.models import WorkOrder, WorkOrderEvent
 from server.workorders.service import ROOT_CAUSES
@@ -240,11 +242,33 @@ def test_orders_are_in_the_customers_language_with_real_content(demo):
     for order in orders:
         assert order.language == order.customer.language
         assert bool(CJK.search(order.description)) == (order.language == "zh")
-        assert order.symptom_code and order.intake_answers
+        assert order.symptom_code
+        assert order.intake_answers or not symptoms.get(order.symptom_code).questions
     assert {o.channel for o in orders} == {"phone", "web", "app", "email"}
     emergencies = [o for o in orders if o.priority == "emergency"]
     assert 2 <= len(emergencies) <= 6
     assert "WH_GAS_SMELL" in {o.symptom_code for o in emergencies}
+
+
+def test_intake_answers_are_questions_of_the_order_s_symptom_answered_with_its_choices(
+        app, demo):
+    # The order page and the phone label each answer by its symptom's question and choice:
+    # an answer to no such question showed its raw key ("breaker") in both languages.
+    for order in _orders():
+        asked = symptoms.get(order.symptom_code)
+        if asked is None:  # installations and maintenance: their own few labelled keys
+            assert order.type in ("install", "maintenance")
+            for key in order.intake_answers:
+                for language in ("en", "zh"):
+                    with app.test_request_context(f"/?lang={language}"):
+                        assert term(key) != key, (order.type, key, language)
+            continue
+        for key, answer in order.intake_answers.items():
+            question = asked.known_question(key)
+            assert question is not None, (order.symptom_code, key)
+            if question.choices:
+                assert answer in {choice.key for choice in question.choices}, (
+                    order.symptom_code, key, answer)
 
 
 def test_finished_orders_have_diagnosis_resolution_and_root_cause(demo):
