@@ -165,6 +165,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(qc_console_bp)
     app.register_blueprint(warranty_console_bp)
     app.register_blueprint(returns_console_bp)
+    from .returns.portal import bp as returns_portal_bp
+
+    app.register_blueprint(returns_portal_bp)
 
 
 def _authorise_before_parsing() -> None:
