@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from server.assets.models import Asset
@@ -62,6 +63,12 @@ def test_an_exchange_within_fifteen_days_from_request_to_replacement(api_as, dis
         AuditEvent.entity_id == req["id"]).order_by(AuditEvent.created_at, AuditEvent.id)).all()
     assert sorted(trail) == sorted(["return_request.requested", "return_request.inspecting",
                                     "return_request.inspected", "return_request.decided"])
+    history = api.get("/api/v1/serials/history", query_string={"serial": "NEW-0001"}).json
+    assert [(e["kind"], e["number"], e["other_serial"]) for e in history["entries"]] == [
+        ("exchange_replacement", req["number"], asset.serial)]
+    history = api.get("/api/v1/serials/history", query_string={"serial": asset.serial}).json
+    assert ("return_request", "exchange", "NEW-0001") in [
+        (e["kind"], e["detail"], e["other_serial"]) for e in history["entries"]]
     again = _ask(api, asset)
     assert again.status_code == 409 and again.json["reason"] == "already_exchanged"
 
@@ -72,9 +79,9 @@ def test_outside_every_window_is_refused_in_words_and_a_manager_may_accept_goodw
     r = _ask(api_as(dispatcher), asset)
     assert r.status_code == 201 and (r.json["state"], r.json["window"]) == ("refused", None)
     req = db.session.get(ReturnRequest, uuid.UUID(r.json["id"]))
-    with app.test_request_context("/?lang=zh"):
+    with app.test_request_context(), force_locale("zh"):
         assert "400 天前购买" in service.refusal(req)
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context(), force_locale("en"):
         assert service.refusal(req).startswith("Bought 400 days ago: refunds are accepted "
                                                "within 7 days, exchanges within 15 days")
     url = f"/api/v1/returns/{req.id}/goodwill"

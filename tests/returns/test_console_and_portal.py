@@ -98,7 +98,6 @@ def test_the_office_takes_a_request_through_inspection_to_an_exchange(client, di
     assert req.number in history and "SN-NEW-77" in history
     history = text(client.get("/warranty/serials/SN-NEW-77?lang=en"))
     assert req.number in history and "Replacement unit of an exchange" in history
-    r = client.get("/api/v1/serials/history", query_string={"serial": "SN-NEW-77"})
 
 
 def test_the_list_filters_and_exports_and_the_analysis_drills_down(client, admin, bought,
