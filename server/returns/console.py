@@ -40,7 +40,7 @@ def _helpers():
     return {"returns_labels": LABELS, "returns_for_order": service.for_order,
             "returns_of_customer": lambda customer_id: service.requests(
                 service.Filter(customer_id=customer_id), 1, 20)[0],
-            "return_refusal": service.refusal}
+            "return_refusal": service.refusal, "returned_by": service.returned_by}
 
 
 def _messages(problem: ServiceError) -> dict:
@@ -186,7 +186,7 @@ def one(request_id: uuid.UUID):
 
 
 def _act(request_id: uuid.UUID, target: str, action, done: str):
-    r = service.get(request_id)
+    r = service.get(request_id, lock=True)
     try:
         action(r)
     except ServiceError as refused:

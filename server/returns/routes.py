@@ -58,7 +58,7 @@ class Goodwill(MethodView):
     @api_roles(*OFFICE)
     def post(self, data, request_id: uuid.UUID):
         """A manager (admin) accepts a refused request as a goodwill case."""
-        return service.accept_goodwill(g.actor, service.get(request_id), data["reason"])
+        return service.accept_goodwill(g.actor, service.get(request_id, lock=True), data["reason"])
 
 
 @blp.route("/<uuid:request_id>/inspect")
@@ -69,7 +69,7 @@ class Inspect(MethodView):
     def post(self, data, request_id: uuid.UUID):
         """Start the inspection: ``on_site`` opens a linked work order of type
         return_exchange; ``workshop`` waits for the office's findings."""
-        return service.start_inspection(g.actor, service.get(request_id), data["mode"])
+        return service.start_inspection(g.actor, service.get(request_id, lock=True), data["mode"])
 
 
 @blp.route("/<uuid:request_id>/findings")
@@ -79,7 +79,7 @@ class Findings(MethodView):
     @api_roles(*OFFICE)
     def post(self, data, request_id: uuid.UUID):
         """Record the inspection's findings; the answer carries the policy's proposal."""
-        return service.record_findings(g.actor, service.get(request_id), data["finding"],
+        return service.record_findings(g.actor, service.get(request_id, lock=True), data["finding"],
                                        data["notes"], data["photos"])
 
 
@@ -91,4 +91,4 @@ class Decide(MethodView):
     def post(self, data, request_id: uuid.UUID):
         """Decide: the proposal, or (a manager, with a reason) another allowed decision.
         Refund needs ``refund_cents``; exchange ``replacement_serial``."""
-        return service.decide(g.actor, service.get(request_id), **data)
+        return service.decide(g.actor, service.get(request_id, lock=True), **data)

@@ -50,8 +50,8 @@ from ..database import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media import images
-from ..media.blobs import (copy_hashed, describe, ensure_image, is_stored, scratch_files,
-                           store_renditions)
+from ..media.blobs import (TooLarge, copy_hashed, describe, ensure_image, is_stored,
+                           scratch_files, store_renditions)
 from ..media.models import Blob
 from ..media.storage import key_for, storage
 from ..settings.service import get as setting
@@ -102,8 +102,10 @@ def _audit(actor, request: ReturnRequest, before: str | None, **data) -> None:
                  **{"from": before, "to": request.state, **data})
 
 
-def get(request_id: uuid.UUID) -> ReturnRequest:
-    found = db.session.get(ReturnRequest, request_id)
+def get(request_id: uuid.UUID, lock: bool = False) -> ReturnRequest:
+    """The request; ``lock`` holds its row until the commit (two offices deciding at once
+    act one after the other, and the second finds it decided). Raises NotFound."""
+    found = db.session.get(ReturnRequest, request_id, with_for_update=lock)
     if found is None:
         raise NotFound(_l("No such return request."))
     return found
@@ -117,7 +119,11 @@ def _store_photo(stream: BinaryIO, field: str) -> str:
     empty or broken image, TooLarge (413) past MAX_PHOTO_BYTES; nothing is stored then."""
     with scratch_files() as (fd, scratch, new_scratch):
         with os.fdopen(fd, "wb") as out:
-            sha256, size = copy_hashed(stream, out, MAX_PHOTO_BYTES, field, "An image")
+            try:
+                sha256, size = copy_hashed(stream, out, MAX_PHOTO_BYTES, field, "An image")
+            except TooLarge:
+                msg = _l("A photo may be at most %(mb)d MB.", mb=MAX_PHOTO_BYTES // 2**20)
+                raise TooLarge(msg, {field: [msg]}, code="too_large") from None
         if size == 0:
             raise Invalid(_l("Choose a photo."), {field: [_l("Choose a photo.")]}, code="empty")
         existing = db.session.get(Blob, sha256)
@@ -165,6 +171,12 @@ def _purchase_date(value, today: date) -> date:
     return value
 
 
+def returned_by(asset_id: uuid.UUID) -> ReturnRequest | None:
+    """The request that took this appliance back in exchange, if any (the console marks
+    the appliance returned)."""
+    return exchanged(asset_id)
+
+
 def open_request_for(asset_id: uuid.UUID) -> ReturnRequest | None:
     return db.session.scalar(select(ReturnRequest).where(
         ReturnRequest.asset_id == asset_id, ReturnRequest.state.in_(OPEN)))
@@ -189,7 +201,10 @@ def create(actor, *, asset_id, reason, wish, purchase_date, description=None,
     """
     now = now or utcnow()
     today = company_day(now)
-    asset = db.session.get(Asset, asset_id) if isinstance(asset_id, uuid.UUID) else None
+    # The appliance's row is held until the commit: two requests for it at once are
+    # checked one after the other (one in progress per appliance).
+    asset = db.session.get(Asset, asset_id, with_for_update=True) \
+        if isinstance(asset_id, uuid.UUID) else None
     if asset is None or asset.deleted_at is not None:
         raise Invalid(_l("No such appliance."), {"asset_id": [_l("No such appliance.")]})
     order = None

@@ -43,6 +43,11 @@ def test_the_customer_asks_on_their_page_with_a_photo_and_sees_the_state_in_chin
         asset, proof=(io.BytesIO(b"GIF89a broken"), "receipt.gif")),
         content_type="multipart/form-data")
     assert r.status_code == 422 and db.session.scalar(select(ReturnRequest)) is None
+    huge = io.BytesIO(b"\x89PNG" + b"\0" * (service.MAX_PHOTO_BYTES + 10))
+    r = client.post(url + "/return", data=_portal_form(asset, proof=(huge, "big.png")),
+                    content_type="multipart/form-data")
+    assert r.status_code == 413 and "照片最大 10 MB。" in text(r)
+    assert db.session.scalar(select(ReturnRequest)) is None
     future = (service.company_day(service.utcnow()) + timedelta(days=2)).isoformat()
     r = client.post(url + "/return", data=_portal_form(
         asset, purchase_date=future, proof=(io.BytesIO(receipt_png()), "receipt.png")),
@@ -94,6 +99,10 @@ def test_the_office_takes_a_request_through_inspection_to_an_exchange(client, di
     assert r.status_code == 303
     page = text(client.get(one + "?lang=zh"))
     assert "SN-NEW-77" in page and "换货" in page
+    page = text(client.get(f"/customers/{asset.customer_id}?lang=en"))
+    assert "Returned in exchange · " + req.number in page
+    assert "Return or exchange " + asset.serial not in page
+    assert "Return or exchange SN-NEW-77" in page
     history = text(client.get(f"/warranty/serials/{asset.serial}?lang=en"))
     assert req.number in history and "SN-NEW-77" in history
     history = text(client.get("/warranty/serials/SN-NEW-77?lang=en"))
