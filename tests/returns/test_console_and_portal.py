@@ -144,7 +144,14 @@ def test_the_list_filters_and_exports_and_the_analysis_drills_down(client, admin
 
 
 def test_an_admin_edits_the_policy_and_bad_values_are_refused_by_field(client, admin,
-                                                                         dispatcher):
+                                                                         dispatcher, api_as,
+                                                                         bought):
+    earlier = api_as(admin).post("/api/v1/returns", json={
+        "asset_id": str(bought(20).id), "reason": "other", "wish": "exchange",
+        "purchase_date": (service.company_day(service.utcnow())
+                          - timedelta(days=20)).isoformat(),
+        "proof_photo": __import__("base64").b64encode(receipt_png()).decode()}).json
+    assert earlier["window"] == "warranty"
     sign_in(client, admin)
     form = {"refund_days": "10", "exchange_days": "5", "warranty_months": "24",
             "allow_refund_refund": "1", "allow_exchange_exchange": "1",
@@ -163,6 +170,17 @@ def test_an_admin_edits_the_policy_and_bad_values_are_refused_by_field(client, a
     assert policy.current()["allows"]["warranty"] == ["repair"]
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "settings.return_policy")) is not None
+    # The new days apply to new requests; the earlier one keeps its window.
+    form.pop("proof_required")
+    assert client.post("/admin/returns-policy", data=form).status_code == 303
+    later = api_as(admin).post("/api/v1/returns", json={
+        "asset_id": str(bought(20).id), "reason": "other", "wish": "refund",
+        "purchase_date": (service.company_day(service.utcnow())
+                          - timedelta(days=20)).isoformat()})
+    assert later.status_code == 201, later.json  # no photo needed any more
+    assert (later.json["window"], later.json["allowed"]) == ("exchange",
+                                                             ["exchange", "decline"])
+    assert api_as(admin).get(f"/api/v1/returns/{earlier['id']}").json["window"] == "warranty"
     client.post("/logout")
     sign_in(client, dispatcher)
     assert client.get("/admin/returns-policy").status_code == 403
