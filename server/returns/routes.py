@@ -9,8 +9,16 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
 from . import service
-from .schemas import (ReturnDecideIn, ReturnFindingsIn, ReturnGoodwillIn, ReturnInspectIn, CustomerReturnIn, CustomerReturnOut,
-                      CustomerReturnPage, CustomerReturnQuery)
+from .schemas import (
+    CustomerReturnIn,
+    CustomerReturnOut,
+    CustomerReturnPage,
+    CustomerReturnQuery,
+    ReturnDecideIn,
+    ReturnFindingsIn,
+    ReturnGoodwillIn,
+    ReturnInspectIn,
+)
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Customer returns and exchanges of an appliance (RMA): request "
