@@ -184,3 +184,33 @@ def test_an_admin_edits_the_policy_and_bad_values_are_refused_by_field(client, a
     client.post("/logout")
     sign_in(client, dispatcher)
     assert client.get("/admin/returns-policy").status_code == 403
+
+
+def test_a_request_from_the_order_page_is_linked_to_the_order_and_listed_there(
+        client, dispatcher, bought):
+    asset = bought(6)
+    order = factories.make_order(dispatcher, customer=asset.customer, asset=asset)
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/orders/{order.id}?lang=zh"))
+    start = page.index('id="order-returns"')
+    link = page[start:].split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert link.startswith("/returns/new?") and str(order.id) in link
+    form = text(client.get(link))
+    assert f'value="{order.id}"' in form and "购买日期（凭证上的日期）" in form
+    other = factories.make_asset(asset.customer)
+    r = client.post("/returns/new", data={
+        "customer_id": str(asset.customer_id), "asset_id": str(other.id),
+        "work_order_id": str(order.id), "reason": "other", "wish": "refund",
+        "purchase_date": asset.purchase_date.isoformat(),
+        "proof": (io.BytesIO(receipt_png()), "r.png")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and db.session.scalar(select(ReturnRequest)) is None
+    r = client.post("/returns/new", data={
+        "customer_id": str(asset.customer_id), "asset_id": str(asset.id),
+        "work_order_id": str(order.id), "reason": "other", "wish": "refund",
+        "purchase_date": asset.purchase_date.isoformat(),
+        "proof": (io.BytesIO(receipt_png()), "r.png")}, content_type="multipart/form-data")
+    assert r.status_code == 303
+    req = db.session.scalar(select(ReturnRequest))
+    assert req.work_order_id == order.id and req.window == "refund"
+    page = text(client.get(f"/orders/{order.id}?lang=zh"))
+    assert req.number in page and "已申请退换货" in page
