@@ -214,3 +214,22 @@ def test_a_request_from_the_order_page_is_linked_to_the_order_and_listed_there(
     assert req.work_order_id == order.id and req.window == "refund"
     page = text(client.get(f"/orders/{order.id}?lang=zh"))
     assert req.number in page and "已申请退换货" in page
+
+
+def test_after_an_on_site_inspection_the_office_reads_the_technician_s_diagnosis(
+        client, dispatcher, bought):
+    asset = bought(8)
+    request = service.create(dispatcher, asset_id=asset.id, reason="performance_fault",
+                             wish="exchange", purchase_date=asset.purchase_date,
+                             proof=io.BytesIO(receipt_png()))
+    service.start_inspection(dispatcher, request, "on_site")
+    visit = request.inspection_order
+    assert (visit.type, visit.asset_id) == ("return_exchange", asset.id)
+    assert request.number in visit.description
+    visit.diagnosis = "Compressor seized after two days"
+    sign_in(client, dispatcher)
+    page = text(client.get(f"/returns/{request.id}?lang=zh"))
+    assert "技师诊断" in page and "Compressor seized after two days" in page
+    assert visit.number in page
+    order_page = text(client.get(f"/orders/{visit.id}?lang=zh"))
+    assert request.number in order_page  # the order links back to the request
