@@ -131,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     from .qc.routes import blp as qc_blp
     from .reports.pages import bp as reports_public_bp
     from .reports.routes import blp as reports_blp
+    from .returns.console import bp as returns_console_bp
+    from .returns.routes import blp as returns_blp
     from .sync_api.routes import blp as sync_blp
     from .warranty.console import bp as warranty_console_bp
     from .warranty.routes import blp as warranty_blp
@@ -139,7 +141,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, workorders_blp, customers_blp, assets_blp, parts_blp, sync_blp,
                 blobs_blp, reports_blp, messages_blp, incidents_blp, articles_blp,
                 stock_blp, complaints_blp, followups_blp, plans_blp, checklists_blp,
-                kpis_blp, qc_blp, billing_blp, warranty_blp):
+                kpis_blp, qc_blp, billing_blp, warranty_blp, returns_blp):
         # The API authenticates with bearer tokens, which a cross-site page cannot send.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -162,6 +164,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checklists_console_bp)
     app.register_blueprint(qc_console_bp)
     app.register_blueprint(warranty_console_bp)
+    app.register_blueprint(returns_console_bp)
+    from .returns.portal import bp as returns_portal_bp
+
+    app.register_blueprint(returns_portal_bp)
 
 
 def _authorise_before_parsing() -> None:

@@ -53,6 +53,7 @@ from .reports.content import content_hash, signed_content
 from .technicians.models import Technician
 from .technicians.service import create_technician
 from .warranty import demo as warranty_demo
+from .returns import demo as returns_demo
 from .workorders import service as orders
 from .workorders import sla
 from .workorders.lifecycle import Status
@@ -918,6 +919,7 @@ class _Builder:
         self._quality_checks()
         billing_demo.seed(self.now, self.techs[0][0], self.staff["dispatcher.zh"], self._stock)
         warranty_demo.seed(self.staff.get("admin"), self.warehouse, self.now)
+        returns_demo.seed(self.staff.get("admin"), self.now)  # one return request per state
         db.session.flush()
         orders.grade_open_orders(now=self.now)
         return {what: n - before[what] for what, n in self._counts().items()}

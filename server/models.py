@@ -52,3 +52,4 @@ from .warranty.models import (  # noqa: F401
     WarrantyClaim,
     WarrantyClaimLine,
 )
+from .returns.models import ReturnPhoto, ReturnRequest  # noqa: F401,E402

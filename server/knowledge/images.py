@@ -111,9 +111,10 @@ def images_in_use() -> set[str]:
 def _blob_used_elsewhere(sha256: str) -> bool:
     from ..billing.models import Quote
     from ..media.models import BlobGrant, Photo, Report, Signature
+    from ..returns.models import ReturnPhoto
 
     for column in (Photo.sha256, Signature.image_sha256, Quote.image_sha256,
-                   Report.pdf_sha256, BlobGrant.sha256):
+                   Report.pdf_sha256, BlobGrant.sha256, ReturnPhoto.sha256):
         if db.session.scalar(select(column).where(column == sha256).limit(1)) is not None:
             return True
     return False

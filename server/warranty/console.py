@@ -32,7 +32,9 @@ OFFICE = ("admin", "dispatcher")
 
 HISTORY_KINDS = {"order": _l("Work order"), "movement": _l("Part movement"),
                  "claim": _l("Warranty claim"), "claim_part": _l("Part on a warranty claim"),
-                 "return": _l("Return to supplier")}
+                 "return": _l("Return to supplier"),
+                 "return_request": _l("Customer return or exchange"),
+                 "exchange_replacement": _l("Replacement unit of an exchange")}
 SERIAL_ROLES = {"faulty": _l("faulty unit"), "replacement": _l("replacement unit")}
 
 

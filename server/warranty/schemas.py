@@ -138,7 +138,8 @@ class AwaitingOut(Schema):
 
 class HistoryEntryOut(Schema):
     at = fields.DateTime()
-    kind = fields.String(metadata={"description": "order | movement | claim | claim_part | return"})
+    kind = fields.String(metadata={"description": "order | movement | claim | claim_part | return"
+                                                  " | return_request | exchange_replacement"})
     detail = fields.String(allow_none=True, metadata={
         "description": "the order's or claim's or return's state, the movement's kind, or "
                        "faulty | replacement on a claim line"})
@@ -148,6 +149,9 @@ class HistoryEntryOut(Schema):
     claim_id = fields.UUID(allow_none=True)
     return_id = fields.UUID(allow_none=True)
     movement_id = fields.UUID(allow_none=True)
+    request_id = fields.UUID(allow_none=True, metadata={"description": "a customer return"})
+    other_serial = fields.String(allow_none=True, metadata={
+        "description": "the replacement's serial (or, for a replacement, the returned one's)"})
 
 
 class SerialQuery(InSchema):

@@ -444,7 +444,9 @@ def history(serial: str) -> list[dict]:
     kind: ``order`` (an order on the appliance with this serial), ``movement`` (a ledger
     line with this unit's serial), ``claim`` (a claim on the appliance),
     ``claim_part`` (a claim line naming it as faulty or replacement), ``return`` (a unit
-    of an RMA, or a replacement the supplier sent).
+    of an RMA, or a replacement the supplier sent), ``return_request`` (a customer's return
+    or exchange of the appliance) and ``exchange_replacement`` (the unit given in
+    exchange); these two carry ``request_id`` and ``other_serial``.
     """
     serial = _text(serial, "serial", required=True, limit=MAX_SERIAL)
     entries: list[dict] = []
@@ -452,7 +454,8 @@ def history(serial: str) -> list[dict]:
     def add(at, kind, **fields):
         entries.append({"at": at, "kind": kind, "work_order_id": None, "number": None,
                         "detail": None, "claim_id": None, "return_id": None,
-                        "movement_id": None, "sku": None, **fields})
+                        "movement_id": None, "sku": None, "request_id": None,
+                        "other_serial": None, **fields})
 
     for order in db.session.scalars(
             select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
@@ -486,5 +489,9 @@ def history(serial: str) -> list[dict]:
         at = shipment.closed_at if line.replacement_serial == serial else shipment.created_at
         add(at, "return", return_id=shipment.id, number=shipment.rma_number,
             detail=shipment.state, work_order_id=line.work_order_id)
+    from ..returns.service import history_entries  # customer returns and exchanges
+
+    for entry in history_entries(serial):
+        add(entry.pop("at"), entry.pop("kind"), **entry)
     entries.sort(key=lambda e: (e["at"], e["kind"], str(e["number"] or "")))
     return entries

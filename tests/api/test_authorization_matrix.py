@@ -402,7 +402,22 @@ MATRIX = [
      lambda w: {"state": "shipped"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
     ("a serial's history", "get",
      lambda w: f"/api/v1/serials/history?serial={getattr(w.asset, 'serial', 'SN')}", None,
+     dict(admin=OK, dispatcher=OK, tech=403, anon=401)),    ("customer returns", "get", lambda w: "/api/v1/returns", None,
      dict(admin=OK, dispatcher=OK, tech=403, anon=401)),
+    ("a return without proof of purchase (refused)", "post", lambda w: "/api/v1/returns",
+     lambda w: {"asset_id": str(w.asset.id), "reason": "performance_fault",
+                "wish": "refund", "purchase_date": "2026-11-01"},
+     dict(admin=422, dispatcher=422, tech=403, anon=401)),
+    ("read a customer return", "get", lambda w: f"/api/v1/returns/{UNKNOWN}", None,
+     dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("accept a return as goodwill", "post", lambda w: f"/api/v1/returns/{UNKNOWN}/goodwill",
+     lambda w: {"reason": "Loyal customer"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("inspect a return", "post", lambda w: f"/api/v1/returns/{UNKNOWN}/inspect",
+     lambda w: {"mode": "workshop"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("record a return's findings", "post", lambda w: f"/api/v1/returns/{UNKNOWN}/findings",
+     lambda w: {"finding": "misuse"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
+    ("decide a return", "post", lambda w: f"/api/v1/returns/{UNKNOWN}/decide",
+     lambda w: {"decision": "decline"}, dict(admin=404, dispatcher=404, tech=403, anon=401)),
 ]
 
 

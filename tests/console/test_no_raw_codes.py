@@ -42,6 +42,7 @@ NOT_PAGES = {
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
     "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
     "portal.company_logo": "an image (tests/api/test_company_identity.py)",
+    "returns_console.photo": "an image (tests/returns/test_console_and_portal.py)",
 }
 # (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
@@ -111,8 +112,25 @@ FILL = {
     "code": lambda: ["WH_NO_HOT_WATER"],  # a symptom's intake questions (/admin)
     "claim_id": lambda: _warranty_claims(),
     "return_id": _first_ids("server.warranty.models.SupplierReturn"),
-    "serial": lambda: _warranty_serials(),
+    "serial": lambda: _warranty_serials() + _returned_serials(),
+    "request_id": lambda: _return_requests(),
 }
+
+
+def _return_requests():
+    """A customer return in each state (the demo has one of each, and each decision)."""
+    from server.returns.models import ReturnRequest
+
+    return db.session.scalars(select(ReturnRequest.id).order_by(ReturnRequest.number)).all()
+
+
+def _returned_serials():
+    """An exchanged appliance's serial and its replacement's."""
+    from server.returns.models import ReturnRequest
+
+    exchanged = db.session.scalars(select(ReturnRequest).where(
+        ReturnRequest.decision == "exchange")).first()
+    return [exchanged.asset.serial, exchanged.replacement.serial] if exchanged else []
 
 
 def _warranty_claims():
