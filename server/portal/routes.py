@@ -72,7 +72,7 @@ def _too_many(problem):
     return _gone(429)
 
 
-def _render(token: str, order, status: int = 200, errors: dict | None = None, values=None):
+def render_page(token: str, order, status: int = 200, errors: dict | None = None, values=None):
     lang = _language(order.customer.language)
     with force_locale(lang):  # lazy messages become words in the page's language
         errors = {field: [str(m) for m in messages] for field, messages in (errors or {}).items()}
@@ -117,7 +117,7 @@ def company_logo():
 @limited
 def page(token: str):
     order, _ = links.resolve(token)
-    return _render(token, order)
+    return render_page(token, order)
 
 
 def _act(token: str, action, done: str):
@@ -125,7 +125,7 @@ def _act(token: str, action, done: str):
     try:
         action(order)
     except Invalid as bad:
-        return _render(token, order, 422, errors=bad.errors, values=request.form)
+        return render_page(token, order, 422, errors=bad.errors, values=request.form)
     return redirect(url_for("portal.page", token=token, done=done) + "#done", code=303)
 
 

@@ -88,5 +88,5 @@ def save(actor, form: dict) -> dict:
         raise Invalid(_l("Some of the policy could not be saved."), errors)
     value = {"refund_days": refund, "exchange_days": exchange, "warranty_months": months,
              "proof_required": bool(form.get("proof_required")), "allows": allows}
-    settings._save(actor, KEY, value, "settings.return_policy", **value)
+    settings.save(actor, KEY, value, "settings.return_policy", **value)
     return value

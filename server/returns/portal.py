@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from ..errors import ServiceError
 from ..extensions import db
 from ..portal import links
-from ..portal.routes import _render, limited
+from ..portal.routes import limited, render_page
 from . import service
 
 bp = Blueprint("returns_portal", __name__)
@@ -35,5 +35,5 @@ def ask(token: str):
                   for field, messages in (refused.errors or {}).items()}
         if not errors:
             errors = {"return_asset_id": [refused.message]}
-        return _render(token, order, refused.status, errors=errors, values=form)
+        return render_page(token, order, refused.status, errors=errors, values=form)
     return redirect(url_for("portal.page", token=token) + "#return", code=303)

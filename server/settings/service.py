@@ -129,7 +129,9 @@ def calendar_for(city: str | None):
     return region_calendar(city) or company_calendar()
 
 
-def _save(actor, key: str, value, action: str, **data) -> None:
+def save(actor, key: str, value, action: str, **data) -> None:
+    """Store one setting (other areas keep their own settings through this too): audited
+    as ``action`` with ``data``, flushed, and the cached values dropped."""
     row = db.session.get(Setting, key)
     if row is None:
         row = Setting(key=key)
@@ -236,7 +238,7 @@ def save_company(actor, form: dict) -> dict:
     changed = {k: v for k, v in values.items() if get(k) != v}
     for key, value in changed.items():
         before = get(key)
-        _save(actor, key, value, "settings.company_updated", before=before, after=value)
+        save(actor, key, value, "settings.company_updated", before=before, after=value)
     return changed
 
 
@@ -280,7 +282,7 @@ def save_sla(actor, form: dict) -> dict:
         raise Invalid(_("Check the fields marked."), errors)
     policy = {"priorities": priorities, "type_factors": factors}
     if policy != sla_policy():
-        _save(actor, "SLA_POLICY", policy, "settings.sla_updated", before=sla_policy(),
+        save(actor, "SLA_POLICY", policy, "settings.sla_updated", before=sla_policy(),
               after=policy)
     return policy
 
@@ -304,7 +306,7 @@ def save_region_calendar(actor, form: dict) -> str:
     calendars = dict(get("REGION_CALENDARS"))
     before = calendars.get(key)
     calendars[key] = values
-    _save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_saved",
+    save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_saved",
           region=key, before=before, after=values)
     return key
 
@@ -313,7 +315,7 @@ def remove_region_calendar(actor, region: str) -> None:
     calendars = dict(get("REGION_CALENDARS"))
     before = calendars.pop(region, None)
     if before is not None:
-        _save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_removed",
+        save(actor, "REGION_CALENDARS", calendars, "settings.region_calendar_removed",
               region=region, before=before)
 
 
@@ -350,7 +352,7 @@ def save_batch_rule(actor, form: dict) -> str:
     before = rules.get(model)
     if before != rule:
         rules[model] = rule
-        _save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_saved", model=model,
+        save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_saved", model=model,
               before=before, after=rule)
     return model
 
@@ -359,7 +361,7 @@ def remove_batch_rule(actor, model: str) -> None:
     rules = dict(batch_rules())
     before = rules.pop(model, None)
     if before is not None:
-        _save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_removed", model=model,
+        save(actor, "INCIDENT_BATCH_RULES", rules, "settings.batch_rule_removed", model=model,
               before=before)
 
 
@@ -412,7 +414,7 @@ def save_symptom(actor, form: dict, code: str | None = None) -> str:
     catalogue = dict(get("SYMPTOM_CATALOGUE"))
     before = catalogue.get(code)
     catalogue[code] = entry
-    _save(actor, "SYMPTOM_CATALOGUE", catalogue,
+    save(actor, "SYMPTOM_CATALOGUE", catalogue,
           "symptom.created" if new else "symptom.updated", code=code, before=before,
           after=entry)
     return code
@@ -530,7 +532,7 @@ def save_questions(actor, code: str, form: dict) -> list[dict]:
     saved = dict(get("SYMPTOM_QUESTIONS"))
     if saved.get(code) != questions:
         saved[code] = questions
-        _save(actor, "SYMPTOM_QUESTIONS", saved, "symptom.questions_updated", code=code,
+        save(actor, "SYMPTOM_QUESTIONS", saved, "symptom.questions_updated", code=code,
               before=before, after=questions)
     return questions
 
@@ -587,7 +589,7 @@ def save_logo(actor, stream, declared_size: int | None = None) -> dict:
     value = {"sha256": sha256,
              "type": "image/png" if printed.startswith(b"\x89PNG") else "image/jpeg"}
     before = get(LOGO_KEY)
-    _save(actor, LOGO_KEY, value, "settings.company_updated", before=before, after=value)
+    save(actor, LOGO_KEY, value, "settings.company_updated", before=before, after=value)
     return value
 
 
@@ -595,7 +597,7 @@ def remove_logo(actor) -> None:
     """Back to the configured logo (DOORSTEP_COMPANY_LOGO), or none."""
     before = _stored().get(LOGO_KEY)
     if before:
-        _save(actor, LOGO_KEY, {}, "settings.company_updated", before=before, after=None)
+        save(actor, LOGO_KEY, {}, "settings.company_updated", before=before, after=None)
 
 
 def logo() -> tuple[bytes, str] | None:
