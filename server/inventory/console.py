@@ -263,34 +263,90 @@ def _template_lines(text: str) -> list[dict]:
     return lines
 
 
+def _regions_and_skills() -> tuple[list, list]:
+    from ..technicians.models import Technician
+
+    technicians = list(db.session.scalars(db.select(Technician)))
+    return (sorted({t.region for t in technicians if t.region}),
+            sorted({s for t in technicians for s in (t.skills or [])}))
+
+
+def _save_template_form(form, template: MinMaxTemplate | None = None):
+    """Save the template form; returns the template, or None after flashing the problem."""
+    try:
+        return fieldstock.save_template(
+            form.get("name", ""), form.get("region") if form.get("for") == "region" else None,
+            form.get("skill") if form.get("for") == "skill" else None,
+            _template_lines(form.get("lines", "")), template, actor=g.actor)
+    except ServiceError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+        return None
+
+
 @bp.route("/templates", methods=["GET", "POST"])
 @console_roles(*OFFICE)
 def templates_page():
     """Min/max templates: defined once, applied to every van of a region or skill; a van's
     own value is kept."""
-    from ..technicians.models import Technician
-
     form = {}
     if request.method == "POST":
         form = request.form
-        try:
-            template = fieldstock.save_template(
-                form.get("name", ""), form.get("region") if form.get("for") == "region" else None,
-                form.get("skill") if form.get("for") == "skill" else None,
-                _template_lines(form.get("lines", "")))
-        except ServiceError as problem:
-            db.session.rollback()
-            flash(problem.message, "error")
-        else:
+        template = _save_template_form(form)
+        if template is not None:
             flash(_("Template %(name)s saved.", name=template.name), "success")
             return redirect(url_for(".templates_page"))
-    technicians = list(db.session.scalars(db.select(Technician)))
-    regions = sorted({t.region for t in technicians if t.region})
-    skills = sorted({s for t in technicians for s in (t.skills or [])})
+    regions, skills = _regions_and_skills()
     templates = fieldstock.templates()
     vans = {t.id: fieldstock.template_vans(t) for t in templates}
     return render_template("inventory/templates.html", templates=templates, vans=vans,
                            regions=regions, skills=skills, form=form)
+
+
+def _template_or_404(template_id: uuid.UUID) -> MinMaxTemplate:
+    template = db.session.get(MinMaxTemplate, template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+@bp.route("/templates/<uuid:minmax_id>/edit", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def edit_template(minmax_id: uuid.UUID):
+    """Edit a template: the values it already wrote on vans follow the new lines."""
+    template = _template_or_404(minmax_id)
+    if request.method == "POST":
+        form = request.form
+        saved = _save_template_form(form, template)
+        if saved is not None:
+            flash(_("Template %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for(".templates_page"))
+        template = _template_or_404(minmax_id)
+    else:
+        form = {"name": template.name, "for": "region" if template.region else "skill",
+                "region": template.region or "", "skill": template.skill or "",
+                "lines": "\n".join(f"{line.part.sku} {line.min_quantity} {line.max_quantity}"
+                                   for line in template.lines)}
+    regions, skills = _regions_and_skills()
+    return render_template("inventory/template_edit.html", template=template, form=form,
+                           regions=regions, skills=skills,
+                           use=fieldstock.template_use(template))
+
+
+@bp.route("/templates/<uuid:minmax_id>/delete", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def delete_template(minmax_id: uuid.UUID):
+    """Delete a template after saying which vans' values it clears."""
+    template = _template_or_404(minmax_id)
+    if request.method == "POST":
+        name = template.name
+        use = fieldstock.delete_template(template, g.actor, confirm=True)
+        flash(ngettext("Template %(name)s deleted; values cleared on %(num)d van.",
+                       "Template %(name)s deleted; values cleared on %(num)d vans.",
+                       len(use["vans"]), name=name), "success")
+        return redirect(url_for(".templates_page"))
+    return render_template("inventory/template_delete.html", template=template,
+                           use=fieldstock.template_use(template))
 
 
 @bp.route("/templates/<uuid:template_id>/apply", methods=["POST"])
@@ -299,7 +355,7 @@ def apply_template(template_id: uuid.UUID):
     template = db.session.get(MinMaxTemplate, template_id)
     if template is None:
         abort(404)
-    counts = fieldstock.apply_template(template)
+    counts = fieldstock.apply_template(template, g.actor)
     flash(_("Applied to %(vans)d vans: %(set)d values set, %(kept)d vans' own values kept.",
             vans=counts["vans"], set=counts["set"], kept=counts["kept_own"]), "success")
     return redirect(url_for(".templates_page"))

@@ -213,3 +213,71 @@ class DeliveryOut(Schema):
     request_id = fields.UUID(allow_none=True)
     sent_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
+
+
+# --- reservations and min/max templates (fieldstock) -------------------------------------
+
+class ReservationQuery(InSchema):
+    location = fields.UUID(metadata={"description": "Only at this location."})
+    part = fields.UUID(metadata={"description": "Only of this part."})
+    work_order = fields.UUID(metadata={"description": "Only for this order."})
+    status = fields.String(validate=validate.OneOf(["active", "sent", "used", "released"]),
+                           metadata={"description": "Only in this state (default: those "
+                                                    "holding stock now — active, of open "
+                                                    "orders)."})
+
+
+class ReservationOut(Schema):
+    id = fields.UUID()
+    location_id = fields.UUID()
+    part_id = fields.UUID()
+    work_order_id = fields.UUID()
+    quantity = fields.Integer()
+    status = fields.String()
+    request_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class MinMaxLineIn(InSchema):
+    part_id = fields.UUID(required=True)
+    min_quantity = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    max_quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class MinMaxTemplateIn(InSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    region = fields.String(allow_none=True, validate=validate.Length(max=80),
+                           metadata={"description": "For the vans of this region (or skill)."})
+    skill = fields.String(allow_none=True, validate=validate.Length(max=80),
+                          metadata={"description": "For the vans of this skill (or region)."})
+    lines = fields.List(fields.Nested(MinMaxLineIn), required=True,
+                        validate=validate.Length(min=1, max=5_000))
+
+
+class MinMaxLineOut(Schema):
+    part_id = fields.UUID()
+    sku = fields.Function(lambda line: line.part.sku)
+    min_quantity = fields.Integer()
+    max_quantity = fields.Integer()
+
+
+class MinMaxTemplateOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    region = fields.String(allow_none=True)
+    skill = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(MinMaxLineOut))
+
+
+class MinMaxTemplateDeleteQuery(InSchema):
+    confirm = fields.Boolean(load_default=False, metadata={
+        "description": "Needed to delete a template in use (409 template_in_use otherwise): "
+                       "the min/max values it wrote on vans are cleared."})
+
+
+class MinMaxTemplateDeletedOut(Schema):
+    vans = fields.List(fields.String(), metadata={"description": "Vans whose values were "
+                                                                 "cleared."})
+    values = fields.Integer(metadata={"description": "Min/max values cleared."})

@@ -24,9 +24,15 @@ from .schemas import (
     ProposalLineOut,
     ProposalQuery,
     RequestQuery,
+    ReservationOut,
+    ReservationQuery,
     ReverseIn,
     RuleIn,
     RuleOut,
+    MinMaxTemplateDeletedOut,
+    MinMaxTemplateDeleteQuery,
+    MinMaxTemplateIn,
+    MinMaxTemplateOut,
 )
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/stock",
@@ -146,3 +152,58 @@ class Deliveries(MethodView):
         """Parts sent to vans, newest first: ``sent`` ones wait for the technician's
         confirmation on the phone."""
         return fieldstock.deliveries(args.get("status"), args.get("van"))
+
+
+@blp.route("/reservations")
+class Reservations(MethodView):
+    @blp.arguments(ReservationQuery, location="query")
+    @blp.response(200, ReservationOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Parts held for jobs, oldest first: by default those holding stock now."""
+        return fieldstock.reservations(args.get("location"), args.get("part"),
+                                       args.get("work_order"), args.get("status"))
+
+
+@blp.route("/templates")
+class Templates(MethodView):
+    @blp.response(200, MinMaxTemplateOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self):
+        """Min/max templates, by name."""
+        return fieldstock.templates()
+
+    @blp.arguments(MinMaxTemplateIn)
+    @blp.response(201, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """A template for the vans of one region or one skill (applied from the console)."""
+        return fieldstock.save_template(data["name"], data.get("region"), data.get("skill"),
+                                        data["lines"], actor=g.actor)
+
+
+@blp.route("/templates/<uuid:template_id>")
+class TemplateItem(MethodView):
+    @blp.response(200, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def get(self, template_id: uuid.UUID):
+        return fieldstock.get_template(template_id)
+
+    @blp.arguments(MinMaxTemplateIn)
+    @blp.response(200, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def put(self, data, template_id: uuid.UUID):
+        """Replace the template; the values it already wrote on vans follow (a part taken
+        out, or a van no longer covered, loses its value)."""
+        return fieldstock.save_template(data["name"], data.get("region"), data.get("skill"),
+                                        data["lines"], fieldstock.get_template(template_id),
+                                        actor=g.actor)
+
+    @blp.arguments(MinMaxTemplateDeleteQuery, location="query")
+    @blp.response(200, MinMaxTemplateDeletedOut)
+    @api_roles(*OFFICE)
+    def delete(self, args, template_id: uuid.UUID):
+        """Delete a template; one in use needs ``confirm=true`` (409 ``template_in_use``
+        says how many vans it affects)."""
+        return fieldstock.delete_template(fieldstock.get_template(template_id), g.actor,
+                                          args["confirm"])

@@ -111,6 +111,7 @@ FILL = {
     "code": lambda: ["WH_NO_HOT_WATER"],  # a symptom's intake questions (/admin)
     "claim_id": lambda: _warranty_claims(),
     "return_id": _first_ids("server.warranty.models.SupplierReturn"),
+    "minmax_id": _first_ids("server.inventory.models.MinMaxTemplate"),
     "serial": lambda: _warranty_serials(),
 }
 
