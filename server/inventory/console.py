@@ -54,6 +54,7 @@ REQUEST_STATUSES = {
     RequestStatus.OPEN: _l("Waiting for the office"), RequestStatus.RESERVED: _l("Reserved"),
     RequestStatus.SENT: _l("On its way to the van"), RequestStatus.ON_VAN: _l("On the van"),
     RequestStatus.CANCELLED: _l("Cancelled"),
+    RequestStatus.ORDERED: _l("Ordered from a supplier"),
 }
 
 

@@ -258,7 +258,8 @@ def _rebook_when_all_parts_arrived(order_id: uuid.UUID) -> None:
 
     waiting = db.session.scalar(select(func.count()).select_from(PartRequest).where(
         PartRequest.work_order_id == order_id, PartRequest.status.in_(
-            [RequestStatus.OPEN, RequestStatus.RESERVED, RequestStatus.SENT])))
+            [RequestStatus.OPEN, RequestStatus.RESERVED, RequestStatus.ORDERED,
+             RequestStatus.SENT])))
     order = db.session.get(WorkOrder, order_id)
     if not waiting and order is not None:
         orders.back_to_the_queue_for_parts(order)
@@ -305,11 +306,13 @@ def _van_of_request(request: PartRequest) -> StockLocation:
     return van
 
 
-def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: StockLocation
-           ) -> VanDelivery | StockReservation:
+def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: StockLocation,
+           from_purchase: bool = False) -> VanDelivery | StockReservation:
     """The office answers a request: ``send`` moves the part towards the technician's van
     (a delivery they confirm), ``reserve`` holds it at ``warehouse`` for the job; a
-    reserved request is sent later with ``send``, which takes the reservation along."""
+    reserved request is sent later with ``send``, which takes the reservation along.
+    A request a purchase was raised for is sent by that purchase's receipt
+    (``from_purchase``), not from the queue (Conflict ``request_on_purchase``)."""
     if how not in ("send", "reserve"):
         raise Invalid(_("Send or reserve."), {"how": [_("must be send or reserve")]})
     if warehouse.kind != LocationKind.WAREHOUSE:
@@ -317,6 +320,11 @@ def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: Stock
                       {"warehouse_id": [_("is not a warehouse")]})
     allowed = {"send": (RequestStatus.OPEN, RequestStatus.RESERVED),
                "reserve": (RequestStatus.OPEN,)}[how]
+    if from_purchase:
+        allowed = (RequestStatus.ORDERED,)
+    elif request.purchase_id is not None and request.status in allowed:
+        raise Conflict(_("A purchase order was raised for this request: it goes to the van "
+                         "when the purchase is received."), code="request_on_purchase")
     if request.status not in allowed:
         raise Conflict(_("This request was already dealt with."), code="request_not_open")
     part = db.session.get(Part, request.part_id)
@@ -359,7 +367,10 @@ def answer(actor_id: uuid.UUID | None, request_id: uuid.UUID, how: str,
 
 
 def cancel_request(request: PartRequest) -> None:
-    if request.status not in (RequestStatus.OPEN, RequestStatus.RESERVED):
+    """Cancel a request not yet sent (one ordered from a supplier too: the purchase still
+    arrives at the warehouse, and is not sent to the van)."""
+    if request.status not in (RequestStatus.OPEN, RequestStatus.RESERVED,
+                              RequestStatus.ORDERED):
         raise Conflict(_("This request was already dealt with."), code="request_not_open")
     for reservation in db.session.scalars(select(StockReservation).where(
             StockReservation.request_id == request.id,

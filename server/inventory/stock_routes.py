@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import fieldstock, service
+from . import fieldstock, purchases, service
 from .schemas import (
     ConfirmIn,
     DeliveryOut,
@@ -23,6 +23,12 @@ from .schemas import (
     PartRequestOut,
     ProposalLineOut,
     ProposalQuery,
+    PurchaseEndIn,
+    PurchaseIn,
+    PurchaseOrderIn,
+    PurchaseOut,
+    PurchaseQuery,
+    ReceiveIn,
     RequestQuery,
     ReservationOut,
     ReservationQuery,
@@ -207,3 +213,74 @@ class TemplateItem(MethodView):
         says how many vans it affects)."""
         return fieldstock.delete_template(fieldstock.get_template(template_id), g.actor,
                                           args["confirm"])
+
+
+@blp.route("/purchases")
+class Purchases(MethodView):
+    @blp.arguments(PurchaseQuery, location="query")
+    @blp.response(200, PurchaseOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Purchase orders from suppliers, newest first."""
+        return purchases.purchases(args.get("status"), args.get("supplier"))
+
+    @blp.arguments(PurchaseIn)
+    @blp.response(201, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """A purchase order (a draft, or ordered at once with ``order``), by hand or raised
+        for open parts requests (409 ``request_not_open`` when one was already dealt with)."""
+        return purchases.create(
+            g.actor, data["supplier"], service.get_location(data["warehouse_id"], "warehouse_id"),
+            data.get("expected_on"), data["lines"], data["request_ids"], data.get("note"),
+            order_now=data["order"])
+
+
+@blp.route("/purchases/<uuid:purchase_id>")
+class PurchaseItem(MethodView):
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def get(self, purchase_id: uuid.UUID):
+        return purchases.get(purchase_id)
+
+
+@blp.route("/purchases/<uuid:purchase_id>/order")
+class PlacePurchase(MethodView):
+    @blp.arguments(PurchaseOrderIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Send a draft to the supplier, with the day it is expected."""
+        return purchases.place(g.actor, purchases.get(purchase_id), data.get("expected_on"))
+
+
+@blp.route("/purchases/<uuid:purchase_id>/receive")
+class ReceivePurchase(MethodView):
+    @blp.arguments(ReceiveIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Book what arrived into the warehouse (``receive`` ledger lines); the requests it
+        was raised for and now fully received go to their vans. 409 ``already_received``
+        when nothing of it is outstanding."""
+        return purchases.receive(g.actor, purchase_id, data["lines"])
+
+
+@blp.route("/purchases/<uuid:purchase_id>/cancel")
+class CancelPurchase(MethodView):
+    @blp.arguments(PurchaseEndIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Cancel a purchase that received nothing; its requests go back to the queue."""
+        return purchases.cancel(g.actor, purchase_id, data.get("reason"))
+
+
+@blp.route("/purchases/<uuid:purchase_id>/close")
+class ClosePurchase(MethodView):
+    @blp.arguments(PurchaseEndIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Close a partly received purchase (the rest is not coming)."""
+        return purchases.close(g.actor, purchase_id, data.get("reason"))
