@@ -244,8 +244,8 @@ def receive(actor, purchase_id: uuid.UUID, received: list[dict]) -> PurchaseOrde
     for line, quantity in booked:
         service.record_movement(MovementKind.RECEIVE, line.part, quantity,
                                 getattr(actor, "id", None), target=warehouse,
-                                note=_("Purchase %(number)s from %(supplier)s",
-                                       number=purchase.number, supplier=purchase.supplier))
+                                # Data, not words: the same in every reader's language.
+                                note=f"{purchase.number} · {purchase.supplier}")
         line.received_quantity += quantity
     full = all(line.outstanding == 0 for line in purchase.lines)
     _move(actor, purchase, PurchaseStatus.RECEIVED if full else PurchaseStatus.PARTLY_RECEIVED,

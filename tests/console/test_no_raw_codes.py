@@ -112,6 +112,7 @@ FILL = {
     "claim_id": lambda: _warranty_claims(),
     "return_id": _first_ids("server.warranty.models.SupplierReturn"),
     "minmax_id": _first_ids("server.inventory.models.MinMaxTemplate"),
+    "purchase_id": _first_ids("server.inventory.models.PurchaseOrder", 3),  # each state
     "serial": lambda: _warranty_serials(),
 }
 
@@ -158,6 +159,9 @@ EXTRA = {
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
     "warranty_console.claims": lambda: [{"state": "rejected"}, {"q": "zzz-none"}],
     "warranty_console.returns": lambda: [{"state": "shipped"}],
+    "stock_console.purchases_page": lambda: [{"status": "ordered"}],
+    "stock_console.new_purchase": lambda: [{"low": str(i)} for i in _first_ids(
+        "server.inventory.models.StockLocation", 1)()],
 }
 
 
