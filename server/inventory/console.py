@@ -370,15 +370,17 @@ def apply_template(template_id: uuid.UUID):
 PURCHASE_STATUSES = {
     PurchaseStatus.DRAFT: _l("Draft"), PurchaseStatus.ORDERED: _l("Ordered"),
     PurchaseStatus.PARTLY_RECEIVED: _l("Partly received"),
-    PurchaseStatus.RECEIVED: _l("Received"), PurchaseStatus.CLOSED: _l("Closed short"),
+    PurchaseStatus.RECEIVED: _l("Received in full"), PurchaseStatus.CLOSED: _l("Closed short"),
     PurchaseStatus.CANCELLED: _l("Cancelled"),
 }
 PURCHASE_ACTIONS = {
-    "purchase.created": _l("Created"), "purchase.ordered": _l("Sent to the supplier"),
+    "purchase.created": _l("Purchase order created"), "purchase.ordered": _l("Sent to the supplier"),
     "purchase.partly_received": _l("Received in part"),
     "purchase.received": _l("Received in full"), "purchase.closed": _l("Closed short"),
     "purchase.cancelled": _l("Cancelled"),
     "purchase.request_sent": _l("A requested part sent to its van"),
+    "purchase.request_back_to_queue": _l("A requested part back in the queue: the stock "
+                                         "that arrived is reserved for other jobs"),
 }
 
 

@@ -13,7 +13,8 @@ audited):
   once (the second finds nothing outstanding: Conflict ``already_received``);
 * after a receipt, every ordered request of the purchase whose part has now been received
   in full for it (oldest request first) goes to its van through the usual path
-  (transit → the technician confirms receipt; protocol §4c);
+  (transit → the technician confirms receipt; protocol §4c) — unless other jobs'
+  reservations hold the stock that arrived, when it goes back to the office's queue;
 * a purchase cancelled, or closed short, hands its requests that were not sent back to
   the office's queue (``open``).
 """
@@ -269,6 +270,17 @@ def _send_covered_requests(actor, purchase: PurchaseOrder, warehouse: StockLocat
         if received.get(request.part_id, 0) < request.quantity:
             continue
         received[request.part_id] -= request.quantity
+        try:
+            # Before anything moves: other jobs' reservations may hold what arrived (a
+            # count or scrap took the stock they counted on).
+            fieldstock.ensure_available(warehouse, request.part, request.quantity)
+        except Invalid:
+            request.status, request.expected_on, request.purchase_id = \
+                RequestStatus.OPEN, None, None
+            audit.record("purchase.request_back_to_queue", actor, purchase,
+                         number=purchase.number, request_id=str(request.id),
+                         why="insufficient_stock")
+            continue
         fieldstock.fulfil(getattr(actor, "id", None), request, "send", warehouse,
                           from_purchase=True)
         audit.record("purchase.request_sent", actor, purchase, number=purchase.number,

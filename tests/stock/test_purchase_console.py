@@ -65,7 +65,7 @@ def test_a_request_is_ordered_received_and_sent_to_the_van(office, asked, wareho
     (line,) = purchase.lines
     done = _follow(office, office.post(f"/stock/purchases/{purchase.id}/receive",
                                        data={f"received-{line.id}": "2"}))
-    assert "Received into the warehouse" in done and "Received" in done
+    assert "Received into the warehouse" in done and "Received in full" in done
     assert "On its way to the van" in done
     listed = _body(office.get("/stock/purchases?status=received"))
     assert "PO-00001" in listed and "Gree parts" in listed

@@ -241,3 +241,31 @@ def test_requests_already_dealt_with_cannot_be_ordered(api_as, dispatcher, asked
     assert db.session.get(PartRequest, uuid.UUID(second)).purchase_id is None
     assert fieldstock.requests() and db.session.scalar(
         select(func.count()).select_from(PurchaseOrder)) == 0
+
+
+def test_a_request_whose_arrived_stock_is_reserved_elsewhere_goes_back_to_the_queue(
+        api_as, dispatcher, asked, warehouse, make_order):
+    """Another job's reservation still counts on stock a scrap took: what the purchase
+    brings covers that reservation first, so the request is not sent and returns to the
+    office's queue rather than blocking the receipt."""
+    phone, job, (relay, fan) = asked
+    other = make_order(actor=dispatcher)
+    stock.record_movement("receive", relay, 2, dispatcher.id, target=warehouse)
+    fieldstock.reserve(dispatcher.id, warehouse, relay, other, 2)
+    stock.record_movement("scrap", relay, 2, dispatcher.id, source=warehouse, note="dropped")
+    db.session.commit()
+    office = api_as(dispatcher)
+    relay_request = next(r["id"] for r in office.get("/api/v1/stock/requests").get_json()
+                         if r["sku"] == relay.sku)
+    purchase = office.post("/api/v1/stock/purchases", json={
+        "supplier": "Gree", "warehouse_id": str(warehouse.id), "request_ids": [relay_request],
+        "expected_on": date.today().isoformat(), "order": True}).get_json()
+    received = office.post(f"/api/v1/stock/purchases/{purchase['id']}/receive", json={
+        "lines": [{"part_id": str(relay.id), "quantity": 2}]})
+    assert received.status_code == 200 and received.get_json()["status"] == "received"
+    assert _level(warehouse, relay) == 2 and fieldstock.deliveries() == []
+    back = [r for r in office.get("/api/v1/stock/requests").get_json()
+            if r["id"] == relay_request]
+    assert [(r["status"], r["purchase_id"], r["expected_on"]) for r in back] == [
+        ("open", None, None)]
+    assert "purchase.request_back_to_queue" in db.session.scalars(select(AuditEvent.action))

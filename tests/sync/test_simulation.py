@@ -403,6 +403,14 @@ class SyncSystem(RuleBasedStateMachine):
             except ServiceError:
                 pass  # the warehouse ran out
 
+    @rule(p=st.integers(0, 2), days=st.integers(0, 5))
+    def phone_pushes_and_the_office_orders_from_a_supplier(self, p, days):
+        """A phone's requests reach the office (a push), which lacks the part and orders
+        the oldest open one from a supplier (§4c rule 7): a step of its own, because the
+        office's answers above seldom find a request already pushed."""
+        assert self.phones[p].push(batch_size=5).status_code == 200
+        self.office_answers_a_request("order", days)
+
     @rule(part=st.sampled_from([1, 2]), data=st.data())
     def supplier_delivers(self, part, data):
         """Some of an open purchase arrives (in part: 1, or whole: 2); its requests covered
