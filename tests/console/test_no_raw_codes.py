@@ -42,6 +42,7 @@ NOT_PAGES = {
     "messaging_console.preview": "a message preview in the language it names (tests/messaging)",
     "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
     "portal.company_logo": "an image (tests/api/test_company_identity.py)",
+    "warranty_console.claim_photo": "an image (tests/warranty/test_claim_photos.py)",
 }
 # (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
