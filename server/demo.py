@@ -916,6 +916,7 @@ class _Builder:
         # After the stories: the demo's finished jobs predate the checklists.
         checklist_demo.seed(self.staff.get("admin"))
         stock_demo.seed(self.staff.get("admin"), self.now)  # templates, requests, deliveries
+        stock_demo.seed_purchases(self.staff.get("admin"), self.now)  # purchase orders
         self._quality_checks()
         billing_demo.seed(self.now, self.techs[0][0], self.staff["dispatcher.zh"], self._stock)
         warranty_demo.seed(self.staff.get("admin"), self.warehouse, self.now)

@@ -131,6 +131,8 @@ class PartRequestWire(_Row):
     status = fields.String()
     device_time = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    # Status ``ordered``: the day the supplier's delivery is expected (§4c).
+    expected_on = fields.Date(allow_none=True)
 
 
 class VanDeliveryWire(_Row):

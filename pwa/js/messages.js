@@ -606,6 +606,8 @@ export const MESSAGES = {
     "todo.not_your_delivery": "Nothing on the phone; tell the office.",
     "todo.already_received": "Nothing: the first count was kept. Tell the office if it was wrong.",
     "todo.more_than_sent": "Count again and confirm at most what was sent.",
+    "request.status.ordered": "Ordered from supplier, expected {date}",
+    "request.status.ordered_undated": "Ordered from supplier",
   },
   zh: {
     ...prefixed("status", STATUS.zh),
@@ -908,5 +910,7 @@ export const MESSAGES = {
     "todo.not_your_delivery": "无需在手机上操作；请告知办公室。",
     "todo.already_received": "无需操作：以第一次清点为准。如有错误请告知办公室。",
     "todo.more_than_sent": "请重新清点，确认数量不超过发出的数量。",
+    "request.status.ordered": "已向供应商订购，预计 {date} 到货",
+    "request.status.ordered_undated": "已向供应商订购",
   },
 };

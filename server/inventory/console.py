@@ -5,6 +5,7 @@ Read-only views of the ledger; every write goes through ``service.record_movemen
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,14 +20,16 @@ from ..errors import Invalid, NotFound, ServiceError
 from ..extensions import db
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
-from . import service
 from . import fieldstock
+from . import purchases as purchasing
+from . import service
 from .models import (
     DeliveryStatus,
     MinMaxTemplate,
     MovementKind,
     Part,
     PartRequest,
+    PurchaseStatus,
     RequestStatus,
     StockLocation,
     StockReservation,
@@ -54,6 +57,7 @@ REQUEST_STATUSES = {
     RequestStatus.OPEN: _l("Waiting for the office"), RequestStatus.RESERVED: _l("Reserved"),
     RequestStatus.SENT: _l("On its way to the van"), RequestStatus.ON_VAN: _l("On the van"),
     RequestStatus.CANCELLED: _l("Cancelled"),
+    RequestStatus.ORDERED: _l("Ordered from a supplier"),
 }
 
 
@@ -263,34 +267,90 @@ def _template_lines(text: str) -> list[dict]:
     return lines
 
 
+def _regions_and_skills() -> tuple[list, list]:
+    from ..technicians.models import Technician
+
+    technicians = list(db.session.scalars(db.select(Technician)))
+    return (sorted({t.region for t in technicians if t.region}),
+            sorted({s for t in technicians for s in (t.skills or [])}))
+
+
+def _save_template_form(form, template: MinMaxTemplate | None = None):
+    """Save the template form; returns the template, or None after flashing the problem."""
+    try:
+        return fieldstock.save_template(
+            form.get("name", ""), form.get("region") if form.get("for") == "region" else None,
+            form.get("skill") if form.get("for") == "skill" else None,
+            _template_lines(form.get("lines", "")), template, actor=g.actor)
+    except ServiceError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+        return None
+
+
 @bp.route("/templates", methods=["GET", "POST"])
 @console_roles(*OFFICE)
 def templates_page():
     """Min/max templates: defined once, applied to every van of a region or skill; a van's
     own value is kept."""
-    from ..technicians.models import Technician
-
     form = {}
     if request.method == "POST":
         form = request.form
-        try:
-            template = fieldstock.save_template(
-                form.get("name", ""), form.get("region") if form.get("for") == "region" else None,
-                form.get("skill") if form.get("for") == "skill" else None,
-                _template_lines(form.get("lines", "")))
-        except ServiceError as problem:
-            db.session.rollback()
-            flash(problem.message, "error")
-        else:
+        template = _save_template_form(form)
+        if template is not None:
             flash(_("Template %(name)s saved.", name=template.name), "success")
             return redirect(url_for(".templates_page"))
-    technicians = list(db.session.scalars(db.select(Technician)))
-    regions = sorted({t.region for t in technicians if t.region})
-    skills = sorted({s for t in technicians for s in (t.skills or [])})
+    regions, skills = _regions_and_skills()
     templates = fieldstock.templates()
     vans = {t.id: fieldstock.template_vans(t) for t in templates}
     return render_template("inventory/templates.html", templates=templates, vans=vans,
                            regions=regions, skills=skills, form=form)
+
+
+def _template_or_404(template_id: uuid.UUID) -> MinMaxTemplate:
+    template = db.session.get(MinMaxTemplate, template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+@bp.route("/templates/<uuid:minmax_id>/edit", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def edit_template(minmax_id: uuid.UUID):
+    """Edit a template: the values it already wrote on vans follow the new lines."""
+    template = _template_or_404(minmax_id)
+    if request.method == "POST":
+        form = request.form
+        saved = _save_template_form(form, template)
+        if saved is not None:
+            flash(_("Template %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for(".templates_page"))
+        template = _template_or_404(minmax_id)
+    else:
+        form = {"name": template.name, "for": "region" if template.region else "skill",
+                "region": template.region or "", "skill": template.skill or "",
+                "lines": "\n".join(f"{line.part.sku} {line.min_quantity} {line.max_quantity}"
+                                   for line in template.lines)}
+    regions, skills = _regions_and_skills()
+    return render_template("inventory/template_edit.html", template=template, form=form,
+                           regions=regions, skills=skills,
+                           use=fieldstock.template_use(template))
+
+
+@bp.route("/templates/<uuid:minmax_id>/delete", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def delete_template(minmax_id: uuid.UUID):
+    """Delete a template after saying which vans' values it clears."""
+    template = _template_or_404(minmax_id)
+    if request.method == "POST":
+        name = template.name
+        use = fieldstock.delete_template(template, g.actor, confirm=True)
+        flash(ngettext("Template %(name)s deleted; values cleared on %(num)d van.",
+                       "Template %(name)s deleted; values cleared on %(num)d vans.",
+                       len(use["vans"]), name=name), "success")
+        return redirect(url_for(".templates_page"))
+    return render_template("inventory/template_delete.html", template=template,
+                           use=fieldstock.template_use(template))
 
 
 @bp.route("/templates/<uuid:template_id>/apply", methods=["POST"])
@@ -299,7 +359,183 @@ def apply_template(template_id: uuid.UUID):
     template = db.session.get(MinMaxTemplate, template_id)
     if template is None:
         abort(404)
-    counts = fieldstock.apply_template(template)
+    counts = fieldstock.apply_template(template, g.actor)
     flash(_("Applied to %(vans)d vans: %(set)d values set, %(kept)d vans' own values kept.",
             vans=counts["vans"], set=counts["set"], kept=counts["kept_own"]), "success")
     return redirect(url_for(".templates_page"))
+
+
+# --- purchases from suppliers ------------------------------------------------------------
+
+PURCHASE_STATUSES = {
+    PurchaseStatus.DRAFT: _l("Draft"), PurchaseStatus.ORDERED: _l("Ordered"),
+    PurchaseStatus.PARTLY_RECEIVED: _l("Partly received"),
+    PurchaseStatus.RECEIVED: _l("Received in full"), PurchaseStatus.CLOSED: _l("Closed short"),
+    PurchaseStatus.CANCELLED: _l("Cancelled"),
+}
+PURCHASE_ACTIONS = {
+    "purchase.created": _l("Purchase order created"), "purchase.ordered": _l("Sent to the supplier"),
+    "purchase.partly_received": _l("Received in part"),
+    "purchase.received": _l("Received in full"), "purchase.closed": _l("Closed short"),
+    "purchase.cancelled": _l("Cancelled"),
+    "purchase.request_sent": _l("A requested part sent to its van"),
+    "purchase.request_back_to_queue": _l("A requested part back in the queue: the stock "
+                                         "that arrived is reserved for other jobs"),
+}
+
+
+def _purchase_lines(text: str) -> list[dict]:
+    """One part a line: "SKU quantity [unit cost]". Raises Invalid naming the line."""
+    lines = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        words = raw.split()
+        if not words:
+            continue
+        cost = words[2] if len(words) == 3 else None
+        if len(words) not in (2, 3) or not words[1].isdigit() or (
+                cost is not None and not re.fullmatch(r"\d+(\.\d{1,2})?", cost)):
+            raise Invalid(_("Line %(n)d: write the SKU, the quantity and, if you like, the "
+                            "unit cost.", n=n), {"lines": [_("line %(n)d: SKU quantity", n=n)]})
+        part_id = db.session.scalar(db.select(Part.id).where(Part.sku == words[0].upper()))
+        if part_id is None:
+            raise Invalid(_("Line %(n)d: no part with SKU %(sku)s.", n=n, sku=words[0]),
+                          {"lines": [_("line %(n)d: no such part", n=n)]})
+        lines.append({"part_id": part_id, "quantity": int(words[1]),
+                      "unit_cost_cents": round(float(cost) * 100) if cost else None})
+    return lines
+
+
+def _request_rows(requests) -> dict:
+    from ..technicians.models import Technician
+
+    return {"numbers": _names_and_numbers([r.work_order_id for r in requests]),
+            "technicians": {t.id: t for t in db.session.scalars(db.select(Technician))}}
+
+
+@bp.route("/purchases")
+@console_roles(*OFFICE)
+def purchases_page():
+    """Purchase orders from suppliers, newest first, by status."""
+    status = request.args.get("status")
+    status = status if status in PURCHASE_STATUSES else None
+    return render_template("inventory/purchases.html",
+                           purchases=purchasing.purchases(status), status=status,
+                           statuses=PURCHASE_STATUSES,
+                           waiting=len(purchasing.requests_to_order()))
+
+
+@bp.route("/purchases/new", methods=["GET", "POST"])
+@console_roles(*OFFICE)
+def new_purchase():
+    """A purchase order: by hand, for open parts requests, or for a warehouse's low stock."""
+    warehouses = [loc for loc in service.locations() if loc.kind == "warehouse"]
+    candidates = purchasing.requests_to_order()
+    form = dict(request.form) if request.method == "POST" else {}
+    chosen = set(request.form.getlist("request") if request.method == "POST"
+                 else request.args.getlist("request"))
+    if request.method == "POST":
+        warehouse = _warehouse(form.get("warehouse"))
+        try:
+            if warehouse is None:
+                raise Invalid(_("Parts are received into a warehouse."),
+                              {"warehouse_id": [_("is not a warehouse")]})
+            expected = _day_value(form.get("expected_on", ""))
+            request_ids = []
+            for value in chosen:
+                try:
+                    request_ids.append(uuid.UUID(value))
+                except ValueError:
+                    abort(400)
+            purchase = purchasing.create(
+                g.actor, form.get("supplier", ""), warehouse, expected,
+                _purchase_lines(form.get("lines", "")), request_ids, form.get("note"),
+                order_now=form.get("then") == "order")
+        except ServiceError as problem:
+            db.session.rollback()
+            flash(problem.message, "error")
+        else:
+            flash(_("Purchase order %(number)s saved.", number=purchase.number), "success")
+            return redirect(url_for(".purchase_page", purchase_id=purchase.id))
+    else:
+        low = _warehouse(request.args.get("low"))
+        if low is not None:
+            skus = {p.id: p.sku for p in db.session.scalars(db.select(Part))}
+            form = {"warehouse": str(low.id), "lines": "\n".join(
+                f"{skus[line['part_id']]} {line['quantity']}"
+                for line in purchasing.low_stock_lines(low))}
+    return render_template("inventory/purchase_new.html", warehouses=warehouses,
+                           candidates=candidates, chosen=chosen, form=form,
+                           statuses=REQUEST_STATUSES, **_request_rows(candidates))
+
+
+def _day_value(text: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(_("Give the day as a date."),
+                      {"expected_on": [_("is not a date")]}) from None
+
+
+@bp.route("/purchases/<uuid:purchase_id>")
+@console_roles(*OFFICE)
+def purchase_page(purchase_id: uuid.UUID):
+    """One purchase: its lines (ordered, received, outstanding), the requests it was raised
+    for, what can be done next, and its history."""
+    from ..audit.models import AuditEvent
+
+    try:
+        purchase = purchasing.get(purchase_id)
+    except NotFound:
+        abort(404)
+    history = list(db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.entity_type == "purchase_orders", AuditEvent.entity_id == str(purchase.id))
+        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    return render_template("inventory/purchase.html", purchase=purchase, history=history,
+                           statuses=PURCHASE_STATUSES, actions=PURCHASE_ACTIONS,
+                           request_statuses=REQUEST_STATUSES,
+                           **_request_rows(purchase.requests))
+
+
+@bp.route("/purchases/<uuid:purchase_id>/<any(order, receive, cancel, close):step>",
+          methods=["POST"])
+@console_roles(*OFFICE)
+def purchase_step(purchase_id: uuid.UUID, step: str):
+    form = request.form
+    try:
+        if step == "order":
+            purchasing.place(g.actor, purchasing.get(purchase_id),
+                             _day_value(form.get("expected_on", "")))
+            message = _("Sent to the supplier: the technicians see the expected day.")
+        elif step == "receive":
+            lines = []
+            for key in form:
+                if key.startswith("received-"):
+                    raw = form[key].strip() or "0"
+                    if not raw.isdigit():
+                        raise Invalid(_("The received quantity must be a whole number, "
+                                        "zero or more."),
+                                      {"lines": [_("must be a whole number, zero or more")]})
+                    try:
+                        lines.append({"line_id": uuid.UUID(key.removeprefix("received-")),
+                                      "quantity": int(raw)})
+                    except ValueError:
+                        abort(400)
+            purchasing.receive(g.actor, purchase_id, lines)
+            message = _("Received into the warehouse; requested parts sent to their vans.")
+        elif step == "cancel":
+            purchasing.cancel(g.actor, purchase_id, form.get("reason"))
+            message = _("Purchase order cancelled.")
+        else:
+            purchasing.close(g.actor, purchase_id, form.get("reason"))
+            message = _("Purchase order closed: the rest is not coming.")
+    except NotFound:
+        abort(404)
+    except ServiceError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for(".purchase_page", purchase_id=purchase_id))

@@ -53,3 +53,31 @@ def seed(admin: User | None, now: datetime) -> None:
     if booked is not None and available.get(parts[1].id, 0) >= 1:
         fieldstock.reserve(actor, warehouse, parts[1], booked, 1)
     db.session.flush()
+
+
+def seed_purchases(admin: User | None, now: datetime) -> None:
+    """Demo purchases (called from ``server.demo.seed`` in one line): one received from a
+    supplier into the warehouse, one ordered and expected in three days, one draft."""
+    from . import purchases
+
+    warehouse = db.session.scalar(select(StockLocation).where(
+        StockLocation.kind == LocationKind.WAREHOUSE).order_by(StockLocation.name))
+    parts = list(db.session.scalars(select(Part).where(Part.active.is_(True))
+                                    .order_by(Part.sku).limit(4)))
+    if warehouse is None or len(parts) < 4:
+        return
+    today = now.date()
+    received = purchases.create(admin, "格力售后配件 / Gree service parts", warehouse,
+                                today - timedelta(days=2),
+                                [{"part_id": parts[0].id, "quantity": 10,
+                                  "unit_cost_cents": 1800}], order_now=True)
+    purchases.receive(admin, received.id, [{"part_id": parts[0].id, "quantity": 10}])
+    purchases.create(admin, "美的配件中心 / Midea parts centre", warehouse,
+                     today + timedelta(days=3),
+                     [{"part_id": parts[1].id, "quantity": 6, "unit_cost_cents": 2500},
+                      {"part_id": parts[2].id, "quantity": 4, "unit_cost_cents": None}],
+                     order_now=True)
+    purchases.create(admin, "海尔配件 / Haier parts", warehouse, None,
+                     [{"part_id": parts[3].id, "quantity": 5}],
+                     note="补充低库存 / low stock top-up")
+    db.session.flush()

@@ -19,6 +19,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
+from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -147,10 +148,21 @@ def on_part_used(order_id: uuid.UUID, part_id: uuid.UUID, van_id: uuid.UUID) -> 
         reservation.status, reservation.ended_at = ReservationStatus.USED, utcnow()
 
 
-def reservations(location_id: uuid.UUID | None = None) -> list[StockReservation]:
-    query = _active_reservations()
+def reservations(location_id: uuid.UUID | None = None, part_id: uuid.UUID | None = None,
+                 work_order_id: uuid.UUID | None = None, status: str | None = None
+                 ) -> list[StockReservation]:
+    """Reservations, oldest first. Without ``status``, those holding stock now (active, of
+    open orders); with it, every reservation in that state."""
+    if status is None:
+        query = _active_reservations()
+    else:
+        query = select(StockReservation).where(StockReservation.status == status)
     if location_id is not None:
         query = query.where(StockReservation.location_id == location_id)
+    if part_id is not None:
+        query = query.where(StockReservation.part_id == part_id)
+    if work_order_id is not None:
+        query = query.where(StockReservation.work_order_id == work_order_id)
     return list(db.session.scalars(query.order_by(StockReservation.created_at,
                                                   StockReservation.id)))
 
@@ -246,7 +258,8 @@ def _rebook_when_all_parts_arrived(order_id: uuid.UUID) -> None:
 
     waiting = db.session.scalar(select(func.count()).select_from(PartRequest).where(
         PartRequest.work_order_id == order_id, PartRequest.status.in_(
-            [RequestStatus.OPEN, RequestStatus.RESERVED, RequestStatus.SENT])))
+            [RequestStatus.OPEN, RequestStatus.RESERVED, RequestStatus.ORDERED,
+             RequestStatus.SENT])))
     order = db.session.get(WorkOrder, order_id)
     if not waiting and order is not None:
         orders.back_to_the_queue_for_parts(order)
@@ -293,11 +306,13 @@ def _van_of_request(request: PartRequest) -> StockLocation:
     return van
 
 
-def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: StockLocation
-           ) -> VanDelivery | StockReservation:
+def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: StockLocation,
+           from_purchase: bool = False) -> VanDelivery | StockReservation:
     """The office answers a request: ``send`` moves the part towards the technician's van
     (a delivery they confirm), ``reserve`` holds it at ``warehouse`` for the job; a
-    reserved request is sent later with ``send``, which takes the reservation along."""
+    reserved request is sent later with ``send``, which takes the reservation along.
+    A request a purchase was raised for is sent by that purchase's receipt
+    (``from_purchase``), not from the queue (Conflict ``request_on_purchase``)."""
     if how not in ("send", "reserve"):
         raise Invalid(_("Send or reserve."), {"how": [_("must be send or reserve")]})
     if warehouse.kind != LocationKind.WAREHOUSE:
@@ -305,6 +320,11 @@ def fulfil(actor_id: uuid.UUID, request: PartRequest, how: str, warehouse: Stock
                       {"warehouse_id": [_("is not a warehouse")]})
     allowed = {"send": (RequestStatus.OPEN, RequestStatus.RESERVED),
                "reserve": (RequestStatus.OPEN,)}[how]
+    if from_purchase:
+        allowed = (RequestStatus.ORDERED,)
+    elif request.purchase_id is not None and request.status in allowed:
+        raise Conflict(_("A purchase order was raised for this request: it goes to the van "
+                         "when the purchase is received."), code="request_on_purchase")
     if request.status not in allowed:
         raise Conflict(_("This request was already dealt with."), code="request_not_open")
     part = db.session.get(Part, request.part_id)
@@ -347,7 +367,10 @@ def answer(actor_id: uuid.UUID | None, request_id: uuid.UUID, how: str,
 
 
 def cancel_request(request: PartRequest) -> None:
-    if request.status not in (RequestStatus.OPEN, RequestStatus.RESERVED):
+    """Cancel a request not yet sent (one ordered from a supplier too: the purchase still
+    arrives at the warehouse, and is not sent to the van)."""
+    if request.status not in (RequestStatus.OPEN, RequestStatus.RESERVED,
+                              RequestStatus.ORDERED):
         raise Conflict(_("This request was already dealt with."), code="request_not_open")
     for reservation in db.session.scalars(select(StockReservation).where(
             StockReservation.request_id == request.id,
@@ -360,8 +383,15 @@ def cancel_request(request: PartRequest) -> None:
 # --- min/max templates -----------------------------------------------------------------
 
 def save_template(name: str, region: str | None, skill: str | None, lines: list[dict],
-                  template: MinMaxTemplate | None = None) -> MinMaxTemplate:
-    """Create (or replace the lines of) a template. Raises Invalid naming the field."""
+                  template: MinMaxTemplate | None = None, actor=None) -> MinMaxTemplate:
+    """Create a template, or edit ``template`` (name, region or skill, lines); audited.
+    Raises Invalid naming the field.
+
+    Editing rewrites the values the template already wrote on vans: a line still in it
+    and a van still covered get the new min/max; a part taken out of it, or a van no longer
+    of its region or skill, loses the template's value (its min/max cleared). Vans or parts
+    it never reached get values only when it is applied again; a van's own value is never
+    touched."""
     name, region, skill = (name or "").strip(), (region or "").strip() or None, \
         (skill or "").strip() or None
     if not name:
@@ -387,15 +417,97 @@ def save_template(name: str, region: str | None, skill: str | None, lines: list[
             raise Invalid(_("The max must be at least the min, and above zero."),
                           {"lines": {n: {"max_quantity": [
                               _("must be at least the min, and above zero")]}}})
-    if template is None:
+    creating = template is None
+    before = None if creating else _template_summary(template)
+    if creating:
         template = MinMaxTemplate(name=name)
         db.session.add(template)
     template.name, template.region, template.skill = name, region, skill
+    if not creating:
+        # The old lines go first: a kept part's new line has the same (template, part).
+        template.lines = []
+        db.session.flush()
     template.lines = [MinMaxTemplateLine(part_id=line["part_id"],
                                          min_quantity=line["min_quantity"],
                                          max_quantity=line["max_quantity"]) for line in lines]
     db.session.flush()
+    if creating:
+        audit.record("stock_template.created", actor, template, **_template_summary(template))
+    else:
+        changed = _rewrite_template_values(template)
+        audit.record("stock_template.edited", actor, template, before=before,
+                     after=_template_summary(template), **changed)
     return template
+
+
+def _template_summary(template: MinMaxTemplate) -> dict:
+    return {"name": template.name, "region": template.region, "skill": template.skill,
+            "lines": [{"part_id": str(line.part_id), "min": line.min_quantity,
+                       "max": line.max_quantity} for line in template.lines]}
+
+
+def _levels_of(template: MinMaxTemplate) -> list[StockLevel]:
+    """The van levels whose min/max this template wrote, locked for update."""
+    return list(db.session.scalars(
+        select(StockLevel).where(StockLevel.rule_template_id == template.id)
+        .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()))
+
+
+def _rewrite_template_values(template: MinMaxTemplate) -> dict:
+    lines = {line.part_id: line for line in template.lines}
+    vans = {van.id for van in template_vans(template)}
+    counts = {"updated": 0, "cleared": 0}
+    for level in _levels_of(template):
+        line = lines.get(level.part_id)
+        if line is not None and level.location_id in vans:
+            if (level.min_quantity, level.max_quantity) != (line.min_quantity,
+                                                            line.max_quantity):
+                level.min_quantity, level.max_quantity = line.min_quantity, line.max_quantity
+                counts["updated"] += 1
+        else:
+            level.min_quantity = level.max_quantity = level.rule_template_id = None
+            counts["cleared"] += 1
+    db.session.flush()
+    return counts
+
+
+def get_template(template_id: uuid.UUID) -> MinMaxTemplate:
+    template = db.session.get(MinMaxTemplate, template_id)
+    if template is None:
+        raise NotFound(_("No such template."))
+    return template
+
+
+def template_use(template: MinMaxTemplate) -> dict:
+    """What deleting ``template`` would affect: ``{"vans": [names], "values": n}`` — the
+    van min/max values it wrote, which deleting clears (the proposal stops refilling them)."""
+    rows = db.session.execute(
+        select(StockLocation.name, func.count()).join(
+            StockLevel, StockLevel.location_id == StockLocation.id)
+        .where(StockLevel.rule_template_id == template.id)
+        .group_by(StockLocation.name).order_by(StockLocation.name)).all()
+    return {"vans": [name for name, _n in rows], "values": sum(n for _name, n in rows)}
+
+
+def delete_template(template: MinMaxTemplate, actor=None, confirm: bool = False) -> dict:
+    """Delete a template; the vans' values it wrote are cleared (a van's own value stays).
+    A template in use is deleted only with ``confirm``: otherwise Conflict
+    ``template_in_use`` says how many vans and values it would clear. Audited."""
+    use = template_use(template)
+    if use["values"] and not confirm:
+        raise Conflict(
+            _("This template set %(values)d min/max values on %(vans)d vans; deleting it "
+              "clears them.", values=use["values"], vans=len(use["vans"])),
+            {"confirm": [_("confirm to clear the values on %(vans)d vans",
+                           vans=len(use["vans"]))]},
+            code="template_in_use")
+    for level in _levels_of(template):
+        level.min_quantity = level.max_quantity = level.rule_template_id = None
+    audit.record("stock_template.deleted", actor, template, cleared=use["values"],
+                 vans=use["vans"], **_template_summary(template))
+    db.session.delete(template)
+    db.session.flush()
+    return use
 
 
 def templates() -> list[MinMaxTemplate]:
@@ -414,7 +526,7 @@ def template_vans(template: MinMaxTemplate) -> list[StockLocation]:
     return [van for van, tech in vans if template.skill in (tech.skills or [])]
 
 
-def apply_template(template: MinMaxTemplate) -> dict:
+def apply_template(template: MinMaxTemplate, actor=None) -> dict:
     """Write the template's min/max onto every van of its region or skill. A van's own
     value (set on the van, not by a template) wins; a value an earlier template wrote is
     replaced. Returns ``{"vans": n, "set": n, "kept_own": n}``."""
@@ -431,5 +543,6 @@ def apply_template(template: MinMaxTemplate) -> dict:
             level.min_quantity, level.max_quantity = line.min_quantity, line.max_quantity
             level.rule_template_id = template.id
             counts["set"] += 1
+    audit.record("stock_template.applied", actor, template, name=template.name, **counts)
     db.session.flush()
     return counts

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -184,6 +184,7 @@ class RequestStatus(enum.StrEnum):
     OPEN = "open"            # the office has not acted yet
     RESERVED = "reserved"    # held at a warehouse for the job
     SENT = "sent"            # on its way to the van (a delivery)
+    ORDERED = "ordered"      # ordered from a supplier (a purchase order), expected on a date
     ON_VAN = "on_van"        # the technician confirmed receipt
     CANCELLED = "cancelled"
 
@@ -203,6 +204,11 @@ class PartRequest(Syncable, db.Model):
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The purchase order raised for it (the warehouse lacked the part), and the day the
+    # supplier's delivery is expected: the phone says "ordered from supplier, expected …".
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("purchase_orders.id"), index=True)
+    expected_on: Mapped[date | None]
 
     part: Mapped[Part] = relationship()
     work_order = relationship("WorkOrder", viewonly=True)
@@ -235,3 +241,59 @@ class VanDelivery(Syncable, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     part: Mapped[Part] = relationship()
+
+
+# --- purchases from suppliers ------------------------------------------------------------
+
+class PurchaseStatus(enum.StrEnum):
+    DRAFT = "draft"                  # being prepared; nothing promised to anyone
+    ORDERED = "ordered"              # sent to the supplier, expected on a date
+    PARTLY_RECEIVED = "partly_received"
+    RECEIVED = "received"            # every line received in full
+    CLOSED = "closed"                # partly received, the rest is not coming
+    CANCELLED = "cancelled"          # never received anything
+
+
+class PurchaseOrder(db.Model):
+    """Parts ordered from a supplier into one warehouse. Receiving books ``receive`` ledger
+    lines; the parts requests it was raised for then go to their vans (fieldstock)."""
+
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    supplier: Mapped[str] = mapped_column(String(120), index=True)
+    warehouse_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_locations.id"))
+    expected_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default=PurchaseStatus.DRAFT, index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    warehouse: Mapped[StockLocation] = relationship()
+    lines: Mapped[list["PurchaseLine"]] = relationship(
+        cascade="all, delete-orphan", order_by="PurchaseLine.position")
+    requests: Mapped[list[PartRequest]] = relationship(
+        viewonly=True, order_by="(PartRequest.created_at, PartRequest.id)")
+
+
+class PurchaseLine(db.Model):
+    __tablename__ = "purchase_lines"
+    __table_args__ = (UniqueConstraint("purchase_id", "part_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    purchase_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    position: Mapped[int]
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int]
+    received_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The supplier's price per unit, when known (for the record; not the sale price).
+    unit_cost_cents: Mapped[int | None]
+
+    part: Mapped[Part] = relationship()
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.received_quantity

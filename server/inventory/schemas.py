@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from ..schemas import InSchema, Integer, PageArgs, page_of
+from ..schemas import Date, InSchema, Integer, PageArgs, page_of
 
 
 class PartIn(InSchema):
@@ -168,7 +168,7 @@ class ConfirmIn(InSchema):
 
 class RequestQuery(InSchema):
     status = fields.String(validate=validate.OneOf(
-        ["open", "reserved", "sent", "on_van", "cancelled"]),
+        ["open", "reserved", "sent", "on_van", "cancelled", "ordered"]),
         metadata={"description": "Only requests in this state (default: open and reserved, "
                                  "what the office still has to act on)."})
 
@@ -185,6 +185,10 @@ class PartRequestOut(Schema):
     status = fields.String()
     device_time = fields.DateTime()
     created_at = fields.DateTime()
+    purchase_id = fields.UUID(allow_none=True, metadata={
+        "description": "The purchase order raised for it, if any."})
+    expected_on = fields.Date(allow_none=True, metadata={
+        "description": "Ordered from a supplier: the day the delivery is expected."})
 
 
 class FulfilIn(InSchema):
@@ -213,3 +217,147 @@ class DeliveryOut(Schema):
     request_id = fields.UUID(allow_none=True)
     sent_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
+
+
+# --- reservations and min/max templates (fieldstock) -------------------------------------
+
+class ReservationQuery(InSchema):
+    location = fields.UUID(metadata={"description": "Only at this location."})
+    part = fields.UUID(metadata={"description": "Only of this part."})
+    work_order = fields.UUID(metadata={"description": "Only for this order."})
+    status = fields.String(validate=validate.OneOf(["active", "sent", "used", "released"]),
+                           metadata={"description": "Only in this state (default: those "
+                                                    "holding stock now — active, of open "
+                                                    "orders)."})
+
+
+class ReservationOut(Schema):
+    id = fields.UUID()
+    location_id = fields.UUID()
+    part_id = fields.UUID()
+    work_order_id = fields.UUID()
+    quantity = fields.Integer()
+    status = fields.String()
+    request_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class MinMaxLineIn(InSchema):
+    part_id = fields.UUID(required=True)
+    min_quantity = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    max_quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+
+
+class MinMaxTemplateIn(InSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    region = fields.String(allow_none=True, validate=validate.Length(max=80),
+                           metadata={"description": "For the vans of this region (or skill)."})
+    skill = fields.String(allow_none=True, validate=validate.Length(max=80),
+                          metadata={"description": "For the vans of this skill (or region)."})
+    lines = fields.List(fields.Nested(MinMaxLineIn), required=True,
+                        validate=validate.Length(min=1, max=5_000))
+
+
+class MinMaxLineOut(Schema):
+    part_id = fields.UUID()
+    sku = fields.Function(lambda line: line.part.sku)
+    min_quantity = fields.Integer()
+    max_quantity = fields.Integer()
+
+
+class MinMaxTemplateOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    region = fields.String(allow_none=True)
+    skill = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(MinMaxLineOut))
+
+
+class MinMaxTemplateDeleteQuery(InSchema):
+    confirm = fields.Boolean(load_default=False, metadata={
+        "description": "Needed to delete a template in use (409 template_in_use otherwise): "
+                       "the min/max values it wrote on vans are cleared."})
+
+
+class MinMaxTemplateDeletedOut(Schema):
+    vans = fields.List(fields.String(), metadata={"description": "Vans whose values were "
+                                                                 "cleared."})
+    values = fields.Integer(metadata={"description": "Min/max values cleared."})
+
+
+# --- purchases from suppliers ------------------------------------------------------------
+
+PURCHASE_STATUSES = ("draft", "ordered", "partly_received", "received", "closed", "cancelled")
+
+
+class PurchaseQuery(InSchema):
+    status = fields.String(validate=validate.OneOf(PURCHASE_STATUSES))
+    supplier = fields.String(validate=validate.Length(max=120),
+                             metadata={"description": "Part of the supplier's name."})
+
+
+class PurchaseLineIn(InSchema):
+    part_id = fields.UUID(required=True)
+    quantity = Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    unit_cost_cents = Integer(allow_none=True, validate=validate.Range(min=0, max=100_000_000))
+
+
+class PurchaseIn(InSchema):
+    supplier = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    warehouse_id = fields.UUID(required=True)
+    expected_on = Date(allow_none=True, metadata={
+        "description": "The day the supplier's delivery is expected (required to order)."})
+    lines = fields.List(fields.Nested(PurchaseLineIn), load_default=list,
+                        validate=validate.Length(max=1_000))
+    request_ids = fields.List(fields.UUID(), load_default=list,
+                              validate=validate.Length(max=1_000), metadata={
+                                  "description": "Open parts requests it is raised for: "
+                                                 "their parts are added to the lines, and "
+                                                 "they go to their vans when it arrives."})
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    order = fields.Boolean(load_default=False, metadata={
+        "description": "Send it to the supplier at once (otherwise a draft)."})
+
+
+class PurchaseOrderIn(InSchema):
+    expected_on = Date(allow_none=True)
+
+
+class PurchaseEndIn(InSchema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class ReceiveLineIn(InSchema):
+    line_id = fields.UUID(metadata={"description": "The purchase line (or give part_id)."})
+    part_id = fields.UUID()
+    quantity = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+
+
+class ReceiveIn(InSchema):
+    lines = fields.List(fields.Nested(ReceiveLineIn), required=True,
+                        validate=validate.Length(min=1, max=1_000))
+
+
+class PurchaseLineOut(Schema):
+    id = fields.UUID()
+    part_id = fields.UUID()
+    sku = fields.Function(lambda line: line.part.sku)
+    quantity = fields.Integer()
+    received_quantity = fields.Integer()
+    unit_cost_cents = fields.Integer(allow_none=True)
+
+
+class PurchaseOut(Schema):
+    id = fields.UUID()
+    number = fields.String()
+    supplier = fields.String()
+    warehouse_id = fields.UUID()
+    expected_on = fields.Date(allow_none=True)
+    status = fields.String(metadata={"description": "One of " + ", ".join(PURCHASE_STATUSES)})
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    ordered_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(PurchaseLineOut))
+    request_ids = fields.Function(lambda p: [str(r.id) for r in p.requests])

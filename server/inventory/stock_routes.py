@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_roles
-from . import fieldstock, service
+from . import fieldstock, purchases, service
 from .schemas import (
     ConfirmIn,
     DeliveryOut,
@@ -23,10 +23,22 @@ from .schemas import (
     PartRequestOut,
     ProposalLineOut,
     ProposalQuery,
+    PurchaseEndIn,
+    PurchaseIn,
+    PurchaseOrderIn,
+    PurchaseOut,
+    PurchaseQuery,
+    ReceiveIn,
     RequestQuery,
+    ReservationOut,
+    ReservationQuery,
     ReverseIn,
     RuleIn,
     RuleOut,
+    MinMaxTemplateDeletedOut,
+    MinMaxTemplateDeleteQuery,
+    MinMaxTemplateIn,
+    MinMaxTemplateOut,
 )
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/stock",
@@ -146,3 +158,129 @@ class Deliveries(MethodView):
         """Parts sent to vans, newest first: ``sent`` ones wait for the technician's
         confirmation on the phone."""
         return fieldstock.deliveries(args.get("status"), args.get("van"))
+
+
+@blp.route("/reservations")
+class Reservations(MethodView):
+    @blp.arguments(ReservationQuery, location="query")
+    @blp.response(200, ReservationOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Parts held for jobs, oldest first: by default those holding stock now."""
+        return fieldstock.reservations(args.get("location"), args.get("part"),
+                                       args.get("work_order"), args.get("status"))
+
+
+@blp.route("/templates")
+class Templates(MethodView):
+    @blp.response(200, MinMaxTemplateOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self):
+        """Min/max templates, by name."""
+        return fieldstock.templates()
+
+    @blp.arguments(MinMaxTemplateIn)
+    @blp.response(201, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """A template for the vans of one region or one skill (applied from the console)."""
+        return fieldstock.save_template(data["name"], data.get("region"), data.get("skill"),
+                                        data["lines"], actor=g.actor)
+
+
+@blp.route("/templates/<uuid:template_id>")
+class TemplateItem(MethodView):
+    @blp.response(200, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def get(self, template_id: uuid.UUID):
+        return fieldstock.get_template(template_id)
+
+    @blp.arguments(MinMaxTemplateIn)
+    @blp.response(200, MinMaxTemplateOut)
+    @api_roles(*OFFICE)
+    def put(self, data, template_id: uuid.UUID):
+        """Replace the template; the values it already wrote on vans follow (a part taken
+        out, or a van no longer covered, loses its value)."""
+        return fieldstock.save_template(data["name"], data.get("region"), data.get("skill"),
+                                        data["lines"], fieldstock.get_template(template_id),
+                                        actor=g.actor)
+
+    @blp.arguments(MinMaxTemplateDeleteQuery, location="query")
+    @blp.response(200, MinMaxTemplateDeletedOut)
+    @api_roles(*OFFICE)
+    def delete(self, args, template_id: uuid.UUID):
+        """Delete a template; one in use needs ``confirm=true`` (409 ``template_in_use``
+        says how many vans it affects)."""
+        return fieldstock.delete_template(fieldstock.get_template(template_id), g.actor,
+                                          args["confirm"])
+
+
+@blp.route("/purchases")
+class Purchases(MethodView):
+    @blp.arguments(PurchaseQuery, location="query")
+    @blp.response(200, PurchaseOut(many=True))
+    @api_roles(*OFFICE)
+    def get(self, args):
+        """Purchase orders from suppliers, newest first."""
+        return purchases.purchases(args.get("status"), args.get("supplier"))
+
+    @blp.arguments(PurchaseIn)
+    @blp.response(201, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data):
+        """A purchase order (a draft, or ordered at once with ``order``), by hand or raised
+        for open parts requests (409 ``request_not_open`` when one was already dealt with)."""
+        return purchases.create(
+            g.actor, data["supplier"], service.get_location(data["warehouse_id"], "warehouse_id"),
+            data.get("expected_on"), data["lines"], data["request_ids"], data.get("note"),
+            order_now=data["order"])
+
+
+@blp.route("/purchases/<uuid:purchase_id>")
+class PurchaseItem(MethodView):
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def get(self, purchase_id: uuid.UUID):
+        return purchases.get(purchase_id)
+
+
+@blp.route("/purchases/<uuid:purchase_id>/order")
+class PlacePurchase(MethodView):
+    @blp.arguments(PurchaseOrderIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Send a draft to the supplier, with the day it is expected."""
+        return purchases.place(g.actor, purchases.get(purchase_id), data.get("expected_on"))
+
+
+@blp.route("/purchases/<uuid:purchase_id>/receive")
+class ReceivePurchase(MethodView):
+    @blp.arguments(ReceiveIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Book what arrived into the warehouse (``receive`` ledger lines); the requests it
+        was raised for and now fully received go to their vans. 409 ``already_received``
+        when nothing of it is outstanding."""
+        return purchases.receive(g.actor, purchase_id, data["lines"])
+
+
+@blp.route("/purchases/<uuid:purchase_id>/cancel")
+class CancelPurchase(MethodView):
+    @blp.arguments(PurchaseEndIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Cancel a purchase that received nothing; its requests go back to the queue."""
+        return purchases.cancel(g.actor, purchase_id, data.get("reason"))
+
+
+@blp.route("/purchases/<uuid:purchase_id>/close")
+class ClosePurchase(MethodView):
+    @blp.arguments(PurchaseEndIn)
+    @blp.response(200, PurchaseOut)
+    @api_roles(*OFFICE)
+    def post(self, data, purchase_id: uuid.UUID):
+        """Close a partly received purchase (the rest is not coming)."""
+        return purchases.close(g.actor, purchase_id, data.get("reason"))

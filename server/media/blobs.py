@@ -295,3 +295,33 @@ def image_of(sha256: str, order_id=None) -> Blob | None:
         return None
     return ensure_image(blob)
 
+
+def store_uploaded_image(stream: BinaryIO, limit: int, field: str = "image") -> Blob:
+    """An image uploaded from the console (a claim's photo): hashed while streamed into a
+    scratch file, checked and stored as renditions (metadata such as EXIF dropped by the
+    re-encoding), the original only with KEEP_PHOTO_ORIGINALS; the same bytes again reuse
+    the stored blob. Raises Invalid naming ``field`` when empty or not an acceptable image,
+    TooLarge past ``limit``; nothing is stored then. Flushes only."""
+    with scratch_files() as (fd, scratch, new_scratch):
+        with os.fdopen(fd, "wb") as out:
+            sha256, size = copy_hashed(stream, out, limit, field, "An image")
+        if size == 0:
+            raise Invalid("Choose an image file.", {field: ["is empty"]}, code="empty")
+        existing = db.session.get(Blob, sha256)
+        try:
+            if existing is not None and is_stored(existing):
+                return ensure_image(existing)
+            checked = store_renditions(sha256, scratch, new_scratch)
+        except images.BadImage as refused:
+            raise Invalid(refused.message, {field: [refused.message]},
+                          code=refused.code) from None
+        keep = current_app.config["KEEP_PHOTO_ORIGINALS"]
+        if keep:
+            storage().put_file(key_for(sha256), scratch)
+        blob = existing or Blob(sha256=sha256)
+        blob.size, blob.storage_key = size, key_for(sha256)
+        blob.content_type, blob.original_kept = checked.content_type, keep
+        describe(blob, checked)
+        db.session.add(blob)
+        db.session.flush()
+    return blob

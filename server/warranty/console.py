@@ -9,7 +9,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +32,7 @@ from ..inventory.console import KIND_LABELS
 from ..inventory.models import Part, StockLocation
 from ..settings.service import get as setting
 from ..words import term, when
+from . import photos as claim_photos
 from . import service
 from .models import CLAIM_MOVES, CLAIM_STATES, RETURN_MOVES, RETURN_STATES
 from .pdf import summary_pdf
@@ -299,3 +309,39 @@ def serial_history(serial: str):
         return redirect(url_for("warranty_console.serial_search"), code=303)
     return render_template("warranty/serial.html", serial=serial, entries=entries,
                            kinds=HISTORY_KINDS, roles=SERIAL_ROLES, movement_kinds=KIND_LABELS)
+
+
+# --- photos of the claim itself ------------------------------------------------------------
+
+@bp.route("/claims/<uuid:claim_id>/photos", methods=["POST"])
+@console_roles(*OFFICE)
+def add_claim_photo(claim_id: uuid.UUID):
+    """Upload a photo to a draft claim; a bad, empty or huge file answers the claim page
+    with a 4xx naming the field, and nothing is stored."""
+    c = service.get_claim(claim_id)
+    upload = request.files.get("photo")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid(_("Choose an image file."), {"photo": [_("is required")]})
+        claim_photos.add_photo(current_user, c, upload.stream,
+                               current_app.config["MAX_BLOB_BYTES"], request.form.get("caption"))
+    except ServiceError as refused:
+        db.session.rollback()
+        c = service.get_claim(claim_id)
+        return render_template("warranty/claim.html", c=c, moves=CLAIM_MOVES[c.state],
+                               photo_error=_refused(refused)), refused.status
+    flash(_("Photo added to the claim."), "success")
+    return redirect(url_for("warranty_console.claim", claim_id=claim_id), code=303)
+
+
+@bp.route("/claims/<uuid:claim_id>/photos/<uuid:photo_id>/remove", methods=["POST"])
+@console_roles(*OFFICE)
+def remove_claim_photo(claim_id: uuid.UUID, photo_id: uuid.UUID):
+    return _claim_act(claim_id, lambda c: claim_photos.remove_photo(current_user, c, photo_id),
+                      _("Photo removed from the claim."))
+
+
+@bp.route("/claims/<uuid:claim_id>/photos/<uuid:photo_id>/<any(thumb, display):rendition>")
+@console_roles(*OFFICE)
+def claim_photo(claim_id: uuid.UUID, photo_id: uuid.UUID, rendition: str):
+    return claim_photos.serve(service.get_claim(claim_id), photo_id, rendition)

@@ -56,6 +56,10 @@ class WarrantyClaim(db.Model):
     lines: Mapped[list[WarrantyClaimLine]] = relationship(
         back_populates="claim", order_by="WarrantyClaimLine.position",
         cascade="all, delete-orphan")
+    # Photos of the claim itself (the rating plate, the faulty part), beside the visit's.
+    photos: Mapped[list["WarrantyClaimPhoto"]] = relationship(
+        order_by="(WarrantyClaimPhoto.created_at, WarrantyClaimPhoto.id)",
+        cascade="all, delete-orphan")
 
     @property
     def parts_cents(self) -> int:
@@ -130,3 +134,17 @@ class SupplierReturnLine(db.Model):
     shipment: Mapped[SupplierReturn] = relationship(back_populates="lines")
     part = relationship("Part")
     work_order = relationship("WorkOrder")
+
+
+class WarrantyClaimPhoto(db.Model):
+    """A photo the office attached to a claim (the manufacturer asks for the rating plate,
+    the faulty part): the bytes are a checked image blob, stored as renditions."""
+
+    __tablename__ = "warranty_claim_photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("warranty_claims.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    caption: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

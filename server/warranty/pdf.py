@@ -10,10 +10,14 @@ from datetime import date
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..reports.render import (
     _asset_fetcher,
+    PHOTO_BOX,
+    PhotoView,
     _compact_cjk_fonts,
+    _image,
     _logo,
     _money,
     _photos,
@@ -43,6 +47,10 @@ def summary_pdf(claims: list[WarrantyClaim], supplier: str | None, start: date |
             _flat, pairs = _photos(c.work_order, language, assets)
             pairs = [pair for pair in pairs if "other" not in
                      {photo.kind for photo in pair if photo is not None}]
+            # Next to them, the photos attached to the claim itself (rating plate, part).
+            attached = _claim_photos(c, language, assets)
+            pairs += [(attached[i], attached[i + 1] if i + 1 < len(attached) else None)
+                      for i in range(0, len(attached), 2)]
             rows.append({"photo_pairs": pairs,
                 "number": c.number, "order": c.work_order.number,
                 "appliance": " · ".join(v for v in (c.asset_model, c.asset_serial) if v) or "—",
@@ -82,3 +90,17 @@ def _when_day(day: date | None, language: str) -> str | None:
     from ..reports.render import LOCALES
 
     return format_date(day, "medium", locale=LOCALES[language]) if day else None
+
+
+def _claim_photos(claim: WarrantyClaim, language: str, assets: dict) -> list[PhotoView]:
+    """The claim's own photos, as the report's photo views (print rendition)."""
+    views = []
+    for photo in claim.photos:
+        image = _image(photo.sha256, PHOTO_BOX)
+        if image is None:
+            continue
+        name = f"doorstep-asset:claim-photo/{photo.id}"
+        assets[name] = image
+        views.append(PhotoView("claim", _("Claim photo"), photo.caption,
+                               _when(photo.created_at, language), name))
+    return views

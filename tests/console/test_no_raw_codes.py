@@ -43,6 +43,7 @@ NOT_PAGES = {
     "kpis_console.export_groups": "a CSV or XLSX download (tests/kpis/test_kpi_console.py)",
     "portal.company_logo": "an image (tests/api/test_company_identity.py)",
     "returns_console.photo": "an image (tests/returns/test_console_and_portal.py)",
+    "warranty_console.claim_photo": "an image (tests/warranty/test_claim_photos.py)",
 }
 # (warranty_console.claims with export=… is a download: tests/warranty/test_console.py)
 LANGUAGES = ("en", "zh")
@@ -114,6 +115,8 @@ FILL = {
     "return_id": _first_ids("server.warranty.models.SupplierReturn"),
     "serial": lambda: _warranty_serials() + _returned_serials(),
     "request_id": lambda: _return_requests(),
+    "minmax_id": _first_ids("server.inventory.models.MinMaxTemplate"),
+    "purchase_id": _first_ids("server.inventory.models.PurchaseOrder", 3),  # each state
 }
 
 
@@ -175,6 +178,9 @@ EXTRA = {
     "console.intake_page": lambda: [{"customer": str(c.id)} for c in _customers()[:2]],
     "warranty_console.claims": lambda: [{"state": "rejected"}, {"q": "zzz-none"}],
     "warranty_console.returns": lambda: [{"state": "shipped"}],
+    "stock_console.purchases_page": lambda: [{"status": "ordered"}],
+    "stock_console.new_purchase": lambda: [{"low": str(i)} for i in _first_ids(
+        "server.inventory.models.StockLocation", 1)()],
 }
 
 

@@ -204,6 +204,13 @@ class Phone:
         return sorted((row for row in self.rows("part_request").values()
                        if row["work_order_id"] == order_id), key=lambda r: r["created_at"])
 
+    def request_state(self, request_id: str) -> tuple[str, str | None]:
+        """What the app says of a request: its status, and for ``ordered`` (from a
+        supplier) the day the delivery is expected — "ordered from supplier, expected <day>"
+        (docs/sync-protocol.md §4c)."""
+        row = self.rows("part_request")[request_id]
+        return row["status"], row.get("expected_on") if row["status"] == "ordered" else None
+
     def incoming(self) -> list[dict]:
         """Deliveries sent to this van and not yet confirmed, oldest first."""
         return sorted((dict(row, id=key) for key, row in self.rows("van_delivery").items()

@@ -22,7 +22,9 @@ When the system goes quiet and every phone has pushed and pulled:
 * van stock (docs/sync-protocol.md §4c): every parts request one line, applied or rejected;
   every delivery booked into its van once, with its first count (a replay changes nothing,
   another count is refused), the rest a shortfall; transit holds exactly what is not yet
-  received; every level equals its ledger.
+  received; every level equals its ledger; a request ordered from a supplier carries its
+  purchase's expected day, and a purchase's lines received exactly what its receipts
+  booked, never sending more to vans than arrived.
 
 ``make soak`` runs it long (SOAK_EXAMPLES, default 10,000) and prints the seed.
 """
@@ -59,11 +61,13 @@ from server.extensions import db
 from server.errors import ServiceError
 from server.intake import symptoms
 from server.inventory import fieldstock
+from server.inventory import purchases as purchasing
 from server.inventory import service as stock
 from server.inventory.models import (
     LocationKind,
     MovementKind,
     PartRequest,
+    PurchaseOrder,
     StockLevel,
     StockLocation,
     StockMovement,
@@ -366,9 +370,12 @@ class SyncSystem(RuleBasedStateMachine):
             self.receipts_sent.append((p, delivery["id"], other))
 
     # -- the dispatcher ------------------------------------------------------------------------------
-    @rule(how=st.sampled_from(["send", "reserve", "cancel"]))
-    def office_answers_a_request(self, how):
-        """The storekeeper takes the oldest open request: sends, reserves or cancels it."""
+    @rule(how=st.sampled_from(["send", "reserve", "cancel", "order"]),
+          days=st.integers(0, 5))
+    def office_answers_a_request(self, how, days):
+        """The storekeeper takes the oldest open request: sends, reserves or cancels it, or
+        (the warehouse lacks it) orders it from a supplier — the phone learns "ordered,
+        expected <day>" (§4c)."""
         waiting = [r for r in fieldstock.open_requests() if r.part_id == self.spare.id]
         if not waiting:
             return
@@ -377,6 +384,10 @@ class SyncSystem(RuleBasedStateMachine):
             try:
                 if how == "cancel":
                     fieldstock.cancel_request(request)
+                elif how == "order":
+                    purchasing.create(self.office, "Simulated supplier", self.warehouse,
+                                      utcnow().date() + timedelta(days=days), [],
+                                      [request.id], order_now=True)
                 else:
                     fieldstock.fulfil(self.office.id, request, how, self.warehouse)
             except ServiceError:
@@ -391,6 +402,29 @@ class SyncSystem(RuleBasedStateMachine):
                 fieldstock.send_to_van(self.office.id, self.warehouse, van, self.spare, quantity)
             except ServiceError:
                 pass  # the warehouse ran out
+
+    @rule(p=st.integers(0, 2), days=st.integers(0, 5))
+    def phone_pushes_and_the_office_orders_from_a_supplier(self, p, days):
+        """A phone's requests reach the office (a push), which lacks the part and orders
+        the oldest open one from a supplier (§4c rule 7): a step of its own, because the
+        office's answers above seldom find a request already pushed."""
+        assert self.phones[p].push(batch_size=5).status_code == 200
+        self.office_answers_a_request("order", days)
+
+    @rule(part=st.sampled_from([1, 2]), data=st.data())
+    def supplier_delivers(self, part, data):
+        """Some of an open purchase arrives (in part: 1, or whole: 2); its requests covered
+        in full go to their vans."""
+        open_ = [p for p in purchasing.purchases() if p.status in (
+            "ordered", "partly_received") and p.lines[0].part_id == self.spare.id]
+        if not open_:
+            return
+        purchase = data.draw(st.sampled_from(open_))
+        line = purchase.lines[0]
+        quantity = line.outstanding if part == 2 else max(line.outstanding // 2, 1)
+        with current_app.test_request_context():
+            purchasing.receive(self.office, purchase.id,
+                               [{"line_id": line.id, "quantity": quantity}])
 
     @rule(o=st.integers(0, 3), t=st.integers(0, 2))
     def reassign(self, o, t):
@@ -528,6 +562,23 @@ class SyncSystem(RuleBasedStateMachine):
                 StockLevel.location_id == transit.id,
                 StockLevel.part_id == self.spare.id)) or 0
             assert held == sum(d.quantity for d in deliveries.values() if d.status == "sent")
+        # Purchases (§4c): a request ordered from a supplier carries its purchase's expected
+        # day; each purchase line received exactly what its receipt lines booked; a request
+        # leaves "ordered" only once its purchase received enough for it.
+        for request in db.session.scalars(select(PartRequest).where(
+                PartRequest.part_id == self.spare.id, PartRequest.status == "ordered")):
+            purchase = db.session.get(PurchaseOrder, request.purchase_id)
+            assert request.expected_on == purchase.expected_on is not None
+        for purchase in db.session.scalars(select(PurchaseOrder).where(
+                PurchaseOrder.supplier == "Simulated supplier")):
+            booked = db.session.scalar(select(func.coalesce(func.sum(
+                StockMovement.quantity), 0)).where(
+                StockMovement.reason == MovementKind.RECEIVE,
+                StockMovement.note.like(f"{purchase.number} ·%")))
+            assert booked == sum(line.received_quantity for line in purchase.lines)
+            sent = sum(r.quantity for r in purchase.requests
+                       if r.status in ("sent", "on_van"))
+            assert sent <= sum(line.received_quantity for line in purchase.lines)
         short = db.session.scalar(select(func.coalesce(func.sum(StockMovement.quantity), 0))
                                   .where(StockMovement.reason == MovementKind.SHORTFALL,
                                          StockMovement.part_id == self.spare.id))

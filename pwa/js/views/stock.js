@@ -16,6 +16,17 @@ function failed(error) {
   toast(error instanceof StorageFull ? t("storage.full") : String(error), { kind: "error" });
 }
 
+/** A request's state in words; one ordered from a supplier says when it is expected
+ * (docs/sync-protocol.md §4c). */
+function requestState(r) {
+  if (r.status === "ordered") {
+    return r.expected_on
+      ? t("request.status.ordered", { date: fmtDateTime(r.expected_on, { dateOnly: true }) })
+      : t("request.status.ordered_undated");
+  }
+  return t(`request.status.${r.status}`);
+}
+
 /** The job's parts requests, and a way to ask for a part the van lacks. */
 export function PartRequests({ job }) {
   const { order } = job;
@@ -29,7 +40,7 @@ export function PartRequests({ job }) {
         <div class="grow"><div class="part-name">${partName(r.part)}</div>
           <div class="muted small">${r.part.sku} · ${t("request.quantity", { n: r.quantity })}
             ${r.note ? html` · ${r.note}` : null}</div></div>
-        <span class=${`chip request-${r.status}`}>${t(`request.status.${r.status}`)}</span>
+        <span class=${`chip request-${r.status}`}>${requestState(r)}</span>
       </li>`)}</ul>` : html`<p class="muted">${t("request.none")}</p>`}
     ${OPEN.has(order.status) && html`<button class="button" data-testid="request-part"
       onClick=${() => setAsking(true)}>${t("request.ask")}</button>`}
