@@ -29,9 +29,10 @@ rows; one whose interval closed in (C, P] and is not back in scope is listed in
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, inspect, or_, select
+from sqlalchemy import Select, String, and_, cast, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from server.assets.models import Asset
@@ -186,6 +187,13 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
     wire.HOOKS["pull_started"](scope.order_ids)
     fetched, upto = {}, head
     for feed in FEEDS:
+        if feed.global_ and cursor == 0:
+            # A first sync: the whole catalogue, dumped once per version (CatalogueCache).
+            items = CACHE.section(session, feed, head, ids_in_data)
+            fetched[feed] = items
+            if len(items) > limit:
+                upto = _stop_before(upto, items[limit]["pos"], items[0]["pos"])
+            continue
         query = _query(feed, scope, cursor, head)
         if query is None:
             fetched[feed] = []
@@ -193,12 +201,12 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
         rows = session.execute(query.limit(limit + 1)).all()
         fetched[feed] = rows
         if len(rows) > limit:
-            # Stop before the first position this table could not show whole.
-            first_missing = rows[limit].sync_pos
-            upto = min(upto, first_missing - 1 if first_missing > rows[0].sync_pos
-                       else first_missing)
+            upto = _stop_before(upto, rows[limit].sync_pos, rows[0].sync_pos)
     changes = []
     for feed, rows in fetched.items():
+        if feed.global_ and cursor == 0:
+            changes += [item for item in rows if item["pos"] <= upto]
+            continue
         if len(rows) > limit and rows[limit].sync_pos <= upto:
             rows = session.execute(_query(feed, scope, cursor, upto)).all()
         changes += [_item(feed, row, ids_in_data) for row in rows if row.sync_pos <= upto]
@@ -217,6 +225,80 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
     changes += symptom_catalogue(session, cursor, upto, ids_in_data)
     changes = _dedupe_sorted(changes)
     return Page(cursor=upto, head=head, changes=changes, removed_orders=removed, scope=scope)
+
+
+def _stop_before(upto: int, first_missing: int, first: int) -> int:
+    """Stop before the first position a table could not show whole (a position is never
+    split: if the very first one is over the limit, it is sent whole)."""
+    return min(upto, first_missing - 1 if first_missing > first else first_missing)
+
+
+class Encoded(dict):
+    """A change that also keeps its JSON text (``json``), encoded once: the pull's answer
+    splices the text instead of encoding the same catalogue row on every first sync."""
+
+    __slots__ = ("json",)
+
+
+class CatalogueCache:
+    """The global feeds (parts, articles, checklist templates) as a first sync sends them,
+    dumped and encoded once per version of each table, in this process.
+
+    A version is ``(max sync_pos, row count, min id, max id)`` of the table's rows at
+    positions up to the page's head. In one database it names one content exactly: every
+    write gives its row a new, higher position, and every position up to the head has
+    committed (``positions``), so the rows at or below a position only ever lose members
+    (rewritten higher, or deleted) — the same highest position and the same count mean the
+    same rows with the same content. The random ids tell another database apart (a test's
+    fresh rows; a restored backup is put back with the app stopped, docs/operations.md).
+    One entry per table and id form is kept; a changed catalogue replaces it. Later pulls
+    (cursor > 0) read the few changed rows as before.
+    """
+
+    def __init__(self):
+        self._entries: dict[tuple[str, bool], tuple[tuple[int, int], list[Encoded]]] = {}
+        self.misses = 0
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def section(self, session: Session, feed: Feed, head: int,
+                ids_in_data: bool) -> list[Encoded]:
+        """Every row of ``feed`` at positions up to ``head`` as changes, in position order."""
+        model = feed.model
+        version = tuple(session.execute(
+            select(func.coalesce(func.max(model.sync_pos), 0), func.count(),
+                   func.min(cast(model.id, String)), func.max(cast(model.id, String)))
+            .where(model.sync_pos <= head)).one())
+        key = (feed.type, ids_in_data)
+        kept = self._entries.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        self.misses += 1
+        rows = session.execute(select(*_columns(feed)).where(model.sync_pos <= version[0])
+                               .order_by(model.sync_pos, model.id)).all()
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        items = []
+        for row in rows:
+            item = Encoded(_item(feed, row, ids_in_data))
+            item.json = dumps(item)
+            items.append(item)
+        # Kept only if it is that version: under READ COMMITTED a row rewritten since the
+        # first statement has moved above the head and is not among them (this page is
+        # still right: the row comes again on a later page).
+        if (max((item["pos"] for item in items), default=0), len(items)) == version[:2]:
+            self._entries[key] = (version, items)
+        return items
+
+
+CACHE = CatalogueCache()
+
+
+def encode_changes(changes: list[dict]) -> str:
+    """The changes as one JSON array; catalogue rows use their text encoded once."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return "[" + ",".join(item.json if item.__class__ is Encoded else dumps(item)
+                          for item in changes) + "]"
 
 
 CATALOGUE_KEYS = ("SYMPTOM_CATALOGUE", "SYMPTOM_QUESTIONS")
