@@ -113,6 +113,7 @@ class Page:
     changes: list[dict]
     removed_orders: list[str]
     scope: Scope
+    jobs_upto: int | None = None  # a jobs-first page (§7d): the scope's rows as of here
 
 
 def open_at(technician: Technician, head: int):
@@ -174,19 +175,34 @@ def _query(feed: Feed, scope: Scope, after: int, upto: int) -> Select | None:
 
 
 def pull(session: Session, technician: Technician, cursor: int, limit: int,
-         ids_in_data: bool = True) -> Page:
+         ids_in_data: bool = True, jobs_first: bool = False, jobs_upto: int = 0) -> Page:
     """Changes after ``cursor`` for ``technician``; read inside one snapshot transaction.
 
     ``ids_in_data``: protocol 1 repeats each row's id inside ``data``; protocol 2 sends it
     once, on the change (docs/sync-protocol.md §7), which trims a first sync by a tenth.
+
+    Jobs first (protocol 3, §7d): ``jobs_first`` (cursor 0 only) answers the scope's own
+    rows — orders, what they refer to, their lines, the van — as of the head, on one page
+    that leaves the cursor at 0 and says ``jobs_upto`` (the head); the catalogue follows on
+    the next pages. ``jobs_upto`` says the device holds those rows as of that position: the
+    scope's feeds then start from it rather than from ``cursor``, the catalogue from
+    ``cursor``.
     """
     head = session.scalar(select(SyncCounter.value).where(SyncCounter.id == 1))
     if cursor > head:
         cursor = 0  # a cursor from another database (restored backup): start over
+    if jobs_upto > head or jobs_first:
+        jobs_upto = 0  # from another database too: send the scope's rows again
+    # Where the device's copy of its scope (orders, their lines, the van) stands.
+    held = max(cursor, jobs_upto)
+    if jobs_first:
+        limit = None  # one page, never split: the scope of one technician
     scope = current_scope(session, technician, head)
     wire.HOOKS["pull_started"](scope.order_ids)
+    feeds = [feed for feed in FEEDS if not (jobs_first and feed.global_)]
+    after = {feed: cursor if feed.global_ else held for feed in feeds}
     fetched, upto = {}, head
-    for feed in FEEDS:
+    for feed in feeds:
         if feed.global_ and cursor == 0:
             # A first sync: the whole catalogue, dumped once per version (CatalogueCache).
             items = CACHE.section(session, feed, head, ids_in_data)
@@ -194,36 +210,40 @@ def pull(session: Session, technician: Technician, cursor: int, limit: int,
             if len(items) > limit:
                 upto = _stop_before(upto, items[limit]["pos"], items[0]["pos"])
             continue
-        query = _query(feed, scope, cursor, head)
+        query = _query(feed, scope, after[feed], head)
         if query is None:
             fetched[feed] = []
             continue
-        rows = session.execute(query.limit(limit + 1)).all()
+        rows = session.execute(query if limit is None else query.limit(limit + 1)).all()
         fetched[feed] = rows
-        if len(rows) > limit:
+        if limit is not None and len(rows) > limit:
             upto = _stop_before(upto, rows[limit].sync_pos, rows[0].sync_pos)
     changes = []
     for feed, rows in fetched.items():
         if feed.global_ and cursor == 0:
             changes += [item for item in rows if item["pos"] <= upto]
             continue
-        if len(rows) > limit and rows[limit].sync_pos <= upto:
-            rows = session.execute(_query(feed, scope, cursor, upto)).all()
+        if limit is not None and len(rows) > limit and rows[limit].sync_pos <= upto:
+            rows = session.execute(_query(feed, scope, after[feed], upto)).all()
         changes += [_item(feed, row, ids_in_data) for row in rows if row.sync_pos <= upto]
 
     entered = list(session.scalars(select(ScopeInterval.work_order_id).where(
         open_at(technician, head),
-        ScopeInterval.entered_pos > cursor, ScopeInterval.entered_pos <= upto)))
+        ScopeInterval.entered_pos > held, ScopeInterval.entered_pos <= upto)))
     if entered:
-        changes += _whole_orders(session, scope, entered, cursor, upto, ids_in_data)
+        changes += _whole_orders(session, scope, entered, held, upto, ids_in_data)
     # A first pull (cursor 0) starts from an empty replica: there is nothing to remove.
     left = session.scalars(select(ScopeInterval.work_order_id).where(
         ScopeInterval.technician_id == technician.id,
-        ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all() if cursor else []
+        ScopeInterval.left_pos > held, ScopeInterval.left_pos <= upto)).all() if held else []
     in_scope = set(scope.order_ids)
     removed = sorted({str(order_id) for order_id in left if order_id not in in_scope})
-    changes += symptom_catalogue(session, cursor, upto, ids_in_data)
+    if not jobs_first:
+        changes += symptom_catalogue(session, cursor, upto, ids_in_data)
     changes = _dedupe_sorted(changes)
+    if jobs_first:
+        return Page(cursor=cursor, head=head, changes=changes, removed_orders=removed,
+                    scope=scope, jobs_upto=upto)
     return Page(cursor=upto, head=head, changes=changes, removed_orders=removed, scope=scope)
 
 

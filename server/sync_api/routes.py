@@ -91,8 +91,7 @@ class Pull(MethodView):
         service.check_protocol(args["protocol"], pulling=True)
         technician = service.technician_for(g.actor)
         limit = args.get("limit") or current_app.config["SYNC_PAGE_SIZE"]
-        body = service.pull_body(technician, g.device, args["cursor"], limit,
-                                 args["protocol"])
+        body = service.pull_body(technician, g.device, args, limit)
         # Built as plain data and encoded once (service.pull_response), not dumped again
         # change by change through PullOut: that cost more than the whole pull.
         return service.pull_response(body)

@@ -21,7 +21,9 @@ from ..workorders.service import technician_of
 # outbox drains) but must update before it pulls.
 # Protocol 2 (issue 17) sends a pulled row's id once, on the change, not again in ``data``;
 # a protocol-1 app still gets it in both places.
-PROTOCOL = 2
+# Protocol 3 (issue 17) lets a first sync ask for the scope's jobs first (§7d); a pull
+# without jobs_first / jobs_upto is the same as in protocol 2.
+PROTOCOL = 3
 
 
 class UpgradeRequired(ServiceError):
@@ -52,17 +54,25 @@ def check_protocol(protocol: int, pulling: bool) -> None:
                               code="upgrade_required")
 
 
-def pull_body(technician, device, cursor: int, limit: int, protocol: int) -> dict:
-    """One pull page as the wire has it (``PullOut``'s shape, docs/sync-protocol.md §7)."""
-    page = feed.pull(db.session, technician, cursor, limit, ids_in_data=protocol < 2)
+def pull_body(technician, device, args: dict, limit: int) -> dict:
+    """One pull page as the wire has it (``PullOut``'s shape, docs/sync-protocol.md §7);
+    ``args`` as ``PullQuery`` loaded them."""
+    page = feed.pull(db.session, technician, args["cursor"], limit,
+                     ids_in_data=args["protocol"] < 2, jobs_first=args["jobs_first"],
+                     jobs_upto=args["jobs_upto"])
     db.session.refresh(device, ["last_mutation_id"])
-    return {"cursor": page.cursor, "has_more": page.cursor < page.head,
+    body = {"cursor": page.cursor,
+            # a jobs-first page always has more: the catalogue, from the same cursor
+            "has_more": page.jobs_upto is not None or page.cursor < page.head,
             "changes": page.changes, "removed": {"work_order": page.removed_orders},
             "last_mutation_id": device.last_mutation_id,
             "scope": {"orders": len(page.scope.order_ids), "checksum": page.scope.checksum()},
             "server_time": utcnow().isoformat(),
             "company": {"timezone": settings.get("DOORSTEP_TIMEZONE"),
                         "currency": settings.get("DOORSTEP_CURRENCY")}}
+    if page.jobs_upto is not None:
+        body["jobs_upto"] = page.jobs_upto
+    return body
 
 
 def pull_response(body: dict) -> Response:
