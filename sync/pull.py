@@ -297,7 +297,7 @@ class CatalogueCache:
         self.misses += 1
         rows = session.execute(select(*_columns(feed)).where(model.sync_pos <= version[0])
                                .order_by(model.sync_pos, model.id)).all()
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        dumps = _encoder()
         items = []
         for row in rows:
             item = Encoded(_item(feed, row, ids_in_data))
@@ -314,9 +314,23 @@ class CatalogueCache:
 CACHE = CatalogueCache()
 
 
+def _encoder():
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` for many small
+    values: CPython's C encoder made once, not once per value (half the cost of encoding
+    20,000 parts one by one); the plain encoder where there is no C encoder."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    make = encoder.c_make_encoder(None, json.JSONEncoder().default,  # TypeError, as dumps
+                                  encoder.encode_basestring, None, ":", ",", False, False,
+                                  True)
+    return lambda value: "".join(make(value, 0))
+
+
 def encode_changes(changes: list[dict]) -> str:
     """The changes as one JSON array; catalogue rows use their text encoded once."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = _encoder()
     return "[" + ",".join(item.json if item.__class__ is Encoded else dumps(item)
                           for item in changes) + "]"
 
