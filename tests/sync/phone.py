@@ -321,12 +321,17 @@ class Phone:
             if not body["has_more"]:
                 if body["scope"]["checksum"] != self.checksum():
                     self.resyncs += 1
-                    keep = {key: row for key, row in self.store.items()
-                            if self._order_of(key, row) in self.leaving}
-                    self.store, self.cursor, self.jobs_upto = keep, 0, 0
+                    self.start_over()
                     continue
                 return pages
         return pages
+
+    def start_over(self):
+        """Forget the replica (keeping orders still leaving, never the outbox) and pull
+        from cursor 0 next, asking for the jobs first again (§7 step 5, §7d)."""
+        keep = {key: row for key, row in self.store.items()
+                if self._order_of(key, row) in self.leaving}
+        self.store, self.cursor, self.jobs_upto = keep, 0, 0
 
     def sync(self):
         self.push_all()
