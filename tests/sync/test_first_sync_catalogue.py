@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from server.extensions import db
 from server.inventory import service as inventory
@@ -49,10 +49,10 @@ def test_a_first_sync_from_the_cache_sends_what_reading_the_rows_sends(
         {str(p.id) for p in [stocked_part, *parts]}
     # The same changes, value for value, as the per-row dump (ids not repeated: protocol 2)
     rows = {c["id"]: c for c in _catalogue(cached)}
+    feed = next(f for f in pull.FEEDS if f.type == "part")
     for part in [stocked_part, *parts]:
-        row = db.session.execute(pull.select(*pull._columns(pull.FEEDS[16]))
-                                 .where(Part.id == part.id)).one()
-        assert rows[str(part.id)] == pull._item(pull.FEEDS[16], row, ids_in_data=False)
+        row = db.session.execute(select(*pull._columns(feed)).where(Part.id == part.id)).one()
+        assert rows[str(part.id)] == pull._item(feed, row, ids_in_data=False)
     article = next(c for c in _catalogue(cached) if c["type"] == "article")
     assert article["data"]["title"] == "E1 故障" and "id" not in article["data"]
     # The answer still has the documented shape, order and all
