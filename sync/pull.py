@@ -303,7 +303,8 @@ class CatalogueCache:
     """
 
     def __init__(self):
-        self._entries: dict[tuple[str, bool], tuple[tuple[int, int], list[Encoded]]] = {}
+        # (feed type, ids in data) → (version, its changes in position order)
+        self._entries: dict[tuple[str, bool], tuple[tuple, list[Encoded]]] = {}
         self.misses = 0
 
     def clear(self) -> None:
