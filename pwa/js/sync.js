@@ -5,8 +5,8 @@
  *
  * Pull (docs/sync-protocol.md, "Pull"): pages from the stored cursor; each page is applied
  * in one transaction together with its new cursor. A first sync asks for the jobs first
- * (§7d): that page is stored (and the job list shows) before the catalogue is fetched. Orders the server removed are dropped
- * only once nothing is pending for them. When the last page's scope checksum differs from
+ * (§7d): that page is stored (and the job list shows) before the catalogue is fetched.
+ * Orders the server removed are dropped only once nothing is pending for them. When the last page's scope checksum differs from
  * the orders held here, the replicated rows are cleared (never the outbox, notices or
  * photos) and pulled again from cursor 0.
  *
