@@ -8,6 +8,8 @@ the submit of the sign-in form, in the page's own clock:
 
 * ``list_ms`` — the job list usable: all of today's jobs rendered (the app's
   ``jobs:rendered`` mark with the full count) and each card's link in the page;
+* ``jobs_stored_ms`` — the jobs page of the first sync stored (the app's
+  ``sync:jobs-stored`` mark; docs/sync-protocol.md §7d), none on an app without it;
 * ``sync_done_ms`` — the first sync finished (every page pulled and stored: the sync pill
   shows a last-sync time);
 * then it taps the first job and checks that its page opens (``open_job_ms``, from the
@@ -148,6 +150,11 @@ def one_run(browser, base: str, email: str, rate: float) -> dict:
             const pill = document.querySelector('[data-testid=sync-pill]');
             return pill && pill.dataset.lastSync && performance.now() - window.__benchStart;
         }""", timeout=120_000, polling="raf").json_value()
+        jobs_stored = page.evaluate("""() => {
+            const marks = performance.getEntriesByName('sync:jobs-stored').filter(
+                (m) => m.startTime >= window.__benchStart);
+            return marks.length ? marks[0].startTime - window.__benchStart : null;
+        }""")
         stored = page.evaluate("""async () => {
             const { db } = await import('/app/js/db.js');
             return { orders: await db.work_order.count(), parts: await db.part.count(),
@@ -160,6 +167,7 @@ def one_run(browser, base: str, email: str, rate: float) -> dict:
         page.wait_for_selector("#main", timeout=60_000)
         opened = page.evaluate("performance.now()") - tapped
         return {"list_ms": round(usable), "sync_done_ms": round(done),
+                "jobs_stored_ms": None if jobs_stored is None else round(jobs_stored),
                 "open_job_ms": round(opened), "stored": stored}
     finally:
         context.close()

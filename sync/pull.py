@@ -28,10 +28,13 @@ rows; one whose interval closed in (C, P] and is not back in scope is listed in
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, inspect, or_, select
+from sqlalchemy import Select, String, and_, cast, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from server.assets.models import Asset
@@ -112,6 +115,7 @@ class Page:
     changes: list[dict]
     removed_orders: list[str]
     scope: Scope
+    jobs_upto: int | None = None  # a jobs-first page (§7d): the scope's rows as of here
 
 
 def open_at(technician: Technician, head: int):
@@ -172,51 +176,191 @@ def _query(feed: Feed, scope: Scope, after: int, upto: int) -> Select | None:
     return query.order_by(feed.model.sync_pos)
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cycle collector off while a pull builds tens of thousands of rows and
+    dictionaries (none of them in cycles; reference counting frees them): with it on, a
+    10× first sync spent more time in collections triggered by those allocations than in
+    reading the rows. It is switched back on only if it was on (another thread's pull may
+    have paused it first)."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def pull(session: Session, technician: Technician, cursor: int, limit: int,
-         ids_in_data: bool = True) -> Page:
+         ids_in_data: bool = True, jobs_first: bool = False, jobs_upto: int = 0) -> Page:
+    """One page of changes for ``technician`` (``_pull`` says how), with the cycle
+    collector paused while it is built."""
+    with _gc_paused():
+        return _pull(session, technician, cursor, limit, ids_in_data, jobs_first, jobs_upto)
+
+
+def _pull(session: Session, technician: Technician, cursor: int, limit: int,
+          ids_in_data: bool = True, jobs_first: bool = False, jobs_upto: int = 0) -> Page:
     """Changes after ``cursor`` for ``technician``; read inside one snapshot transaction.
 
     ``ids_in_data``: protocol 1 repeats each row's id inside ``data``; protocol 2 sends it
     once, on the change (docs/sync-protocol.md §7), which trims a first sync by a tenth.
+
+    Jobs first (protocol 3, §7d): ``jobs_first`` (cursor 0 only) answers the scope's own
+    rows — orders, what they refer to, their lines, the van — as of the head, on one page
+    that leaves the cursor at 0 and says ``jobs_upto`` (the head); the catalogue follows on
+    the next pages. ``jobs_upto`` says the device holds those rows as of that position: the
+    scope's feeds then start from it rather than from ``cursor``, the catalogue from
+    ``cursor``.
     """
     head = session.scalar(select(SyncCounter.value).where(SyncCounter.id == 1))
     if cursor > head:
         cursor = 0  # a cursor from another database (restored backup): start over
+    if jobs_upto > head or jobs_first:
+        jobs_upto = 0  # from another database too: send the scope's rows again
+    # Where the device's copy of its scope (orders, their lines, the van) stands.
+    held = max(cursor, jobs_upto)
+    if jobs_first:
+        limit = None  # one page, never split: the scope of one technician
     scope = current_scope(session, technician, head)
     wire.HOOKS["pull_started"](scope.order_ids)
+    feeds = [feed for feed in FEEDS if not (jobs_first and feed.global_)]
+    after = {feed: cursor if feed.global_ else held for feed in feeds}
     fetched, upto = {}, head
-    for feed in FEEDS:
-        query = _query(feed, scope, cursor, head)
+    for feed in feeds:
+        if feed.global_ and cursor == 0:
+            # A first sync: the whole catalogue, dumped once per version (CatalogueCache).
+            items = CACHE.section(session, feed, head, ids_in_data)
+            fetched[feed] = items
+            if len(items) > limit:
+                upto = _stop_before(upto, items[limit]["pos"], items[0]["pos"])
+            continue
+        query = _query(feed, scope, after[feed], head)
         if query is None:
             fetched[feed] = []
             continue
-        rows = session.execute(query.limit(limit + 1)).all()
+        rows = session.execute(query if limit is None else query.limit(limit + 1)).all()
         fetched[feed] = rows
-        if len(rows) > limit:
-            # Stop before the first position this table could not show whole.
-            first_missing = rows[limit].sync_pos
-            upto = min(upto, first_missing - 1 if first_missing > rows[0].sync_pos
-                       else first_missing)
+        if limit is not None and len(rows) > limit:
+            upto = _stop_before(upto, rows[limit].sync_pos, rows[0].sync_pos)
     changes = []
     for feed, rows in fetched.items():
-        if len(rows) > limit and rows[limit].sync_pos <= upto:
-            rows = session.execute(_query(feed, scope, cursor, upto)).all()
+        if feed.global_ and cursor == 0:
+            changes += [item for item in rows if item["pos"] <= upto]
+            continue
+        if limit is not None and len(rows) > limit and rows[limit].sync_pos <= upto:
+            rows = session.execute(_query(feed, scope, after[feed], upto)).all()
         changes += [_item(feed, row, ids_in_data) for row in rows if row.sync_pos <= upto]
 
     entered = list(session.scalars(select(ScopeInterval.work_order_id).where(
         open_at(technician, head),
-        ScopeInterval.entered_pos > cursor, ScopeInterval.entered_pos <= upto)))
+        ScopeInterval.entered_pos > held, ScopeInterval.entered_pos <= upto)))
     if entered:
-        changes += _whole_orders(session, scope, entered, cursor, upto, ids_in_data)
+        changes += _whole_orders(session, scope, entered, held, upto, ids_in_data)
     # A first pull (cursor 0) starts from an empty replica: there is nothing to remove.
     left = session.scalars(select(ScopeInterval.work_order_id).where(
         ScopeInterval.technician_id == technician.id,
-        ScopeInterval.left_pos > cursor, ScopeInterval.left_pos <= upto)).all() if cursor else []
+        ScopeInterval.left_pos > held, ScopeInterval.left_pos <= upto)).all() if held else []
     in_scope = set(scope.order_ids)
     removed = sorted({str(order_id) for order_id in left if order_id not in in_scope})
-    changes += symptom_catalogue(session, cursor, upto, ids_in_data)
+    if not jobs_first:
+        changes += symptom_catalogue(session, cursor, upto, ids_in_data)
     changes = _dedupe_sorted(changes)
+    if jobs_first:
+        return Page(cursor=cursor, head=head, changes=changes, removed_orders=removed,
+                    scope=scope, jobs_upto=upto)
     return Page(cursor=upto, head=head, changes=changes, removed_orders=removed, scope=scope)
+
+
+def _stop_before(upto: int, first_missing: int, first: int) -> int:
+    """Stop before the first position a table could not show whole (a position is never
+    split: if the very first one is over the limit, it is sent whole)."""
+    return min(upto, first_missing - 1 if first_missing > first else first_missing)
+
+
+class Encoded(dict):
+    """A change that also keeps its JSON text (``json``), encoded once: the pull's answer
+    splices the text instead of encoding the same catalogue row on every first sync."""
+
+    __slots__ = ("json",)
+
+
+class CatalogueCache:
+    """The global feeds (parts, articles, checklist templates) as a first sync sends them,
+    dumped and encoded once per version of each table, in this process.
+
+    A version is ``(max sync_pos, row count, min id, max id)`` of the table's rows at
+    positions up to the page's head. In one database it names one content exactly: every
+    write gives its row a new, higher position, and every position up to the head has
+    committed (``positions``), so the rows at or below a position only ever lose members
+    (rewritten higher, or deleted) — the same highest position and the same count mean the
+    same rows with the same content. The random ids tell another database apart (a test's
+    fresh rows; a restored backup is put back with the app stopped, docs/operations.md).
+    One entry per table and id form is kept; a changed catalogue replaces it. Later pulls
+    (cursor > 0) read the few changed rows as before.
+    """
+
+    def __init__(self):
+        # (feed type, ids in data) → (version, its changes in position order)
+        self._entries: dict[tuple[str, bool], tuple[tuple, list[Encoded]]] = {}
+        self.misses = 0
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def section(self, session: Session, feed: Feed, head: int,
+                ids_in_data: bool) -> list[Encoded]:
+        """Every row of ``feed`` at positions up to ``head`` as changes, in position order."""
+        model = feed.model
+        version = tuple(session.execute(
+            select(func.coalesce(func.max(model.sync_pos), 0), func.count(),
+                   func.min(cast(model.id, String)), func.max(cast(model.id, String)))
+            .where(model.sync_pos <= head)).one())
+        key = (feed.type, ids_in_data)
+        kept = self._entries.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        self.misses += 1
+        rows = session.execute(select(*_columns(feed)).where(model.sync_pos <= version[0])
+                               .order_by(model.sync_pos, model.id)).all()
+        dumps = _encoder()
+        items = []
+        for row in rows:
+            item = Encoded(_item(feed, row, ids_in_data))
+            item.json = dumps(item)
+            items.append(item)
+        # Kept only if it is that version: under READ COMMITTED a row rewritten since the
+        # first statement has moved above the head and is not among them (this page is
+        # still right: the row comes again on a later page).
+        if (max((item["pos"] for item in items), default=0), len(items)) == version[:2]:
+            self._entries[key] = (version, items)
+        return items
+
+
+CACHE = CatalogueCache()
+
+
+def _encoder():
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` for many small
+    values: CPython's C encoder made once, not once per value (half the cost of encoding
+    20,000 parts one by one); the plain encoder where there is no C encoder."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    make = encoder.c_make_encoder(None, json.JSONEncoder().default,  # TypeError, as dumps
+                                  encoder.encode_basestring, None, ":", ",", False, False,
+                                  True)
+    return lambda value: "".join(make(value, 0))
+
+
+def encode_changes(changes: list[dict]) -> str:
+    """The changes as one JSON array; catalogue rows use their text encoded once."""
+    dumps = _encoder()
+    return "[" + ",".join(item.json if item.__class__ is Encoded else dumps(item)
+                          for item in changes) + "]"
 
 
 CATALOGUE_KEYS = ("SYMPTOM_CATALOGUE", "SYMPTOM_QUESTIONS")

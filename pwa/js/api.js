@@ -7,7 +7,7 @@
  *   NetworkError  no answer at all (offline, timeout, connection reset) — retry later
  */
 
-export const PROTOCOL = 2;
+export const PROTOCOL = 3; // 3: a first sync asks for its jobs first (§7d)
 export const APP_VERSION = "pwa-1.0.0";
 
 export class AuthProblem extends Error {

@@ -5,7 +5,10 @@
  * What is stored where ("doorstep" database):
  *
  *   meta       key → value. `session` (token, device id, user), `deviceId` (made on this
- *              phone, kept across sign-ins), `cursor` (pull position), `nextMutationId`,
+ *              phone, kept across sign-ins), `cursor` (pull position), `jobsUpto` (a first
+ *              sync's jobs page said its rows stand there, docs/sync-protocol.md §7d; 0
+ *              once the cursor has passed it — an upgrade that sets the cursor to 0 must set
+ *              this to 0 too), `nextMutationId`,
  *              `lastSyncAt`, `language`, `settings`, `leaving` (orders the server removed
  *              while changes for them were still pending), `adoptFrom` (a revoked device
  *              whose ids the outbox entries still carry, until outbox.js adoptOutbox has

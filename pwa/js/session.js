@@ -88,6 +88,7 @@ export async function signIn(email, password) {
       await db.notices.clear();
       await db.blobs.clear();
       await setMeta("cursor", 0);
+      await setMeta("jobsUpto", 0); // their jobs page's rows are gone with them (§7d)
       await setMeta("leaving", []);
       await setMeta("lastSyncAt", null);
     }
@@ -118,7 +119,7 @@ export async function signOut() {
     for (const name of Object.keys(REPLICATED)) await db.table(name).clear();
     await db.notices.clear();
     await db.blobs.clear();
-    await db.meta.bulkDelete(["session", "cursor", "leaving", "lastSyncAt"]);
+    await db.meta.bulkDelete(["session", "cursor", "jobsUpto", "leaving", "lastSyncAt"]);
   });
   sessionStore.set({ session: null });
 }

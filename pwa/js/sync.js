@@ -4,8 +4,9 @@
  * each change, and when the technician asks (pull-to-refresh, "Sync now").
  *
  * Pull (docs/sync-protocol.md, "Pull"): pages from the stored cursor; each page is applied
- * in one transaction together with its new cursor. Orders the server removed are dropped
- * only once nothing is pending for them. When the last page's scope checksum differs from
+ * in one transaction together with its new cursor. A first sync asks for the jobs first
+ * (§7d): that page is stored (and the job list shows) before the catalogue is fetched.
+ * Orders the server removed are dropped only once nothing is pending for them. When the last page's scope checksum differs from
  * the orders held here, the replicated rows are cleared (never the outbox, notices or
  * photos) and pulled again from cursor 0.
  *
@@ -137,9 +138,13 @@ async function pullAll(token) {
   let resyncs = 0;
   for (let page = 0; page < 10000; page += 1) {
     const cursor = await getMeta("cursor", 0);
+    // A first sync asks for the jobs first (docs/sync-protocol.md §7d): the list shows
+    // once they are stored, while the parts catalogue and the articles still arrive.
+    const jobsUpto = await getMeta("jobsUpto", 0);
+    const jobs = jobsUpto ? `&jobs_upto=${jobsUpto}` : cursor === 0 ? "&jobs_first=true" : "";
     const { data } = await request(
-      `/api/v1/sync/pull?protocol=${PROTOCOL}&cursor=${cursor}`, { token });
-    await applyPage(data);
+      `/api/v1/sync/pull?protocol=${PROTOCOL}&cursor=${cursor}${jobs}`, { token });
+    await applyPage(data, jobsUpto);
     if (data.has_more) continue;
     const local = await localChecksum();
     if (local !== data.scope.checksum && resyncs < 2) {
@@ -152,17 +157,22 @@ async function pullAll(token) {
   }
 }
 
-async function applyPage(data) {
+async function applyPage(data, jobsUpto = 0) {
   const tables = [...Object.keys(REPLICATED).map((name) => db.table(name)), db.meta,
     db.outbox];
+  // Rows by store, in the page's order: one bulkPut per store, not one put per row (a
+  // first sync's 2,000 parts on a slow phone).
+  const rows = new Map();
+  for (const change of data.changes) {
+    if (!REPLICATED[change.type]) continue; // a newer server's entity: not ours to keep
+    if (!rows.has(change.type)) rows.set(change.type, []);
+    // Protocol 2: the row's id comes once, on the change, not again inside data.
+    rows.get(change.type).push({ ...change.data, id: change.id });
+  }
   await db.transaction("rw", tables, async () => {
     const leaving = new Set(await getMeta("leaving", []));
-    for (const change of data.changes) {
-      if (!REPLICATED[change.type]) continue; // a newer server's entity: not ours to keep
-      // Protocol 2: the row's id comes once, on the change, not again inside data.
-      await db.table(change.type).put({ ...change.data, id: change.id });
-      if (change.type === "work_order") leaving.delete(change.id);
-    }
+    for (const [type, list] of rows) await db.table(type).bulkPut(list);
+    for (const row of rows.get("work_order") || []) leaving.delete(row.id);
     for (const orderId of (data.removed && data.removed.work_order) || []) {
       if (await db.outbox.where("order_id").equals(orderId).count()) leaving.add(orderId);
       else await dropOrder(orderId);
@@ -170,9 +180,14 @@ async function applyPage(data) {
     await pruneUnreferenced();
     await setMeta("leaving", [...leaving]);
     await setMeta("cursor", data.cursor);
+    // The jobs page leaves the cursor at 0 and says where its rows stand; later pages
+    // send that back until the cursor has passed it.
+    if (data.jobs_upto !== undefined) await setMeta("jobsUpto", data.jobs_upto);
+    else if (jobsUpto && data.cursor >= jobsUpto) await setMeta("jobsUpto", 0);
     if (data.company) await setMeta("company", data.company);
   });
   if (data.company) setTimeZone(data.company.timezone);
+  if (data.jobs_upto !== undefined) performance.mark("sync:jobs-stored");
 }
 
 /** Orders the server removed while changes were pending: drop those now pushed. */
@@ -246,6 +261,7 @@ async function resetReplica() {
     for (const name of Object.keys(REPLICATED)) await db.table(name).clear();
     for (const [type, row] of kept) await db.table(type).put(row);
     await setMeta("cursor", 0);
+    await setMeta("jobsUpto", 0);
   });
 }
 

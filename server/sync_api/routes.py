@@ -6,7 +6,6 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from sync import pull as feed
 from sync import push as outbox
 from sync.models import RejectedMutation, SyncConflict
 
@@ -14,7 +13,6 @@ from ..accounts.auth import api_roles
 from ..database import utcnow
 from ..errors import ServiceError
 from ..extensions import db
-from ..settings import service as settings
 from . import service
 from .schemas import (
     AdoptIn,
@@ -93,17 +91,10 @@ class Pull(MethodView):
         service.check_protocol(args["protocol"], pulling=True)
         technician = service.technician_for(g.actor)
         limit = args.get("limit") or current_app.config["SYNC_PAGE_SIZE"]
-        page = feed.pull(db.session, technician, args["cursor"], limit,
-                         ids_in_data=args["protocol"] < 2)
-        db.session.refresh(g.device, ["last_mutation_id"])
-        return {"cursor": page.cursor, "has_more": page.cursor < page.head,
-                "changes": page.changes, "removed": {"work_order": page.removed_orders},
-                "last_mutation_id": g.device.last_mutation_id,
-                "scope": {"orders": len(page.scope.order_ids),
-                          "checksum": page.scope.checksum()},
-                "server_time": utcnow(),
-                "company": {"timezone": settings.get("DOORSTEP_TIMEZONE"),
-                            "currency": settings.get("DOORSTEP_CURRENCY")}}
+        body = service.pull_body(technician, g.device, args, limit)
+        # Built as plain data and encoded once (service.pull_response), not dumped again
+        # change by change through PullOut: that cost more than the whole pull.
+        return service.pull_response(body)
 
 
 @blp.route("/conflicts")

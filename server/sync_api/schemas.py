@@ -64,6 +64,23 @@ class PullQuery(InSchema):
     protocol = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
     cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SAFE_INTEGER))
     limit = fields.Integer(validate=validate.Range(min=1, max=5000))
+    # Protocol 3, docs/sync-protocol.md §7d: a first sync may ask for its jobs first.
+    jobs_first = fields.Boolean(load_default=False, metadata={
+        "description": "cursor 0 only: the scope's orders, customers, addresses, assets, "
+                       "order lines and van first, on one page (the catalogue follows)"})
+    jobs_upto = fields.Integer(load_default=0, validate=validate.Range(
+        min=0, max=MAX_SAFE_INTEGER), metadata={
+        "description": "the jobs page's jobs_upto, sent while the cursor is below it"})
+
+    @validates_schema
+    def jobs_first_needs_protocol_3(self, data, **kwargs):
+        for name in ("jobs_first", "jobs_upto"):
+            if data.get(name) and data.get("protocol", 0) < 3:
+                raise ValidationError("needs protocol 3 or later", name)
+        if data.get("jobs_first") and data.get("cursor"):
+            raise ValidationError("only with cursor 0 (a first sync)", "jobs_first")
+        if data.get("jobs_first") and data.get("jobs_upto"):
+            raise ValidationError("not together with jobs_first", "jobs_upto")
 
 
 class Change(Schema):
@@ -89,6 +106,9 @@ class PullOut(Schema):
     scope = fields.Dict()
     server_time = fields.DateTime()
     company = fields.Nested(CompanyOut)
+    jobs_upto = fields.Integer(metadata={
+        "description": "only on a jobs-first page: the position the scope's rows are "
+                       "as of; send it back as jobs_upto while the cursor is below it"})
 
 
 class ConflictOut(Schema):

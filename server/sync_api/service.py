@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import select
 
+from sync import pull as feed
 from sync.models import RejectedMutation, SyncConflict
 
 from ..database import utcnow
 from ..errors import NotFound, ServiceError
 from ..extensions import db
+from ..settings import service as settings
 from ..workorders.service import technician_of
 
 # Protocol versions this server speaks. A device on an older one may still push (so its
 # outbox drains) but must update before it pulls.
 # Protocol 2 (issue 17) sends a pulled row's id once, on the change, not again in ``data``;
 # a protocol-1 app still gets it in both places.
-PROTOCOL = 2
+# Protocol 3 (issue 17) lets a first sync ask for the scope's jobs first (§7d); a pull
+# without jobs_first / jobs_upto is the same as in protocol 2.
+PROTOCOL = 3
 
 
 class UpgradeRequired(ServiceError):
@@ -47,6 +52,40 @@ def check_protocol(protocol: int, pulling: bool) -> None:
                               {"protocol": [f"must be at least "
                                             f"{current_app.config['SYNC_MIN_PROTOCOL']}"]},
                               code="upgrade_required")
+
+
+def pull_body(technician, device, args: dict, limit: int) -> dict:
+    """One pull page as the wire has it (``PullOut``'s shape, docs/sync-protocol.md §7);
+    ``args`` as ``PullQuery`` loaded them."""
+    page = feed.pull(db.session, technician, args["cursor"], limit,
+                     ids_in_data=args["protocol"] < 2, jobs_first=args["jobs_first"],
+                     jobs_upto=args["jobs_upto"])
+    db.session.refresh(device, ["last_mutation_id"])
+    body = {"cursor": page.cursor,
+            # a jobs-first page always has more: the catalogue, from the same cursor
+            "has_more": page.jobs_upto is not None or page.cursor < page.head,
+            "changes": page.changes, "removed": {"work_order": page.removed_orders},
+            "last_mutation_id": device.last_mutation_id,
+            "scope": {"orders": len(page.scope.order_ids), "checksum": page.scope.checksum()},
+            "server_time": utcnow().isoformat(),
+            "company": {"timezone": settings.get("DOORSTEP_TIMEZONE"),
+                        "currency": settings.get("DOORSTEP_CURRENCY")}}
+    if page.jobs_upto is not None:
+        body["jobs_upto"] = page.jobs_upto
+    return body
+
+
+def pull_response(body: dict) -> Response:
+    """``body`` encoded once. Every value in it is already JSON (the wire schemas dumped the
+    rows), so ``PullOut`` would only copy it again, one nested schema per change — on a
+    first sync of 20,000 parts that copy cost more than reading and dumping the rows. Keys
+    keep their order (no sorting) and text stays UTF-8 rather than \\u escapes: the same
+    values, fewer bytes. A first sync's catalogue rows come with their text already
+    encoded (``sync.pull.CatalogueCache``)."""
+    rest = json.dumps({key: value for key, value in body.items() if key != "changes"},
+                      ensure_ascii=False, separators=(",", ":"))
+    text = f'{rest[:-1]},"changes":{feed.encode_changes(body["changes"])}}}'
+    return Response(text, mimetype="application/json")
 
 
 def list_conflicts(unresolved: bool, work_order_id: uuid.UUID | None) -> list[SyncConflict]:

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from server.accounts.service import issue_device_token
 from server.database import utcnow
 
-PROTOCOL = 2  # pulled rows carry their id on the change only (docs/sync-protocol.md §7)
+# Pulled rows carry their id on the change only (docs/sync-protocol.md §7, protocol 2); a
+# first sync asks for its jobs first (§7d, protocol 3).
+PROTOCOL = 3
 
 
 class Phone:
@@ -35,6 +37,8 @@ class Phone:
         self.outbox: list[dict] = []
         self.store: dict[tuple[str, str], dict] = {}
         self.cursor = 0
+        # The jobs page's jobs_upto (§7d) while the cursor is below it, else 0.
+        self.jobs_upto = 0
         # (device id, mutation id) → result, for every rejection the server told us of.
         self.rejections: dict[tuple[str, int], dict] = {}
         self.applied: set[tuple[str, int]] = set()
@@ -282,13 +286,19 @@ class Phone:
             if response.get_json()["stopped"]:
                 raise AssertionError(response.get_json()["stopped"])
 
-    def pull(self, limit=None):
-        """Pull every page; apply changes; drop removed orders with nothing pending."""
+    def pull(self, limit=None, jobs_first=True, max_pages=None):
+        """Pull every page (or ``max_pages``); apply changes; drop removed orders with
+        nothing pending. A first sync (cursor 0) asks for the jobs first unless
+        ``jobs_first`` is False (§7d): that page counts as one of the pages returned."""
         pages = 0
-        while True:
+        while max_pages is None or pages < max_pages:
             query = {"protocol": PROTOCOL, "cursor": self.cursor}
             if limit:
                 query["limit"] = limit
+            if self.jobs_upto:
+                query["jobs_upto"] = self.jobs_upto
+            elif self.cursor == 0 and jobs_first:
+                query["jobs_first"] = "true"
             response = self.client.get("/api/v1/sync/pull", headers=self._headers(),
                                        query_string=query)
             if self._revoked(response):
@@ -310,15 +320,25 @@ class Phone:
             self.company = body["company"]  # on every page: times are written in its zone
             self._drop_leaving_orders()
             self.cursor = body["cursor"]
+            if "jobs_upto" in body:
+                self.jobs_upto = body["jobs_upto"]  # the scope's rows are held as of it
+            elif self.cursor >= self.jobs_upto:
+                self.jobs_upto = 0  # the cursor has passed it: nothing more to say
             pages += 1
             if not body["has_more"]:
                 if body["scope"]["checksum"] != self.checksum():
                     self.resyncs += 1
-                    keep = {key: row for key, row in self.store.items()
-                            if self._order_of(key, row) in self.leaving}
-                    self.store, self.cursor = keep, 0
+                    self.start_over()
                     continue
                 return pages
+        return pages
+
+    def start_over(self):
+        """Forget the replica (keeping orders still leaving, never the outbox) and pull
+        from cursor 0 next, asking for the jobs first again (§7 step 5, §7d)."""
+        keep = {key: row for key, row in self.store.items()
+                if self._order_of(key, row) in self.leaving}
+        self.store, self.cursor, self.jobs_upto = keep, 0, 0
 
     def sync(self):
         self.push_all()

@@ -277,6 +277,16 @@ class SyncSystem(RuleBasedStateMachine):
     def pull(self, p):
         self.phones[p].pull(limit=7)
 
+    @rule(p=st.integers(0, 2))
+    def start_over_and_get_only_the_jobs(self, p):
+        """The phone's replica is lost (storage evicted; never its outbox): its first sync
+        starts again and only the jobs page arrives before the next step. The catalogue and
+        whatever the others change meanwhile come with a later pull, which sends jobs_upto
+        (docs/sync-protocol.md §7d)."""
+        phone = self.phones[p]
+        phone.start_over()
+        phone.pull(limit=7, max_pages=1)
+
     @rule(p=st.integers(0, 2), size=st.integers(1, 5))
     def push_but_lose_the_response(self, p, size):
         self.phones[p].push(batch_size=size, lose_response=True)
