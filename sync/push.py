@@ -30,6 +30,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
 from server.errors import Conflict, NotFound, ServiceError
@@ -65,12 +66,12 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only."""
     # Serialise pushes from the same device (two tabs, a retry racing the original), and
     # with its revocation: read under the lock, revoked_at is the committed value.
-    revoked_at = session.scalar(
-        select(Device.revoked_at).where(Device.id == device.id).with_for_update())
+    revoked_at, last = session.execute(
+        select(Device.revoked_at, Device.last_mutation_id).where(Device.id == device.id)
+        .with_for_update()).one()
     if revoked_at is not None:
         raise DeviceRevoked()
-    session.refresh(device, ["last_mutation_id"])
-    last = device.last_mutation_id
+    set_committed_value(device, "last_mutation_id", last)  # as read under the lock
     result = PushResult(last_mutation_id=last)
     # Outcomes in the batch's order; None marks a slot the mutation applied below fills.
     slots, to_apply = [], []
