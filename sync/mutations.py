@@ -79,6 +79,11 @@ class Context:
     # Rows read for the batch, held so the session's weak identity map keeps them: each
     # mutation finds its order, parts and van there instead of selecting them again.
     held: dict = field(default_factory=dict)
+    # Photo hashes with neither bytes nor a refusal recorded when the batch began, read in
+    # one query (``sync.push.unknown_bytes``): their photos wait without a look-up each.
+    unknown_bytes: set = field(default_factory=set)
+    # Work the batch owes and does once (``settle``) instead of once per mutation.
+    owed: Owed | None = None
 
     def conflict(self, order: WorkOrder, kind: str, message: str, **data) -> None:
         """Record a conflict for the dispatcher and in the order's history."""
@@ -88,6 +93,37 @@ class Context:
         orders.add_event(order, "conflict", self.actor, device_id=self.device.id,
                          server_time=self.now, reason=message, data={"kind": kind, **data})
         self.conflicts.append({"kind": kind, "message": message})
+
+
+@dataclass
+class Owed:
+    """Work a batch owes, done once by ``settle``: the ledger lines of the van's parts (their
+    levels locked and moved once per part), the reservations those parts end, and each
+    changed order's charges (computed once from all its lines). Nothing a mutation decides
+    depends on it; a mutation that may read it (``Mutation.settled``) runs after ``settle``.
+    """
+
+    moves: list = field(default_factory=list)
+    used: dict = field(default_factory=dict)  # van id → [(order id, part id)]
+    charges: dict = field(default_factory=dict)  # order id → order
+
+    def __bool__(self) -> bool:
+        return bool(self.moves or self.used or self.charges)
+
+
+def settle(ctx_or_owed) -> None:
+    """Do the work owed so far (``Owed``), in the order the mutations owed it; flushes."""
+    owed = getattr(ctx_or_owed, "owed", ctx_or_owed)
+    if not owed:
+        return
+    moves, used, charges = owed.moves, owed.used, owed.charges
+    owed.moves, owed.used, owed.charges = [], {}, {}
+    if moves:
+        stock.record_movements(moves)
+    for van_id, pairs in used.items():
+        fieldstock.on_parts_used(van_id, pairs)
+    for order in charges.values():
+        orders.recompute_charges(order)
 
 
 @dataclass(frozen=True)
@@ -103,16 +139,20 @@ class Mutation:
     line_id: str | None = None
     # The table of that line, so a push can read a batch's line ids in one query.
     line_model: type | None = None
+    # Whether it must see the work the batch owes done first (``Owed``: charges, van stock
+    # levels, reservations). Only mutations that read none of it say False.
+    settled: bool = True
 
 
 REGISTRY: dict[tuple[str, int], Mutation] = {}
 
 
 def mutation(name: str, version: int, schema: type[Schema], line_id: str | None = None,
-             line_model: type | None = None):
+             line_model: type | None = None, settled: bool = True):
     def register(apply):
         REGISTRY[(name, version)] = Mutation(name, version, schema, apply=apply,
-                                             line_id=line_id, line_model=line_model)
+                                             line_id=line_id, line_model=line_model,
+                                             settled=settled)
         return apply
     return register
 
@@ -284,7 +324,7 @@ def _transition_v1(args: dict) -> dict:
     return {**args, "latitude": None, "longitude": None, "reason": None}
 
 
-@mutation("transition", 2, TransitionV2)
+@mutation("transition", 2, TransitionV2, settled=False)
 def transition(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if order.status == args["to"]:
@@ -301,7 +341,7 @@ def transition(ctx: Context, args: dict) -> None:
         orders.transition(ctx.actor, order, args["to"], reason=args.get("reason"),
                           device_time=args["device_time"], latitude=args.get("latitude"),
                           longitude=args.get("longitude"), device_id=ctx.device.id,
-                          now=ctx.now)
+                          now=ctx.now, flush=False)
     except ServiceError as refused:
         if args["to"] != Status.COMPLETED or refused.code == "checklist_incomplete" \
                 or not _was_on_site(ctx, order):
@@ -339,7 +379,7 @@ def _on_to_signed(ctx: Context, order: WorkOrder, args: dict) -> None:
     if order.status == Status.COMPLETED and orders.has_customer_signature(order):
         orders.transition(ctx.actor, order, Status.SIGNED, device_time=args["device_time"],
                           latitude=args.get("latitude"), longitude=args.get("longitude"),
-                          device_id=ctx.device.id, now=ctx.now)
+                          device_id=ctx.device.id, now=ctx.now, flush=False)
 
 
 def _was_on_site(ctx: Context, order: WorkOrder) -> bool:
@@ -356,7 +396,7 @@ def _was_on_site(ctx: Context, order: WorkOrder) -> bool:
     return False
 
 
-@mutation("set_fields", 1, SetFields)
+@mutation("set_fields", 1, SetFields, settled=False)
 def set_fields(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if order.status in {Status.CLOSED, Status.CANCELLED}:
@@ -376,12 +416,12 @@ def set_fields(ctx: Context, args: dict) -> None:
                          value=value)
         changes[name] = value
     orders.update_order(ctx.actor, order, changes, device_id=ctx.device.id,
-                        server_time=ctx.now, device_time=args["device_time"])
+                        server_time=ctx.now, device_time=args["device_time"], flush=False)
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 
 @mutation("add_note", 1, AddNote, line_id="note_id",
-          line_model=WorkOrderNote)
+          line_model=WorkOrderNote, settled=False)
 def add_note(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, WorkOrderNote, "note_id", args["note_id"], order, body=args["body"]):
@@ -428,19 +468,23 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
                            {"quantity": [f"must be at most {used}"]})
     # One ledger line per part line (server.inventory.service keeps levels = ledger).
     # The van may go negative on use: the part was physically used; the office counts.
-    stock.record_movement(
+    # The line, the reservation it ends and the order's charges are owed to the batch
+    # (``settle``): nothing here can refuse them, and no later mutation reads them unsettled.
+    owed = ctx.owed if ctx.owed is not None else Owed()
+    owed.moves.append(stock.Movement(
         MovementKind.USED_ON_ORDER if sign > 0 else MovementKind.RETURNED_FROM_ORDER, part,
         quantity, ctx.actor.id, source=van if sign > 0 else None,
         target=van if sign < 0 else None, work_order_id=order.id, allow_negative=True,
-        at=ctx.now)
+        at=ctx.now))
     if sign > 0:
-        fieldstock.on_part_used(order.id, part.id, van.id)
+        owed.used.setdefault(van.id, []).append((order.id, part.id))
     ctx.session.add(PartUsage(id=args["line_id"], work_order_id=order.id, part_id=part.id,
                               quantity=sign * quantity, unit_price_cents=part.price_cents,
                               from_location_id=van.id, technician_id=ctx.technician.id,
                               device_time=args["device_time"], created_at=ctx.now))
-    ctx.session.flush()
-    orders.recompute_charges(order)
+    owed.charges[order.id] = order
+    if ctx.owed is None:
+        settle(owed)
     orders.add_event(order, "part_used" if sign > 0 else "part_returned", ctx.actor,
                      device_id=ctx.device.id, server_time=ctx.now,
                      device_time=args["device_time"],
@@ -449,25 +493,26 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
 
 
 @mutation("use_part", 1, PartLine, line_id="line_id",
-          line_model=PartUsage)
+          line_model=PartUsage, settled=False)
 def use_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, +1)
 
 
 @mutation("return_part", 1, PartLine, line_id="line_id",
-          line_model=PartUsage)
+          line_model=PartUsage, settled=False)
 def return_part(ctx: Context, args: dict) -> None:
     _move_part(ctx, args, -1)
 
 
 @mutation("attach_photo", 1, AttachPhoto, line_id="photo_id",
-          line_model=Photo)
+          line_model=Photo, settled=False)
 def attach_photo(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, Photo, "photo_id", args["photo_id"], order, sha256=args["sha256"]):
         return
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
-                       args.get("taken_at"), args.get("caption"), known_new=True)
+                       args.get("taken_at"), args.get("caption"), known_new=True,
+                       bytes_unknown=args["sha256"] in ctx.unknown_bytes, flush=False)
     orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
                      server_time=ctx.now, device_time=args.get("taken_at"),
                      data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
@@ -475,7 +520,7 @@ def attach_photo(ctx: Context, args: dict) -> None:
 
 
 @mutation("log_time", 1, LogTime, line_id="log_id",
-          line_model=TimeLog)
+          line_model=TimeLog, settled=False)
 def log_time(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if args["ended_at"] <= args["started_at"]:

@@ -30,14 +30,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
 from server.errors import Conflict, NotFound, ServiceError
+from server.inventory.models import Part
+from server.media.models import Blob, BlobRefusal
 from server.technicians.models import Technician
+from server.workorders import service as orders
 from server.workorders.models import WorkOrder
 
-from .models import RejectedMutation
-from .mutations import Context, Rejected, applying, resolve
+from .models import RejectedMutation, ScopeInterval
+from .mutations import Context, Owed, Rejected, applying, resolve, settle
 from .positions import transaction_position
 
 
@@ -62,12 +66,12 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only."""
     # Serialise pushes from the same device (two tabs, a retry racing the original), and
     # with its revocation: read under the lock, revoked_at is the committed value.
-    revoked_at = session.scalar(
-        select(Device.revoked_at).where(Device.id == device.id).with_for_update())
+    revoked_at, last = session.execute(
+        select(Device.revoked_at, Device.last_mutation_id).where(Device.id == device.id)
+        .with_for_update()).one()
     if revoked_at is not None:
         raise DeviceRevoked()
-    session.refresh(device, ["last_mutation_id"])
-    last = device.last_mutation_id
+    set_committed_value(device, "last_mutation_id", last)  # as read under the lock
     result = PushResult(last_mutation_id=last)
     # Outcomes in the batch's order; None marks a slot the mutation applied below fills.
     slots, to_apply = [], []
@@ -88,17 +92,7 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
         # one that is rolled back would stay in the session while the counter's increment
         # (and, on PostgreSQL, its lock) went with the savepoint.
         transaction_position(session)
-        absent = absent_lines(session, to_apply)
-        outcomes = _apply_all_at_once(session, device, actor, technician, to_apply, now,
-                                      absent)
-        if outcomes is None:
-            # Something was refused: apply one by one, each in its own savepoint, so the
-            # refused mutation is rolled back alone and recorded (the rules of this module).
-            # Every line id is looked up again here: a row another device committed since
-            # the prefetch is seen, exactly as without it.
-            batch = {"ever_assigned": {}, "held": {}, "absent_lines": set()}
-            outcomes = [_apply_one(session, device, actor, technician, envelope, now, batch)
-                        for envelope in to_apply]
+        outcomes = _apply_batch(session, device, actor, technician, to_apply, now)
         applied = iter(outcomes)
         slots = [next(applied) if slot is None else slot for slot in slots]
     result.results = slots
@@ -109,35 +103,169 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     return result
 
 
-def _apply_all_at_once(session, device, actor, technician, envelopes, now,
-                       absent: set) -> list[dict] | None:
-    """The fast path: every mutation of the batch in one savepoint, flushed once at the end.
+def _apply_batch(session, device, actor, technician, envelopes, now) -> list[dict]:
+    """Every mutation's outcome, applied in order with the fewest savepoints and flushes.
 
-    When all of them apply, the outcome is the one the one-by-one path gives (the same
-    mutations, in the same order, on the same session: queries still see earlier writes,
-    since the session flushes before it queries). When any is refused (``Rejected``, a
-    ``ServiceError``, or the database's ``IntegrityError`` at the flush), the savepoint is
-    rolled back and None returned: the caller applies the batch one by one instead.
+    Runs of mutations apply together in one savepoint, flushed once (``_apply_run``). A
+    mutation whose arguments are refused is known before anything applies: the run stops
+    before it and it is recorded alone (``_apply_one``). When one is refused while
+    applying, its run is rolled back; the mutations before it apply again as a run of their
+    own, the refused one alone in its savepoint, and the rest as a new run. So the outcome
+    is the one the one-savepoint-per-mutation path gives, and a refusal costs re-applying
+    only the run before it. A refusal the database makes at a run's flush (a unique key)
+    names no mutation: that run's mutations are applied one by one instead.
     """
-    batch = {"ever_assigned": {}, "held": {}, "absent_lines": set(absent)}
+    batch = {"ever_assigned": {}, "held": {}, "absent_lines": absent_lines(session, envelopes),
+             "unknown_bytes": unknown_bytes(session, envelopes)}
+    prefetch(session, technician, envelopes, batch)
+    resolved = []
+    for envelope in envelopes:
+        try:
+            resolved.append(resolve(envelope["name"], envelope["version"], envelope["args"]))
+        except Rejected:
+            resolved.append(None)
+    outcomes: list[dict] = []
+    start = 0
+    while start < len(envelopes):
+        stop = next((i for i in range(start, len(envelopes)) if resolved[i] is None),
+                    len(envelopes))
+        run = _apply_run(session, device, actor, technician, envelopes[start:stop],
+                         resolved[start:stop], now, batch) if stop > start else []
+        if run is None:
+            outcomes += _one_by_one(session, device, actor, technician,
+                                    envelopes[start:stop], now)
+        elif isinstance(run, int):
+            stop = start + run  # refused while applying: its run before it, then it alone
+            head = _apply_run(session, device, actor, technician, envelopes[start:stop],
+                              resolved[start:stop], now, batch) if run else []
+            if not isinstance(head, list):  # refused now though it applied a moment ago
+                outcomes += _one_by_one(session, device, actor, technician,
+                                        envelopes[start:stop], now)
+            else:
+                outcomes += head
+        else:
+            outcomes += run
+        if stop < len(envelopes):
+            outcomes += _one_by_one(session, device, actor, technician,
+                                    envelopes[stop:stop + 1], now)
+        start = stop + 1
+    return outcomes
+
+
+def _one_by_one(session, device, actor, technician, envelopes, now) -> list[dict]:
+    """Each mutation in its own savepoint, so a refused one is rolled back alone and
+    recorded (the rules of this module). Every line id and photo hash is looked up again
+    here: a row another device committed since the batch's prefetch is seen."""
+    batch = {"ever_assigned": {}, "held": {}, "absent_lines": set()}
+    return [_apply_one(session, device, actor, technician, envelope, now, batch)
+            for envelope in envelopes]
+
+
+def _apply_run(session, device, actor, technician, envelopes, resolved, now,
+               batch: dict) -> list[dict] | int | None:
+    """The fast path: these mutations (``resolved``: each one's mutation and arguments) in
+    one savepoint, flushed once at the end.
+
+    When all of them apply, returns their outcomes: the ones the one-by-one path gives
+    (the same mutations, in the same order, on the same session: queries still see earlier
+    writes, since the session flushes before it queries; work owed to the batch is done
+    before any mutation that reads it, ``Mutation.settled``). When one is refused
+    (``Rejected`` or a ``ServiceError``), the savepoint is rolled back and its index
+    returned; when the database refuses a write (``IntegrityError``), rolled back and None.
+    """
+    absent = set(batch["absent_lines"])
+    owed = Owed()
     savepoint = session.begin_nested()
     outcomes = []
     try:
-        for envelope in envelopes:
+        for envelope, (mutation, args) in zip(envelopes, resolved, strict=True):
             ctx = Context(session=session, actor=actor, device=device, technician=technician,
-                          mutation_id=envelope["id"], now=now, **batch)
-            mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])
-            mutation.apply(ctx, args)
+                          mutation_id=envelope["id"], now=now, owed=owed, **batch)
+            try:
+                if mutation.settled:
+                    settle(owed)
+                mutation.apply(ctx, args)
+            except (Rejected, ServiceError):
+                _roll_back(session, savepoint, batch, absent)
+                return len(outcomes)
             outcome = {"id": envelope["id"], "status": "applied"}
             if ctx.conflicts:
                 outcome["conflicts"] = ctx.conflicts
             outcomes.append(outcome)
+        settle(owed)
         session.flush()
     except (Rejected, ServiceError, IntegrityError):
-        savepoint.rollback()
+        _roll_back(session, savepoint, batch, absent)
         return None
     savepoint.commit()
     return outcomes
+
+
+def _roll_back(session, savepoint, batch: dict, absent: set) -> None:
+    """Undo a run. The rows the batch holds forget what they loaded inside it too (an
+    order's part lines that are gone now), and the line ids claimed since are free again."""
+    savepoint.rollback()
+    session.expire_all()
+    batch["absent_lines"] = absent
+
+
+def _uuids(envelopes: list[dict], names, key: str) -> set:
+    """The ``args[key]`` of these mutations that are UUIDs (arguments are not validated yet:
+    anything else is left to the mutation itself, as before)."""
+    found = set()
+    for envelope in envelopes:
+        args = envelope.get("args")
+        if (names is None or envelope.get("name") in names) and isinstance(args, dict):
+            try:
+                found.add(uuid.UUID(str(args.get(key))))
+            except (TypeError, ValueError):
+                continue
+    return found
+
+
+def prefetch(session: Session, technician: Technician, envelopes: list[dict],
+             batch: dict) -> None:
+    """Read what the batch's mutations will look up, a few queries for the whole batch
+    instead of a few per mutation: the orders they name (held in ``batch``), whether each
+    was ever this technician's (``load_order``), the last event number of each
+    (``add_event``), and the parts they use or return."""
+    order_ids = sorted(_uuids(envelopes, None, "order_id"))
+    held, ever = batch["held"], batch["ever_assigned"]
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start:start + 500]
+        for order in session.scalars(select(WorkOrder).where(WorkOrder.id.in_(chunk))):
+            held[(WorkOrder, order.id)] = order
+        assigned = set(session.scalars(select(ScopeInterval.work_order_id).where(
+            ScopeInterval.work_order_id.in_(chunk),
+            ScopeInterval.technician_id == technician.id).distinct()))
+        for order_id in chunk:
+            if (WorkOrder, order_id) in held:
+                ever[order_id] = order_id in assigned
+    orders.prime_event_seq([key[1] for key in held if key[0] is WorkOrder])
+    part_ids = sorted(_uuids(envelopes, ("use_part", "return_part"), "part_id"))
+    for start in range(0, len(part_ids), 500):
+        for part in session.scalars(select(Part).where(Part.id.in_(part_ids[start:start + 500]))):
+            held[(Part, part.id)] = part
+
+
+def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
+    """The photo hashes these mutations name for which neither bytes (``Blob``) nor a
+    refusal (``BlobRefusal``) are recorded: one query per table instead of two per photo.
+    No mutation records either, so the answer holds for the whole batch."""
+    wanted = set()
+    for envelope in envelopes:
+        args = envelope.get("args")
+        if envelope.get("name") == "attach_photo" and isinstance(args, dict) \
+                and isinstance(args.get("sha256"), str):
+            wanted.add(args["sha256"])
+    if not wanted:
+        return set()
+    hashes = sorted(wanted)
+    for model in (Blob, BlobRefusal):
+        for start in range(0, len(hashes), 500):
+            wanted -= set(session.scalars(select(model.sha256).where(
+                model.sha256.in_(hashes[start:start + 500]))))
+    return wanted
 
 
 def absent_lines(session: Session, envelopes: list[dict]) -> set:
@@ -170,12 +298,13 @@ def absent_lines(session: Session, envelopes: list[dict]) -> set:
 
 def _apply_one(session, device, actor, technician, envelope, now, batch) -> dict:
     ctx = Context(session=session, actor=actor, device=device, technician=technician,
-                  mutation_id=envelope["id"], now=now, **batch)
+                  mutation_id=envelope["id"], now=now, owed=Owed(), **batch)
     savepoint = session.begin_nested()
     mutation = None
     try:
         mutation, args = resolve(envelope["name"], envelope["version"], envelope["args"])
         mutation.apply(ctx, args)
+        settle(ctx)
         session.flush()
     except (Rejected, ServiceError, IntegrityError) as refused:
         savepoint.rollback()

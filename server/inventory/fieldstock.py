@@ -141,11 +141,21 @@ def release(reservation: StockReservation, status: str = ReservationStatus.RELEA
 
 def on_part_used(order_id: uuid.UUID, part_id: uuid.UUID, van_id: uuid.UUID) -> None:
     """A part used on a job ends the job's reservations of it at that van."""
+    on_parts_used(van_id, [(order_id, part_id)])
+
+
+def on_parts_used(van_id: uuid.UUID, used: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """``on_part_used`` for many ``(order_id, part_id)`` pairs at one van: one query."""
+    used = set(used)
+    if not used:
+        return
+    orders = sorted({order_id for order_id, _ in used})
     for reservation in db.session.scalars(select(StockReservation).where(
-            StockReservation.work_order_id == order_id, StockReservation.part_id == part_id,
+            StockReservation.work_order_id.in_(orders),
             StockReservation.location_id == van_id,
             StockReservation.status == ReservationStatus.ACTIVE)):
-        reservation.status, reservation.ended_at = ReservationStatus.USED, utcnow()
+        if (reservation.work_order_id, reservation.part_id) in used:
+            reservation.status, reservation.ended_at = ReservationStatus.USED, utcnow()
 
 
 def reservations(location_id: uuid.UUID | None = None, part_id: uuid.UUID | None = None,

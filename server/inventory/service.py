@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from sqlalchemy import String, func, or_, select, type_coerce, union_all
@@ -88,22 +89,31 @@ _SHAPES = {
 
 def _locked_levels(part_id: uuid.UUID, location_ids: list[uuid.UUID]) -> dict:
     """The levels of ``part_id`` at these locations, created if missing, locked for update."""
-    location_ids = sorted(set(location_ids))
-    if not location_ids:
+    levels = _locked_pairs({(part_id, location_id) for location_id in location_ids})
+    return {location_id: level for (_, location_id), level in levels.items()}
+
+
+def _locked_pairs(pairs: set) -> dict:
+    """The levels of these ``(part_id, location_id)`` pairs, created if missing, locked for
+    update in one fixed order (location, then part) whatever the caller's order."""
+    if not pairs:
         return {}
+    pairs = sorted(pairs, key=lambda pair: (pair[1], pair[0]))
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
         insert(StockLevel).values([
             {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
-             "updated_at": utcnow()} for loc in location_ids])
+             "updated_at": utcnow()} for part_id, loc in pairs])
         .on_conflict_do_nothing(index_elements=["location_id", "part_id"]))
+    wanted = set(pairs)
     rows = db.session.scalars(
-        select(StockLevel).where(StockLevel.part_id == part_id,
-                                 StockLevel.location_id.in_(location_ids))
-        .order_by(StockLevel.location_id).with_for_update()
+        select(StockLevel).where(StockLevel.part_id.in_(sorted({p for p, _ in pairs})),
+                                 StockLevel.location_id.in_(sorted({loc for _, loc in pairs})))
+        .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()
         .execution_options(populate_existing=True)).all()
-    return {row.location_id: row for row in rows}
+    return {(row.part_id, row.location_id): row for row in rows
+            if (row.part_id, row.location_id) in wanted}
 
 
 def get_location(location_id: uuid.UUID, field: str = "location_id") -> StockLocation:
@@ -130,9 +140,37 @@ def record_movement(kind: str, part: Part, quantity: int, actor_id: uuid.UUID | 
     destination, a scrap without a reason, a defective return without a serial, or a
     source that does not hold ``quantity`` (unless ``allow_negative``).
     """
+    return record_movements([Movement(
+        kind, part, quantity, actor_id, source=source, target=target,
+        work_order_id=work_order_id, note=note, serial=serial, allow_negative=allow_negative,
+        at=at, reverses_id=reverses_id)])[0]
+
+
+@dataclass
+class Movement:
+    """One ledger line to write (``record_movements``), with ``record_movement``'s arguments."""
+
+    kind: str
+    part: Part
+    quantity: int
+    actor_id: uuid.UUID | None
+    source: StockLocation | None = None
+    target: StockLocation | None = None
+    work_order_id: uuid.UUID | None = None
+    note: str | None = None
+    serial: str | None = None
+    allow_negative: bool = False
+    at: object = None
+    reverses_id: uuid.UUID | None = None
+
+
+def _checked(move: Movement) -> Movement:
+    """The movement with the locations its kind uses; raises Invalid as ``record_movement``."""
+    kind, quantity = move.kind, move.quantity
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise Invalid(_("The quantity must be a whole number above zero."),
                       {"quantity": [_("must be a whole number above zero")]})
+    source, target = move.source, move.target
     shape = _SHAPES.get(kind)
     if shape is not None:
         needs_source, needs_target = shape
@@ -149,32 +187,52 @@ def record_movement(kind: str, part: Part, quantity: int, actor_id: uuid.UUID | 
     if source is not None and target is not None and source.id == target.id:
         raise Invalid(_("A transfer needs two different locations."),
                       {"to_location_id": [_("must differ from the source")]})
-    if kind in (MovementKind.SCRAP, MovementKind.ADJUST) and not (note or "").strip():
+    if kind in (MovementKind.SCRAP, MovementKind.ADJUST) and not (move.note or "").strip():
         raise Invalid(_("Say why."), {"note": [_("a reason is required")]})
-    if kind == MovementKind.DEFECTIVE_RETURN and not (serial or "").strip():
+    if kind == MovementKind.DEFECTIVE_RETURN and not (move.serial or "").strip():
         raise Invalid(_("A defective return needs the removed unit's serial number."),
                       {"serial": [_("is required")]})
-    levels = _locked_levels(part.id, [loc.id for loc in (source, target) if loc is not None])
-    if source is not None:
-        level = levels[source.id]
-        if level.quantity < quantity and not allow_negative:
-            raise Invalid(
-                _("%(location)s holds only %(available)d of %(sku)s.",
-                  location=source.name, available=level.quantity, sku=part.sku),
-                {"quantity": [_("at most %(available)d", available=max(level.quantity, 0))]},
-                code="insufficient_stock")
-        level.quantity -= quantity
-    if target is not None:
-        levels[target.id].quantity += quantity
-    movement = StockMovement(
-        part_id=part.id, quantity=quantity, reason=str(kind), actor_id=actor_id,
-        from_location_id=source.id if source else None,
-        to_location_id=target.id if target else None, work_order_id=work_order_id,
-        note=(note or "").strip() or None, serial=(serial or "").strip() or None,
-        reverses_id=reverses_id, created_at=at or utcnow())
-    db.session.add(movement)
+    return replace(move, source=source, target=target)
+
+
+def record_movements(moves: list[Movement]) -> list[StockMovement]:
+    """Write these ledger lines in order, each as ``record_movement`` would, and flush once:
+    the levels they touch are locked together (one fixed order), then moved line by line.
+
+    Raises Invalid as ``record_movement`` for the first line that fails; no level is moved
+    and no line written then.
+    """
+    moves = [_checked(move) for move in moves]
+    levels = _locked_pairs({(move.part.id, location.id) for move in moves
+                            for location in (move.source, move.target) if location is not None})
+    # Every line is checked against the levels as the lines before it leave them, before
+    # any level moves: a refusal leaves nothing half done.
+    after = {key: level.quantity for key, level in levels.items()}
+    for move in moves:
+        if move.source is not None:
+            key = (move.part.id, move.source.id)
+            if after[key] < move.quantity and not move.allow_negative:
+                raise Invalid(
+                    _("%(location)s holds only %(available)d of %(sku)s.",
+                      location=move.source.name, available=after[key], sku=move.part.sku),
+                    {"quantity": [_("at most %(available)d", available=max(after[key], 0))]},
+                    code="insufficient_stock")
+            after[key] -= move.quantity
+        if move.target is not None:
+            after[(move.part.id, move.target.id)] += move.quantity
+    for key, quantity in after.items():
+        if levels[key].quantity != quantity:
+            levels[key].quantity = quantity
+    movements = [StockMovement(
+        part_id=move.part.id, quantity=move.quantity, reason=str(move.kind),
+        actor_id=move.actor_id, from_location_id=move.source.id if move.source else None,
+        to_location_id=move.target.id if move.target else None,
+        work_order_id=move.work_order_id, note=(move.note or "").strip() or None,
+        serial=(move.serial or "").strip() or None, reverses_id=move.reverses_id,
+        created_at=move.at or utcnow()) for move in moves]
+    db.session.add_all(movements)
     db.session.flush()
-    return movement
+    return movements
 
 
 def count(location: StockLocation, part: Part, counted: int, actor_id: uuid.UUID | None,

@@ -20,11 +20,15 @@ from .models import BlobRefusal, Photo, Signature
 
 def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
                  taken_at: datetime | None, caption: str | None = None,
-                 known_new: bool = False) -> Photo:
+                 known_new: bool = False, bytes_unknown: bool = False,
+                 flush: bool = True) -> Photo:
     """Add a photo line to ``order``; a second call with the same id changes nothing.
 
     Raises Conflict if the id is already used for another order or other bytes.
     ``known_new``: the caller has just made sure the id is unused (sync's ``claim_line``).
+    ``bytes_unknown``: the caller has just made sure no bytes and no refusal are recorded
+    for ``sha256`` (a sync batch reads that for all its photos at once): the photo waits.
+    ``flush=False`` leaves the flush to the caller.
     """
     existing = None if known_new else db.session.get(Photo, photo_id)
     if existing is not None:
@@ -34,15 +38,17 @@ def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
         return existing
     # Ready only when the bytes were uploaded for this order (media.blobs): bytes stored for
     # someone else's order stay out of reach until this device uploads them too.
-    blob = available_for(sha256, order.id)
-    refusal = db.session.get(BlobRefusal, sha256) if blob is None else None
+    blob = None if bytes_unknown else available_for(sha256, order.id)
+    refusal = db.session.get(BlobRefusal, sha256) if blob is None and not bytes_unknown \
+        else None
     photo = Photo(id=photo_id, work_order_id=order.id, kind=kind, sha256=sha256,
                   taken_at=taken_at, caption=caption,
                   status="ready" if blob else "failed" if refusal else "pending",
                   failure_reason=refusal.reason if refusal else None,
                   width=blob.width if blob else None, height=blob.height if blob else None)
     db.session.add(photo)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return photo
 
 

@@ -137,33 +137,40 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
     else:
         from sqlalchemy.dialects.sqlite import insert
     inserted = []
-    for row in rows:
-        # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
-        result = session.execute(insert(Message).values(**row)
-                                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                                 .returning(Message.id))
-        if result.scalar_one_or_none() is not None:
-            inserted.append(row["id"])
+    # One statement per 500 rows (a sweep may queue thousands); RETURNING, not rowcount:
+    # psycopg reports -1 for a skipped ON CONFLICT row.
+    for start in range(0, len(rows), 500):
+        inserted += session.scalars(insert(Message).values(rows[start:start + 500])
+                                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                                    .returning(Message.id)).all()
     return inserted
 
 
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
     """Queue the messages these new history events ask for. Returns the ids of rows that
     are queued for delivery (failed-at-once rows are stored but not returned)."""
-    from ..portal.links import insert_if_missing
+    from ..customers.models import Address
+    from ..portal.links import insert_missing
 
-    rows, seen, linked = [], set(), set()
+    rows, seen, linked = [], set(), []
     now = utcnow()
-    for ev in sorted(events, key=lambda e: (str(e.work_order_id), e.seq)):
-        order = ev.work_order or session.get(WorkOrder, ev.work_order_id)
+    events = sorted(events, key=lambda e: (str(e.work_order_id), e.seq))
+    # The customers and addresses of these orders in one query each (a sync batch brings
+    # several orders' events at once); held here, so each order finds its own loaded.
+    orders = {ev.work_order_id: ev.work_order or session.get(WorkOrder, ev.work_order_id)
+              for ev in events}
+    held = [session.scalars(select(model).where(model.id.in_(sorted(keys, key=str)))).all()
+            for model, keys in ((Customer, {o.customer_id for o in orders.values() if o}),
+                                (Address, {o.address_id for o in orders.values() if o}))
+            if keys]
+    for ev in events:
+        order = orders[ev.work_order_id]
         if order is None:
             continue
         customer = order.customer or session.get(Customer, order.customer_id)
         triggered = _triggers(ev, order)
         if triggered and order.id not in linked:
-            # The link exists from the booking on, so the phone's pull carries it (QR code).
-            insert_if_missing(session, order.id)
-            linked.add(order.id)
+            linked.append(order.id)
         for kind, key, data in triggered:
             for channel, recipient, error in _recipients(customer):
                 dedupe = f"{key}:{channel}"
@@ -178,6 +185,9 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
                     "attempts": 0, "next_attempt_at": None if error else now,
                     "last_error": error, "data": {"number": order.number, **data},
                     "created_at": now})
+    # The link exists from the booking on, so the phone's pull carries it (QR code).
+    insert_missing(session, linked)
+    del held
     if not rows:
         return []
     inserted = set(_insert_ignoring_duplicates(session, rows))

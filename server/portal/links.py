@@ -90,17 +90,30 @@ def resolve(token: str) -> tuple[WorkOrder, CustomerLink]:
 
 def insert_if_missing(session, order_id: uuid.UUID) -> None:
     """Make the order's link inside a flush (``messaging.hooks``), with a plain INSERT."""
+    insert_missing(session, [order_id])
+
+
+def insert_missing(session, order_ids) -> None:
+    """``insert_if_missing`` for many orders: one query for the links they have, one
+    INSERT for the orders with none."""
     from sqlalchemy import insert
 
+    order_ids = list(dict.fromkeys(order_ids))
+    if not order_ids:
+        return
     now = utcnow()
-    exists = session.scalar(select(CustomerLink.id).where(
-        CustomerLink.work_order_id == order_id, CustomerLink.revoked_at.is_(None),
-        CustomerLink.expires_at > now).limit(1))
-    if exists is None:
-        days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
-        session.execute(insert(CustomerLink).values(
-            id=uuid.uuid4(), work_order_id=order_id, nonce=secrets.token_urlsafe(12),
-            created_at=now, expires_at=now + timedelta(days=days)))
+    have = set()
+    for start in range(0, len(order_ids), 500):
+        have.update(session.scalars(select(CustomerLink.work_order_id).where(
+            CustomerLink.work_order_id.in_(order_ids[start:start + 500]),
+            CustomerLink.revoked_at.is_(None), CustomerLink.expires_at > now)))
+    days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
+    rows = [{"id": uuid.uuid4(), "work_order_id": order_id,
+             "nonce": secrets.token_urlsafe(12), "created_at": now,
+             "expires_at": now + timedelta(days=days)}
+            for order_id in order_ids if order_id not in have]
+    for start in range(0, len(rows), 500):
+        session.execute(insert(CustomerLink), rows[start:start + 500])
 
 
 def prefetch_for_pull(order_ids) -> None:

@@ -179,6 +179,21 @@ def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
     return event
 
 
+def prime_event_seq(order_ids) -> None:
+    """Read the last ``seq`` of these orders' histories in one query, for ``add_event`` to
+    count on from (a sync batch appends to several orders at once). Orders already counted
+    in this transaction are left as they are."""
+    counters = db.session.info.setdefault(EVENT_SEQ, {})
+    ids = sorted({order_id for order_id in order_ids if order_id not in counters})
+    for chunk in _chunks(ids):
+        last = dict(db.session.execute(
+            select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
+            .where(WorkOrderEvent.work_order_id.in_(chunk))
+            .group_by(WorkOrderEvent.work_order_id)).all())
+        for order_id in chunk:
+            counters.setdefault(order_id, last.get(order_id) or 0)
+
+
 def _check_references(data: dict) -> tuple[Customer, Address, Asset | None]:
     customer = db.session.get(Customer, data["customer_id"])
     if customer is None or customer.deleted_at is not None:
@@ -277,11 +292,13 @@ def _jsonable(value):
 
 
 def update_order(actor: User, order: WorkOrder, changes: dict,
-                 expected_version: int | None = None, **event_fields) -> WorkOrder:
+                 expected_version: int | None = None, flush: bool = True,
+                 **event_fields) -> WorkOrder:
     """Change fields the actor's role owns; each change is recorded with its old value.
 
     ``event_fields`` (``device_id``, ``device_time``, ``server_time``) go on each change's
-    history event: an edit synced from a device says which device and when.
+    history event: an edit synced from a device says which device and when. ``flush=False``
+    leaves the flush to the caller (the sync engine flushes a whole batch at once).
 
     Raises Forbidden for a field the role does not own, Conflict for a stale edit or a
     closed order, Invalid for a bad reference.
@@ -315,7 +332,8 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
         add_event(order, kind, actor, data={"field": field, "from": _jsonable(old),
                                             "to": _jsonable(new)}, **event_fields)
     order.sla_state = sla.grade(order, utcnow())
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return order
 
 
@@ -345,8 +363,9 @@ COMPLETION_CHECKS: list = []
 def transition(actor: User, order: WorkOrder, target: str, reason: str | None = None,
                device_time: datetime | None = None, latitude: float | None = None,
                longitude: float | None = None, device_id: uuid.UUID | None = None,
-               now: datetime | None = None) -> WorkOrderEvent:
+               now: datetime | None = None, flush: bool = True) -> WorkOrderEvent:
     """Move the order to ``target`` if the state machine allows it; record who, when, where.
+    ``flush=False`` leaves the flush to the caller (the sync engine's batch).
 
     Raises Conflict (with the state machine's code) when the transition is refused.
     """
@@ -373,7 +392,8 @@ def transition(actor: User, order: WorkOrder, target: str, reason: str | None = 
                       reason=reason, device_time=device_time, server_time=now,
                       latitude=latitude, longitude=longitude, device_id=device_id)
     order.sla_state = sla.grade(order, now)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 
