@@ -349,31 +349,89 @@ def _nearest_rank(values: list) -> tuple:
     return values[median - 1], values[p90 - 1]
 
 
+def _bucket(seconds):
+    """The coarse bucket of a duration (ten minutes up to two days, six hours beyond): the
+    same integer on both databases (integer division truncates toward zero on both)."""
+    return case((seconds < 172800, seconds // 600), else_=288 + seconds // 21600)
+
+
 def _durations_read(f, measures: dict, where) -> dict:
     """The median and 90th percentile (seconds) of stop − start, overall and per SLA tier,
     for each measure ``name: (start, stop)``, over the facts rows matching ``where``; per
     group (the facts' ``grp`` column): ``{group: {measure: …}}``.
 
-    Each row's durations (one integer per measure, NULL when an instant is missing) are
-    read over the indexed request range and ranked here: exact nearest-rank (``_ranks``).
-    Reading one narrow row per order of the period is linear in the period's orders, where
-    six window sorts in the database were the dashboard's slowest statement (docs/kpis.md,
-    "The rollup")."""
-    names = list(measures)
-    cols = [f.c.grp, f.c.tier] + [(stop - start) for start, stop in measures.values()]
-    # Plain tuples: the rows are only indexed (no Row objects for tens of thousands).
-    rows = db.session.execute(select(*cols).where(where)).tuples().all()
-    values: dict = {}  # group -> measure index -> tier -> [seconds]
-    for row in rows:
-        slots = values.get(row[0])
-        if slots is None:
-            slots = values[row[0]] = [{} for _ in names]
-        tier = row[1]
-        for i in range(len(names)):
-            value = row[i + 2]
-            if value is not None:
-                slots[i].setdefault(tier, []).append(int(value))
-    return {_key(group): _ranked(names, slots) for group, slots in values.items()}
+    Exact nearest-rank (``_ranks``) in two grouped passes per measure, so the database does
+    the per-order work and only a few hundred rows come back whatever the period's size
+    (the per-order read ranked in Python grew with the period: docs/kpis.md, "Percentiles"):
+    1. the count of durations per group, tier and coarse bucket (``_bucket``): which bucket
+       holds each wanted rank, and at which position inside it;
+    2. the durations of just those buckets, sorted here: the value at that position."""
+    out: dict = {}
+    for i, (name, (start, stop)) in enumerate(measures.items()):
+        seconds = stop - start
+        bucket = _bucket(seconds)
+        counts: dict = {}  # raw group -> tier -> [(bucket, n)] in bucket order
+        for grp, tier, b, n in db.session.execute(
+                select(f.c.grp, f.c.tier, bucket.label("b"), func.count())
+                .where(where, seconds.is_not(None))
+                .group_by(f.c.grp, f.c.tier, bucket).order_by(bucket)):
+            counts.setdefault(grp, {}).setdefault(tier, []).append((int(b), n))
+        # (group, tier or None for all tiers) -> [(rank, bucket, position in the bucket)]
+        wanted: dict = {}
+        for grp, tiers in counts.items():
+            scopes = dict(tiers)
+            merged: dict = {}
+            for pairs in tiers.values():
+                for b, n in pairs:
+                    merged[b] = merged.get(b, 0) + n
+            scopes[None] = sorted(merged.items())
+            for tier, pairs in scopes.items():
+                total = sum(n for _, n in pairs)
+                targets, seen, ranks = [], 0, sorted(set(_ranks(total)))
+                for b, n in pairs:
+                    while ranks and ranks[0] <= seen + n:
+                        rank = ranks.pop(0)
+                        targets.append((rank, b, rank - seen))
+                    seen += n
+                wanted[(grp, tier)] = (total, targets)
+        values = _bucket_values(f, seconds, bucket, where, wanted)
+        for (grp, tier), (total, targets) in wanted.items():
+            at = {}
+            for rank, b, position in targets:
+                inside = values.get((grp, None if tier is None else tier, b), [])
+                at[rank] = inside[position - 1]
+            median, p90 = _ranks(total)
+            slot = out.setdefault(_key(grp), {}).setdefault(name, {
+                "count": 0, "median_s": None, "p90_s": None,
+                "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}})
+            figures = {"count": total, "median_s": at[median], "p90_s": at[p90]}
+            if tier is None:
+                slot.update(figures)
+            else:
+                slot["tiers"][tier] = figures
+    empty = _ranked(list(measures), None)
+    return {k: {name: v.get(name, empty[name]) for name in measures} for k, v in out.items()}
+
+
+def _bucket_values(f, seconds, bucket, where, wanted: dict) -> dict:
+    """The durations in the buckets ``wanted`` names, sorted: ``{(group, tier, bucket):
+    [...]}`` and, for all tiers together, ``{(group, None, bucket): [...]}``."""
+    per_group: dict = {}
+    for (grp, _), (_, targets) in wanted.items():
+        per_group.setdefault(grp, set()).update(b for _, b, _ in targets)
+    if not per_group:
+        return {}
+    picks = [and_(f.c.grp.is_(None) if grp is None else f.c.grp == grp,
+                  bucket.in_(sorted(bs))) for grp, bs in per_group.items()]
+    out: dict = {}
+    for grp, tier, b, value in db.session.execute(
+            select(f.c.grp, f.c.tier, bucket, seconds)
+            .where(where, seconds.is_not(None), or_(*picks))):
+        out.setdefault((grp, tier, int(b)), []).append(int(value))
+        out.setdefault((grp, None, int(b)), []).append(int(value))
+    for values in out.values():
+        values.sort()
+    return out
 
 
 def _ranked(names: list, slots: list | None) -> dict:
