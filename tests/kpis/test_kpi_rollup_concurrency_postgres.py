@@ -1,9 +1,10 @@
 """Two transactions that change different facts of one order at the same time both reach its
 KPI rollup row: the office records the manufacturer's credit on the order's warranty claim
-while a technician records a part used on it. Each transaction recomputes the row before it commits; without a lock each did so from
-its own snapshot and the second commit lost the first one's fact (or collided with the
-first one's new row). Runs on PostgreSQL with two real connections (SQLite serialises
-writers with BEGIN IMMEDIATE, so the race cannot arise there)."""
+while a technician records a part used on it. Each transaction recomputes the row before it
+commits; without a lock each did so from its own snapshot and the second commit lost the
+first one's fact (or collided with the first one's new row). Runs on PostgreSQL with two
+real connections (SQLite serialises writers with BEGIN IMMEDIATE, so the race cannot arise
+there)."""
 
 import threading
 
