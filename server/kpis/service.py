@@ -360,25 +360,31 @@ def _durations_read(f, measures: dict, where) -> dict:
     for each measure ``name: (start, stop)``, over the facts rows matching ``where``; per
     group (the facts' ``grp`` column): ``{group: {measure: …}}``.
 
-    Exact nearest-rank (``_ranks``) in two grouped passes per measure, so the database does
+    Exact nearest-rank (``_ranks``) in two statements for all measures (each reads the
+    period's rows once, as a materialised CTE), so the database does
     the per-order work and only a few hundred rows come back whatever the period's size
     (the per-order read ranked in Python grew with the period: docs/kpis.md, "Percentiles"):
     1. the count of durations per group, tier and coarse bucket (``_bucket``): which bucket
        holds each wanted rank, and at which position inside it;
     2. the durations of just those buckets, sorted here: the value at that position."""
-    out: dict = {}
-    for i, (name, (start, stop)) in enumerate(measures.items()):
-        seconds = stop - start
-        bucket = _bucket(seconds)
-        counts: dict = {}  # raw group -> tier -> [(bucket, n)] in bucket order
-        for grp, tier, b, n in db.session.execute(
-                select(f.c.grp, f.c.tier, bucket.label("b"), func.count())
-                .where(where, seconds.is_not(None))
-                .group_by(f.c.grp, f.c.tier, bucket).order_by(bucket)):
-            counts.setdefault(grp, {}).setdefault(tier, []).append((int(b), n))
-        # (group, tier or None for all tiers) -> [(rank, bucket, position in the bucket)]
-        wanted: dict = {}
-        for grp, tiers in counts.items():
+    names = list(measures)
+    # The period's durations read once (a materialised CTE) for both passes' branches.
+    d = select(f.c.grp, f.c.tier, *((stop - start).label(f"m{i}") for i, (start, stop)
+                                    in enumerate(measures.values()))).where(where) \
+        .cte("durations").prefix_with("MATERIALIZED")
+    counts: dict = {}  # measure -> raw group -> tier -> [(bucket, n)] in bucket order
+    buckets = [_bucket(d.c[f"m{i}"]) for i in range(len(names))]  # one object: the same
+    # bound values in the SELECT and the GROUP BY (PostgreSQL compares them as text)
+    branches = [select(literal(i).label("m"), d.c.grp, d.c.tier, bucket, func.count())
+                .where(d.c[f"m{i}"].is_not(None)).group_by(d.c.grp, d.c.tier, bucket)
+                for i, bucket in enumerate(buckets)]
+    rows = sorted(db.session.execute(branches[0].union_all(*branches[1:])),
+                  key=lambda r: (r[0], int(r[3])))
+    for m, grp, tier, b, n in rows:
+        counts.setdefault(m, {}).setdefault(grp, {}).setdefault(tier, []).append((int(b), n))
+    wanted: dict = {}  # measure -> (group, tier or None) -> (n, [(rank, bucket, position)])
+    for m, per_group in counts.items():
+        for grp, tiers in per_group.items():
             scopes = dict(tiers)
             merged: dict = {}
             for pairs in tiers.values():
@@ -393,13 +399,14 @@ def _durations_read(f, measures: dict, where) -> dict:
                         rank = ranks.pop(0)
                         targets.append((rank, b, rank - seen))
                     seen += n
-                wanted[(grp, tier)] = (total, targets)
-        values = _bucket_values(f, seconds, bucket, where, wanted)
-        for (grp, tier), (total, targets) in wanted.items():
-            at = {}
-            for rank, b, position in targets:
-                inside = values.get((grp, None if tier is None else tier, b), [])
-                at[rank] = inside[position - 1]
+                wanted.setdefault(m, {})[(grp, tier)] = (total, targets)
+    values = _bucket_values(d, names, wanted)
+    out: dict = {}
+    for m, scopes in wanted.items():
+        name = names[m]
+        for (grp, tier), (total, targets) in scopes.items():
+            at = {rank: values[(m, grp, tier, b)][position - 1]
+                  for rank, b, position in targets}
             median, p90 = _ranks(total)
             slot = out.setdefault(_key(grp), {}).setdefault(name, {
                 "count": 0, "median_s": None, "p90_s": None,
@@ -409,28 +416,34 @@ def _durations_read(f, measures: dict, where) -> dict:
                 slot.update(figures)
             else:
                 slot["tiers"][tier] = figures
-    empty = _ranked(list(measures), None)
-    return {k: {name: v.get(name, empty[name]) for name in measures} for k, v in out.items()}
+    empty = _ranked(names, None)
+    return {k: {name: v.get(name, empty[name]) for name in names} for k, v in out.items()}
 
 
-def _bucket_values(f, seconds, bucket, where, wanted: dict) -> dict:
-    """The durations in the buckets ``wanted`` names, sorted: ``{(group, tier, bucket):
-    [...]}`` and, for all tiers together, ``{(group, None, bucket): [...]}``."""
-    per_group: dict = {}
-    for (grp, _), (_, targets) in wanted.items():
-        per_group.setdefault(grp, set()).update(b for _, b, _ in targets)
-    if not per_group:
+def _bucket_values(d, names: list, wanted: dict) -> dict:
+    """The durations in the buckets ``wanted`` names, sorted: ``{(measure, group, tier,
+    bucket): [...]}`` and, for all tiers together, ``{(measure, group, None, bucket): …}``."""
+    branches = []
+    for m, scopes in wanted.items():
+        per_group: dict = {}
+        for (grp, _), (_, targets) in scopes.items():
+            per_group.setdefault(grp, set()).update(b for _, b, _ in targets)
+        column = d.c[f"m{m}"]
+        picks = [and_(d.c.grp.is_(None) if grp is None else d.c.grp == grp,
+                      _bucket(column).in_(sorted(bs))) for grp, bs in per_group.items()
+                 if bs]
+        if picks:
+            branches.append(select(literal(m).label("m"), d.c.grp, d.c.tier,
+                                   _bucket(column), column)
+                            .where(column.is_not(None), or_(*picks)))
+    if not branches:
         return {}
-    picks = [and_(f.c.grp.is_(None) if grp is None else f.c.grp == grp,
-                  bucket.in_(sorted(bs))) for grp, bs in per_group.items()]
     out: dict = {}
-    for grp, tier, b, value in db.session.execute(
-            select(f.c.grp, f.c.tier, bucket, seconds)
-            .where(where, seconds.is_not(None), or_(*picks))):
-        out.setdefault((grp, tier, int(b)), []).append(int(value))
-        out.setdefault((grp, None, int(b)), []).append(int(value))
-    for values in out.values():
-        values.sort()
+    for m, grp, tier, b, value in db.session.execute(branches[0].union_all(*branches[1:])):
+        out.setdefault((m, grp, tier, int(b)), []).append(int(value))
+        out.setdefault((m, grp, None, int(b)), []).append(int(value))
+    for found in out.values():
+        found.sort()
     return out
 
 
