@@ -142,6 +142,16 @@ def refresh(order_ids) -> int:
     calendar, _ = _calendar_and_zone()
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
+        # Lock the orders first (in one order of ids, so two refreshes cannot deadlock on
+        # each other). Another transaction that changed one of them still holds a lock that
+        # conflicts with this one (its UPDATE of the order, or the key-share lock its new
+        # event or part line takes on the order): we wait until it commits, and the
+        # recomputation below — a new snapshot per statement (READ COMMITTED) — sees its
+        # change as well as ours. Without it each transaction rewrote the row from its own
+        # snapshot and the last commit lost the other's fact (docs/kpis.md, "The rollup").
+        # SQLite needs nothing: BEGIN IMMEDIATE already serialises writers.
+        db.session.execute(select(WorkOrder.id).where(WorkOrder.id.in_(chunk))
+                           .order_by(WorkOrder.id).with_for_update())
         db.session.execute(delete(KpiOrderFacts).where(KpiOrderFacts.id.in_(chunk)))
         first, last = db.session.execute(select(
             func.min(WorkOrder.created_at), func.max(WorkOrder.created_at))

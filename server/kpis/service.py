@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import (BigInteger, and_, case, func, literal, or_, select,
+from sqlalchemy import (BigInteger, and_, case, func, literal, null, or_, select,
                         true)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -261,15 +261,23 @@ _ROLLUP_DIMENSION = {"region": "region", "city": "city", "category": "category",
                      "type": "type", "channel": "channel", "technician_id": "tech"}
 
 
-def stored_facts(lo: datetime, hi: datetime, filters: Filters, now: datetime):
+# The rollup's column of each grouping the dashboard breaks down by in one pass.
+_GROUP_DIMENSION = {"technician": "tech", "region": "region", "category": "category"}
+
+
+def stored_facts(lo: datetime, hi: datetime, filters: Filters, now: datetime,
+                 by: str | None = None):
     """``facts`` read from the rollup (``kpi_order_facts``, kept up to date by
-    ``kpis.rollup``): the same columns, one indexed range on the request instant."""
+    ``kpis.rollup``): the same columns, one indexed range on the request instant. With
+    ``by`` (technician, region or category) a ``grp`` column holds each order's group."""
     from .models import KpiOrderFacts as K
 
+    grp = getattr(K, _GROUP_DIMENSION[by]) if by else null()
     stmt = select(K.id, K.tier, K.status, K.tech, K.created_s, K.booked_s, K.arrived_s,
                   K.completed_s, K.respond_by_s, K.due3_s, K.visits, K.reopened, K.repeated,
                   K.parts_cents, K.labour_cents, K.travel_cents, K.warranty_parts_cents,
-                  K.warranty_credited_cents, literal(_ts(now), BigInteger).label("now_s")).where(
+                  K.warranty_credited_cents, literal(_ts(now), BigInteger).label("now_s"),
+                  grp.label("grp")).where(
         K.created_s >= _ts(lo), K.created_s < _ts(hi))
     for name, value in filters.active().items():
         stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
@@ -341,46 +349,149 @@ def _nearest_rank(values: list) -> tuple:
     return values[median - 1], values[p90 - 1]
 
 
+def _bucket(seconds):
+    """The coarse bucket of a duration (ten minutes up to two days, six hours beyond): the
+    same integer on both databases (integer division truncates toward zero on both)."""
+    return case((seconds < 172800, seconds // 600), else_=288 + seconds // 21600)
+
+
 def _durations_read(f, measures: dict, where) -> dict:
     """The median and 90th percentile (seconds) of stop − start, overall and per SLA tier,
-    for each measure ``name: (start, stop)``, over the facts rows matching ``where``.
+    for each measure ``name: (start, stop)``, over the facts rows matching ``where``; per
+    group (the facts' ``grp`` column): ``{group: {measure: …}}``.
 
-    Each row's durations (one integer per measure, NULL when an instant is missing) are
-    read over the indexed request range and ranked here: exact nearest-rank (``_ranks``).
-    Reading one narrow row per order of the period is linear in the period's orders, where
-    six window sorts in the database were the dashboard's slowest statement (docs/kpis.md,
-    "The rollup")."""
+    Exact nearest-rank (``_ranks``) in two statements for all measures (each reads the
+    period's rows once, as a materialised CTE), so the database does
+    the per-order work and only a few hundred rows come back whatever the period's size
+    (the per-order read ranked in Python grew with the period: docs/kpis.md, "Percentiles"):
+    1. the count of durations per group, tier and coarse bucket (``_bucket``): which bucket
+       holds each wanted rank, and at which position inside it;
+    2. the durations of just those buckets, sorted here: the value at that position."""
     names = list(measures)
-    cols = [f.c.tier] + [(stop - start) for start, stop in measures.values()]
-    rows = db.session.execute(select(*cols).where(where)).all()
+    # The period's durations read once (a materialised CTE) for both passes' branches.
+    d = select(f.c.grp, f.c.tier, *((stop - start).label(f"m{i}") for i, (start, stop)
+                                    in enumerate(measures.values()))).where(where) \
+        .cte("durations").prefix_with("MATERIALIZED")
+    counts: dict = {}  # measure -> raw group -> tier -> [(bucket, n)] in bucket order
+    buckets = [_bucket(d.c[f"m{i}"]) for i in range(len(names))]  # one object: the same
+    # bound values in the SELECT and the GROUP BY (PostgreSQL compares them as text)
+    branches = [select(literal(i).label("m"), d.c.grp, d.c.tier, bucket, func.count())
+                .where(d.c[f"m{i}"].is_not(None)).group_by(d.c.grp, d.c.tier, bucket)
+                for i, bucket in enumerate(buckets)]
+    rows = sorted(db.session.execute(branches[0].union_all(*branches[1:])),
+                  key=lambda r: (r[0], int(r[3])))
+    for m, grp, tier, b, n in rows:
+        counts.setdefault(m, {}).setdefault(grp, {}).setdefault(tier, []).append((int(b), n))
+    wanted: dict = {}  # measure -> (group, tier or None) -> (n, [(rank, bucket, position)])
+    for m, per_group in counts.items():
+        for grp, tiers in per_group.items():
+            scopes = dict(tiers)
+            merged: dict = {}
+            for pairs in tiers.values():
+                for b, n in pairs:
+                    merged[b] = merged.get(b, 0) + n
+            scopes[None] = sorted(merged.items())
+            for tier, pairs in scopes.items():
+                total = sum(n for _, n in pairs)
+                targets, seen, ranks = [], 0, sorted(set(_ranks(total)))
+                for b, n in pairs:
+                    while ranks and ranks[0] <= seen + n:
+                        rank = ranks.pop(0)
+                        targets.append((rank, b, rank - seen))
+                    seen += n
+                wanted.setdefault(m, {})[(grp, tier)] = (total, targets)
+    values = _bucket_values(d, names, wanted)
+    out: dict = {}
+    for m, scopes in wanted.items():
+        name = names[m]
+        for (grp, tier), (total, targets) in scopes.items():
+            at = {rank: values[(m, grp, tier, b)][position - 1]
+                  for rank, b, position in targets}
+            median, p90 = _ranks(total)
+            slot = out.setdefault(_key(grp), {}).setdefault(name, {
+                "count": 0, "median_s": None, "p90_s": None,
+                "tiers": {t: {"count": 0, "median_s": None, "p90_s": None} for t in TIERS}})
+            figures = {"count": total, "median_s": at[median], "p90_s": at[p90]}
+            if tier is None:
+                slot.update(figures)
+            else:
+                slot["tiers"][tier] = figures
+    empty = _ranked(names, None)
+    return {k: {name: v.get(name, empty[name]) for name in names} for k, v in out.items()}
+
+
+def _bucket_values(d, names: list, wanted: dict) -> dict:
+    """The durations in the buckets ``wanted`` names, sorted: ``{(measure, group, tier,
+    bucket): [...]}`` and, for all tiers together, ``{(measure, group, None, bucket): …}``."""
+    branches = []
+    for m, scopes in wanted.items():
+        per_group: dict = {}
+        for (grp, _), (_, targets) in scopes.items():
+            per_group.setdefault(grp, set()).update(b for _, b, _ in targets)
+        column = d.c[f"m{m}"]
+        picks = [and_(d.c.grp.is_(None) if grp is None else d.c.grp == grp,
+                      _bucket(column).in_(sorted(bs))) for grp, bs in per_group.items()
+                 if bs]
+        if picks:
+            branches.append(select(literal(m).label("m"), d.c.grp, d.c.tier,
+                                   _bucket(column), column)
+                            .where(column.is_not(None), or_(*picks)))
+    if not branches:
+        return {}
+    out: dict = {}
+    for m, grp, tier, b, value in db.session.execute(branches[0].union_all(*branches[1:])):
+        out.setdefault((m, grp, tier, int(b)), []).append(int(value))
+        out.setdefault((m, grp, None, int(b)), []).append(int(value))
+    for found in out.values():
+        found.sort()
+    return out
+
+
+def _ranked(names: list, slots: list | None) -> dict:
+    """The percentiles of each measure from its per-tier values (none: all empty)."""
     out = {}
-    for i, name in enumerate(names, 1):
-        per_tier: dict[str, list] = {}
-        for row in rows:
-            if row[i] is not None:
-                per_tier.setdefault(row[0], []).append(int(row[i]))
+    for i, name in enumerate(names):
+        per_tier = slots[i] if slots else {}
         every = sorted(chain.from_iterable(per_tier.values()))
         median, p90 = _nearest_rank(every)
         slot = out[name] = {"count": len(every), "median_s": median, "p90_s": p90,
                             "tiers": {t: {"count": 0, "median_s": None, "p90_s": None}
                                       for t in TIERS}}
-        for tier, values in per_tier.items():
-            values.sort()
-            median, p90 = _nearest_rank(values)
-            slot["tiers"][tier] = {"count": len(values), "median_s": median, "p90_s": p90}
+        for tier, tier_values in per_tier.items():
+            tier_values.sort()
+            median, p90 = _nearest_rank(tier_values)
+            slot["tiers"][tier] = {"count": len(tier_values), "median_s": median,
+                                   "p90_s": p90}
     return out
 
 
-def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime) -> dict:
-    f = stored_facts(lo, hi, filters, now)
+def _grouped(by, grp) -> tuple:
+    """``grp`` to GROUP BY when grouping (PostgreSQL refuses a constant NULL there)."""
+    return (grp,) if by else ()
+
+
+def _key(value) -> str | None:
+    """A group's key as the page and the API name it (a technician's id as text)."""
+    return None if value is None else str(value)
+
+
+_ORDER_SUMS = ("requested", "cancelled", "completed", "within_3wd", "ftf", "repeat",
+               "reopened", "parts", "labour", "travel", "warranty_parts", "warranty_credited")
+
+
+def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: datetime,
+                by: str | None = None) -> dict:
+    """The order KPIs, ``{group: {…}}`` in one grouped pass (the key None without ``by``)."""
+    f = stored_facts(lo, hi, filters, now, by)
     b = lambda key: func.coalesce(func.sum(case((_behind(f, key), 1), else_=0)), 0)  # noqa: E731
     done = _behind(f, "completed")
     cost = lambda col: func.coalesce(func.sum(case((done, col), else_=0)), 0)  # noqa: E731
     # Judged for the SLA: the clock stopped, or the deadline has passed without it stopping.
     judged = or_(_behind(f, "sla_met"), _behind(f, "sla_missed"))
-    # One grouped pass over the facts, per tier; the totals are the sums of the tiers.
-    per_tier = db.session.execute(select(
-        f.c.tier, func.count().label("requested"), b("cancelled").label("cancelled"),
+    # One grouped pass over the facts, per group and tier; the totals are the sums of the
+    # tiers.
+    rows = db.session.execute(select(
+        f.c.grp, f.c.tier, func.count().label("requested"), b("cancelled").label("cancelled"),
         b("completed").label("completed"), b("within_3wd").label("within_3wd"),
         b("first_time_fix").label("ftf"), b("repeat").label("repeat"),
         b("reopened").label("reopened"),
@@ -390,20 +501,29 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
         cost(f.c.warranty_credited_cents).label("warranty_credited"),
         func.coalesce(func.sum(case((and_(judged, _met(f)), 1), else_=0)), 0).label("met"),
         func.coalesce(func.sum(case((judged, 1), else_=0)), 0).label("judged"),
-    ).select_from(f).group_by(f.c.tier)).all()
-    names = ("requested", "cancelled", "completed", "within_3wd", "ftf", "repeat", "reopened",
-             "parts", "labour", "travel", "warranty_parts", "warranty_credited")
-    row = type("Totals", (), {n: sum(int(getattr(r, n)) for r in per_tier) for n in names})
+    ).select_from(f).group_by(f.c.grp, f.c.tier)).all()
+    per_group: dict = {}
+    for r in rows:
+        per_group.setdefault(_key(r.grp), []).append(r)
     live = f.c.status != "cancelled"
+    durations = _durations_read(f, {"response": (f.c.created_s, f.c.booked_s),
+                                    "arrival": (f.c.created_s, f.c.arrived_s),
+                                    "resolution": (f.c.created_s, f.c.completed_s)}, live)
+    keys = set(per_group) if by else {None}
+    return {k: _order_block(per_group.get(k, []), durations.get(k)) for k in keys}
+
+
+def _order_block(per_tier: list, durations: dict | None) -> dict:
+    """One group's order KPIs from its per-tier sums and its durations."""
+    durations = durations or _ranked(["response", "arrival", "resolution"], None)
+    row = type("Totals", (), {n: sum(int(getattr(r, n)) for r in per_tier)
+                              for n in _ORDER_SUMS})
     sla = {tier: {"met": 0, "count": 0, "rate": None} for tier in TIERS}
     for r in per_tier:
         if int(r.judged):
             sla[r.tier] = {"met": int(r.met), "count": int(r.judged),
                            "rate": _ratio(int(r.met), int(r.judged))}
     completed = int(row.completed)
-    durations = _durations_read(f, {"response": (f.c.created_s, f.c.booked_s),
-                               "arrival": (f.c.created_s, f.c.arrived_s),
-                               "resolution": (f.c.created_s, f.c.completed_s)}, live)
     total_cost = int(row.parts) + int(row.labour) + int(row.travel)
     return {
         "orders": {"requested": row.requested, "cancelled": int(row.cancelled),
@@ -433,10 +553,13 @@ def _order_kpis(lo, hi, filters: Filters, calendar: WorkingCalendar, now: dateti
     }
 
 
-def _complaints_in(lo, hi, filters: Filters):
+def _complaints_in(lo, hi, filters: Filters, by: str | None = None):
+    """The complaints received in [lo, hi) that match the filters; with ``by`` a ``grp``
+    column holds the group each one falls in (None: in none), as the filter narrowed to
+    that group would pick it."""
     stmt = select(Complaint).where(Complaint.created_at >= lo, Complaint.created_at < hi)
     narrowing = filters.active()
-    if narrowing:
+    if narrowing or by:
         tech = narrowing.pop("technician_id", None)
         stmt = stmt.outerjoin(WorkOrder, WorkOrder.id == Complaint.work_order_id)
         if narrowing:
@@ -444,19 +567,42 @@ def _complaints_in(lo, hi, filters: Filters):
         if tech:
             stmt = stmt.where(func.coalesce(Complaint.technician_id, WorkOrder.assignee_id)
                               == tech)
+    if by == "technician":
+        stmt = stmt.add_columns(func.coalesce(Complaint.technician_id, WorkOrder.assignee_id)
+                                .label("grp"))
+    elif by == "region":
+        # as Filters(region=…) picks them: through the order's assignee
+        grouping = Technician.__table__.alias("grouping")
+        stmt = stmt.outerjoin(grouping, grouping.c.id == WorkOrder.assignee_id).add_columns(
+            grouping.c.region.label("grp"))
+    elif by == "category":
+        grouping = Asset.__table__.alias("grouping")
+        stmt = stmt.outerjoin(grouping, grouping.c.id == WorkOrder.asset_id).add_columns(
+            grouping.c.category.label("grp"))
     return stmt
 
 
-def _complaint_kpis(lo, hi, filters: Filters, requested: int) -> dict:
-    c = _complaints_in(lo, hi, filters).subquery("c")
+def _complaint_kpis(lo, hi, filters: Filters, requested: dict, by: str | None = None
+                    ) -> dict:
+    """``{group: complaint KPIs}``; ``requested`` gives each group's orders requested."""
+    c = _complaints_in(lo, hi, filters, by).subquery("c")
     answered = and_(c.c.answered_at.is_not(None), c.c.respond_by.is_not(None),
                     c.c.answered_at <= c.c.respond_by)
     verified = and_(c.c.verified_at.is_not(None), c.c.verify_by.is_not(None),
                     c.c.verified_at <= c.c.verify_by)
+    grp = c.c.grp if by else null()
     rows = db.session.execute(
-        select(c.c.category, func.count(), func.sum(case((answered, 1), else_=0)),
+        select(grp, c.c.category, func.count(), func.sum(case((answered, 1), else_=0)),
                func.sum(case((verified, 1), else_=0)))
-        .group_by(c.c.category).order_by(c.c.category)).all()
+        .group_by(*_grouped(by, grp), c.c.category).order_by(c.c.category)).all()
+    per_group: dict = {}
+    for group, *rest in rows:
+        per_group.setdefault(_key(group), []).append(rest)
+    return {k: _complaint_block(per_group.get(k, []), requested.get(k, 0))
+            for k in (set(requested) | set(per_group))}
+
+
+def _complaint_block(rows: list, requested: int) -> dict:
     total = sum(r[1] for r in rows)
     ans = sum(int(r[2] or 0) for r in rows)
     ver = sum(int(r[3] or 0) for r in rows)
@@ -470,47 +616,64 @@ def _complaint_kpis(lo, hi, filters: Filters, requested: int) -> dict:
     }
 
 
-def _joined_orders(stmt, filters: Filters, order_col):
+def _joined_orders(stmt, filters: Filters, order_col, by: str | None = None):
     """Restrict ``stmt`` to rows whose order (``order_col``) matches the filters, through
-    the rollup's copy of the order's dimensions (one join on its key)."""
-    if not filters.active():
-        return stmt
+    the rollup's copy of the order's dimensions (one join on its key); with ``by`` add the
+    order's group as a ``grp`` column (else a NULL one)."""
+    stmt, grp = _joined_group(stmt, filters, order_col, by)
+    return stmt.add_columns(grp.label("grp"))
+
+
+def _joined_group(stmt, filters: Filters, order_col, by: str | None = None):
+    """``_joined_orders`` without the column: (the statement, the group's expression)."""
     from .models import KpiOrderFacts as K
 
+    if not filters.active() and not by:
+        return stmt, null()
     stmt = stmt.join(K, K.id == order_col)
     for name, value in filters.active().items():
         stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
-    return stmt
+    return stmt, (getattr(K, _GROUP_DIMENSION[by]) if by else null())
 
 
-def _satisfaction_kpis(lo, hi, filters: Filters) -> dict:
+def _satisfaction_kpis(lo, hi, filters: Filters, by: str | None = None) -> dict:
     s = _joined_orders(select(Survey.rating).where(
-        Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id
+        Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id, by
     ).subquery("s")
-    n, total, good = db.session.execute(select(
-        func.count(), func.coalesce(func.sum(s.c.rating), 0),
-        func.coalesce(func.sum(case((s.c.rating >= 4, 1), else_=0)), 0))).one()
+    ratings = {_key(g): (n, total, good) for g, n, total, good in db.session.execute(select(
+        s.c.grp, func.count(), func.coalesce(func.sum(s.c.rating), 0),
+        func.coalesce(func.sum(case((s.c.rating >= 4, 1), else_=0)), 0)).group_by(s.c.grp))}
+    names = ("timeliness", "attitude", "quality")
     fu = _joined_orders(select(FollowUp.timeliness, FollowUp.attitude, FollowUp.quality).where(
         FollowUp.status == "done", FollowUp.done_at >= lo, FollowUp.done_at < hi),
-        filters, FollowUp.work_order_id).subquery("fu")
-    dims, names = {}, ("timeliness", "attitude", "quality")
-    sums = db.session.execute(select(
-        *(func.count(fu.c[d]) for d in names),
-        *(func.coalesce(func.sum(fu.c[d]), 0) for d in names))).one()
-    for i, dim in enumerate(names):
-        count, summed = sums[i], int(sums[i + 3])
-        dims[dim] = {"count": count, "average": None if not count else round(summed / count, 2)}
-    return {"count": n, "average": None if not n else round(int(total) / n, 2),
-            "good": int(good), "good_rate": _ratio(int(good), n), "dimensions": dims}
+        filters, FollowUp.work_order_id, by).subquery("fu")
+    followed = {_key(row[0]): row[1:] for row in db.session.execute(select(
+        fu.c.grp, *(func.count(fu.c[d]) for d in names),
+        *(func.coalesce(func.sum(fu.c[d]), 0) for d in names)).group_by(fu.c.grp))}
+    out = {}
+    for k in (set(ratings) | set(followed)) if by else {None}:
+        n, total, good = ratings.get(k, (0, 0, 0))
+        sums = followed.get(k, (0,) * 6)
+        dims = {}
+        for i, dim in enumerate(names):
+            count, summed = sums[i], int(sums[i + 3])
+            dims[dim] = {"count": count,
+                         "average": None if not count else round(summed / count, 2)}
+        out[k] = {"count": n, "average": None if not n else round(int(total) / n, 2),
+                  "good": int(good), "good_rate": _ratio(int(good), n), "dimensions": dims}
+    return out
 
 
-def _followup_kpis(lo, hi, filters: Filters, now: datetime) -> dict:
+def _followup_kpis(lo, hi, filters: Filters, now: datetime, by: str | None = None) -> dict:
     f = _joined_orders(select(FollowUp.status).where(
-        FollowUp.due_at >= lo, FollowUp.due_at < min(hi, now)), filters, FollowUp.work_order_id
-    ).subquery("f")
-    n, done = db.session.execute(select(func.count(), func.coalesce(func.sum(
-        case((f.c.status == "done", 1), else_=0)), 0))).one()
-    return {"due": n, "done": int(done), "rate": _ratio(int(done), n)}
+        FollowUp.due_at >= lo, FollowUp.due_at < min(hi, now)), filters,
+        FollowUp.work_order_id, by).subquery("f")
+    rows = {_key(g): (n, int(done)) for g, n, done in db.session.execute(select(
+        f.c.grp, func.count(), func.coalesce(func.sum(
+            case((f.c.status == "done", 1), else_=0)), 0)).group_by(f.c.grp))}
+    return {k: {"due": rows.get(k, (0, 0))[0], "done": rows.get(k, (0, 0))[1],
+                "rate": _ratio(rows.get(k, (0, 0))[1], rows.get(k, (0, 0))[0])}
+            for k in (set(rows) if by else {None})}
 
 
 def working_seconds(period: Period, calendar: WorkingCalendar) -> int:
@@ -519,18 +682,26 @@ def working_seconds(period: Period, calendar: WorkingCalendar) -> int:
     return int(days * calendar.day_length.total_seconds())
 
 
-def _technicians_in_scope(filters: Filters) -> int:
-    stmt = select(func.count()).select_from(Technician).where(Technician.active == true())
+def _technicians_in_scope(filters: Filters, by: str | None = None) -> dict:
+    """``{group: active technicians in scope}`` (a category narrows none of them)."""
+    grp = {"technician": Technician.id, "region": Technician.region}.get(by, null())
+    stmt = select(grp, func.count()).select_from(Technician).where(
+        Technician.active == true()).group_by(*_grouped(by in ("technician", "region"), grp))
     if filters.region:
         stmt = stmt.where(Technician.region == filters.region)
     if filters.technician_id:
         stmt = stmt.where(Technician.id == filters.technician_id)
-    return db.session.scalar(stmt)
+    counts = {_key(g): n for g, n in db.session.execute(stmt)}
+    if by in (None, "category"):
+        return {None: counts.get(None, 0)}
+    return counts
 
 
-def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar) -> dict:
+def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar,
+                      by: str | None = None) -> dict:
     """Time on site and travelling (time logs started in the period, by whoever logged
-    them) against the working hours of the active technicians in scope."""
+    them) against the working hours of the active technicians in scope; ``{group: …}``
+    (by technician and region: whoever logged the time, as those filters pick it)."""
     stmt = select(TimeLog.kind, func.coalesce(func.sum(
         epoch(TimeLog.ended_at) - epoch(TimeLog.started_at)), 0)).where(
         TimeLog.started_at >= lo, TimeLog.started_at < hi)
@@ -540,17 +711,40 @@ def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar) -> dic
     if filters.region:
         stmt = stmt.where(TimeLog.technician_id.in_(
             select(Technician.id).where(Technician.region == filters.region)))
-    stmt = _joined_orders(stmt, Filters(**others), TimeLog.work_order_id).group_by(TimeLog.kind)
-    seconds = {kind: int(s) for kind, s in db.session.execute(stmt).all()}
-    techs = _technicians_in_scope(filters)
-    capacity = working_seconds(period, calendar) * techs
-    busy = seconds.get("work", 0) + seconds.get("travel", 0)
-    return {"on_site_s": seconds.get("work", 0), "travel_s": seconds.get("travel", 0),
-            "technicians": techs, "capacity_s": capacity, "rate": _ratio(busy, capacity)}
+    stmt, grp = _joined_group(stmt, Filters(**others), TimeLog.work_order_id,
+                              by if by == "category" else None)  # the order's category
+    if by == "technician":
+        grp = TimeLog.technician_id
+    elif by == "region":
+        stmt = stmt.join(Technician, Technician.id == TimeLog.technician_id)
+        grp = Technician.region
+    seconds: dict = {}
+    for kind, total, group in db.session.execute(
+            stmt.add_columns(grp.label("grp")).group_by(*_grouped(by, grp), TimeLog.kind)):
+        seconds.setdefault(_key(group), {})[kind] = int(total)
+    techs = _technicians_in_scope(filters, by)
+    capacity_each = working_seconds(period, calendar)
+    out = {}
+    for k in (set(seconds) | set(techs)) if by else {None}:
+        n = techs.get(k if by in ("technician", "region") else None, 0)
+        logged = seconds.get(k, {})
+        capacity = capacity_each * n
+        busy = logged.get("work", 0) + logged.get("travel", 0)
+        out[k] = {"on_site_s": logged.get("work", 0), "travel_s": logged.get("travel", 0),
+                  "technicians": n, "capacity_s": capacity, "rate": _ratio(busy, capacity)}
+    return out
 
 
 def summary(period: Period, filters: Filters, now: datetime | None = None) -> dict:
     """Every KPI for one period and filter set."""
+    return summaries(period, filters, None, now)[None]
+
+
+def summaries(period: Period, filters: Filters, by: str | None,
+              now: datetime | None = None) -> dict:
+    """Every KPI for one period and filter set, ``{group: summary}`` per technician (its
+    id as text), region or category with ``by`` — each section one grouped query, equal to
+    ``summary`` with the filter narrowed to that group — or ``{None: summary}``."""
     from .rollup import catch_up, fill_if_missing
 
     catch_up()  # this session's own changes not yet in the rollup
@@ -558,13 +752,33 @@ def summary(period: Period, filters: Filters, now: datetime | None = None) -> di
     lo, hi = period.bounds(ZoneInfo(calendar.timezone))
     fill_if_missing(lo, hi)
     now = now or datetime.now(UTC)
-    orders = _order_kpis(lo, hi, filters, calendar, now)
-    out = {"from": period.start.isoformat(), "to": period.end.isoformat(), **orders,
-           "complaints": _complaint_kpis(lo, hi, filters, orders["orders"]["requested"]),
-           "satisfaction": _satisfaction_kpis(lo, hi, filters),
-           "followups": _followup_kpis(lo, hi, filters, now)}
-    out["utilisation"] = _utilisation_kpis(period, lo, hi, filters, calendar)
+    orders = _order_kpis(lo, hi, filters, calendar, now, by)
+    requested = {k: v["orders"]["requested"] for k, v in orders.items()}
+    complaints = _complaint_kpis(lo, hi, filters, requested, by)
+    satisfaction = _satisfaction_kpis(lo, hi, filters, by)
+    followups = _followup_kpis(lo, hi, filters, now, by)
+    utilisation = _utilisation_kpis(period, lo, hi, filters, calendar, by)
+    out = {}
+    for k in orders:
+        out[k] = {"from": period.start.isoformat(), "to": period.end.isoformat(), **orders[k],
+                  "complaints": complaints[k],
+                  "satisfaction": satisfaction.get(k) or _satisfaction_empty(),
+                  "followups": followups.get(k) or {"due": 0, "done": 0, "rate": None},
+                  "utilisation": utilisation.get(k) or _utilisation_empty(period, calendar,
+                                                                          filters, by, k)}
     return out
+
+
+def _satisfaction_empty() -> dict:
+    return {"count": 0, "average": None, "good": 0, "good_rate": None,
+            "dimensions": {d: {"count": 0, "average": None}
+                           for d in ("timeliness", "attitude", "quality")}}
+
+
+def _utilisation_empty(period, calendar, filters, by, key) -> dict:
+    n = _technicians_in_scope(filters, by).get(key if by in ("technician", "region") else None, 0)
+    return {"on_site_s": 0, "travel_s": 0, "technicians": n,
+            "capacity_s": working_seconds(period, calendar) * n, "rate": None}
 
 
 def _group_values(period: Period, filters: Filters, group_by: str) -> list[tuple[str, str]]:
@@ -600,13 +814,10 @@ def dashboard(period: Period, filters: Filters, group_by: str | None = None,
         out["groups"] = [{"key": w.start.isoformat(), "label": w.start.isoformat(),
                           **summary(w, filters, now)} for w in period.weeks()]
     elif group_by:
-        field_name = {"technician": "technician_id", "region": "region",
-                      "category": "category"}[group_by]
+        # One grouped pass, not one summary per group (docs/kpis.md, "Grouping").
+        grouped = summaries(period, filters, group_by, now)
         for value, label in _group_values(period, filters, group_by):
-            narrowed = Filters(**{**filters.active(), field_name:
-                                  uuid.UUID(value) if field_name == "technician_id" else value})
-            out["groups"].append({"key": value, "label": label,
-                                  **summary(period, narrowed, now)})
+            out["groups"].append({"key": value, "label": label, **grouped[value]})
     return out
 
 
@@ -622,10 +833,10 @@ def orders_behind(period: Period, filters: Filters, key: str, tier: str | None =
         c = _complaints_in(lo, hi, filters).subquery("c")
         ids = select(c.c.work_order_id).where(c.c.work_order_id.is_not(None))
     elif key == "rated":
-        ids = _joined_orders(select(Survey.work_order_id).where(
+        ids, _ = _joined_group(select(Survey.work_order_id).where(
             Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id)
     elif key == "followups":
-        ids = _joined_orders(select(FollowUp.work_order_id).where(
+        ids, _ = _joined_group(select(FollowUp.work_order_id).where(
             FollowUp.due_at >= lo, FollowUp.due_at < hi,
             FollowUp.work_order_id.is_not(None)), filters, FollowUp.work_order_id)
     else:

@@ -1,0 +1,83 @@
+"""Two transactions that change different facts of one order at the same time both reach its
+KPI rollup row: the office records the manufacturer's credit on the order's warranty claim
+while a technician records a part used on it. Each transaction recomputes the row before it
+commits; without a lock each did so from its own snapshot and the second commit lost the
+first one's fact (or collided with the first one's new row). Runs on PostgreSQL with two
+real connections (SQLite serialises writers with BEGIN IMMEDIATE, so the race cannot arise
+there)."""
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from server.kpis import rollup
+from server.kpis.models import KpiOrderFacts
+from server.accounts.models import User
+from server.warranty import service as warranty
+from server.warranty.models import WarrantyClaim
+from server.workorders.models import PartUsage
+from tests import factories
+
+pytestmark = pytest.mark.live
+
+
+def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
+                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    office = factories.make_user("dispatcher")
+    tech = factories.make_technician()
+    order = factories.make_order(office, assignee=tech, status="completed")
+    part = factories.make_part(price_cents=900)
+    claim = warranty.create_claim(office, order.id)
+    for to in ("submitted", "accepted"):
+        warranty.move_claim(office, claim, to)
+    db.session.commit()
+    assert order.in_warranty is True
+    order_id, claim_id, office_id = order.id, claim.id, office.id
+    part_id, tech_id = part.id, tech.id
+    before = db.session.get(KpiOrderFacts, order_id)
+    assert (before.warranty_parts_cents, before.warranty_credited_cents) == (0, 0)
+    db.session.remove()
+
+    both_flushed = threading.Barrier(2)
+    errors: list[str] = []
+
+    def run(change):
+        """``change`` flushed, then committed once the other one is flushed too: the two
+        take no lock the other waits for (a claim is not replicated to phones, so crediting
+        it does not take the change-feed counter a part line takes) until the rollup."""
+        with app.test_request_context():
+            try:
+                change()
+                db.session.flush()
+                both_flushed.wait(timeout=30)
+                db.session.commit()
+            except Exception as problem:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(repr(problem))
+
+    def credit():
+        warranty.move_claim(db.session.get(User, office_id),
+                            db.session.get(WarrantyClaim, claim_id), "credited",
+                            credited_cents=700)
+
+    def use_part():
+        db.session.add(PartUsage(work_order_id=order_id, part_id=part_id, quantity=2,
+                                 unit_price_cents=900, technician_id=tech_id))
+
+    threads = [threading.Thread(target=run, args=(credit,)),
+               threading.Thread(target=run, args=(use_part,))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+
+    row = db.session.scalars(select(KpiOrderFacts).where(KpiOrderFacts.id == order_id)).one()
+    assert row.warranty_credited_cents == 700  # the office's credit
+    assert row.warranty_parts_cents == 2 * 900  # the technician's part line
+    assert rollup.check() == []
