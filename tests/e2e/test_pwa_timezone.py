@@ -72,7 +72,7 @@ def test_the_phone_writes_times_in_the_company_zone_not_its_own(live_server, bro
 
         # An admin moves the company to London time: the next pull carries it.
         def move_company():
-            settings._save(None, "DOORSTEP_TIMEZONE", "Europe/London",
+            settings.save(None, "DOORSTEP_TIMEZONE", "Europe/London",
                            "settings.company_updated", before="Asia/Shanghai",
                            after="Europe/London")
         committed(move_company)

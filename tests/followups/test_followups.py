@@ -3,7 +3,8 @@ visit, the proposed complaint and the order that closes when the loop does."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +30,22 @@ def test_a_signed_visit_owes_a_follow_up_two_working_days_later(signed):
     f = followup_of(signed)
     assert f is not None and f.status == "pending" and f.reason == "signed"
     assert f.due_at == service.due_after(f.created_at)
-    assert f.due_at - f.created_at >= timedelta(days=2)
+
+
+@pytest.mark.parametrize(("signed_at", "due"), [
+    # Signed during Monday's hours: due at the same hour on Wednesday.
+    ("2026-11-30 10:00", "2026-12-02 10:00"),
+    # Signed on Monday evening, after 18:00: the working time starts on Tuesday, so the
+    # two working days end on Wednesday at closing time — less than 48 hours later.
+    ("2026-11-30 19:00", "2026-12-02 18:00"),
+    # Signed on Friday afternoon: the weekend does not count.
+    ("2026-12-04 17:00", "2026-12-08 17:00"),
+])
+def test_two_working_days_are_counted_on_the_company_calendar(app, signed_at, due):
+    zone = ZoneInfo("Asia/Shanghai")
+    moment = datetime.strptime(signed_at, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    assert service.due_after(moment).astimezone(zone) == \
+        datetime.strptime(due, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
 
 
 def test_an_order_not_yet_signed_owes_none(make_order):
