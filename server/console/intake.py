@@ -28,6 +28,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..intake import service as intake
 from ..intake import emergency, symptoms
+from ..returns import service as returns
 from ..workorders import service as orders
 from ..workorders.models import Priority, WorkOrder
 from .blueprint import OFFICE, bp
@@ -125,7 +126,8 @@ def _context(form: IntakeForm, draft: intake.Draft, now: datetime) -> dict:
     assets = []
     if customer is not None:
         for asset in db.session.scalars(select(Asset).where(
-                Asset.customer_id == customer.id, Asset.deleted_at.is_(None))
+                Asset.customer_id == customer.id, Asset.deleted_at.is_(None),
+                Asset.id.not_in(returns.exchanged_asset_ids()))
                 .order_by(Asset.created_at)):
             assets.append((asset, warranty_status(asset, now.date())))
     symptom = assessment.symptom

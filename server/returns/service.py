@@ -182,6 +182,12 @@ def open_request_for(asset_id: uuid.UUID) -> ReturnRequest | None:
         ReturnRequest.asset_id == asset_id, ReturnRequest.state.in_(OPEN)))
 
 
+def exchanged_asset_ids():
+    """A SELECT of the appliances taken back in exchange: gone from the customer's home,
+    so not offered for a new request."""
+    return select(ReturnRequest.asset_id).where(ReturnRequest.decision == "exchange")
+
+
 def exchanged(asset_id: uuid.UUID) -> ReturnRequest | None:
     """The request that exchanged this appliance (it is then a returned unit), if any."""
     return db.session.scalar(select(ReturnRequest).where(

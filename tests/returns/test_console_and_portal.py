@@ -107,6 +107,9 @@ def test_the_office_takes_a_request_through_inspection_to_an_exchange(client, di
     assert req.number in history and "SN-NEW-77" in history
     history = text(client.get("/warranty/serials/SN-NEW-77?lang=en"))
     assert req.number in history and "Replacement unit of an exchange" in history
+    # A new request for this customer offers the replacement, not the unit taken back.
+    intake = text(client.get(f"/intake?customer_id={asset.customer_id}&lang=en"))
+    assert "SN-NEW-77" in intake and asset.serial not in intake
 
 
 def test_the_list_filters_and_exports_and_the_analysis_drills_down(client, admin, bought,
