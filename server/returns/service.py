@@ -29,7 +29,6 @@ is written.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -39,7 +38,6 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -49,11 +47,8 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..media import images
-from ..media.blobs import (TooLarge, copy_hashed, describe, ensure_image, is_stored,
-                           scratch_files, store_renditions)
+from ..media.blobs import TooLarge, store_uploaded_image
 from ..media.models import Blob
-from ..media.storage import key_for, storage
 from ..settings.service import get as setting
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
@@ -116,35 +111,17 @@ def get(request_id: uuid.UUID, lock: bool = False) -> ReturnRequest:
 def _store_photo(stream: BinaryIO, field: str) -> str:
     """Store an uploaded image through the blob store's sequence (hashed while copied,
     checked, renditions kept); returns its SHA-256. Raises Invalid naming ``field`` for an
-    empty or broken image, TooLarge (413) past MAX_PHOTO_BYTES; nothing is stored then."""
-    with scratch_files() as (fd, scratch, new_scratch):
-        with os.fdopen(fd, "wb") as out:
-            try:
-                sha256, size = copy_hashed(stream, out, MAX_PHOTO_BYTES, field, "An image")
-            except TooLarge:
-                msg = _l("A photo may be at most %(mb)d MB.", mb=MAX_PHOTO_BYTES // 2**20)
-                raise TooLarge(msg, {field: [msg]}, code="too_large") from None
-        if size == 0:
-            raise Invalid(_l("Choose a photo."), {field: [_l("Choose a photo.")]}, code="empty")
-        existing = db.session.get(Blob, sha256)
-        try:
-            if existing is not None and is_stored(existing):
-                ensure_image(existing)
-                return sha256
-            checked = store_renditions(sha256, scratch, new_scratch)
-        except images.BadImage:
-            msg = _l("This file is not a photo we can use (JPEG, PNG or WebP).")
-            raise Invalid(msg, {field: [msg]}, code="bad_image") from None
-        keep = current_app.config["KEEP_PHOTO_ORIGINALS"]
-        if keep:
-            storage().put_file(key_for(sha256), scratch)
-        blob = existing or Blob(sha256=sha256)
-        blob.size, blob.storage_key = size, key_for(sha256)
-        blob.content_type, blob.original_kept = checked.content_type, keep
-        describe(blob, checked)
-        db.session.add(blob)
-        db.session.flush()
-    return sha256
+    empty or broken image, TooLarge (413) past MAX_PHOTO_BYTES, in the reader's language;
+    nothing is stored then."""
+    try:
+        return store_uploaded_image(stream, MAX_PHOTO_BYTES, field).sha256
+    except TooLarge:
+        msg = _l("A photo may be at most %(mb)d MB.", mb=MAX_PHOTO_BYTES // 2**20)
+        raise TooLarge(msg, {field: [msg]}, code="too_large") from None
+    except Invalid as refused:
+        msg = _l("Choose a photo.") if refused.code == "empty" else \
+            _l("This file is not a photo we can use (JPEG, PNG or WebP).")
+        raise Invalid(msg, {field: [msg]}, code=refused.code) from None
 
 
 def photo_of(request: ReturnRequest, sha256: str) -> Blob:
