@@ -5,31 +5,20 @@ offline reading)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from flask import current_app, send_file
+from flask import send_file
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import Invalid, NotFound
+from ..errors import NotFound
 from ..extensions import db
-from ..media import images
-from ..media.blobs import (
-    RENDITIONS,
-    copy_hashed,
-    describe,
-    ensure_image,
-    is_stored,
-    rendition_key,
-    scratch_files,
-    store_renditions,
-)
+from ..media.blobs import RENDITIONS, rendition_key, store_uploaded_image
 from ..media.models import Blob
-from ..media.storage import key_for, storage
+from ..media.storage import storage
 from .models import (
     ArticleImage,
     ArticleProposal,
@@ -43,28 +32,7 @@ def add_image(actor: User, stream: BinaryIO, limit: int) -> ArticleImage:
     """Store the uploaded image (idempotent for the same bytes). Raises Invalid naming
     ``image`` when it is empty or not an acceptable image, TooLarge past ``limit``; nothing
     is stored then."""
-    with scratch_files() as (fd, scratch, new_scratch):
-        with os.fdopen(fd, "wb") as out:
-            sha256, size = copy_hashed(stream, out, limit, "image", "An image")
-        if size == 0:
-            raise Invalid("Choose an image file.", {"image": ["is empty"]}, code="empty")
-        existing = db.session.get(Blob, sha256)
-        if existing is not None and is_stored(existing):
-            ensure_image(existing)
-        else:
-            try:
-                checked = store_renditions(sha256, scratch, new_scratch)
-            except images.BadImage as refused:
-                raise Invalid(refused.message, {"image": [refused.message]},
-                              code=refused.code) from None
-            keep = current_app.config["KEEP_PHOTO_ORIGINALS"]
-            if keep:
-                storage().put_file(key_for(sha256), scratch)
-            blob = existing or Blob(sha256=sha256)
-            blob.size, blob.storage_key = size, key_for(sha256)
-            blob.content_type, blob.original_kept = checked.content_type, keep
-            describe(blob, checked)
-            db.session.add(blob)
+    sha256 = store_uploaded_image(stream, limit, "image").sha256
     image = db.session.get(ArticleImage, sha256)
     if image is None:
         image = ArticleImage(sha256=sha256, uploaded_by=actor.id)

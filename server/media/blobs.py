@@ -297,10 +297,10 @@ def image_of(sha256: str, order_id=None) -> Blob | None:
 
 
 def store_uploaded_image(stream: BinaryIO, limit: int, field: str = "image") -> Blob:
-    """An image uploaded from the console (a claim's photo): hashed while streamed into a
-    scratch file, checked and stored as renditions (metadata such as EXIF dropped by the
-    re-encoding), the original only with KEEP_PHOTO_ORIGINALS; the same bytes again reuse
-    the stored blob. Raises Invalid naming ``field`` when empty or not an acceptable image,
+    """An image uploaded from the console (a claim's photo, a return's receipt, an article's
+    image): hashed while streamed into a scratch file, checked and stored as renditions
+    (metadata such as EXIF dropped by the re-encoding), the original only with
+    KEEP_PHOTO_ORIGINALS; the same bytes again reuse the stored blob. Raises Invalid naming ``field`` when empty or not an acceptable image,
     TooLarge past ``limit``; nothing is stored then. Flushes only."""
     with scratch_files() as (fd, scratch, new_scratch):
         with os.fdopen(fd, "wb") as out:
