@@ -339,9 +339,18 @@ def order_report_pdf(order_id: uuid.UUID):
 @bp.route("/orders/<uuid:order_id>/report/retry", methods=["POST"])
 @console_roles(*OFFICE)
 def order_report_retry(order_id: uuid.UUID):
+    from ..errors import Conflict
     from ..reports import service as reports
 
-    reports.retry(service.get_order(g.actor, order_id))
+    order = service.get_order(g.actor, order_id)
+    try:
+        reports.retry(order)
+    except Conflict:
+        # Only an unsigned order has no report (a stale page): say so on the order page,
+        # in the reader's language (the service's sentence is the API's, in English).
+        db.session.rollback()
+        return _order_page(order, status=409,
+                           problem=_("The order has no report: it is not signed."))
     flash(_("The report is being made again."), "success")
     return redirect(url_for("console.order_detail", order_id=order_id))
 

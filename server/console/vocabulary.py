@@ -99,6 +99,24 @@ AUDIT_ACTIONS = (
     _l("settings.region_calendar_saved"), _l("settings.region_calendar_removed"),
     _l("settings.batch_rule_saved"), _l("settings.batch_rule_removed"),
     _l("symptom.created"), _l("symptom.updated"), _l("symptom.questions_updated"),
+    # written by the newer areas (parts, payments, purchases, van stock templates, returns,
+    # warranty claims and supplier returns)
+    _l("part.created"), _l("refund.recorded"), _l("user.password_changed"),
+    _l("purchase.created"), _l("purchase.ordered"), _l("purchase.partly_received"),
+    _l("purchase.received"), _l("purchase.cancelled"), _l("purchase.closed"),
+    _l("purchase.request_back_to_queue"), _l("purchase.request_sent"),
+    _l("stock_template.created"), _l("stock_template.edited"), _l("stock_template.deleted"),
+    _l("stock_template.applied"),
+    _l("return_request.requested"), _l("return_request.refused"),
+    _l("return_request.inspecting"), _l("return_request.inspected"),
+    _l("return_request.decided"),
+    _l("warranty_claim.created"), _l("warranty_claim.edited"), _l("warranty_claim.submitted"),
+    _l("warranty_claim.accepted"), _l("warranty_claim.rejected"),
+    _l("warranty_claim.credited"), _l("warranty_claim.photo_added"),
+    _l("warranty_claim.photo_removed"),
+    _l("supplier_return.created"), _l("supplier_return.shipped"),
+    _l("supplier_return.received"), _l("supplier_return.credited"),
+    _l("supplier_return.replaced"),
 )
 
 # settings.service: the settings named in the audit log's details

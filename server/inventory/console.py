@@ -53,6 +53,15 @@ KIND_LABELS = {
     MovementKind.SHORTFALL: _l("Short on delivery"),
 }
 LOCATION_KINDS = {"warehouse": _l("Warehouse"), "van": _l("Van"), "transit": _l("In transit")}
+
+
+@bp.app_template_filter("location_name")
+def location_name(location) -> str:
+    """A stock location as people read it: the one transit location is stored as "In
+    transit" (fieldstock makes it), so it reads in the user's language; others by name."""
+    if location.kind == "transit":
+        return str(LOCATION_KINDS["transit"])
+    return location.name
 REQUEST_STATUSES = {
     RequestStatus.OPEN: _l("Waiting for the office"), RequestStatus.RESERVED: _l("Reserved"),
     RequestStatus.SENT: _l("On its way to the van"), RequestStatus.ON_VAN: _l("On the van"),
@@ -115,7 +124,7 @@ def ledger_page(part_id: uuid.UUID):
         part.id, _uuid("location"), kind, None, request.args.get("serial") or None,
         _start_of(since) if since else None,
         _start_of(until + timedelta(days=1)) if until else None, page=page, per_page=100)
-    names = {loc.id: loc.name for loc in db.session.scalars(db.select(StockLocation))}
+    names = {loc.id: location_name(loc) for loc in db.session.scalars(db.select(StockLocation))}
     order_ids = {m.work_order_id for m in items if m.work_order_id}
     numbers = dict(db.session.execute(db.select(WorkOrder.id, WorkOrder.number).where(
         WorkOrder.id.in_(order_ids))).all()) if order_ids else {}

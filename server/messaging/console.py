@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
@@ -36,6 +37,23 @@ def _helpers():
 
     return {"order_messages": order_messages, "customer_link": customer_link,
             "customer_change_requests": customer_change_requests}
+
+
+# The outbox's own reasons are stored in English (the API shows them as they are); a page
+# says them in the reader's language. A gateway's or mail server's words stay as quoted.
+OWN_REASONS = {
+    "invalid e-mail address on record": _l("invalid e-mail address on record"),
+    "invalid phone number on record": _l("invalid phone number on record"),
+    "the worker stopped while sending; trying again":
+        _l("the worker stopped while sending; trying again"),
+}
+
+
+@bp.app_template_filter("message_error")
+def message_error(reason: str | None) -> str:
+    if not reason:
+        return ""
+    return str(OWN_REASONS.get(reason, reason))
 
 
 def _back(order_id=None):

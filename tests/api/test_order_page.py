@@ -194,3 +194,18 @@ def test_a_reopened_order_links_its_new_visit(office, signed_visit):
     history = re.sub(r"<[^>]+>", " ", body.split('class="timeline history"', 1)[1])
     assert "Status Signed → Reopened" in history and "Still rattles" in history
     assert text(office.get(f"/orders/{new_visit.id}")).count(order.number) >= 1
+
+
+def test_retrying_the_report_of_an_unsigned_order_answers_on_the_order_page_in_chinese(
+        office, make_order, dispatcher):
+    """A stale page (the order was reopened, or the button was kept open in another tab)
+    can post a retry for an order with no signature: the office reads why on the order page
+    in its own language, not an English error page, and nothing is queued."""
+    order = make_order(actor=dispatcher)
+    dispatcher.locale = "zh"
+    db.session.commit()
+    answer = office.post(f"/orders/{order.id}/report/retry", headers={"Accept": "text/html"})
+    body = text(answer)
+    assert answer.status_code == 409
+    assert "该工单没有服务报告：尚未签字。" in body and order.number in body
+    assert "no report to make" not in body and "正在重新生成服务报告" not in body

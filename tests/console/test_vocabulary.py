@@ -70,3 +70,34 @@ def test_history_values_are_words_and_times(app):
             "Mon, Nov 30 07:30"
         assert field_value("WH_GAS_SMELL", "symptom_code") == "Smell of gas"
         assert field_value("loose_wire found", "diagnosis") == "loose_wire found"
+
+
+def _audit_actions_written_by_the_code() -> set[str]:
+    """Every audit action the server writes: the literal ones, and the families written as
+    f"<area>.{state}" expanded over the states they move to."""
+    from pathlib import Path
+
+    from server.inventory.models import PurchaseStatus
+    from server.returns.models import STATES as RETURN_REQUEST_STATES
+    from server.warranty.models import CLAIM_STATES, RETURN_STATES
+
+    root = Path(__file__).resolve().parents[2] / "server"
+    literal = re.compile(r'\brecord\(\s*"([a-z_]+\.[a-z_]+)"')
+    found = {m for path in root.rglob("*.py") for m in literal.findall(path.read_text())}
+    found |= {f"purchase.{s.value}" for s in PurchaseStatus if s != PurchaseStatus.DRAFT}
+    found |= {f"return_request.{s}" for s in RETURN_REQUEST_STATES}
+    found |= {f"warranty_claim.{s}" for s in CLAIM_STATES if s != "draft"}
+    found |= {f"supplier_return.{s}" for s in RETURN_STATES if s != "open"}
+    found |= {"user.activated", "user.deactivated"}
+    return found
+
+
+def test_every_audit_action_the_server_writes_has_a_word(app):
+    """The audit log read "return request.decided" and "purchase.ordered": actions of the
+    newer areas were never listed, so no test asked for their words."""
+    from server.console.vocabulary import AUDIT_ACTIONS
+
+    listed = {str(code._args[0]) if hasattr(code, "_args") else str(code)
+              for code in AUDIT_ACTIONS}
+    missing = sorted(_audit_actions_written_by_the_code() - listed)
+    assert missing == []

@@ -145,3 +145,35 @@ def test_the_board_is_readable_on_a_laptop(live_server, browser, busy_day, commi
         assert problems == []
     finally:
         context.close()
+
+
+def test_suggested_technicians_names_are_whole_on_a_laptop(live_server, browser, committed):
+    """At 1366 px the panel's suggestions read "1 Jam… 76 Book 18:45–20:15": the Book
+    button took the name's room. The dispatcher must read whom they are booking."""
+    day = next_working_day()
+
+    def build():
+        office = factories.make_user("dispatcher", name="Sarah Mitchell")
+        factories.make_technician(name="James Wilson")
+        factories.make_technician(name="Priya Patel")
+        waiting = factories.make_order(actor=office, customer=factories.make_customer(
+            name="Isabel Fernandes"), description="Loud humming, audible from the bedroom")
+        return {"email": office.email, "waiting": waiting.number}
+
+    built = committed(build)
+    context = browser.new_context(locale="en-US", viewport=LAPTOP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, built["email"], f"/board?day={day.isoformat()}")
+        page.locator(".queue .card-item", has_text=built["waiting"]).locator("a").click()
+        panel = page.locator("#panel")
+        expect(panel.locator("[data-suggestion='1']")).to_be_visible()
+        page.screenshot(path="/tmp/board-1366-suggestions.png")
+        names = panel.locator(".suggestion .name")
+        assert sorted(names.all_text_contents()) == ["James Wilson", "Priya Patel"]
+        for name in names.all():
+            size = name.evaluate("el => [el.clientWidth, el.scrollWidth]")
+            assert size[0] >= size[1], (name.text_content(), size)
+    finally:
+        context.close()

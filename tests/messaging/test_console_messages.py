@@ -83,3 +83,21 @@ def test_every_message_can_be_reviewed_in_each_language_as_text_html_and_sms(
                 (language == "zh"), (kind, form)
     ics = client.get(f"/messages/preview/booking_confirmation/{language}/ics")
     assert "DTSTART:20260603T010000Z" in ics.get_data(as_text=True)
+
+
+def test_a_chinese_office_reads_why_a_message_failed_in_chinese(
+        client, dispatcher, make_customer, make_order):
+    """The outbox stores its own reasons in English ("invalid phone number on record"):
+    the Chinese order page and failed-messages page say them in Chinese."""
+    customer = make_customer(language="zh")
+    customer.email = "ann at example"
+    customer.phone = "12345"
+    order = make_order(customer=customer, status="scheduled")
+    dispatcher.locale = "zh"
+    db.session.commit()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    for url in (f"/orders/{order.id}", "/messages/failed"):
+        page = client.get(url).get_data(as_text=True)
+        assert "电子邮件地址无效" in page and "电话号码无效" in page, url
+        assert "invalid e-mail address on record" not in page, url
+        assert "invalid phone number on record" not in page, url

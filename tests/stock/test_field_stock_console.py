@@ -133,3 +133,19 @@ def test_a_bad_template_is_refused_naming_the_line_and_nothing_is_stored(office,
         "name": "Broken", "for": "skill", "skill": "repair", "lines": f"{part.sku} 5 2"})
     assert "The max must be at least the min" in inverted.get_data(as_text=True)
     assert fieldstock.templates() == []
+
+
+def test_the_in_transit_location_reads_in_chinese_on_the_stock_pages(office, asked, warehouse,
+                                                                     dispatcher):
+    """The location holding what is on its way to vans is stored as "In transit": a Chinese
+    office reads it as 在途 in the part's ledger (its stock chips, the location filter and
+    the movements' from/to) and on the stock page's filter, never the stored English name."""
+    request, order, part = asked
+    _follow(office, office.post(f"/stock/requests/{request.id}", data={
+        "how": "send", "warehouse": str(warehouse.id)}))
+    dispatcher.locale = "zh"
+    db.session.commit()
+    ledger = _body(office.get(f"/stock/parts/{part.id}"))
+    assert "在途" in ledger and "In transit" not in ledger
+    levels = _body(office.get("/stock/"))
+    assert "在途" in levels and "In transit" not in levels
