@@ -93,8 +93,26 @@ def error_response(status: int, description: str, errors: dict | None = None,
         body["reason"] = reason
     if _wants_json():
         return jsonify(body), status
-    return render_template("console/error.html", error={
-        **body, "description": _page_description(status, description)}), status
+    try:
+        return render_template("console/error.html", error={
+            **body, "description": _page_description(status, description)}), status
+    except OperationalError:
+        # The page reads the reader's language and the menu from the database; when the
+        # database is what failed (SQLite busy), say so plainly, in both languages.
+        db.session.rollback()
+        return _plain_page(status), status
+
+
+_PLAIN = {503: ("The system is busy. Please try again in a moment.", "系统繁忙，请稍后再试。")}
+_PLAIN_OTHERWISE = ("Something went wrong on our side. Please try again.", "系统出错，请重试。")
+
+
+def _plain_page(status: int):
+    """An error page that needs nothing but this module: no database, no templates."""
+    english, chinese = _PLAIN.get(status, _PLAIN_OTHERWISE)
+    return make_response(
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+        f'<h1>{status}</h1><p>{english}</p><p lang="zh-Hans">{chinese}</p></html>')
 
 
 def register_errorhandlers(app) -> None:
