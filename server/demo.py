@@ -54,6 +54,7 @@ from .technicians.models import Technician
 from .technicians.service import create_technician
 from .warranty import demo as warranty_demo
 from .returns import demo as returns_demo
+from .settings import service as settings
 from .workorders import service as orders
 from .workorders import sla
 from .workorders.lifecycle import Status
@@ -119,6 +120,11 @@ LONDON = City("london", "London", "GB", "Europe/London", "en", (
              ("Vincent Square", "Rochester Row", "Regency Street")),
 ))
 CITIES = (SHANGHAI, LONDON)
+# England's bank holidays (gov.uk), for the demo's London calendar.
+LONDON_BANK_HOLIDAYS = (
+    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
+    "2026-12-25", "2026-12-28", "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03",
+    "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28")
 
 # --- People -------------------------------------------------------------------------------
 
@@ -903,6 +909,7 @@ class _Builder:
             raise Conflict("The demo data is already loaded.", code="demo_loaded")
         before = self._counts()
         self._staff()
+        self._london_calendar()
         self._technicians()
         self._parts_and_stock()
         self._customers_and_assets()
@@ -943,6 +950,15 @@ class _Builder:
         return f"+44 7700 900{self.rng.randint(0, 999):03d}"
 
     # -- people -------------------------------------------------------------------------
+
+    def _london_calendar(self) -> None:
+        """London works on its own calendar (Europe/London hours, weekdays, England's bank
+        holidays), so its orders' deadlines, follow-ups and booking slots count London
+        working time; Shanghai follows the company's."""
+        settings.save_region_calendar(self.staff.get("admin"), {
+            "region": LONDON.name, "timezone": LONDON.timezone,
+            "work_days": ["1", "2", "3", "4", "5"], "opens": "09:00", "closes": "17:30",
+            "holidays": "\n".join(LONDON_BANK_HOLIDAYS)})
 
     def _staff(self) -> None:
         joined = self.now - timedelta(days=1000)
