@@ -45,7 +45,7 @@ def call(followup_id: uuid.UUID):
                    company=setting("DOORSTEP_COMPANY_NAME"),
                    number=f.work_order.number if f.work_order else "—")
     return render_template("followups/call.html", f=f, order=f.work_order, script=script,
-                           script_language=language,
+                           script_language=language, survey=service.survey_answer(f),
                            proposes=service.proposes_complaint(f),
                            prefill=service.complaint_prefill(f)
                            if f.status == "done" and f.work_order_id else None)
