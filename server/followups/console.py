@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
-from ..errors import ServiceError
+from ..errors import ServiceError, in_words
 from ..extensions import db
 from . import service
 from ..settings.service import get as setting
@@ -52,9 +52,7 @@ def call(followup_id: uuid.UUID):
 
 
 def _flash_refused(refused: ServiceError) -> None:
-    detail = "; ".join(f"{k}: {' '.join(str(m) for m in v)}"
-                       for k, v in (refused.errors or {}).items())
-    flash(f"{refused.message} {detail}".strip(), "error")
+    flash(in_words(refused), "error")
 
 
 @bp.route("/<uuid:followup_id>/outcome", methods=["POST"])
