@@ -408,3 +408,14 @@ def test_warranty_claims_and_the_supplier_return_happened_before_now_in_order(de
     for line in rma.lines:
         arrived = db.session.get(StockMovement, line.defective_movement_id).created_at
         assert naive(arrived) <= naive(rma.created_at), line.serial
+
+
+def test_the_demo_complaints_name_the_technician_and_appliance_of_their_order(demo):
+    """Like any complaint recorded on an order: the analysis counted both demo complaints
+    under "technician not determined" although each order had its technician."""
+    complaints = list(db.session.scalars(select(Complaint).order_by(Complaint.created_at)))
+    assert len(complaints) == 2
+    for c in complaints:
+        order = db.session.get(WorkOrder, c.work_order_id)
+        assert order.assignee_id is not None
+        assert (c.technician_id, c.asset_id) == (order.assignee_id, order.asset_id)
