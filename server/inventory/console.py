@@ -116,7 +116,9 @@ def ledger_page(part_id: uuid.UUID):
         part.id, _uuid("location"), kind, None, request.args.get("serial") or None,
         _start_of(since) if since else None,
         _start_of(until + timedelta(days=1)) if until else None, page=page, per_page=100)
-    names = {loc.id: loc.name for loc in db.session.scalars(db.select(StockLocation))}
+    # The transit location's stored name is English: shown as its kind's label instead.
+    names = {loc.id: LOCATION_KINDS["transit"] if loc.kind == "transit" else loc.name
+             for loc in db.session.scalars(db.select(StockLocation))}
     order_ids = {m.work_order_id for m in items if m.work_order_id}
     numbers = dict(db.session.execute(db.select(WorkOrder.id, WorkOrder.number).where(
         WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
