@@ -1701,6 +1701,7 @@ class _Builder:
             received = survey.submitted_at + _h(1)
             db.session.add(Complaint(
                 customer_id=visit.plan.customer.id, work_order_id=visit.order.id,
+                technician_id=visit.order.assignee_id, asset_id=visit.order.asset_id,
                 channel="phone", status="answered", owner_id=visit.plan.office.id,
                 description=self._text(visit, (
                     "技师比约定时间晚到两个小时，也没有提前打电话，配件还要等第二次上门。",
@@ -1715,6 +1716,7 @@ class _Builder:
             received = min(visit.plan.steps[-1][1] + self._minutes(5, 30), self.now)
             db.session.add(Complaint(
                 customer_id=visit.plan.customer.id, work_order_id=visit.order.id,
+                technician_id=visit.order.assignee_id, asset_id=visit.order.asset_id,
                 channel="phone", status="open", owner_id=visit.plan.office.id,
                 description=self._text(visit, (
                     "上次维修后三天又坏了，要求更换整机。",

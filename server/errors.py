@@ -48,6 +48,27 @@ class Invalid(ServiceError):
     status = 422
 
 
+def in_words(problem: ServiceError) -> str:
+    """A refusal for a console flash: its message, then each field's messages not already
+    said — never the field codes (a Chinese page read "phone: 没有…")."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+        elif value is not None and str(value) not in found:
+            found.append(str(value))
+
+    walk(problem.errors or {})
+    message = str(problem.message)
+    detail = "; ".join(m for m in found if m != message)
+    return f"{message} ({detail})" if detail else message
+
+
 _NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
-from ..errors import Invalid, ServiceError
+from ..errors import Invalid, ServiceError, in_words
 from ..extensions import db
 from ..workorders.service import calendar
 from . import service
@@ -99,9 +99,7 @@ def _act(complaint_id: uuid.UUID, action, done: str):
         flash(done, "success")
     except ServiceError as refused:
         db.session.rollback()
-        detail = "; ".join(f"{k}: {' '.join(str(m) for m in v)}"
-                           for k, v in (refused.errors or {}).items())
-        flash(f"{refused.message} {detail}".strip(), "error")
+        flash(in_words(refused), "error")
     return redirect(url_for("complaints_console.detail", complaint_id=complaint_id), code=303)
 
 

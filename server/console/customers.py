@@ -12,6 +12,7 @@ from ..accounts.auth import console_roles
 from ..customers import service as customers
 from ..database import utcnow
 from ..errors import ServiceError
+from ..schemas import MAX_PAGE
 from .blueprint import OFFICE, bp
 
 
@@ -20,7 +21,7 @@ from .blueprint import OFFICE, bp
 def customer_list():
     q = (request.args.get("q") or "").strip()[:100]
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
         page = 1
     found, total = customers.search_customers(q or None, page, 50)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
-from ..errors import ServiceError
+from ..errors import ServiceError, in_words
 from ..extensions import db
 from . import service
 from ..settings.service import get as setting
@@ -45,16 +45,14 @@ def call(followup_id: uuid.UUID):
                    company=setting("DOORSTEP_COMPANY_NAME"),
                    number=f.work_order.number if f.work_order else "—")
     return render_template("followups/call.html", f=f, order=f.work_order, script=script,
-                           script_language=language,
+                           script_language=language, survey=service.survey_answer(f),
                            proposes=service.proposes_complaint(f),
                            prefill=service.complaint_prefill(f)
                            if f.status == "done" and f.work_order_id else None)
 
 
 def _flash_refused(refused: ServiceError) -> None:
-    detail = "; ".join(f"{k}: {' '.join(str(m) for m in v)}"
-                       for k, v in (refused.errors or {}).items())
-    flash(f"{refused.message} {detail}".strip(), "error")
+    flash(in_words(refused), "error")
 
 
 @bp.route("/<uuid:followup_id>/outcome", methods=["POST"])

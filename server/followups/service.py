@@ -69,6 +69,17 @@ def for_order(order_id: uuid.UUID) -> FollowUp | None:
     return db.session.scalar(select(FollowUp).where(FollowUp.work_order_id == order_id))
 
 
+def survey_answer(f: FollowUp):
+    """The survey answer that settled a follow-up without a call (its rating and comment
+    are the result the office sees), or None."""
+    from ..feedback.models import Survey
+
+    if f.answered_by != "survey" or f.work_order_id is None:
+        return None
+    return db.session.scalar(select(Survey).where(Survey.work_order_id == f.work_order_id)
+                             .order_by(Survey.submitted_at.desc(), Survey.id).limit(1))
+
+
 def queue(now: datetime | None = None, limit: int = 200) -> list[FollowUp]:
     """Follow-ups to call now: urgent first, then oldest due first (a "no answer" waits
     until its retry time)."""

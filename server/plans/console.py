@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..accounts.auth import console_roles
 from ..customers.models import Customer
-from ..errors import Invalid, ServiceError
+from ..errors import Invalid, ServiceError, in_words
 from ..extensions import db
 from . import service
 
@@ -72,9 +72,7 @@ def create():
         flash(_("Plan saved."), "success")
     except ServiceError as refused:
         db.session.rollback()
-        detail = "; ".join(f"{k}: {' '.join(str(m) for m in v)}"
-                           for k, v in (refused.errors or {}).items())
-        flash(f"{refused.message} {detail}".strip(), "error")
+        flash(in_words(refused), "error")
     if form.get("customer_id") and customer is not None:
         return redirect(url_for("console.customer_page", customer_id=customer.id), code=303)
     return redirect(url_for("plans_console.index"), code=303)

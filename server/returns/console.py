@@ -19,6 +19,7 @@ from ..customers.models import Customer
 from ..errors import Invalid, NotFound, ServiceError
 from ..exports import download
 from ..extensions import db
+from ..schemas import MAX_PAGE
 from ..media.blobs import rendition_key
 from ..media.storage import storage
 from ..words import day, term, when
@@ -119,7 +120,7 @@ def listing():
                        r.repair_order.number if r.repair_order else None,
                        when(r.decided_at) if r.decided_at else None]
         return download(export, "returns", header, lines())
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, total = service.requests(f, page, 50)
     return render_template("returns/list.html", rows=rows, total=total, page=page, f=f,
                            kept=_kept(f), states=STATES, decisions=DECISIONS,

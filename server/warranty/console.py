@@ -28,6 +28,7 @@ from ..accounts.auth import console_roles
 from ..errors import Invalid, ServiceError
 from ..exports import disposition, download
 from ..extensions import db
+from ..schemas import MAX_PAGE
 from ..inventory.console import KIND_LABELS
 from ..inventory.models import Part, StockLocation
 from ..settings.service import get as setting
@@ -147,7 +148,7 @@ def claims():
                                      line.faulty_serial, line.replacement_serial]
                                     if line else [None] * 5) + tail
         return download(export, "warranty-claims", header, lines())
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, total = service.claims(f, page, 50)
     return render_template("warranty/claims.html", rows=rows, total=total, page=page, f=f,
                            states=CLAIM_STATES, suppliers=service.suppliers())

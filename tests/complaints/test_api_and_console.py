@@ -200,3 +200,19 @@ def test_the_complaint_list_comes_a_page_at_a_time(api_as, dispatcher, done_orde
     assert len(seen) == 3
     refused = api.get("/api/v1/complaints?per_page=1000")
     assert refused.status_code == 422 and "per_page" in refused.get_json()["errors"]["query"]
+
+
+def test_closing_too_early_in_chinese_says_what_is_missing_without_field_codes(
+        client, make_user, done_order):
+    """The refusal flashed "resolution: 请说明处理结果。; category: …" on a Chinese page."""
+    zh = make_user("dispatcher", locale="zh")
+    assert sign_in(client, zh).status_code == 302
+    client.post("/complaints/new", data={"work_order_id": str(done_order.id),
+                                         "description": "师傅态度差", "grade": "green"})
+    c = db.session.scalar(select(Complaint))
+    page = text(client.post(f"/complaints/{c.id}/close", data={}, follow_redirects=True))
+    flashed = page.split('class="flashes"', 1)[1].split("</div>", 1)[0]
+    assert "请说明处理结果。" in flashed and "请选择原因分类。" in flashed
+    assert not any(code in flashed for code in ("resolution", "category", "confirmation"))
+    db.session.refresh(c)
+    assert c.status != "closed"

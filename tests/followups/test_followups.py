@@ -213,3 +213,18 @@ def test_a_late_synced_signature_gives_a_follow_up_due_from_the_signing(
     service.rows_for_signed(db.session, [order.id], utcnow())
     f = followup_of(order)
     assert f.due_at == service.due_after(signed_at) < service.due_after(utcnow())
+
+
+def test_a_follow_up_the_survey_answered_shows_the_customers_rating_on_its_page(
+        client, dispatcher, signed):
+    """Settled without a call, the follow-up's result is the survey answer (the page showed
+    an empty "Result" card, so the office could not see why nobody called)."""
+    db.session.add(Survey(work_order_id=signed.id, rating=5, comment="师傅很专业",
+                          channel="link"))
+    db.session.flush()
+    f = followup_of(signed)
+    db.session.refresh(f)
+    assert f.answered_by == "survey"
+    assert sign_in(client, dispatcher).status_code == 302
+    page = text(client.get(f"/followups/{f.id}"))
+    assert "Customer rated the visit 5 of 5" in page and "师傅很专业" in page

@@ -95,4 +95,32 @@ def test_the_office_adds_a_plan_for_a_key_customer_in_the_console(client, dispat
                                  "interval_months": "12", "first_due": "2027-03-01",
                                  "note": "Clean the air conditioner every spring"})
     page = text(client.get("/plans/"))
-    assert "李建国" in page and "2027-03-01" in page and "every spring" in page
+    assert "李建国" in page and "Mar 1, 2027" in page and "every spring" in page
+    assert f'href="/customers/{customer.id}"' in page  # stopping a plan is on that page
+
+
+def test_the_plans_page_speaks_chinese_and_a_refusal_names_no_field_code(
+        client, make_user, make_customer):
+    """The plan list's date column read "下一页" (the pager's "Next page") over ISO dates,
+    and a refused plan flashed "phone: 没有…" — a field code on a Chinese page."""
+    from tests.api.test_console import sign_in, text
+
+    customer = make_customer(name="李建国")
+    assert sign_in(client, make_user("dispatcher", locale="zh")).status_code == 302
+    refused = text(client.post("/plans/", data={"phone": "+86 000", "kind": "call",
+                                                 "interval_months": "3",
+                                                 "first_due": "2026-12-01"},
+                               follow_redirects=True))
+    flashed = refused.split('class="flashes"', 1)[1].split("</div>", 1)[0]
+    assert "没有使用此电话号码的客户。" in flashed and "phone" not in flashed
+    refused = text(client.post("/plans/", data={"phone": customer.phone, "kind": "call",
+                                                 "interval_months": "0",
+                                                 "first_due": "2026-12-01"},
+                               follow_redirects=True))
+    flashed = refused.split('class="flashes"', 1)[1].split("</div>", 1)[0]
+    assert "flash-error" in flashed and "interval_months" not in flashed
+    client.post("/plans/", data={"phone": customer.phone, "kind": "visit",
+                                 "interval_months": "12", "first_due": "2027-03-01"})
+    page = text(client.get("/plans/"))
+    assert "下次日期" in page and "下一页" not in page
+    assert "2027年3月1日" in page and "2027-03-01" not in page

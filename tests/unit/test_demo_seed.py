@@ -385,3 +385,37 @@ def test_the_demo_has_a_quote_waiting_and_one_approved_and_paid(demo):
     assert balance.paid_cents == balance.total_cents > 0 and balance.due_cents == 0
     assert [p.method for p in balance.payments] == ["card"]
     assert db.session.scalar(select(func.count()).select_from(Quote)) == 1
+
+
+def test_warranty_claims_and_the_supplier_return_happened_before_now_in_order(demo):
+    """The demo's claims and RMA are history: no step dated after the seed ran, and the RMA
+    ships only units that had come back (a claim 'credited in three days' read as a bug)."""
+    from server.warranty.models import SupplierReturn, WarrantyClaim
+
+    def naive(t):
+        return t.replace(tzinfo=None) if t is not None else None
+
+    now = naive(demo.now)
+    claims = list(db.session.scalars(select(WarrantyClaim).order_by(WarrantyClaim.number)))
+    assert {c.state for c in claims} == {"draft", "submitted", "accepted", "rejected",
+                                         "credited"}
+    for c in claims:
+        steps = [naive(t) for t in (c.created_at, c.submitted_at, c.decided_at,
+                                    c.credited_at) if t is not None]
+        assert steps == sorted(steps) and steps[-1] <= now, (c.number, steps, now)
+    rma = db.session.scalar(select(SupplierReturn))
+    assert naive(rma.created_at) <= naive(rma.shipped_at) <= now
+    for line in rma.lines:
+        arrived = db.session.get(StockMovement, line.defective_movement_id).created_at
+        assert naive(arrived) <= naive(rma.created_at), line.serial
+
+
+def test_the_demo_complaints_name_the_technician_and_appliance_of_their_order(demo):
+    """Like any complaint recorded on an order: the analysis counted both demo complaints
+    under "technician not determined" although each order had its technician."""
+    complaints = list(db.session.scalars(select(Complaint).order_by(Complaint.created_at)))
+    assert len(complaints) == 2
+    for c in complaints:
+        order = db.session.get(WorkOrder, c.work_order_id)
+        assert order.assignee_id is not None
+        assert (c.technician_id, c.asset_id) == (order.assignee_id, order.asset_id)
