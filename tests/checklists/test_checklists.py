@@ -248,3 +248,21 @@ def test_a_photo_answer_must_name_a_photo_of_the_job(admin, make_order, dispatch
     answer = service.record_answer(order, uuid.uuid4(), install.id, 1, "photo_installed",
                                    str(mine).upper())
     assert answer.value == str(mine)
+
+
+def test_a_tampered_row_counter_is_not_a_server_error(client, dispatcher):
+    """The editor's hidden "rows" field is the browser's word: a NUL, a word or a huge number
+    in it must neither fail the request nor loop; the rows posted are what counts."""
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    data = {"name_en": "Flue check", "name_zh": "烟道检查", "category": "water_heater",
+            "job_types": ["repair"], "blocks_completion": "1", "active": "1",
+            "items-0-key": "flue", "items-0-kind": "tick", "items-0-label_en": "Flue",
+            "items-0-label_zh": "烟道", "items-0-required": "1"}
+    for rows in ("\x00", "abc", "-1", "99999999999999999999"):
+        refused = client.post("/checklists/new", data={**data, "name_en": "", "rows": rows})
+        assert refused.status_code == 422, rows
+    assert db.session.scalar(select(ChecklistTemplate.id)) is None
+    saved = client.post("/checklists/new", data={**data, "rows": "\x00"})
+    assert saved.status_code == 302
+    template = db.session.scalars(select(ChecklistTemplate)).one()
+    assert [i["key"] for i in template.items] == ["flue"]
