@@ -266,3 +266,13 @@ def test_a_tampered_row_counter_is_not_a_server_error(client, dispatcher):
     assert saved.status_code == 302
     template = db.session.scalars(select(ChecklistTemplate)).one()
     assert [i["key"] for i in template.items] == ["flue"]
+
+
+def test_the_office_finds_the_checklists_from_the_main_menu(client, dispatcher):
+    """The checklist pages were linked from nowhere: an office user could not find them."""
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    for lang, word in (("en", "Checklists"), ("zh", "检查表")):
+        page = client.get(f"/orders?lang={lang}").get_data(as_text=True)
+        assert f'href="/checklists/" >{word}</a>' in page
+        here = client.get(f"/checklists/?lang={lang}").get_data(as_text=True)
+        assert f'href="/checklists/" aria-current=page>{word}</a>' in here
