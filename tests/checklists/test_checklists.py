@@ -276,3 +276,12 @@ def test_the_office_finds_the_checklists_from_the_main_menu(client, dispatcher):
         assert f'href="/checklists/" >{word}</a>' in page
         here = client.get(f"/checklists/?lang={lang}").get_data(as_text=True)
         assert f'href="/checklists/" aria-current=page>{word}</a>' in here
+
+
+def test_a_checklist_page_leads_back_to_all_checklists(client, dispatcher, admin):
+    demo.seed(admin)
+    template = db.session.scalars(select(ChecklistTemplate)).first()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    for lang, word in (("en", "All checklists"), ("zh", "全部检查表")):
+        page = client.get(f"/checklists/{template.id}?lang={lang}").get_data(as_text=True)
+        assert f'<a href="/checklists/">{word}</a>' in page
