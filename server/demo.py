@@ -44,7 +44,8 @@ from .inventory.models import LocationKind, Part, StockLevel, StockLocation, Sto
 from .billing import demo as billing_demo
 from .checklists import demo as checklist_demo
 from .inventory import demo as stock_demo
-from .knowledge.models import KnowledgeArticle
+from .knowledge import service as knowledge
+from .knowledge.models import KnowledgeArticle, KnowledgeArticleVersion
 from .media import blobs
 from .media import service as media
 from .reports import service as report_service
@@ -740,6 +741,11 @@ SURVEY_COMMENTS = {
 }
 
 # --- Knowledge articles --------------------------------------------------------------------
+
+# The symptom codes each demo article answers, by its first model.
+ARTICLE_SYMPTOMS = {"KFR-35GW/NhGc1B": ["AC_ERROR_E1"], "WAN28281GB": ["WM_NO_DRAIN"],
+                    "EMG9030": ["RH_WEAK_SUCTION"], "BCD-470WDPG": ["RF_NOT_COLD"],
+                    "JSQ31-C05": ["WH_GAS_SMELL"]}
 
 ARTICLES = (
     ("en", "air_conditioner", ["KFR-35GW/NhGc1B"], ["error-code", "E1", "high-pressure"],
@@ -1733,11 +1739,20 @@ class _Builder:
                      [(tech, spec.city.language) for tech, spec in self.techs])
 
     def _articles(self) -> None:
+        # Matched by symptom too (a gas-smell job suggests the gas safety article), written by
+        # the dispatcher of the article's language, with its first revision on the page.
         for language, category, models, tags, title, body in ARTICLES:
-            db.session.add(KnowledgeArticle(
+            author = self.staff["dispatcher.zh" if language == "zh" else "dispatcher"]
+            saved = self.now - timedelta(days=self.rng.randint(10, 200))
+            article = KnowledgeArticle(
                 title=title, body=body, language=language, category=category,
-                models=models, tags=tags,
-                updated_at=self.now - timedelta(days=self.rng.randint(10, 200))))
+                models=models, tags=tags, symptoms=ARTICLE_SYMPTOMS.get(models[0], []),
+                author_id=author.id, revision=1, updated_at=saved)
+            db.session.add(article)
+            db.session.flush()
+            db.session.add(KnowledgeArticleVersion(
+                article_id=article.id, revision=1, author_id=author.id, saved_at=saved,
+                **{key: getattr(article, key) for key in knowledge.FIELDS}))
         db.session.flush()
 
     def _counts(self) -> dict[str, int]:

@@ -3,6 +3,7 @@ row per item (kind, labels in English and Chinese, required, unit and limits, or
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -29,9 +30,15 @@ def _number(value: str | None):
     return value or None
 
 
+ROW_FIELD = re.compile(r"items-(\d{1,4})-\w+")
+
+
 def _form_data(form) -> dict:
+    # The rows the browser posted, by their field names: the hidden "rows" counter is the
+    # client's word and a bad one ("abc", a NUL, 10**20) must not fail or loop the request.
+    indexes = sorted({int(m.group(1)) for name in form if (m := ROW_FIELD.fullmatch(name))})
     rows = []
-    for index in range(int(form.get("rows") or 0)):
+    for index in indexes:
         get = lambda name: (form.get(f"items-{index}-{name}") or "").strip()  # noqa: E731
         if not (get("key") or get("label_en") or get("label_zh")) or get("remove"):
             continue

@@ -248,3 +248,40 @@ def test_a_photo_answer_must_name_a_photo_of_the_job(admin, make_order, dispatch
     answer = service.record_answer(order, uuid.uuid4(), install.id, 1, "photo_installed",
                                    str(mine).upper())
     assert answer.value == str(mine)
+
+
+def test_a_tampered_row_counter_is_not_a_server_error(client, dispatcher):
+    """The editor's hidden "rows" field is the browser's word: a NUL, a word or a huge number
+    in it must neither fail the request nor loop; the rows posted are what counts."""
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    data = {"name_en": "Flue check", "name_zh": "烟道检查", "category": "water_heater",
+            "job_types": ["repair"], "blocks_completion": "1", "active": "1",
+            "items-0-key": "flue", "items-0-kind": "tick", "items-0-label_en": "Flue",
+            "items-0-label_zh": "烟道", "items-0-required": "1"}
+    for rows in ("\x00", "abc", "-1", "99999999999999999999"):
+        refused = client.post("/checklists/new", data={**data, "name_en": "", "rows": rows})
+        assert refused.status_code == 422, rows
+    assert db.session.scalar(select(ChecklistTemplate.id)) is None
+    saved = client.post("/checklists/new", data={**data, "rows": "\x00"})
+    assert saved.status_code == 302
+    template = db.session.scalars(select(ChecklistTemplate)).one()
+    assert [i["key"] for i in template.items] == ["flue"]
+
+
+def test_the_office_finds_the_checklists_from_the_main_menu(client, dispatcher):
+    """The checklist pages were linked from nowhere: an office user could not find them."""
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    for lang, word in (("en", "Checklists"), ("zh", "检查表")):
+        page = client.get(f"/orders?lang={lang}").get_data(as_text=True)
+        assert f'href="/checklists/" >{word}</a>' in page
+        here = client.get(f"/checklists/?lang={lang}").get_data(as_text=True)
+        assert f'href="/checklists/" aria-current=page>{word}</a>' in here
+
+
+def test_a_checklist_page_leads_back_to_all_checklists(client, dispatcher, admin):
+    demo.seed(admin)
+    template = db.session.scalars(select(ChecklistTemplate)).first()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    for lang, word in (("en", "All checklists"), ("zh", "全部检查表")):
+        page = client.get(f"/checklists/{template.id}?lang={lang}").get_data(as_text=True)
+        assert f'<a href="/checklists/">{word}</a>' in page

@@ -289,6 +289,22 @@ def test_finished_orders_have_diagnosis_resolution_and_root_cause(demo):
     assert {a.language for a in db.session.scalars(select(KnowledgeArticle))} == {"en", "zh"}
 
 
+def test_demo_articles_match_symptoms_and_show_their_first_revision(demo):
+    """Walking the demo: a gas-smell job must find the gas safety article by its symptom, and
+    an article page must list who wrote it and when, not "written before versions were
+    kept"."""
+    from server.knowledge import service as knowledge
+
+    gas = knowledge.list_articles(symptom="WH_GAS_SMELL")
+    assert {a.language for a in gas} == {"en", "zh"}
+    assert all("WH_GAS_SMELL" in a.symptoms for a in gas)
+    articles = list(db.session.scalars(select(KnowledgeArticle)))
+    for article in articles:
+        assert [v.revision for v in article.versions] == [1]
+        assert article.versions[0].author is not None and article.author_id is not None
+        assert article.versions[0].title == article.title
+
+
 def test_appointments_of_scheduled_orders_are_ahead_and_sla_states_are_mixed(demo):
     orders = _orders()
     for order in orders:
