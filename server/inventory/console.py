@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from ..accounts.auth import console_roles
 from ..errors import Invalid, NotFound, ServiceError
 from ..extensions import db
+from ..schemas import MAX_PAGE
 from ..workorders import service as orders
 from ..workorders.models import WorkOrder
 from . import fieldstock
@@ -119,7 +120,7 @@ def ledger_page(part_id: uuid.UUID):
         abort(404)
     since, until = _day("from"), _day("to")
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     items, total = service.movements(
         part.id, _uuid("location"), kind, None, request.args.get("serial") or None,
         _start_of(since) if since else None,
