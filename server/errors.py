@@ -69,6 +69,24 @@ def in_words(problem: ServiceError) -> str:
     return f"{message} ({detail})" if detail else message
 
 
+def checked_text(value, field: str, required: bool = False, limit: int = 4000) -> str | None:
+    """A service's free-text argument, stripped: None when empty (Invalid naming ``field``
+    when ``required``), Invalid naming ``field`` when it is not text or over ``limit``."""
+    from flask_babel import lazy_gettext as _l
+
+    if value is not None and not isinstance(value, str):
+        raise Invalid(_l("Give text."), {field: [_l("must be text")]})
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise Invalid(_l("%(field)s is required.", field=field), {field: [_l("Required.")]})
+        return None
+    if len(value) > limit:
+        msg = _l("Please keep it under %(n)d characters.", n=limit)
+        raise Invalid(msg, {field: [msg]})
+    return value
+
+
 _NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}

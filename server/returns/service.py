@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 from ..assets.models import Asset
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, checked_text
 from ..extensions import db
 from ..media.blobs import TooLarge, store_uploaded_image
 from ..media.models import Blob
@@ -73,17 +73,7 @@ def company_day(moment: datetime) -> date:
 
 
 def _text(value, field: str, required: bool = False, limit: int = MAX_TEXT) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise Invalid(_l("Give text."), {field: [_l("must be text")]})
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise Invalid(_l("%(field)s is required.", field=field), {field: [_l("Required.")]})
-        return None
-    if len(value) > limit:
-        msg = _l("Please keep it under %(n)d characters.", n=limit)
-        raise Invalid(msg, {field: [msg]})
-    return value
+    return checked_text(value, field, required, limit)
 
 
 def _choice(value, field: str, choices) -> str:

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.auth import console_roles
-from ..errors import Invalid, ServiceError
+from ..errors import Invalid, ServiceError, in_words
 from ..exports import disposition, download
 from ..extensions import db
 from ..schemas import MAX_PAGE
@@ -52,26 +52,6 @@ SERIAL_ROLES = {"faulty": _l("faulty unit"), "replacement": _l("replacement unit
 @bp.app_context_processor
 def _helpers():
     return {"order_claim": service.claim_of, "order_claimable": service.claimable}
-
-
-def _refused(problem: ServiceError) -> str:
-    """The refusal in words: its message and each field's messages (never field codes)."""
-    found: list[str] = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list | tuple):
-            for inner in value:
-                walk(inner)
-        elif value is not None and str(value) not in found:
-            found.append(str(value))
-
-    walk(problem.errors or {})
-    message = str(problem.message)
-    detail = "; ".join(m for m in found if m != message)
-    return f"{message} ({detail})" if detail else message
 
 
 def _cents(form_value: str | None, field: str, required: bool = False) -> int | None:
@@ -171,7 +151,7 @@ def new_claim():
         claim = service.create_claim(current_user, order_id)
     except ServiceError as refused:
         db.session.rollback()
-        flash(_refused(refused), "error")
+        flash(in_words(refused), "error")
         return redirect(url_for("console.order_detail", order_id=order_id), code=303)
     flash(_("Warranty claim %(number)s drafted from the visit.", number=claim.number), "success")
     return redirect(url_for("warranty_console.claim", claim_id=claim.id), code=303)
@@ -191,7 +171,7 @@ def _claim_act(claim_id: uuid.UUID, action, done: str):
         flash(done, "success")
     except ServiceError as refused:
         db.session.rollback()
-        flash(_refused(refused), "error")
+        flash(in_words(refused), "error")
     return redirect(url_for("warranty_console.claim", claim_id=claim_id), code=303)
 
 
@@ -252,7 +232,7 @@ def new_return():
                                          form.get("supplier"), ids, form.get("note"))
     except ServiceError as refused:
         db.session.rollback()
-        flash(_refused(refused), "error")
+        flash(in_words(refused), "error")
         return redirect(url_for("warranty_console.returns"), code=303)
     flash(_("Return %(rma)s opened.", rma=shipment.rma_number), "success")
     return redirect(url_for("warranty_console.one_return", return_id=shipment.id), code=303)
@@ -282,7 +262,7 @@ def move_return(return_id: uuid.UUID):
         flash(_("Return updated."), "success")
     except ServiceError as refused:
         db.session.rollback()
-        flash(_refused(refused), "error")
+        flash(in_words(refused), "error")
     return redirect(url_for("warranty_console.one_return", return_id=return_id), code=303)
 
 
@@ -306,7 +286,7 @@ def serial_history(serial: str):
     try:
         entries = service.history(serial)
     except Invalid as refused:
-        flash(_refused(refused), "error")
+        flash(in_words(refused), "error")
         return redirect(url_for("warranty_console.serial_search"), code=303)
     return render_template("warranty/serial.html", serial=serial, entries=entries,
                            kinds=HISTORY_KINDS, roles=SERIAL_ROLES, movement_kinds=KIND_LABELS)
@@ -330,7 +310,7 @@ def add_claim_photo(claim_id: uuid.UUID):
         db.session.rollback()
         c = service.get_claim(claim_id)
         return render_template("warranty/claim.html", c=c, moves=CLAIM_MOVES[c.state],
-                               photo_error=_refused(refused)), refused.status
+                               photo_error=in_words(refused)), refused.status
     flash(_("Photo added to the claim."), "success")
     return redirect(url_for("warranty_console.claim", claim_id=claim_id), code=303)
 

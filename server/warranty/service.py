@@ -33,7 +33,7 @@ from sqlalchemy import func, or_, select
 from ..assets.models import Asset
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, checked_text
 from ..extensions import db
 from ..inventory import service as stock
 from ..inventory.models import MovementKind, Part, StockLocation, StockMovement
@@ -53,20 +53,6 @@ from .models import (
 
 DONE = ("completed", "signed", "closed")
 MAX_SERIAL = 80
-
-
-def _text(value, field: str, required: bool = False, limit: int = 4000) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise Invalid(_l("Give text."), {field: [_l("must be text")]})
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise Invalid(_l("%(field)s is required.", field=field), {field: [_l("Required.")]})
-        return None
-    if len(value) > limit:
-        msg = _l("Please keep it under %(n)d characters.", n=limit)
-        raise Invalid(msg, {field: [msg]})
-    return value
 
 
 def _amount(value, field: str, required: bool = True) -> int | None:
@@ -164,9 +150,9 @@ def update_claim(actor, claim: WarrantyClaim, changes: dict) -> WarrantyClaim:
                        {"state": [_l("is not draft")]}, code="not_draft")
     values: dict = {}
     if "supplier" in changes:
-        values["supplier"] = _text(changes["supplier"], "supplier", required=True, limit=120)
+        values["supplier"] = checked_text(changes["supplier"], "supplier", required=True, limit=120)
     if "fault" in changes:
-        values["fault"] = _text(changes["fault"], "fault")
+        values["fault"] = checked_text(changes["fault"], "fault")
     for field in ("labour_cents", "travel_cents"):
         if field in changes:
             values[field] = _amount(changes[field], field)
@@ -181,7 +167,7 @@ def update_claim(actor, claim: WarrantyClaim, changes: dict) -> WarrantyClaim:
         for field in ("faulty_serial", "replacement_serial"):
             if field in line:
                 try:
-                    entry[field] = _text(line[field], field, limit=MAX_SERIAL)
+                    entry[field] = checked_text(line[field], field, limit=MAX_SERIAL)
                 except Invalid as problem:
                     raise Invalid(problem.message, {"lines": {n: problem.errors}}) from None
         line_values.append((target, entry))
@@ -213,7 +199,7 @@ def move_claim(actor, claim: WarrantyClaim, to: str, reason: str | None = None,
         raise Conflict(_l("A claim that is %(state)s cannot become %(to)s.",
                           state=_l(claim.state), to=_l(to)),
                        {"state": [_l("not allowed from here")]}, code="bad_transition")
-    reason = _text(reason, "reason")
+    reason = checked_text(reason, "reason")
     if to == "rejected" and not reason:
         raise Invalid(_l("Say why the claim was rejected."), {"reason": [_l("Required.")]})
     if to == "submitted" and not claim.lines and not (claim.labour_cents or claim.travel_cents):
@@ -334,9 +320,9 @@ def create_return(actor, rma_number, supplier, movement_ids, note=None,
     (empty, or naming a line that is not a defective return still awaiting one).
     """
     now = now or utcnow()
-    rma_number = _text(rma_number, "rma_number", required=True, limit=60)
-    supplier = _text(supplier, "supplier", required=True, limit=120)
-    note = _text(note, "note")
+    rma_number = checked_text(rma_number, "rma_number", required=True, limit=60)
+    supplier = checked_text(supplier, "supplier", required=True, limit=120)
+    note = checked_text(note, "note")
     if db.session.scalar(select(SupplierReturn.id).where(SupplierReturn.rma_number == rma_number)):
         raise Invalid(_l("This RMA number is already used."),
                       {"rma_number": [_l("is already used")]})
@@ -393,7 +379,7 @@ def move_return(actor, shipment: SupplierReturn, to: str, credited_cents: int | 
                 raise Invalid(_l("No such line on this return."), {"replacement_serials": {
                     str(key): [_l("not a line of this return")]}})
             try:
-                serials[line.id] = _text(value, "replacement_serials", limit=MAX_SERIAL)
+                serials[line.id] = checked_text(value, "replacement_serials", limit=MAX_SERIAL)
             except Invalid as problem:
                 raise Invalid(problem.message, {"replacement_serials": {str(key): problem.errors[
                     "replacement_serials"]}}) from None
@@ -448,7 +434,7 @@ def history(serial: str) -> list[dict]:
     or exchange of the appliance) and ``exchange_replacement`` (the unit given in
     exchange); these two carry ``request_id`` and ``other_serial``.
     """
-    serial = _text(serial, "serial", required=True, limit=MAX_SERIAL)
+    serial = checked_text(serial, "serial", required=True, limit=MAX_SERIAL)
     entries: list[dict] = []
 
     def add(at, kind, **fields):
