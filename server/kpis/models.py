@@ -59,3 +59,58 @@ class KpiOrderFacts(db.Model):
         Index("ix_kpi_order_facts_type", "type", "created_s"),
         Index("ix_kpi_order_facts_channel", "channel", "created_s"),
     )
+
+
+# The kinds of rows in ``kpi_event_facts`` and the instant each is filed under.
+EVENT_KINDS = ("rating", "followup_due", "followup_done", "time")
+
+
+class KpiEventFacts(db.Model):
+    """The rollup of what happens to an order after its request, filed under its own
+    instant: one row per rating (``surveys.submitted_at``), two per follow-up call (when
+    it was due, and when it was done), one per time log (when it started). Each row
+    carries the filter dimensions of its order as ``kpi_order_facts`` holds them, so the
+    satisfaction, follow-up and utilisation KPIs under a filter read one narrow indexed
+    range instead of joining a year of order rows (docs/kpis.md, "The rollup").
+
+    Kept by ``kpis.rollup`` with the order rows (a rating, follow-up or time log that
+    changes; an order whose dimensions change; a technician whose region changes); rebuilt
+    and checked by the same commands. No foreign key: a derived row.
+    """
+
+    __tablename__ = "kpi_event_facts"
+
+    src: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the survey, follow-up or log
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # EVENT_KINDS
+    order_id: Mapped[uuid.UUID | None] = mapped_column()  # None: a follow-up of a plan
+    at_s: Mapped[int] = mapped_column(BigInteger)  # the instant it is filed under
+    # rating: the stars; followup_due: 1 when done; time: seconds logged (None: open log)
+    value: Mapped[int | None] = mapped_column(BigInteger)
+    # followup_done: the customer's scores per dimension (each may be unanswered)
+    timeliness: Mapped[int | None] = mapped_column(Integer)
+    attitude: Mapped[int | None] = mapped_column(Integer)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    # time: work | travel, and who logged it with their region (utilisation is by logger)
+    sub: Mapped[str | None] = mapped_column(String(20))
+    logger: Mapped[uuid.UUID | None] = mapped_column()
+    logger_region: Mapped[str | None] = mapped_column(String(80))
+    # the order's filter dimensions (kpi_order_facts' columns of the same names)
+    tech: Mapped[uuid.UUID | None] = mapped_column()
+    region: Mapped[str | None] = mapped_column(String(80))
+    city: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(40))
+    type: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_kpi_event_facts_at", "kind", "at_s"),
+        Index("ix_kpi_event_facts_order", "order_id"),
+        Index("ix_kpi_event_facts_tech", "kind", "tech", "at_s"),
+        Index("ix_kpi_event_facts_region", "kind", "region", "at_s"),
+        Index("ix_kpi_event_facts_city", "kind", "city", "at_s"),
+        Index("ix_kpi_event_facts_category", "kind", "category", "at_s"),
+        Index("ix_kpi_event_facts_type", "kind", "type", "at_s"),
+        Index("ix_kpi_event_facts_channel", "kind", "channel", "at_s"),
+        Index("ix_kpi_event_facts_logger", "kind", "logger", "at_s"),
+        Index("ix_kpi_event_facts_logger_region", "kind", "logger_region", "at_s"),
+    )

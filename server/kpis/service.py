@@ -616,37 +616,35 @@ def _complaint_block(rows: list, requested: int) -> dict:
     }
 
 
-def _joined_orders(stmt, filters: Filters, order_col, by: str | None = None):
-    """Restrict ``stmt`` to rows whose order (``order_col``) matches the filters, through
-    the rollup's copy of the order's dimensions (one join on its key); with ``by`` add the
-    order's group as a ``grp`` column (else a NULL one)."""
-    stmt, grp = _joined_group(stmt, filters, order_col, by)
-    return stmt.add_columns(grp.label("grp"))
+def _events(kind: str, lo, hi, filters: Filters, by: str | None = None, *columns,
+            logged: bool = False):
+    """The rollup's event rows (``kpi_event_facts``) of ``kind`` filed in [lo, hi) whose
+    order matches the filters — through the order's dimensions copied onto each row, one
+    indexed range, no join — with ``columns`` and the group as ``grp`` (else NULL). With
+    ``logged`` (time logs) the technician and region filters and groups are the logger's."""
+    from .models import KpiEventFacts as E
 
-
-def _joined_group(stmt, filters: Filters, order_col, by: str | None = None):
-    """``_joined_orders`` without the column: (the statement, the group's expression)."""
-    from .models import KpiOrderFacts as K
-
-    if not filters.active() and not by:
-        return stmt, null()
-    stmt = stmt.join(K, K.id == order_col)
+    dimension = dict(_ROLLUP_DIMENSION)
+    grouping = dict(_GROUP_DIMENSION)
+    if logged:
+        dimension.update(technician_id="logger", region="logger_region")
+        grouping.update(technician="logger", region="logger_region")
+    stmt = select(*columns, (getattr(E, grouping[by]) if by else null()).label("grp")).where(
+        E.kind == kind, E.at_s >= _ts(lo), E.at_s < _ts(hi))
     for name, value in filters.active().items():
-        stmt = stmt.where(getattr(K, _ROLLUP_DIMENSION[name]) == value)
-    return stmt, (getattr(K, _GROUP_DIMENSION[by]) if by else null())
+        stmt = stmt.where(getattr(E, dimension[name]) == value)
+    return stmt.subquery(kind)
 
 
 def _satisfaction_kpis(lo, hi, filters: Filters, by: str | None = None) -> dict:
-    s = _joined_orders(select(Survey.rating).where(
-        Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id, by
-    ).subquery("s")
+    from .models import KpiEventFacts as E
+
+    s = _events("rating", lo, hi, filters, by, E.value.label("rating"))
     ratings = {_key(g): (n, total, good) for g, n, total, good in db.session.execute(select(
         s.c.grp, func.count(), func.coalesce(func.sum(s.c.rating), 0),
         func.coalesce(func.sum(case((s.c.rating >= 4, 1), else_=0)), 0)).group_by(s.c.grp))}
     names = ("timeliness", "attitude", "quality")
-    fu = _joined_orders(select(FollowUp.timeliness, FollowUp.attitude, FollowUp.quality).where(
-        FollowUp.status == "done", FollowUp.done_at >= lo, FollowUp.done_at < hi),
-        filters, FollowUp.work_order_id, by).subquery("fu")
+    fu = _events("followup_done", lo, hi, filters, by, E.timeliness, E.attitude, E.quality)
     followed = {_key(row[0]): row[1:] for row in db.session.execute(select(
         fu.c.grp, *(func.count(fu.c[d]) for d in names),
         *(func.coalesce(func.sum(fu.c[d]), 0) for d in names)).group_by(fu.c.grp))}
@@ -665,12 +663,12 @@ def _satisfaction_kpis(lo, hi, filters: Filters, by: str | None = None) -> dict:
 
 
 def _followup_kpis(lo, hi, filters: Filters, now: datetime, by: str | None = None) -> dict:
-    f = _joined_orders(select(FollowUp.status).where(
-        FollowUp.due_at >= lo, FollowUp.due_at < min(hi, now)), filters,
-        FollowUp.work_order_id, by).subquery("f")
+    from .models import KpiEventFacts as E
+
+    f = _events("followup_due", lo, hi if hi <= now else now, filters, by,
+                E.value.label("done"))
     rows = {_key(g): (n, int(done)) for g, n, done in db.session.execute(select(
-        f.c.grp, func.count(), func.coalesce(func.sum(
-            case((f.c.status == "done", 1), else_=0)), 0)).group_by(f.c.grp))}
+        f.c.grp, func.count(), func.coalesce(func.sum(f.c.done), 0)).group_by(f.c.grp))}
     return {k: {"due": rows.get(k, (0, 0))[0], "done": rows.get(k, (0, 0))[1],
                 "rate": _ratio(rows.get(k, (0, 0))[1], rows.get(k, (0, 0))[0])}
             for k in (set(rows) if by else {None})}
@@ -702,25 +700,13 @@ def _utilisation_kpis(period: Period, lo, hi, filters: Filters, calendar,
     """Time on site and travelling (time logs started in the period, by whoever logged
     them) against the working hours of the active technicians in scope; ``{group: …}``
     (by technician and region: whoever logged the time, as those filters pick it)."""
-    stmt = select(TimeLog.kind, func.coalesce(func.sum(
-        epoch(TimeLog.ended_at) - epoch(TimeLog.started_at)), 0)).where(
-        TimeLog.started_at >= lo, TimeLog.started_at < hi)
-    others = {k: v for k, v in filters.active().items() if k not in ("technician_id", "region")}
-    if filters.technician_id:
-        stmt = stmt.where(TimeLog.technician_id == filters.technician_id)
-    if filters.region:
-        stmt = stmt.where(TimeLog.technician_id.in_(
-            select(Technician.id).where(Technician.region == filters.region)))
-    stmt, grp = _joined_group(stmt, Filters(**others), TimeLog.work_order_id,
-                              by if by == "category" else None)  # the order's category
-    if by == "technician":
-        grp = TimeLog.technician_id
-    elif by == "region":
-        stmt = stmt.join(Technician, Technician.id == TimeLog.technician_id)
-        grp = Technician.region
+    from .models import KpiEventFacts as E
+
+    t = _events("time", lo, hi, filters, by, E.sub, E.value, logged=True)
     seconds: dict = {}
-    for kind, total, group in db.session.execute(
-            stmt.add_columns(grp.label("grp")).group_by(*_grouped(by, grp), TimeLog.kind)):
+    for group, kind, total in db.session.execute(select(
+            t.c.grp, t.c.sub, func.coalesce(func.sum(t.c.value), 0))
+            .group_by(t.c.grp, t.c.sub)):
         seconds.setdefault(_key(group), {})[kind] = int(total)
     techs = _technicians_in_scope(filters, by)
     capacity_each = working_seconds(period, calendar)
@@ -827,18 +813,20 @@ def orders_behind(period: Period, filters: Filters, key: str, tier: str | None =
 
     Raises KeyError for an unknown ``key``.
     """
+    from .rollup import catch_up
+
+    catch_up()  # the ratings and follow-ups are read from the rollup's event rows
     calendar = _calendar()
     lo, hi = period.bounds(ZoneInfo(calendar.timezone))
     if key == "complaints":
         c = _complaints_in(lo, hi, filters).subquery("c")
         ids = select(c.c.work_order_id).where(c.c.work_order_id.is_not(None))
-    elif key == "rated":
-        ids, _ = _joined_group(select(Survey.work_order_id).where(
-            Survey.submitted_at >= lo, Survey.submitted_at < hi), filters, Survey.work_order_id)
-    elif key == "followups":
-        ids, _ = _joined_group(select(FollowUp.work_order_id).where(
-            FollowUp.due_at >= lo, FollowUp.due_at < hi,
-            FollowUp.work_order_id.is_not(None)), filters, FollowUp.work_order_id)
+    elif key in ("rated", "followups"):
+        from .models import KpiEventFacts as E
+
+        e = _events("rating" if key == "rated" else "followup_due", lo, hi, filters, None,
+                    E.order_id)
+        ids = select(e.c.order_id).where(e.c.order_id.is_not(None))
     else:
         f = facts(lo, hi, filters, calendar, datetime.now(UTC))
         ids = select(f.c.id).where(_behind(f, key, tier))
