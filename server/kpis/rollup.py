@@ -101,6 +101,16 @@ def _forget_rolled_back(session: Session, previous_transaction) -> None:
         session.info.pop(_NOTED, None)
 
 
+def note_written(model_name: str, ids) -> None:
+    """Rows of a rating, follow-up or time log (``_SOURCES``: "Survey", "FollowUp",
+    "TimeLog") written without the session — a bulk insert no flush sees — so the commit
+    files their event rows as it does the session's."""
+    if model_name not in _SOURCES:
+        raise ValueError(f"{model_name} has no event rows")
+    noted = db.session().info.setdefault(_NOTED, set())
+    noted.update(("source", (model_name, key)) for key in ids)
+
+
 def catch_up() -> None:
     """Bring the rollup up to date with this session's changes not committed yet."""
     session = db.session()
