@@ -171,7 +171,10 @@ def _facts_insert(ids_cte, lo: datetime, hi: datetime, calendar):
     from .service import facts_of
 
     f = facts_of(ids_cte, lo, hi, calendar, None, dims=True)
-    return insert(KpiOrderFacts.__table__).from_select(COLUMNS, select(*(f.c[name] for name in COLUMNS)))
+    # the table, not the model: executed with parameters, the ORM would take an insert of
+    # the model for a bulk insert of rows
+    return insert(KpiOrderFacts.__table__).from_select(
+        COLUMNS, select(*(f.c[name] for name in COLUMNS)))
 
 
 _IDS = bindparam("ids", expanding=True)
@@ -196,8 +199,9 @@ def refresh(order_ids, events_of=None, sources=()) -> int:
     (default: all of them; the ones whose filter dimensions may have moved) and of the
     ``sources`` named as (model name, id)."""
     ids = sorted({i for i in order_ids if i is not None}, key=str)
-    calendar, zone = _calendar_and_zone()
-    window = int(current_app.config["REPEAT_WINDOW_DAYS"])
+    if ids:
+        calendar, zone = _calendar_and_zone()
+        window = int(current_app.config["REPEAT_WINDOW_DAYS"])
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         # Lock the orders first (in one order of ids, so two refreshes cannot deadlock on
@@ -263,7 +267,7 @@ def _event_inserts() -> tuple[dict, dict]:
     by_source, by_order = {}, {}
     for kind, stmt in _event_selects().items():
         model = _MODEL_OF_KIND[kind]
-        # the table, not the model: with parameters the ORM would take it for a bulk insert
+        # the table, not the model (_facts_insert says why)
         by_source[kind] = insert(KpiEventFacts.__table__).from_select(
             EVENT_COLUMNS, stmt.where(model.id.in_(_IDS)))
         by_order[kind] = insert(KpiEventFacts.__table__).from_select(
@@ -336,13 +340,13 @@ def rebuild(start: date | None = None, end: date | None = None) -> int:
     if start is None and end is None:
         db.session.execute(delete(e))
         for stmt in selects.values():
-            db.session.execute(insert(e).from_select(EVENT_COLUMNS, stmt))
+            db.session.execute(insert(e.__table__).from_select(EVENT_COLUMNS, stmt))
     else:
         for lo, hi in _days(start, end, zone, tuple(_EVENT_AT.values())):
             for kind, stmt in selects.items():
                 db.session.execute(delete(e).where(e.kind == kind, e.at_s >= _ts(lo),
                                                    e.at_s < _ts(hi)))
-                db.session.execute(insert(e).from_select(EVENT_COLUMNS, stmt.where(
+                db.session.execute(insert(e.__table__).from_select(EVENT_COLUMNS, stmt.where(
                     _EVENT_AT[kind] >= lo, _EVENT_AT[kind] < hi)))
     return db.session.scalar(select(func.count()).select_from(KpiOrderFacts))
 

@@ -103,7 +103,8 @@ def test_a_commit_files_a_new_time_log_with_it(week):  # noqa: F811
     assert rollup.check() == []
 
 
-def test_a_follow_up_of_a_plan_counts_without_a_filter_and_under_none(week, make_customer):  # noqa: F811
+def test_a_follow_up_of_a_plan_counts_without_a_filter_and_under_none(  # noqa: F811
+        week, make_customer):
     db.session.add(FollowUp(work_order_id=None, customer_id=make_customer().id,
                             status="pending", reason="plan", due_at=at(4, 10)))
     assert service.summary(WEEK, Filters())["followups"]["due"] == 3

@@ -112,7 +112,8 @@ def test_rebuild_refuses_a_day_that_is_not_a_date(app):
 
 
 
-def test_a_commit_after_the_calendar_changed_uses_the_new_calendar(week, app, monkeypatch):  # noqa: F811
+def test_a_commit_after_the_calendar_changed_uses_the_new_calendar(  # noqa: F811
+        week, app, monkeypatch):
     """The recomputation's statement is built once per span of days and calendar: a
     holiday added later must not be served the statement of the old calendar."""
     c = week["c"]  # requested Saturday 7 March 10:00 (the clock starts Monday 08:00)
