@@ -35,7 +35,7 @@ from sqlalchemy import and_, or_, select
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, checked_text
 from ..extensions import db
 from ..notifications.models import Notification
 from ..workorders import sla
@@ -74,15 +74,8 @@ def deadlines(received_at: datetime, grade: str, cal: sla.WorkingCalendar | None
 
 
 def _text(value, field: str, required: bool = True, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() if isinstance(value, str) or value is None else value
-    if not value:
-        if required:
-            raise Invalid(_l("%(field)s is required.", field=field), {field: [_l("Required.")]})
-        return None
-    if len(value) > limit:
-        msg = _l("Please keep it under %(n)d characters.", n=limit)
-        raise Invalid(msg, {field: [msg]})
-    return value
+    """A free-text argument (required unless said): ``errors.checked_text``."""
+    return checked_text(value, field, required=required, limit=limit)
 
 
 def _choice(value, field: str, choices) -> str:
