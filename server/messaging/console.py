@@ -30,12 +30,16 @@ def _helpers():
     def customer_link(order_id):
         return links.active_link(order_id)
 
+    def customer_link_url(link):
+        return links.url_of(link)
+
     def customer_change_requests():
         from ..portal.service import open_change_requests
 
         return open_change_requests()
 
     return {"order_messages": order_messages, "customer_link": customer_link,
+            "customer_link_url": customer_link_url,
             "customer_change_requests": customer_change_requests}
 
 

@@ -101,3 +101,20 @@ def test_a_chinese_office_reads_why_a_message_failed_in_chinese(
         assert "电子邮件地址无效" in page and "电话号码无效" in page, url
         assert "invalid e-mail address on record" not in page, url
         assert "invalid phone number on record" not in page, url
+
+
+@pytest.mark.parametrize("language, label", [("en", "The customer's page"), ("zh", "客户页面")])
+def test_the_order_page_gives_the_office_the_customers_link_to_read_out(
+        client, dispatcher, make_order, language, label):
+    """A customer who lost the text asks on the phone: the dispatcher reads the link out
+    or pastes it into a chat, and it opens that customer's page."""
+    from html import unescape
+
+    order = make_order(status="scheduled")
+    db.session.commit()
+    client.post("/login", data={"email": dispatcher.email, "password": PASSWORD})
+    page = unescape(client.get(f"/orders/{order.id}?lang={language}").get_data(as_text=True))
+    assert label in page
+    (url,) = re.findall(r'id="customer-link-url"[^>]*value="([^"]+)"', page)
+    client.post("/logout")
+    assert client.get(url.removeprefix("http://localhost:5000")).status_code == 200
