@@ -16,7 +16,8 @@ one transaction per batch, on the same database.
 
 PUSH_MIX=notes pushes the issue's first mix instead (3 notes to 1 field edit). Prints the
 figures and writes bench/results/sync_push_<backend>_<mix>.json. Set PUSH_PROFILE=1
-to print a cProfile of one round instead.
+to print a cProfile of the pushes of one round instead (after a warm-up round; PUSH_BATCHES
+sets its size, PUSH_PROFILE_DUMP=<file> keeps the stats for pstats).
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ class StatementCount:
             self.count += 1
 
 
-def push_round(app, batches: int, statements: StatementCount | None = None) -> dict:
+def push_round(app, batches: int, statements: StatementCount | None = None,
+               profiler=None) -> dict:
     token, plan = prepare(app, batches)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
@@ -154,8 +156,12 @@ def push_round(app, batches: int, statements: StatementCount | None = None) -> d
     started = time.perf_counter()
     for mutations in plan:
         t0 = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         response = client.post("/api/v1/sync/push", headers=headers,
                                json={"protocol": 1, "mutations": mutations})
+        if profiler is not None:
+            profiler.disable()
         samples.append(time.perf_counter() - t0)
         body = response.get_json()
         assert response.status_code == 200, body
@@ -232,12 +238,15 @@ def profile(app) -> None:
     import cProfile
     import pstats
 
+    push_round(app, 2)  # warm up: imports, compiled statements, caches
     profiler = cProfile.Profile()
-    profiler.enable()
-    push_round(app, 10)
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    # Only the pushes (not the set-up of orders between them).
+    push_round(app, BATCHES, profiler=profiler)
+    stats = pstats.Stats(profiler)
+    if os.environ.get("PUSH_PROFILE_DUMP"):
+        stats.dump_stats(os.environ["PUSH_PROFILE_DUMP"])
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("PUSH_PROFILE_LINES", "60")))
+    stats.sort_stats("tottime").print_stats(int(os.environ.get("PUSH_PROFILE_LINES", "60")))
 
 
 if __name__ == "__main__":

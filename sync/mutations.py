@@ -122,8 +122,8 @@ def settle(ctx_or_owed) -> None:
         stock.record_movements(moves)
     for van_id, pairs in used.items():
         fieldstock.on_parts_used(van_id, pairs)
-    for order in charges.values():
-        orders.recompute_charges(order)
+    if charges:
+        orders.recompute_charges_many(charges.values())
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
 from server.errors import Conflict, NotFound, ServiceError
-from server.inventory.models import Part
+from server.inventory.models import Part, StockLocation
 from server.media.models import Blob, BlobRefusal
 from server.technicians.models import Technician
 from server.workorders import service as orders
@@ -228,7 +228,7 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     """Read what the batch's mutations will look up, a few queries for the whole batch
     instead of a few per mutation: the orders they name (held in ``batch``), whether each
     was ever this technician's (``load_order``), the last event number of each
-    (``add_event``), and the parts they use or return."""
+    (``add_event``), and the parts they use or return, and the technician's van."""
     order_ids = sorted(_uuids(envelopes, None, "order_id"))
     held, ever = batch["held"], batch["ever_assigned"]
     for start in range(0, len(order_ids), 500):
@@ -246,6 +246,13 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     for start in range(0, len(part_ids), 500):
         for part in session.scalars(select(Part).where(Part.id.in_(part_ids[start:start + 500]))):
             held[(Part, part.id)] = part
+    if part_ids:
+        # The technician's van (``mutations._van``): read here, before the run, so its first
+        # part line does not flush the run half-way to look it up. No mutation moves a van.
+        van = session.scalar(select(StockLocation).where(
+            StockLocation.technician_id == technician.id))
+        if van is not None:
+            held[StockLocation] = van
 
 
 def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
