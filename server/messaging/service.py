@@ -136,14 +136,15 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    inserted = []
-    # One statement per 500 rows (a sweep may queue thousands); RETURNING, not rowcount:
-    # psycopg reports -1 for a skipped ON CONFLICT row.
-    for start in range(0, len(rows), 500):
-        inserted += session.scalars(insert(Message).values(rows[start:start + 500])
-                                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                                    .returning(Message.id)).all()
-    return inserted
+    # One statement for all the rows (executemany: SQLAlchemy sends them in multi-row
+    # INSERTs, compiled once and cached); RETURNING, not rowcount: psycopg reports -1 for a
+    # skipped ON CONFLICT row.
+    statement = (insert(Message.__table__)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(Message.__table__.c.id))
+    if len(rows) == 1:
+        return list(session.execute(statement, rows[0]).scalars())
+    return list(session.execute(statement, rows).scalars())
 
 
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:

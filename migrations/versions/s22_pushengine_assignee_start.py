@@ -1,6 +1,6 @@
 """work orders: an index on (assignee, appointment start) for the ETA's previous-job look-up
 
-Revision ID: s22_pushengine_assignee_appointment
+Revision ID: s22_pushengine_assignee_start
 Revises: s21_stockrest_claim_photos
 Create Date: 2026-11-30 12:00:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-11-30 12:00:00
 from alembic import op
 
 
-revision = 's22_pushengine_assignee_appointment'
+revision = 's22_pushengine_assignee_start'
 down_revision = 's21_stockrest_claim_photos'
 branch_labels = None
 depends_on = None
