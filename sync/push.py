@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -269,10 +269,26 @@ def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
         return set()
     hashes = sorted(wanted)
     for model in (Blob, BlobRefusal):
-        for start in range(0, len(hashes), 500):
-            wanted -= set(session.scalars(select(model.sha256).where(
-                model.sha256.in_(hashes[start:start + 500]))))
+        wanted -= _present(session, model.__table__.c.sha256, hashes)
     return wanted
+
+
+_PRESENT: dict = {}
+
+
+def _present(session: Session, column, keys: list) -> set:
+    """Which of ``keys`` ``column`` holds: a Core statement built once per column (its list
+    of keys bound at each call), 500 keys at a time. It reads the database as it is: the
+    batch has written nothing yet when it asks."""
+    key = (column.table.name, column.key)
+    statement = _PRESENT.get(key)
+    if statement is None:
+        statement = _PRESENT[key] = select(column).where(
+            column.in_(bindparam("keys", expanding=True)))
+    found = set()
+    for start in range(0, len(keys), 500):
+        found.update(session.execute(statement, {"keys": keys[start:start + 500]}).scalars())
+    return found
 
 
 def absent_lines(session: Session, envelopes: list[dict]) -> set:
@@ -295,11 +311,8 @@ def absent_lines(session: Session, envelopes: list[dict]) -> set:
         wanted.setdefault(found.line_model, set()).add(key)
     absent = set()
     for model, keys in wanted.items():
-        keys = sorted(keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            present = set(session.scalars(select(model.id).where(model.id.in_(chunk))))
-            absent.update((model, key) for key in chunk if key not in present)
+        present = _present(session, model.__table__.c.id, sorted(keys))
+        absent.update((model, key) for key in keys if key not in present)
     return absent
 
 

@@ -95,19 +95,29 @@ def _locked_levels(part_id: uuid.UUID, location_ids: list[uuid.UUID]) -> dict:
     return {location_id: level for (_, location_id), level in levels.items()}
 
 
+_INSERT_MISSING_LEVEL: dict = {}
+
+
+def _insert_missing_level(dialect: str):
+    """INSERT a level row unless the (location, part) has one: one statement per dialect,
+    built once, run with a row per pair (executemany)."""
+    statement = _INSERT_MISSING_LEVEL.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERT_MISSING_LEVEL[dialect] = insert(StockLevel.__table__) \
+            .on_conflict_do_nothing(index_elements=["location_id", "part_id"])
+    return statement
+
+
 def _locked_pairs(pairs: set) -> dict:
     """The levels of these ``(part_id, location_id)`` pairs, created if missing, locked for
     update in one fixed order (location, then part) whatever the caller's order."""
     if not pairs:
         return {}
     pairs = sorted(pairs, key=lambda pair: (pair[1], pair[0]))
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(StockLevel).values([
-            {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
-             "updated_at": utcnow()} for part_id, loc in pairs])
-        .on_conflict_do_nothing(index_elements=["location_id", "part_id"]))
+    db.session.execute(_insert_missing_level(db.session.get_bind().dialect.name), [
+        {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
+         "updated_at": utcnow()} for part_id, loc in pairs])
     wanted = set(pairs)
     rows = db.session.scalars(
         select(StockLevel).where(StockLevel.part_id.in_(sorted({p for p, _ in pairs})),
