@@ -12,7 +12,7 @@ one transaction per batch, on the same database.
 
     .venv/bin/python bench/sync_push_bench.py                       # SQLite
     DATABASE_URL=postgresql://… .venv/bin/python bench/sync_push_bench.py
-    PUSH_BATCHES=40 PUSH_ROUNDS=3 … (defaults)
+    PUSH_BATCHES=40 PUSH_ROUNDS=3 PUSH_BATCH=100 … (defaults)
 
 PUSH_MIX=notes pushes the issue's first mix instead (3 notes to 1 field edit). Prints the
 figures and writes bench/results/sync_push_<backend>_<mix>.json. Set PUSH_PROFILE=1
@@ -30,8 +30,11 @@ from datetime import UTC, datetime, timedelta
 
 from _world import backend, make_app, report, technician_with_orders, token_for
 
-BATCH = 100
+# PUSH_BATCH=20 measures smaller requests (one order's visit each): the fixed cost of a
+# request weighs five times as much per mutation.
+BATCH = int(os.environ.get("PUSH_BATCH", "100"))
 PER_ORDER = 20
+assert BATCH % PER_ORDER == 0, "PUSH_BATCH must be a multiple of 20"
 BATCHES = int(os.environ.get("PUSH_BATCHES", "40"))
 # "visit" (the realistic mix above) or "notes" (the original figure: 3 notes to 1
 # field edit, as bench/sync_push_pull.py pushes).
@@ -284,4 +287,4 @@ if __name__ == "__main__":
         "push_rounds": rounds, "reference_rounds": references,
         "targets": {"mutations_per_s": f">= {TARGETS.get(name)}", "ratio_percent": ">= 5"},
     }
-    report(f"sync_push_{name}_{MIX}", figures)
+    report(f"sync_push_{name}_{MIX}" + ("" if BATCH == 100 else f"_batch{BATCH}"), figures)
