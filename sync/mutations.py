@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from server.accounts.models import Device, User
 from server.billing import service as billing
+from server.database import Syncable
 from server.errors import ServiceError
 from server.extensions import db
 from server.feedback.models import Survey
@@ -108,9 +109,10 @@ class Owed:
     moves: list = field(default_factory=list)
     used: dict = field(default_factory=dict)  # van id → [(order id, part id)]
     charges: dict = field(default_factory=dict)  # order id → order
-    # Append-only lines no session hook watches (notes, time logs): model → {id: row},
-    # inserted in one executemany per table instead of one ORM object each. ``claim_line``
-    # looks here first, so a line id sent twice in a run is judged as before.
+    # Append-only rows no session hook needs to see (notes, time logs, and the history
+    # events of lines: ``_owe_event``): model → {id: row}, inserted in one executemany per
+    # table instead of one ORM object each. ``claim_line`` looks here first, so a line id
+    # sent twice in a run is judged as before.
     rows: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
@@ -128,8 +130,9 @@ def settle(ctx_or_owed) -> None:
         session = db.session()
         position = transaction_position(session)  # what positions stamps on ORM rows
         for model, by_id in rows.items():
+            stamp = {"sync_pos": position} if issubclass(model, Syncable) else {}
             session.execute(insert(model.__table__),
-                            [{**row, "sync_pos": position} for row in by_id.values()])
+                            [{**row, **stamp} for row in by_id.values()])
     if moves:
         stock.record_movements(moves, ledger_objects=False)
     for van_id, pairs in used.items():
@@ -335,6 +338,14 @@ def _owe_row(ctx: Context, model: type, row: dict) -> None:
         settle(owed)
 
 
+def _owe_event(ctx: Context, order: WorkOrder, kind: str, **fields) -> None:
+    """A history event of a line (note, part line, photo, time log) owed like the line
+    itself (``_owe_row``), numbered now, in the mutation's order. Only kinds no session hook
+    reacts to: messages and follow-ups start from transitions and field changes, and the
+    KPI rollup reads only transitions (the order is noted by its other rows anyway)."""
+    _owe_row(ctx, WorkOrderEvent, orders.event_row(order, kind, ctx.actor, **fields))
+
+
 def _money_rule(check, order: WorkOrder) -> None:
     """Out of warranty, the customer decides on a quote before the work (server.billing)."""
     try:
@@ -459,8 +470,8 @@ def add_note(ctx: Context, args: dict) -> None:
     _owe_row(ctx, WorkOrderNote, {
         "id": args["note_id"], "work_order_id": order.id, "author_id": ctx.actor.id,
         "body": args["body"], "device_time": args["device_time"], "created_at": ctx.now})
-    orders.add_event(order, "note", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
-                     device_time=args["device_time"], data={"note_id": str(args["note_id"])})
+    _owe_event(ctx, order, "note", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args["device_time"], data={"note_id": str(args["note_id"])})
     flag_if_out_of_scope(ctx, order, "A note")
 
 
@@ -515,10 +526,9 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     owed.charges[order.id] = order
     if ctx.owed is None:
         settle(owed)
-    orders.add_event(order, "part_used" if sign > 0 else "part_returned", ctx.actor,
-                     device_id=ctx.device.id, server_time=ctx.now,
-                     device_time=args["device_time"],
-                     data={"part": part.sku, "quantity": quantity, "line_id": str(args["line_id"])})
+    _owe_event(ctx, order, "part_used" if sign > 0 else "part_returned",
+               device_id=ctx.device.id, server_time=ctx.now, device_time=args["device_time"],
+               data={"part": part.sku, "quantity": quantity, "line_id": str(args["line_id"])})
     flag_if_out_of_scope(ctx, order, "A part line")
 
 
@@ -543,9 +553,9 @@ def attach_photo(ctx: Context, args: dict) -> None:
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
                        args.get("taken_at"), args.get("caption"), known_new=True,
                        bytes_unknown=args["sha256"] in ctx.unknown_bytes, flush=False)
-    orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
-                     server_time=ctx.now, device_time=args.get("taken_at"),
-                     data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
+    _owe_event(ctx, order, "photo_attached", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args.get("taken_at"),
+               data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
     flag_if_out_of_scope(ctx, order, "A photo")
 
 
@@ -564,10 +574,9 @@ def log_time(ctx: Context, args: dict) -> None:
         "kind": args["kind"], "started_at": args["started_at"], "ended_at": args["ended_at"],
         "created_at": ctx.now})
     minutes = round((args["ended_at"] - args["started_at"]).total_seconds() / 60)
-    orders.add_event(order, "time_logged", ctx.actor, device_id=ctx.device.id,
-                     server_time=ctx.now, device_time=args["ended_at"],
-                     data={"log_id": str(args["log_id"]), "kind": args["kind"],
-                           "minutes": minutes})
+    _owe_event(ctx, order, "time_logged", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args["ended_at"],
+               data={"log_id": str(args["log_id"]), "kind": args["kind"], "minutes": minutes})
     flag_if_out_of_scope(ctx, order, "A time log")
 
 

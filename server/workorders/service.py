@@ -18,7 +18,7 @@ from ..accounts.models import User
 from ..assets.models import Asset
 from ..assets.service import warranty_status
 from ..customers.models import Address, Customer
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, new_uuid, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media.models import Signature
@@ -166,17 +166,40 @@ def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
     no one else appends to this order's history meanwhile. A gap left by a rolled-back
     savepoint is harmless; ``seq`` only orders events.
     """
-    counters = db.session.info.setdefault(EVENT_SEQ, {})
-    last = counters.get(order.id)
-    if last is None:
-        last = db.session.scalar(
-            select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order.id)
-        ) or 0
-    counters[order.id] = last + 1
-    event = WorkOrderEvent(work_order_id=order.id, seq=last + 1, kind=kind,
+    event = WorkOrderEvent(work_order_id=order.id, seq=_next_seq(order.id), kind=kind,
                            actor_id=actor.id if actor else None, **fields)
     db.session.add(event)
     return event
+
+
+def _next_seq(order_id: uuid.UUID) -> int:
+    counters = db.session.info.setdefault(EVENT_SEQ, {})
+    last = counters.get(order_id)
+    if last is None:
+        last = db.session.scalar(
+            select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order_id)
+        ) or 0
+    counters[order_id] = last + 1
+    return last + 1
+
+
+_EVENT_COLUMNS = ("from_status", "to_status", "device_id", "server_time", "device_time",
+                  "latitude", "longitude", "reason", "data")
+
+
+def event_row(order: WorkOrder, kind: str, actor: User | None = None, **fields) -> dict:
+    """``add_event``'s event as a row (every column, numbered the same way) for a caller that
+    inserts many at once with one statement (a sync batch). Only for kinds no session hook
+    reacts to (notes, photos, time logs, part lines): such a row is never in ``session.new``.
+    """
+    unknown = set(fields) - set(_EVENT_COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    row = {"id": new_uuid(), "work_order_id": order.id, "seq": _next_seq(order.id),
+           "kind": kind, "actor_id": actor.id if actor else None,
+           **{name: None for name in _EVENT_COLUMNS}, "server_time": utcnow(), "data": {}}
+    row.update(fields)
+    return row
 
 
 def prime_event_seq(order_ids) -> None:
