@@ -580,7 +580,9 @@ def recompute_charges_many(orders) -> None:
     batch's changed orders). Nothing a charge decides changes another order's lines, so
     each order gets the charges ``recompute_charges`` would give it."""
     orders = list(orders)
-    lines = charges.part_lines_of(orders)
+    # In warranty nothing is charged: its parts cost 0 whatever its lines say, so only the
+    # charged orders' lines are read.
+    lines = charges.part_lines_of([order for order in orders if not order.in_warranty])
     for order in orders:
         charges.apply_charges(order, lines.get(order.id, []))
 
