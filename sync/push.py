@@ -233,26 +233,33 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     held, ever = batch["held"], batch["ever_assigned"]
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start:start + 500]
-        for order in session.scalars(select(WorkOrder).where(WorkOrder.id.in_(chunk))):
+        for order in session.scalars(_ORDERS, {"ids": chunk}):
             held[(WorkOrder, order.id)] = order
-        assigned = set(session.scalars(select(ScopeInterval.work_order_id).where(
-            ScopeInterval.work_order_id.in_(chunk),
-            ScopeInterval.technician_id == technician.id).distinct()))
+        assigned = set(session.scalars(_ASSIGNED, {"ids": chunk,
+                                                   "technician_id": technician.id}))
         for order_id in chunk:
             if (WorkOrder, order_id) in held:
                 ever[order_id] = order_id in assigned
     orders.prime_event_seq([key[1] for key in held if key[0] is WorkOrder])
     part_ids = sorted(_uuids(envelopes, ("use_part", "return_part"), "part_id"))
     for start in range(0, len(part_ids), 500):
-        for part in session.scalars(select(Part).where(Part.id.in_(part_ids[start:start + 500]))):
+        for part in session.scalars(_PARTS, {"ids": part_ids[start:start + 500]}):
             held[(Part, part.id)] = part
     if part_ids:
         # The technician's van (``mutations._van``): read here, before the run, so its first
         # part line does not flush the run half-way to look it up. No mutation moves a van.
-        van = session.scalar(select(StockLocation).where(
-            StockLocation.technician_id == technician.id))
+        van = session.scalar(_VAN, {"technician_id": technician.id})
         if van is not None:
             held[StockLocation] = van
+
+
+# The prefetch's statements, built once (their values bound at each push).
+_ORDERS = select(WorkOrder).where(WorkOrder.id.in_(bindparam("ids", expanding=True)))
+_ASSIGNED = select(ScopeInterval.work_order_id).where(
+    ScopeInterval.work_order_id.in_(bindparam("ids", expanding=True)),
+    ScopeInterval.technician_id == bindparam("technician_id")).distinct()
+_PARTS = select(Part).where(Part.id.in_(bindparam("ids", expanding=True)))
+_VAN = select(StockLocation).where(StockLocation.technician_id == bindparam("technician_id"))
 
 
 def unknown_bytes(session: Session, envelopes: list[dict]) -> set:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..customers.models import Customer
@@ -155,6 +155,12 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
     return list(session.execute(statement, rows).scalars())
 
 
+@functools.cache
+def _by_ids(model):
+    """``model`` rows by id, a statement built once per model (ids bound at each call)."""
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
     """Queue the messages these new history events ask for. Returns the ids of rows that
     are queued for delivery (failed-at-once rows are stored but not returned)."""
@@ -168,7 +174,7 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
     # several orders' events at once); held here, so each order finds its own loaded.
     orders = {ev.work_order_id: ev.work_order or session.get(WorkOrder, ev.work_order_id)
               for ev in events}
-    held = [session.scalars(select(model).where(model.id.in_(sorted(keys, key=str)))).all()
+    held = [session.scalars(_by_ids(model), {"ids": sorted(keys, key=str)}).all()
             for model, keys in ((Customer, {o.customer_id for o in orders.values() if o}),
                                 (Address, {o.address_id for o in orders.values() if o}))
             if keys]
