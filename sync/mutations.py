@@ -339,10 +339,11 @@ def _owe_row(ctx: Context, model: type, row: dict) -> None:
 
 
 def _owe_event(ctx: Context, order: WorkOrder, kind: str, **fields) -> None:
-    """A history event of a line (note, part line, photo, time log) owed like the line
-    itself (``_owe_row``), numbered now, in the mutation's order. Only kinds no session hook
-    reacts to: messages and follow-ups start from transitions and field changes, and the
-    KPI rollup reads only transitions (the order is noted by its other rows anyway)."""
+    """A history event of a line (note, part line, photo, time log) or of a technician
+    field's change, owed like a line (``_owe_row``), numbered now, in the mutation's order.
+    Only events no session hook reacts to: messages and follow-ups start from transitions
+    and appointment changes, and the KPI rollup reads only transitions (the order is noted
+    by its other rows anyway)."""
     _owe_row(ctx, WorkOrderEvent, orders.event_row(order, kind, ctx.actor, **fields))
 
 
@@ -456,8 +457,12 @@ def set_fields(ctx: Context, args: dict) -> None:
                          field=name, overwritten=current, device_base=args["base"][name],
                          value=value)
         changes[name] = value
+    # Technician fields only (the schema refuses the rest): their ``field_changed`` events
+    # start no message (only ``appointment_start`` does), so they are owed like lines'.
     orders.update_order(ctx.actor, order, changes, device_id=ctx.device.id,
-                        server_time=ctx.now, device_time=args["device_time"], flush=False)
+                        server_time=ctx.now, device_time=args["device_time"], flush=False,
+                        record_event=lambda order, kind, actor, **fields: _owe_event(
+                            ctx, order, kind, **fields))
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 

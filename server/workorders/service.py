@@ -316,12 +316,14 @@ def _jsonable(value):
 
 def update_order(actor: User, order: WorkOrder, changes: dict,
                  expected_version: int | None = None, flush: bool = True,
-                 **event_fields) -> WorkOrder:
+                 record_event=None, **event_fields) -> WorkOrder:
     """Change fields the actor's role owns; each change is recorded with its old value.
 
     ``event_fields`` (``device_id``, ``device_time``, ``server_time``) go on each change's
     history event: an edit synced from a device says which device and when. ``flush=False``
-    leaves the flush to the caller (the sync engine flushes a whole batch at once).
+    leaves the flush to the caller (the sync engine flushes a whole batch at once), and
+    ``record_event(order, kind, actor, **fields)`` writes the events instead of
+    ``add_event`` (the sync engine inserts a batch's technician-field events together).
 
     Raises Forbidden for a field the role does not own, Conflict for a stale edit or a
     closed order, Invalid for a bad reference.
@@ -352,8 +354,8 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
             continue
         setattr(order, field, new)
         kind = "assigned" if field == "assignee_id" else "field_changed"
-        add_event(order, kind, actor, data={"field": field, "from": _jsonable(old),
-                                            "to": _jsonable(new)}, **event_fields)
+        (record_event or add_event)(order, kind, actor, data={
+            "field": field, "from": _jsonable(old), "to": _jsonable(new)}, **event_fields)
     order.sla_state = sla.grade(order, utcnow())
     if flush:
         db.session.flush()

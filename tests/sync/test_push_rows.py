@@ -68,8 +68,11 @@ def test_a_visit_in_one_batch_leaves_the_history_and_lines_the_office_and_phones
     assert photo.device_time.isoformat() == "2026-11-23T02:15:00+00:00"
     assert logged.data == {"log_id": log_id, "kind": "work", "minutes": 40}
     assert logged.device_time.isoformat() == "2026-11-23T02:40:00+00:00"
+    changed = events[6]
+    assert changed.data == {"field": "diagnosis", "from": None, "to": "Start capacitor failed"}
+    assert changed.device_time.isoformat() == "2026-11-23T02:41:00+00:00"
     assert all(e.from_status is None and e.to_status is None and e.reason is None
-               and e.latitude is None for e in (note, used, photo, logged))
+               and e.latitude is None for e in (note, used, photo, logged, changed))
 
     (stored_note,) = db.session.scalars(select(WorkOrderNote).where(
         WorkOrderNote.work_order_id == job.id)).all()
