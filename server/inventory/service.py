@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
-from sqlalchemy import String, func, or_, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, func, or_, select, type_coerce, union_all
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,6 +96,12 @@ def _locked_levels(part_id: uuid.UUID, location_ids: list[uuid.UUID]) -> dict:
 
 
 _INSERT_MISSING_LEVEL: dict = {}
+# The levels of some parts at some locations, locked in one fixed order (built once).
+_LOCK_LEVELS = (
+    select(StockLevel).where(StockLevel.part_id.in_(bindparam("parts", expanding=True)),
+                             StockLevel.location_id.in_(bindparam("locations", expanding=True)))
+    .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()
+    .execution_options(populate_existing=True))
 
 
 def _insert_missing_level(dialect: str):
@@ -119,11 +125,9 @@ def _locked_pairs(pairs: set) -> dict:
         {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
          "updated_at": utcnow()} for part_id, loc in pairs])
     wanted = set(pairs)
-    rows = db.session.scalars(
-        select(StockLevel).where(StockLevel.part_id.in_(sorted({p for p, _ in pairs})),
-                                 StockLevel.location_id.in_(sorted({loc for _, loc in pairs})))
-        .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()
-        .execution_options(populate_existing=True)).all()
+    rows = db.session.scalars(_LOCK_LEVELS, {
+        "parts": sorted({p for p, _ in pairs}),
+        "locations": sorted({loc for _, loc in pairs})}).all()
     return {(row.part_id, row.location_id): row for row in rows
             if (row.part_id, row.location_id) in wanted}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -202,6 +202,11 @@ def event_row(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
     return row
 
 
+_LAST_SEQS = (select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
+              .where(WorkOrderEvent.work_order_id.in_(bindparam("ids", expanding=True)))
+              .group_by(WorkOrderEvent.work_order_id))
+
+
 def prime_event_seq(order_ids) -> None:
     """Read the last ``seq`` of these orders' histories in one query, for ``add_event`` to
     count on from (a sync batch appends to several orders at once). Orders already counted
@@ -209,10 +214,7 @@ def prime_event_seq(order_ids) -> None:
     counters = db.session.info.setdefault(EVENT_SEQ, {})
     ids = sorted({order_id for order_id in order_ids if order_id not in counters})
     for chunk in _chunks(ids):
-        last = dict(db.session.execute(
-            select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
-            .where(WorkOrderEvent.work_order_id.in_(chunk))
-            .group_by(WorkOrderEvent.work_order_id)).all())
+        last = dict(db.session.execute(_LAST_SEQS, {"ids": chunk}).all())
         for order_id in chunk:
             counters.setdefault(order_id, last.get(order_id) or 0)
 
