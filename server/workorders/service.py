@@ -72,8 +72,11 @@ def order_deadlines(priority: str, order_type: str, requested_at, city: str | No
                                  settings.calendar_for(city), settings.sla_policy())
 
 
+_TECHNICIAN_OF = select(Technician).where(Technician.user_id == bindparam("user_id"))
+
+
 def technician_of(user: User) -> Technician | None:
-    return db.session.scalar(select(Technician).where(Technician.user_id == user.id))
+    return db.session.scalar(_TECHNICIAN_OF, {"user_id": user.id})
 
 
 def visible_orders(actor: User) -> Select:
