@@ -12,11 +12,12 @@ one transaction per batch, on the same database.
 
     .venv/bin/python bench/sync_push_bench.py                       # SQLite
     DATABASE_URL=postgresql://… .venv/bin/python bench/sync_push_bench.py
-    PUSH_BATCHES=40 PUSH_ROUNDS=3 … (defaults)
+    PUSH_BATCHES=40 PUSH_ROUNDS=3 PUSH_BATCH=100 … (defaults)
 
 PUSH_MIX=notes pushes the issue's first mix instead (3 notes to 1 field edit). Prints the
 figures and writes bench/results/sync_push_<backend>_<mix>.json. Set PUSH_PROFILE=1
-to print a cProfile of one round instead.
+to print a cProfile of the pushes of one round instead (after a warm-up round; PUSH_BATCHES
+sets its size, PUSH_PROFILE_DUMP=<file> keeps the stats for pstats).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from datetime import UTC, datetime, timedelta
 
 from _world import backend, make_app, report, technician_with_orders, token_for
 
-BATCH = 100
+# PUSH_BATCH=20 measures smaller requests (one order's visit each): the fixed cost of a
+# request weighs five times as much per mutation.
+BATCH = int(os.environ.get("PUSH_BATCH", "100"))
 PER_ORDER = 20
+assert BATCH % PER_ORDER == 0, "PUSH_BATCH must be a multiple of 20"
 BATCHES = int(os.environ.get("PUSH_BATCHES", "40"))
 # "visit" (the realistic mix above) or "notes" (the issue's original figure: 3 notes to 1
 # field edit, as bench/sync_push_pull.py pushes).
@@ -143,7 +147,8 @@ class StatementCount:
             self.count += 1
 
 
-def push_round(app, batches: int, statements: StatementCount | None = None) -> dict:
+def push_round(app, batches: int, statements: StatementCount | None = None,
+               profiler=None) -> dict:
     token, plan = prepare(app, batches)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
@@ -154,8 +159,12 @@ def push_round(app, batches: int, statements: StatementCount | None = None) -> d
     started = time.perf_counter()
     for mutations in plan:
         t0 = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         response = client.post("/api/v1/sync/push", headers=headers,
                                json={"protocol": 1, "mutations": mutations})
+        if profiler is not None:
+            profiler.disable()
         samples.append(time.perf_counter() - t0)
         body = response.get_json()
         assert response.status_code == 200, body
@@ -232,12 +241,15 @@ def profile(app) -> None:
     import cProfile
     import pstats
 
+    push_round(app, 2)  # warm up: imports, compiled statements, caches
     profiler = cProfile.Profile()
-    profiler.enable()
-    push_round(app, 10)
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    # Only the pushes (not the set-up of orders between them).
+    push_round(app, BATCHES, profiler=profiler)
+    stats = pstats.Stats(profiler)
+    if os.environ.get("PUSH_PROFILE_DUMP"):
+        stats.dump_stats(os.environ["PUSH_PROFILE_DUMP"])
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("PUSH_PROFILE_LINES", "60")))
+    stats.sort_stats("tottime").print_stats(int(os.environ.get("PUSH_PROFILE_LINES", "60")))
 
 
 if __name__ == "__main__":
@@ -275,4 +287,4 @@ if __name__ == "__main__":
         "push_rounds": rounds, "reference_rounds": references,
         "targets": {"mutations_per_s": f">= {TARGETS.get(name)}", "ratio_percent": ">= 5"},
     }
-    report(f"sync_push_{name}_{MIX}", figures)
+    report(f"sync_push_{name}_{MIX}" + ("" if BATCH == 100 else f"_batch{BATCH}"), figures)

@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Device, User
 from server.billing import service as billing
+from server.database import Syncable
 from server.errors import ServiceError
+from server.extensions import db
 from server.feedback.models import Survey
 from server.inventory import fieldstock
 from server.inventory import service as stock
@@ -52,6 +54,7 @@ from server.workorders.models import (
 )
 
 from .models import ScopeInterval, SyncConflict
+from .positions import transaction_position
 
 
 class Rejected(Exception):
@@ -106,9 +109,14 @@ class Owed:
     moves: list = field(default_factory=list)
     used: dict = field(default_factory=dict)  # van id → [(order id, part id)]
     charges: dict = field(default_factory=dict)  # order id → order
+    # Append-only rows no session hook needs to see (notes, time logs, and the history
+    # events of lines: ``_owe_event``): model → {id: row}, inserted in one executemany per
+    # table instead of one ORM object each. ``claim_line`` looks here first, so a line id
+    # sent twice in a run is judged as before.
+    rows: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.moves or self.used or self.charges)
+        return bool(self.moves or self.used or self.charges or self.rows)
 
 
 def settle(ctx_or_owed) -> None:
@@ -116,14 +124,21 @@ def settle(ctx_or_owed) -> None:
     owed = getattr(ctx_or_owed, "owed", ctx_or_owed)
     if not owed:
         return
-    moves, used, charges = owed.moves, owed.used, owed.charges
-    owed.moves, owed.used, owed.charges = [], {}, {}
+    moves, used, charges, rows = owed.moves, owed.used, owed.charges, owed.rows
+    owed.moves, owed.used, owed.charges, owed.rows = [], {}, {}, {}
+    if rows:
+        session = db.session()
+        position = transaction_position(session)  # what positions stamps on ORM rows
+        for model, by_id in rows.items():
+            stamp = {"sync_pos": position} if issubclass(model, Syncable) else {}
+            session.execute(insert(model.__table__),
+                            [{**row, **stamp} for row in by_id.values()])
     if moves:
-        stock.record_movements(moves)
+        stock.record_movements(moves, ledger_objects=False)
     for van_id, pairs in used.items():
         fieldstock.on_parts_used(van_id, pairs)
-    for order in charges.values():
-        orders.recompute_charges(order)
+    if charges:
+        orders.recompute_charges_many(charges.values())
 
 
 @dataclass(frozen=True)
@@ -291,6 +306,15 @@ def claim_line(ctx: Context, model: type, field_name: str, line_id: uuid.UUID,
     An id the batch's prefetch found absent is new without another query; it is taken out
     of ``ctx.absent_lines`` here, so a second use of it in the same batch is looked up.
     """
+    owed = ctx.owed.rows.get(model) if ctx.owed is not None else None
+    if owed and line_id in owed:  # written by this run, not inserted yet (``Owed.rows``)
+        row = owed[line_id]
+        if row["work_order_id"] == order.id and all(
+                row[name] == value for name, value in content.items()):
+            return False
+        raise Rejected("duplicate_id",
+                       "This id is already used for another order or other content.",
+                       {field_name: ["is already used for another order or other content"]})
     if (model, line_id) in ctx.absent_lines:
         ctx.absent_lines.discard((model, line_id))
         return True
@@ -303,6 +327,24 @@ def claim_line(ctx: Context, model: type, field_name: str, line_id: uuid.UUID,
     raise Rejected("duplicate_id",
                    "This id is already used for another order or other content.",
                    {field_name: ["is already used for another order or other content"]})
+
+
+def _owe_row(ctx: Context, model: type, row: dict) -> None:
+    """Write an append-only line (every column but ``sync_pos``) with the run's others at
+    ``settle`` (``Owed.rows``); at once when there is no run."""
+    owed = ctx.owed if ctx.owed is not None else Owed()
+    owed.rows.setdefault(model, {})[row["id"]] = row
+    if ctx.owed is None:
+        settle(owed)
+
+
+def _owe_event(ctx: Context, order: WorkOrder, kind: str, **fields) -> None:
+    """A history event of a line (note, part line, photo, time log) or of a technician
+    field's change, owed like a line (``_owe_row``), numbered now, in the mutation's order.
+    Only events no session hook reacts to: messages and follow-ups start from transitions
+    and appointment changes, and the KPI rollup reads only transitions (the order is noted
+    by its other rows anyway)."""
+    _owe_row(ctx, WorkOrderEvent, orders.event_row(order, kind, ctx.actor, **fields))
 
 
 def _money_rule(check, order: WorkOrder) -> None:
@@ -415,8 +457,12 @@ def set_fields(ctx: Context, args: dict) -> None:
                          field=name, overwritten=current, device_base=args["base"][name],
                          value=value)
         changes[name] = value
+    # Technician fields only (the schema refuses the rest): their ``field_changed`` events
+    # start no message (only ``appointment_start`` does), so they are owed like lines'.
     orders.update_order(ctx.actor, order, changes, device_id=ctx.device.id,
-                        server_time=ctx.now, device_time=args["device_time"], flush=False)
+                        server_time=ctx.now, device_time=args["device_time"], flush=False,
+                        record_event=lambda order, kind, actor, **fields: _owe_event(
+                            ctx, order, kind, **fields))
     flag_if_out_of_scope(ctx, order, "A field edit")
 
 
@@ -426,11 +472,11 @@ def add_note(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, WorkOrderNote, "note_id", args["note_id"], order, body=args["body"]):
         return
-    ctx.session.add(WorkOrderNote(id=args["note_id"], work_order_id=order.id,
-                                  author_id=ctx.actor.id, body=args["body"],
-                                  device_time=args["device_time"], created_at=ctx.now))
-    orders.add_event(order, "note", ctx.actor, device_id=ctx.device.id, server_time=ctx.now,
-                     device_time=args["device_time"], data={"note_id": str(args["note_id"])})
+    _owe_row(ctx, WorkOrderNote, {
+        "id": args["note_id"], "work_order_id": order.id, "author_id": ctx.actor.id,
+        "body": args["body"], "device_time": args["device_time"], "created_at": ctx.now})
+    _owe_event(ctx, order, "note", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args["device_time"], data={"note_id": str(args["note_id"])})
     flag_if_out_of_scope(ctx, order, "A note")
 
 
@@ -485,10 +531,9 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     owed.charges[order.id] = order
     if ctx.owed is None:
         settle(owed)
-    orders.add_event(order, "part_used" if sign > 0 else "part_returned", ctx.actor,
-                     device_id=ctx.device.id, server_time=ctx.now,
-                     device_time=args["device_time"],
-                     data={"part": part.sku, "quantity": quantity, "line_id": str(args["line_id"])})
+    _owe_event(ctx, order, "part_used" if sign > 0 else "part_returned",
+               device_id=ctx.device.id, server_time=ctx.now, device_time=args["device_time"],
+               data={"part": part.sku, "quantity": quantity, "line_id": str(args["line_id"])})
     flag_if_out_of_scope(ctx, order, "A part line")
 
 
@@ -513,9 +558,9 @@ def attach_photo(ctx: Context, args: dict) -> None:
     media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
                        args.get("taken_at"), args.get("caption"), known_new=True,
                        bytes_unknown=args["sha256"] in ctx.unknown_bytes, flush=False)
-    orders.add_event(order, "photo_attached", ctx.actor, device_id=ctx.device.id,
-                     server_time=ctx.now, device_time=args.get("taken_at"),
-                     data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
+    _owe_event(ctx, order, "photo_attached", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args.get("taken_at"),
+               data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})
     flag_if_out_of_scope(ctx, order, "A photo")
 
 
@@ -529,15 +574,14 @@ def log_time(ctx: Context, args: dict) -> None:
     if not claim_line(ctx, TimeLog, "log_id", args["log_id"], order, kind=args["kind"],
                       started_at=args["started_at"], ended_at=args["ended_at"]):
         return
-    ctx.session.add(TimeLog(id=args["log_id"], work_order_id=order.id,
-                            technician_id=ctx.technician.id, kind=args["kind"],
-                            started_at=args["started_at"], ended_at=args["ended_at"],
-                            created_at=ctx.now))
+    _owe_row(ctx, TimeLog, {
+        "id": args["log_id"], "work_order_id": order.id, "technician_id": ctx.technician.id,
+        "kind": args["kind"], "started_at": args["started_at"], "ended_at": args["ended_at"],
+        "created_at": ctx.now})
     minutes = round((args["ended_at"] - args["started_at"]).total_seconds() / 60)
-    orders.add_event(order, "time_logged", ctx.actor, device_id=ctx.device.id,
-                     server_time=ctx.now, device_time=args["ended_at"],
-                     data={"log_id": str(args["log_id"]), "kind": args["kind"],
-                           "minutes": minutes})
+    _owe_event(ctx, order, "time_logged", device_id=ctx.device.id, server_time=ctx.now,
+               device_time=args["ended_at"],
+               data={"log_id": str(args["log_id"]), "kind": args["kind"], "minutes": minutes})
     flag_if_out_of_scope(ctx, order, "A time log")
 
 

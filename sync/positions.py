@@ -32,14 +32,15 @@ from .models import ScopeInterval, SyncCounter
 _POSITION = "doorstep_sync_position"
 
 
+_TAKE_POSITION = (update(SyncCounter).where(SyncCounter.id == 1)
+                  .values(value=SyncCounter.value + 1).returning(SyncCounter.value))
+
+
 def transaction_position(session: Session) -> int:
     """This transaction's change-feed position, taking (and locking) it on first use."""
     position = session.info.get(_POSITION)
     if position is None:
-        position = session.connection().execute(
-            update(SyncCounter).where(SyncCounter.id == 1)
-            .values(value=SyncCounter.value + 1).returning(SyncCounter.value)
-        ).scalar_one()
+        position = session.connection().execute(_TAKE_POSITION).scalar_one()
         session.info[_POSITION] = position
     return position
 

@@ -27,14 +27,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
 from server.errors import Conflict, NotFound, ServiceError
-from server.inventory.models import Part
+from server.inventory.models import Part, StockLocation
 from server.media.models import Blob, BlobRefusal
 from server.technicians.models import Technician
 from server.workorders import service as orders
@@ -228,24 +228,38 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     """Read what the batch's mutations will look up, a few queries for the whole batch
     instead of a few per mutation: the orders they name (held in ``batch``), whether each
     was ever this technician's (``load_order``), the last event number of each
-    (``add_event``), and the parts they use or return."""
+    (``add_event``), and the parts they use or return, and the technician's van."""
     order_ids = sorted(_uuids(envelopes, None, "order_id"))
     held, ever = batch["held"], batch["ever_assigned"]
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start:start + 500]
-        for order in session.scalars(select(WorkOrder).where(WorkOrder.id.in_(chunk))):
+        for order in session.scalars(_ORDERS, {"ids": chunk}):
             held[(WorkOrder, order.id)] = order
-        assigned = set(session.scalars(select(ScopeInterval.work_order_id).where(
-            ScopeInterval.work_order_id.in_(chunk),
-            ScopeInterval.technician_id == technician.id).distinct()))
+        assigned = set(session.scalars(_ASSIGNED, {"ids": chunk,
+                                                   "technician_id": technician.id}))
         for order_id in chunk:
             if (WorkOrder, order_id) in held:
                 ever[order_id] = order_id in assigned
     orders.prime_event_seq([key[1] for key in held if key[0] is WorkOrder])
     part_ids = sorted(_uuids(envelopes, ("use_part", "return_part"), "part_id"))
     for start in range(0, len(part_ids), 500):
-        for part in session.scalars(select(Part).where(Part.id.in_(part_ids[start:start + 500]))):
+        for part in session.scalars(_PARTS, {"ids": part_ids[start:start + 500]}):
             held[(Part, part.id)] = part
+    if part_ids:
+        # The technician's van (``mutations._van``): read here, before the run, so its first
+        # part line does not flush the run half-way to look it up. No mutation moves a van.
+        van = session.scalar(_VAN, {"technician_id": technician.id})
+        if van is not None:
+            held[StockLocation] = van
+
+
+# The prefetch's statements, built once (their values bound at each push).
+_ORDERS = select(WorkOrder).where(WorkOrder.id.in_(bindparam("ids", expanding=True)))
+_ASSIGNED = select(ScopeInterval.work_order_id).where(
+    ScopeInterval.work_order_id.in_(bindparam("ids", expanding=True)),
+    ScopeInterval.technician_id == bindparam("technician_id")).distinct()
+_PARTS = select(Part).where(Part.id.in_(bindparam("ids", expanding=True)))
+_VAN = select(StockLocation).where(StockLocation.technician_id == bindparam("technician_id"))
 
 
 def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
@@ -262,10 +276,26 @@ def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
         return set()
     hashes = sorted(wanted)
     for model in (Blob, BlobRefusal):
-        for start in range(0, len(hashes), 500):
-            wanted -= set(session.scalars(select(model.sha256).where(
-                model.sha256.in_(hashes[start:start + 500]))))
+        wanted -= _present(session, model.__table__.c.sha256, hashes)
     return wanted
+
+
+_PRESENT: dict = {}
+
+
+def _present(session: Session, column, keys: list) -> set:
+    """Which of ``keys`` ``column`` holds: a Core statement built once per column (its list
+    of keys bound at each call), 500 keys at a time. It reads the database as it is: the
+    batch has written nothing yet when it asks."""
+    key = (column.table.name, column.key)
+    statement = _PRESENT.get(key)
+    if statement is None:
+        statement = _PRESENT[key] = select(column).where(
+            column.in_(bindparam("keys", expanding=True)))
+    found = set()
+    for start in range(0, len(keys), 500):
+        found.update(session.execute(statement, {"keys": keys[start:start + 500]}).scalars())
+    return found
 
 
 def absent_lines(session: Session, envelopes: list[dict]) -> set:
@@ -288,11 +318,8 @@ def absent_lines(session: Session, envelopes: list[dict]) -> set:
         wanted.setdefault(found.line_model, set()).add(key)
     absent = set()
     for model, keys in wanted.items():
-        keys = sorted(keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            present = set(session.scalars(select(model.id).where(model.id.in_(chunk))))
-            absent.update((model, key) for key in chunk if key not in present)
+        present = _present(session, model.__table__.c.id, sorted(keys))
+        absent.update((model, key) for key in keys if key not in present)
     return absent
 
 

@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from ..audit import service as audit
 from ..database import utcnow
@@ -144,16 +144,20 @@ def on_part_used(order_id: uuid.UUID, part_id: uuid.UUID, van_id: uuid.UUID) -> 
     on_parts_used(van_id, [(order_id, part_id)])
 
 
+# The active reservations of some orders at a van: built once (a sync batch asks each time).
+_ACTIVE_AT_VAN = select(StockReservation).where(
+    StockReservation.work_order_id.in_(bindparam("orders", expanding=True)),
+    StockReservation.location_id == bindparam("van"),
+    StockReservation.status == ReservationStatus.ACTIVE)
+
+
 def on_parts_used(van_id: uuid.UUID, used: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
     """``on_part_used`` for many ``(order_id, part_id)`` pairs at one van: one query."""
     used = set(used)
     if not used:
         return
     orders = sorted({order_id for order_id, _ in used})
-    for reservation in db.session.scalars(select(StockReservation).where(
-            StockReservation.work_order_id.in_(orders),
-            StockReservation.location_id == van_id,
-            StockReservation.status == ReservationStatus.ACTIVE)):
+    for reservation in db.session.scalars(_ACTIVE_AT_VAN, {"orders": orders, "van": van_id}):
         if (reservation.work_order_id, reservation.part_id) in used:
             reservation.status, reservation.ended_at = ReservationStatus.USED, utcnow()
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
-from sqlalchemy import String, func, or_, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, func, or_, select, type_coerce, union_all
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..database import utcnow
+from ..database import new_uuid, utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from .models import (
@@ -66,7 +67,8 @@ def update_part(part: Part, changes: dict) -> Part:
 # ---------------------------------------------------------------------------------------
 # The stock ledger. Invariants kept here:
 # * every change to a ``StockLevel`` is written in the same flush as the ``StockMovement``
-#   that explains it, so a level always equals the sum of its ledger lines (``check``);
+#   that explains it (a sync batch: the statement right after it, in the same transaction),
+#   so a level always equals the sum of its ledger lines (``check``);
 # * a movement is never updated or deleted; ``reverse`` writes the opposite line;
 # * the levels a movement touches are locked (SELECT … FOR UPDATE on PostgreSQL, the
 #   write lock SQLite takes at BEGIN IMMEDIATE) before they are read, in a fixed order, so
@@ -93,25 +95,39 @@ def _locked_levels(part_id: uuid.UUID, location_ids: list[uuid.UUID]) -> dict:
     return {location_id: level for (_, location_id), level in levels.items()}
 
 
+_INSERT_MISSING_LEVEL: dict = {}
+# The levels of some parts at some locations, locked in one fixed order (built once).
+_LOCK_LEVELS = (
+    select(StockLevel).where(StockLevel.part_id.in_(bindparam("parts", expanding=True)),
+                             StockLevel.location_id.in_(bindparam("locations", expanding=True)))
+    .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()
+    .execution_options(populate_existing=True))
+
+
+def _insert_missing_level(dialect: str):
+    """INSERT a level row unless the (location, part) has one: one statement per dialect,
+    built once, run with a row per pair (executemany)."""
+    statement = _INSERT_MISSING_LEVEL.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERT_MISSING_LEVEL[dialect] = insert(StockLevel.__table__) \
+            .on_conflict_do_nothing(index_elements=["location_id", "part_id"])
+    return statement
+
+
 def _locked_pairs(pairs: set) -> dict:
     """The levels of these ``(part_id, location_id)`` pairs, created if missing, locked for
     update in one fixed order (location, then part) whatever the caller's order."""
     if not pairs:
         return {}
     pairs = sorted(pairs, key=lambda pair: (pair[1], pair[0]))
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(StockLevel).values([
-            {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
-             "updated_at": utcnow()} for part_id, loc in pairs])
-        .on_conflict_do_nothing(index_elements=["location_id", "part_id"]))
+    db.session.execute(_insert_missing_level(db.session.get_bind().dialect.name), [
+        {"id": uuid.uuid4(), "location_id": loc, "part_id": part_id, "quantity": 0,
+         "updated_at": utcnow()} for part_id, loc in pairs])
     wanted = set(pairs)
-    rows = db.session.scalars(
-        select(StockLevel).where(StockLevel.part_id.in_(sorted({p for p, _ in pairs})),
-                                 StockLevel.location_id.in_(sorted({loc for _, loc in pairs})))
-        .order_by(StockLevel.location_id, StockLevel.part_id).with_for_update()
-        .execution_options(populate_existing=True)).all()
+    rows = db.session.scalars(_LOCK_LEVELS, {
+        "parts": sorted({p for p, _ in pairs}),
+        "locations": sorted({loc for _, loc in pairs})}).all()
     return {(row.part_id, row.location_id): row for row in rows
             if (row.part_id, row.location_id) in wanted}
 
@@ -195,12 +211,14 @@ def _checked(move: Movement) -> Movement:
     return replace(move, source=source, target=target)
 
 
-def record_movements(moves: list[Movement]) -> list[StockMovement]:
+def record_movements(moves: list[Movement], ledger_objects: bool = True) -> list[StockMovement]:
     """Write these ledger lines in order, each as ``record_movement`` would, and flush once:
     the levels they touch are locked together (one fixed order), then moved line by line.
 
     Raises Invalid as ``record_movement`` for the first line that fails; no level is moved
-    and no line written then.
+    and no line written then. ``ledger_objects=False`` (a sync batch, which never reads
+    them back) writes the lines in one executemany instead of one ORM object each, and
+    returns an empty list; the same rows, in the same transaction.
     """
     moves = [_checked(move) for move in moves]
     levels = _locked_pairs({(move.part.id, location.id) for move in moves
@@ -223,13 +241,19 @@ def record_movements(moves: list[Movement]) -> list[StockMovement]:
     for key, quantity in after.items():
         if levels[key].quantity != quantity:
             levels[key].quantity = quantity
-    movements = [StockMovement(
+    lines = [dict(
         part_id=move.part.id, quantity=move.quantity, reason=str(move.kind),
         actor_id=move.actor_id, from_location_id=move.source.id if move.source else None,
         to_location_id=move.target.id if move.target else None,
         work_order_id=move.work_order_id, note=(move.note or "").strip() or None,
         serial=(move.serial or "").strip() or None, reverses_id=move.reverses_id,
         created_at=move.at or utcnow()) for move in moves]
+    if not ledger_objects:
+        db.session.flush()  # the levels
+        db.session.execute(sa_insert(StockMovement.__table__),
+                           [{"id": new_uuid(), "details": {}, **line} for line in lines])
+        return []
+    movements = [StockMovement(**line) for line in lines]
     db.session.add_all(movements)
     db.session.flush()
     return movements

@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..customers.models import Address
 from ..extensions import db
@@ -27,17 +27,26 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
+# The technician's job before this one (within 16 hours), with a position: built once, its
+# values bound at each call (every en-route step asks; a sync batch brings several).
+_PREVIOUS_JOB = (
+    select(Address.latitude, Address.longitude)
+    .join(WorkOrder, WorkOrder.address_id == Address.id)
+    .where(WorkOrder.assignee_id == bindparam("assignee_id"),
+           WorkOrder.id != bindparam("order_id"),
+           WorkOrder.appointment_start < bindparam("start"),
+           WorkOrder.appointment_start >= bindparam("since"),
+           Address.latitude.is_not(None), Address.longitude.is_not(None))
+    .order_by(WorkOrder.appointment_start.desc()).limit(1))
+
+
 def _previous_job_position(order: WorkOrder) -> tuple[float, float] | None:
     if order.assignee_id is None or order.appointment_start is None:
         return None
-    row = db.session.execute(
-        select(Address.latitude, Address.longitude)
-        .join(WorkOrder, WorkOrder.address_id == Address.id)
-        .where(WorkOrder.assignee_id == order.assignee_id, WorkOrder.id != order.id,
-               WorkOrder.appointment_start < order.appointment_start,
-               WorkOrder.appointment_start >= order.appointment_start - timedelta(hours=16),
-               Address.latitude.is_not(None), Address.longitude.is_not(None))
-        .order_by(WorkOrder.appointment_start.desc()).limit(1)).first()
+    row = db.session.execute(_PREVIOUS_JOB, {
+        "assignee_id": order.assignee_id, "order_id": order.id,
+        "start": order.appointment_start,
+        "since": order.appointment_start - timedelta(hours=16)}).first()
     return (row[0], row[1]) if row else None
 
 

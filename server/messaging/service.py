@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..customers.models import Customer
@@ -106,8 +107,15 @@ def check_email(value: str | None) -> str | None:
 
 def check_phone(value: str | None) -> str | None:
     """The number in E.164 (+8613…), or None when it is not a valid mobile-capable number."""
+    return _e164(value or "", current_app.config["SMS_DEFAULT_REGION"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _e164(value: str, region: str) -> str | None:
+    """``check_phone`` for a number and default region (a pure function, so remembered:
+    a sync batch's en-route steps ask it for the same customers' numbers again)."""
     try:
-        parsed = phonenumbers.parse(value or "", current_app.config["SMS_DEFAULT_REGION"])
+        parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(parsed):
@@ -136,14 +144,21 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    inserted = []
-    # One statement per 500 rows (a sweep may queue thousands); RETURNING, not rowcount:
-    # psycopg reports -1 for a skipped ON CONFLICT row.
-    for start in range(0, len(rows), 500):
-        inserted += session.scalars(insert(Message).values(rows[start:start + 500])
-                                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                                    .returning(Message.id)).all()
-    return inserted
+    # One statement for all the rows (executemany: SQLAlchemy sends them in multi-row
+    # INSERTs, compiled once and cached); RETURNING, not rowcount: psycopg reports -1 for a
+    # skipped ON CONFLICT row.
+    statement = (insert(Message.__table__)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(Message.__table__.c.id))
+    if len(rows) == 1:
+        return list(session.execute(statement, rows[0]).scalars())
+    return list(session.execute(statement, rows).scalars())
+
+
+@functools.cache
+def _by_ids(model):
+    """``model`` rows by id, a statement built once per model (ids bound at each call)."""
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
 
 
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
@@ -159,7 +174,7 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
     # several orders' events at once); held here, so each order finds its own loaded.
     orders = {ev.work_order_id: ev.work_order or session.get(WorkOrder, ev.work_order_id)
               for ev in events}
-    held = [session.scalars(select(model).where(model.id.in_(sorted(keys, key=str)))).all()
+    held = [session.scalars(_by_ids(model), {"ids": sorted(keys, key=str)}).all()
             for model, keys in ((Customer, {o.customer_id for o in orders.values() if o}),
                                 (Address, {o.address_id for o in orders.values() if o}))
             if keys]

@@ -92,6 +92,21 @@ def part_lines(order: WorkOrder) -> list[PartUsage]:
         .options(selectinload(PartUsage.part)).order_by(PartUsage.created_at, PartUsage.id)))
 
 
+def part_lines_of(orders) -> dict:
+    """``part_lines`` of several orders in one query (pending lines flushed first): order id
+    → its lines, in the same order ``part_lines`` gives them; an order without lines maps
+    to an empty list."""
+    ids = sorted({order.id for order in orders if order.id is not None}, key=str)
+    found: dict = {order_id: [] for order_id in ids}
+    for start in range(0, len(ids), 500):
+        for line in db.session.scalars(
+                select(PartUsage).where(PartUsage.work_order_id.in_(ids[start:start + 500]))
+                .options(selectinload(PartUsage.part))
+                .order_by(PartUsage.created_at, PartUsage.id)):
+            found[line.work_order_id].append(line)
+    return found
+
+
 def sum_parts(lines) -> tuple[PartCharge, ...]:
     """Lines summed per part, zero sums left out, sorted by sku (the contract's rules)."""
     quantity: dict = defaultdict(int)
@@ -110,9 +125,10 @@ def sum_parts(lines) -> tuple[PartCharge, ...]:
     return tuple(sorted(entries, key=lambda entry: entry.sku))
 
 
-def order_charges(order: WorkOrder) -> Charges:
-    """The order's charges from its part lines, labour and travel (see the module rules)."""
-    parts = sum_parts(part_lines(order))
+def order_charges(order: WorkOrder, lines: list[PartUsage] | None = None) -> Charges:
+    """The order's charges from its part lines, labour and travel (see the module rules).
+    ``lines``: its part lines when the caller has just read them (``part_lines_of``)."""
+    parts = sum_parts(part_lines(order) if lines is None else lines)
     currency = order.currency or setting("DOORSTEP_CURRENCY")
     if order.in_warranty:
         return Charges(True, parts, 0, 0, 0, 0, currency)
@@ -155,10 +171,11 @@ def is_rework(order: WorkOrder) -> bool:
 LABOUR_TRAVEL_RULES: list = []
 
 
-def apply_charges(order: WorkOrder) -> Charges:
+def apply_charges(order: WorkOrder, lines: list[PartUsage] | None = None) -> Charges:
     """Store the order's charges on it: parts from its lines, labour and travel from the
     tariff unless the office set them (or a ``LABOUR_TRAVEL_RULES`` rule fixes them), all
-    zero in warranty, labour and travel zero for a rework. Returns the charges."""
+    zero in warranty, labour and travel zero for a rework. Returns the charges.
+    ``lines``: the order's part lines as just read (``part_lines_of``), else read here."""
     config = current_app.config
     fixed = None if order.in_warranty or order.id is None else next(
         (answer for answer in (rule(order) for rule in LABOUR_TRAVEL_RULES)
@@ -172,6 +189,6 @@ def apply_charges(order: WorkOrder) -> Charges:
     else:
         order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
         order.travel_cents = order.travel_cents or config["TRAVEL_CENTS"]
-    charges = order_charges(order)
+    charges = order_charges(order, lines)
     order.parts_cents = charges.parts_cents
     return charges

@@ -127,6 +127,10 @@ class WorkOrder(Syncable, db.Model):
     parts_used: Mapped[list[PartUsage]] = relationship(order_by="PartUsage.created_at")
     time_logs: Mapped[list[TimeLog]] = relationship(order_by="TimeLog.started_at")
 
+    # A technician's jobs by appointment: the ETA's "previous job" look-up (messaging.eta,
+    # at every en-route step) seeks the one before, instead of reading all their orders.
+    __table_args__ = (Index("ix_work_orders_assignee_appointment", "assignee_id",
+                            "appointment_start"),)
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..assets.models import Asset
 from ..assets.service import warranty_status
 from ..customers.models import Address, Customer
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, new_uuid, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..media.models import Signature
@@ -72,8 +72,11 @@ def order_deadlines(priority: str, order_type: str, requested_at, city: str | No
                                  settings.calendar_for(city), settings.sla_policy())
 
 
+_TECHNICIAN_OF = select(Technician).where(Technician.user_id == bindparam("user_id"))
+
+
 def technician_of(user: User) -> Technician | None:
-    return db.session.scalar(select(Technician).where(Technician.user_id == user.id))
+    return db.session.scalar(_TECHNICIAN_OF, {"user_id": user.id})
 
 
 def visible_orders(actor: User) -> Select:
@@ -166,17 +169,45 @@ def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
     no one else appends to this order's history meanwhile. A gap left by a rolled-back
     savepoint is harmless; ``seq`` only orders events.
     """
-    counters = db.session.info.setdefault(EVENT_SEQ, {})
-    last = counters.get(order.id)
-    if last is None:
-        last = db.session.scalar(
-            select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order.id)
-        ) or 0
-    counters[order.id] = last + 1
-    event = WorkOrderEvent(work_order_id=order.id, seq=last + 1, kind=kind,
+    event = WorkOrderEvent(work_order_id=order.id, seq=_next_seq(order.id), kind=kind,
                            actor_id=actor.id if actor else None, **fields)
     db.session.add(event)
     return event
+
+
+def _next_seq(order_id: uuid.UUID) -> int:
+    counters = db.session.info.setdefault(EVENT_SEQ, {})
+    last = counters.get(order_id)
+    if last is None:
+        last = db.session.scalar(
+            select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order_id)
+        ) or 0
+    counters[order_id] = last + 1
+    return last + 1
+
+
+_EVENT_COLUMNS = ("from_status", "to_status", "device_id", "server_time", "device_time",
+                  "latitude", "longitude", "reason", "data")
+
+
+def event_row(order: WorkOrder, kind: str, actor: User | None = None, **fields) -> dict:
+    """``add_event``'s event as a row (every column, numbered the same way) for a caller that
+    inserts many at once with one statement (a sync batch). Only for kinds no session hook
+    reacts to (notes, photos, time logs, part lines): such a row is never in ``session.new``.
+    """
+    unknown = set(fields) - set(_EVENT_COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    row = {"id": new_uuid(), "work_order_id": order.id, "seq": _next_seq(order.id),
+           "kind": kind, "actor_id": actor.id if actor else None,
+           **{name: None for name in _EVENT_COLUMNS}, "server_time": utcnow(), "data": {}}
+    row.update(fields)
+    return row
+
+
+_LAST_SEQS = (select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
+              .where(WorkOrderEvent.work_order_id.in_(bindparam("ids", expanding=True)))
+              .group_by(WorkOrderEvent.work_order_id))
 
 
 def prime_event_seq(order_ids) -> None:
@@ -186,10 +217,7 @@ def prime_event_seq(order_ids) -> None:
     counters = db.session.info.setdefault(EVENT_SEQ, {})
     ids = sorted({order_id for order_id in order_ids if order_id not in counters})
     for chunk in _chunks(ids):
-        last = dict(db.session.execute(
-            select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
-            .where(WorkOrderEvent.work_order_id.in_(chunk))
-            .group_by(WorkOrderEvent.work_order_id)).all())
+        last = dict(db.session.execute(_LAST_SEQS, {"ids": chunk}).all())
         for order_id in chunk:
             counters.setdefault(order_id, last.get(order_id) or 0)
 
@@ -293,12 +321,14 @@ def _jsonable(value):
 
 def update_order(actor: User, order: WorkOrder, changes: dict,
                  expected_version: int | None = None, flush: bool = True,
-                 **event_fields) -> WorkOrder:
+                 record_event=None, **event_fields) -> WorkOrder:
     """Change fields the actor's role owns; each change is recorded with its old value.
 
     ``event_fields`` (``device_id``, ``device_time``, ``server_time``) go on each change's
     history event: an edit synced from a device says which device and when. ``flush=False``
-    leaves the flush to the caller (the sync engine flushes a whole batch at once).
+    leaves the flush to the caller (the sync engine flushes a whole batch at once), and
+    ``record_event(order, kind, actor, **fields)`` writes the events instead of
+    ``add_event`` (the sync engine inserts a batch's technician-field events together).
 
     Raises Forbidden for a field the role does not own, Conflict for a stale edit or a
     closed order, Invalid for a bad reference.
@@ -329,8 +359,8 @@ def update_order(actor: User, order: WorkOrder, changes: dict,
             continue
         setattr(order, field, new)
         kind = "assigned" if field == "assignee_id" else "field_changed"
-        add_event(order, kind, actor, data={"field": field, "from": _jsonable(old),
-                                            "to": _jsonable(new)}, **event_fields)
+        (record_event or add_event)(order, kind, actor, data={
+            "field": field, "from": _jsonable(old), "to": _jsonable(new)}, **event_fields)
     order.sla_state = sla.grade(order, utcnow())
     if flush:
         db.session.flush()
@@ -550,6 +580,18 @@ def recompute_charges(order: WorkOrder) -> None:
     these before the customer signs; the signed content and the PDF use the same function.
     """
     charges.apply_charges(order)
+
+
+def recompute_charges_many(orders) -> None:
+    """``recompute_charges`` for several orders, their part lines read in one query (a sync
+    batch's changed orders). Nothing a charge decides changes another order's lines, so
+    each order gets the charges ``recompute_charges`` would give it."""
+    orders = list(orders)
+    # In warranty nothing is charged: its parts cost 0 whatever its lines say, so only the
+    # charged orders' lines are read.
+    lines = charges.part_lines_of([order for order in orders if not order.in_warranty])
+    for order in orders:
+        charges.apply_charges(order, lines.get(order.id, []))
 
 
 # -- office actions on an order -------------------------------------------------------------

@@ -181,3 +181,33 @@ def test_a_message_that_keeps_failing_ends_failed_after_the_last_attempt(
         db.session.refresh(row)
     assert row.status == "failed" and row.attempts == app.config["MESSAGE_MAX_ATTEMPTS"]
     assert "unreachable" in row.last_error
+
+
+def test_queueing_several_rows_at_once_skips_only_the_keys_already_queued(
+        make_customer, make_order):
+    """A sync batch queues its messages in one statement: a row whose dedupe key exists is
+    skipped and not reported as queued, the others are stored and reported, the existing
+    row is left as it was."""
+    from server.database import new_uuid
+
+    order = make_order(customer=make_customer())
+    now = utcnow()
+
+    def row(key, recipient):
+        return {"id": new_uuid(), "work_order_id": order.id, "customer_id": order.customer_id,
+                "kind": "on_the_way", "channel": "email", "recipient": recipient,
+                "language": "en", "dedupe_key": key, "status": "queued", "attempts": 0,
+                "next_attempt_at": now, "last_error": None, "data": {"eta": None},
+                "created_at": now}
+
+    first = row("batch-test:a", "first@example.test")
+    assert service._insert_ignoring_duplicates(db.session, [first]) == [first["id"]]
+    rows = [row("batch-test:b", "b@example.test"), row("batch-test:a", "again@example.test"),
+            row("batch-test:c", "c@example.test")]
+    inserted = service._insert_ignoring_duplicates(db.session, rows)
+    assert sorted(inserted, key=str) == sorted([rows[0]["id"], rows[2]["id"]], key=str)
+    stored = {m.dedupe_key: m for m in _messages(order) if m.dedupe_key.startswith("batch-test")}
+    assert sorted(stored) == ["batch-test:a", "batch-test:b", "batch-test:c"]
+    assert stored["batch-test:a"].id == first["id"]
+    assert stored["batch-test:a"].recipient == "first@example.test"
+    assert stored["batch-test:c"].data == {"eta": None}
