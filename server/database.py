@@ -4,14 +4,34 @@ SQLite is the embedded default: every connection runs in WAL mode with foreign k
 and every transaction starts with ``BEGIN IMMEDIATE`` so that two writers never both read
 and then fail to upgrade their lock (SQLite's "database is locked" on commit). PostgreSQL
 needs none of this.
+
+SQLite has one write lock per database file, and a connection that finds it taken polls
+for it (the busy handler sleeps 1, 2, 5 … up to 100 ms between tries, so a waiter can
+sleep through many turns and wait seconds). The threads of one process therefore queue
+for it first, in arrival order (``WriterQueue``): a thread only issues ``BEGIN IMMEDIATE``
+when it is its turn, and the thread that commits hands the turn straight to the next one.
+Only other processes (a second web worker, the job consumer, a command) still meet at the
+busy handler.
+
+``reading()`` is the one exception to ``BEGIN IMMEDIATE``: a transaction begun inside it
+is a plain deferred ``BEGIN``, which in WAL mode reads a snapshot without taking or
+waiting for the write lock. Use it only for a transaction that reads and ends
+(``end_read``) before anything is written: a deferred transaction that later writes can
+fail at once with "database is locked" when another writer committed in between.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import contextvars
+import sqlite3
+import threading
 import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -74,6 +94,137 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# How long a thread waits for its turn at a SQLite file's write lock before the request
+# is refused as busy (503), like SQLite's own busy_timeout below.
+WRITER_WAIT_SECONDS = 5.0
+
+
+class WriterQueue:
+    """The turn to write to one SQLite file, taken by the threads of this process first
+    come, first served.
+
+    The owner may take it again (a second connection in the same thread then meets
+    SQLite's busy handler, as it would without the queue). ``release`` hands the turn to
+    the longest waiter directly, so no thread sleeps while the lock is free and none is
+    overtaken.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiting: collections.deque[tuple[int, threading.Event]] = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner is None or self._owner == me:
+                self._owner = me
+                self._depth += 1
+                return True
+            turn = (me, threading.Event())
+            self._waiting.append(turn)
+        if turn[1].wait(timeout):
+            return True
+        with self._mutex:
+            if turn[1].is_set():  # handed over just as the wait ran out
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+            if self._waiting:
+                self._owner, turn = self._waiting.popleft()
+                self._depth = 1
+                turn.set()
+            else:
+                self._owner = None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+
+_queues: dict[str, WriterQueue] = {}
+_queues_mutex = threading.Lock()
+
+
+def writer_queue(database: str | None) -> WriterQueue | None:
+    """This process's queue for the SQLite file ``database`` (None for a memory database,
+    which no other connection shares)."""
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    with _queues_mutex:
+        return _queues.setdefault(database, WriterQueue())
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A SQLite connection that gives its writer turn back when its transaction ends,
+    after the COMMIT or ROLLBACK itself (SQLAlchemy's commit event comes before it)."""
+
+    _doorstep_turn: WriterQueue | None = None
+
+    def _let_go(self) -> None:
+        turn, self._doorstep_turn = self._doorstep_turn, None
+        if turn is not None:
+            turn.release()
+
+    def commit(self):
+        try:
+            return super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self):
+        try:
+            return super().rollback()
+        finally:
+            self._let_go()
+
+    def close(self):
+        try:
+            return super().close()
+        finally:
+            self._let_go()
+
+
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("doorstep_reading",
+                                                                 default=False)
+
+
+@contextlib.contextmanager
+def reading():
+    """Transactions begun inside this block only read: on SQLite a deferred ``BEGIN``
+    that neither waits for nor holds the write lock. End the transaction (``end_read``)
+    before writing anything."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def end_read(session) -> None:
+    """End ``session``'s read-only transaction and keep what it loaded (not expired), so
+    the objects can be used in the request's next transaction without reading them again.
+    Call it only when nothing was written."""
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_queued_connection(dialect, connection_record, cargs, cparams):
+    if dialect.name == "sqlite" and "factory" not in cparams:
+        cparams["factory"] = _QueuedConnection
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
@@ -90,5 +241,22 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name != "sqlite":
+        return
+    if _reading.get():
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    queue = writer_queue(conn.engine.url.database)
+    if queue is not None and isinstance(dbapi_connection, _QueuedConnection):
+        dbapi_connection._let_go()  # a turn left over from a transaction ended by hand
+        if not queue.acquire(WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))
+        dbapi_connection._doorstep_turn = queue
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(dbapi_connection, _QueuedConnection):
+            dbapi_connection._let_go()
+        raise
