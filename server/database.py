@@ -25,6 +25,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import contextvars
+import fcntl
+import os
 import sqlite3
 import threading
 import uuid
@@ -109,13 +111,23 @@ class WriterQueue:
     overtaken.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
+        self._fd = None
+        if path and os.environ.get("DOORSTEP_SQLITE_FLOCK") == "1":
+            self._fd = os.open(path + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
         self._waiting: collections.deque[tuple[int, threading.Event]] = collections.deque()
 
     def acquire(self, timeout: float) -> bool:
+        if not self._acquire(timeout):
+            return False
+        if self._fd is not None and self._depth == 1:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return True
+
+    def _acquire(self, timeout: float) -> bool:
         me = threading.get_ident()
         with self._mutex:
             if self._owner is None or self._owner == me:
@@ -137,6 +149,8 @@ class WriterQueue:
             self._depth -= 1
             if self._depth > 0:
                 return
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
             if self._waiting:
                 self._owner, turn = self._waiting.popleft()
                 self._depth = 1
@@ -159,7 +173,9 @@ def writer_queue(database: str | None) -> WriterQueue | None:
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
     with _queues_mutex:
-        return _queues.setdefault(database, WriterQueue())
+        if database not in _queues:
+            _queues[database] = WriterQueue(database)
+        return _queues[database]
 
 
 class _QueuedConnection(sqlite3.Connection):
