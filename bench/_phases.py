@@ -16,6 +16,9 @@ Phases (wall ms and this thread's CPU ms; nested ones are said so):
   rollup's refresh at before_commit) and ``enqueue`` (queuing message delivery after it);
 * ``lock_wait`` — SQLite only: the time ``BEGIN IMMEDIATE`` took (waiting for the one
   write lock: SQLite's busy handler, or the in-process writer queue when there is one);
+* ``hold`` — from taking the database's one writer turn (SQLite: BEGIN IMMEDIATE;
+  PostgreSQL: the change-feed counter's row lock) to the end of the commit. Requests
+  that write take turns, so 1 / hold is the most requests per second the database takes;
 * ``sql`` — every statement's execute time, and the number of statements.
 
 ``dump()`` writes one JSON file per worker process into ``PHASES_DIR``; ``summary(dir)``
@@ -58,6 +61,19 @@ def _timed(name: str, fn):
     return wrapper
 
 
+def _held(fn):
+    """``hold`` — from taking the writer turn to the end of the commit."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            record = _current()
+            if record is not None and "held_from" in record:
+                record["hold_wall"] = time.perf_counter() - record.pop("held_from")
+    return wrapper
+
+
 def install(app) -> None:
     import sqlalchemy
     from flask_smorest import Blueprint  # noqa: F401
@@ -93,6 +109,7 @@ def install(app) -> None:
     app.after_request_funcs[None] = [_timed("commit", f)
                                      for f in app.after_request_funcs.get(None, [])]
     FlaskParser.parse = _timed("parse", FlaskParser.parse)
+    Session.commit = _held(Session.commit)
     sync.push.push = _timed("engine", sync.push.push)
     schemas.PushOut.dump = _timed("dump", schemas.PushOut.dump)
     rollup._refresh_noted = _timed("rollup", rollup._refresh_noted)
@@ -108,6 +125,10 @@ def install(app) -> None:
         if record is None:
             return
         took = time.perf_counter() - conn.info.pop("phases_started", time.perf_counter())
+        if statement == "BEGIN IMMEDIATE" or statement.startswith("UPDATE sync_counter"):
+            # From here to the commit this request holds the database's one writer turn
+            # (SQLite's write lock; PostgreSQL's lock on the change-feed counter).
+            record.setdefault("held_from", time.perf_counter())
         if statement == "BEGIN IMMEDIATE":
             record["lock_wait_wall"] = record.get("lock_wait_wall", 0) + took
         else:
@@ -118,7 +139,6 @@ def install(app) -> None:
     from server import database
     if hasattr(database, "_wait_for_writer"):
         database._wait_for_writer = _timed("queue_wait", database._wait_for_writer)
-    del Session
 
 
 def dump() -> None:

@@ -29,6 +29,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -101,9 +102,55 @@ class UTCDateTime(TypeDecorator):
 WRITER_WAIT_SECONDS = 5.0
 
 
+class _FileTurn:
+    """The turn among processes: an exclusive ``flock`` on ``<database>-writer.lock``.
+
+    A blocked ``flock`` cannot time out, so a helper thread waits in it on behalf of the
+    thread at the head of this process's queue, which itself waits at most its timeout.
+    The kernel wakes a blocked ``flock`` as soon as the file is unlocked, so processes
+    alternate instead of sleeping through each other's turns; a process that ends (or
+    is killed) loses its lock with it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._cond = threading.Condition(threading.Lock())
+        self._wanted = self._held = False
+        threading.Thread(target=self._take_turns, name="doorstep-sqlite-writer",
+                         daemon=True).start()
+
+    def _take_turns(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._wanted and not self._held)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            with self._cond:
+                if self._wanted:
+                    self._held = True
+                    self._cond.notify_all()
+                    continue
+            fcntl.flock(self._fd, fcntl.LOCK_UN)  # the thread that wanted it gave up
+
+    def acquire(self, timeout: float) -> bool:
+        with self._cond:
+            self._wanted = True
+            self._cond.notify_all()
+            if self._cond.wait_for(lambda: self._held, timeout):
+                self._wanted = False
+                return True
+            self._wanted = False
+            return False
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._cond.notify_all()
+
+
 class WriterQueue:
-    """The turn to write to one SQLite file, taken by the threads of this process first
-    come, first served.
+    """The turn to write to one SQLite file: the threads of this process take it first
+    come, first served, then the process takes its turn among processes (``_FileTurn``).
 
     The owner may take it again (a second connection in the same thread then meets
     SQLite's busy handler, as it would without the queue). ``release`` hands the turn to
@@ -112,27 +159,33 @@ class WriterQueue:
     """
 
     def __init__(self, path: str | None = None) -> None:
-        self._fd = None
-        if path and os.environ.get("DOORSTEP_SQLITE_FLOCK") == "1":
-            self._fd = os.open(path + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._files = _FileTurn(path + "-writer.lock") if path else None
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
         self._waiting: collections.deque[tuple[int, threading.Event]] = collections.deque()
 
     def acquire(self, timeout: float) -> bool:
-        if not self._acquire(timeout):
+        deadline = time.monotonic() + timeout
+        first = self._take(timeout)
+        if first is None:
             return False
-        if self._fd is not None and self._depth == 1:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if first and self._files is not None and \
+                not self._files.acquire(max(0.0, deadline - time.monotonic())):
+            self._hand_over()
+            return False
         return True
 
-    def _acquire(self, timeout: float) -> bool:
+    def _take(self, timeout: float) -> bool | None:
+        """True: the turn is now this thread's; False: it already was (taken again);
+        None: the wait ran out."""
         me = threading.get_ident()
         with self._mutex:
-            if self._owner is None or self._owner == me:
-                self._owner = me
+            if self._owner == me:
                 self._depth += 1
+                return False
+            if self._owner is None:
+                self._owner, self._depth = me, 1
                 return True
             turn = (me, threading.Event())
             self._waiting.append(turn)
@@ -142,21 +195,25 @@ class WriterQueue:
             if turn[1].is_set():  # handed over just as the wait ran out
                 return True
             self._waiting.remove(turn)
-            return False
+            return None
 
     def release(self) -> None:
         with self._mutex:
             self._depth -= 1
             if self._depth > 0:
                 return
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self._files is not None:
+            self._files.release()
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        with self._mutex:
             if self._waiting:
                 self._owner, turn = self._waiting.popleft()
                 self._depth = 1
                 turn.set()
             else:
-                self._owner = None
+                self._owner, self._depth = None, 0
 
     @property
     def waiting(self) -> int:
@@ -167,6 +224,17 @@ _queues: dict[str, WriterQueue] = {}
 _queues_mutex = threading.Lock()
 
 
+def _forget_queues_after_fork() -> None:
+    # A forked child (a gunicorn worker of a preloaded app) must not share the parent's
+    # lock file description or its helper thread, which did not survive the fork.
+    global _queues_mutex
+    _queues.clear()
+    _queues_mutex = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_queues_after_fork)
+
+
 def writer_queue(database: str | None) -> WriterQueue | None:
     """This process's queue for the SQLite file ``database`` (None for a memory database,
     which no other connection shares)."""
@@ -174,7 +242,7 @@ def writer_queue(database: str | None) -> WriterQueue | None:
         return None
     with _queues_mutex:
         if database not in _queues:
-            _queues[database] = WriterQueue(database)
+            _queues[database] = WriterQueue(os.path.abspath(database))
         return _queues[database]
 
 
