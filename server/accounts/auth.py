@@ -33,15 +33,17 @@ def load_api_actor() -> None:
     # RFC 9110: the scheme name is case-insensitive ("bearer", "BEARER" are the same).
     if scheme.lower() != "bearer" or not credentials.strip():
         return
-    # The token is checked in a read-only transaction of its own, ended before the view
-    # runs: on SQLite it neither waits for nor holds the one write lock, so checking the
+    # On SQLite the token is checked in a read-only transaction of its own, ended before
+    # the view runs: it neither waits for nor holds the one write lock, so checking the
     # token and reading the body happen while another request writes. What it loaded
     # stays loaded (end_read). A revocation committed between this check and the view's
     # writes is seen the way PostgreSQL's read-committed transactions see it: the push
-    # re-reads the device's revocation under its lock (sync.push.push).
+    # re-reads the device's revocation under its lock (sync.push.push). PostgreSQL's
+    # reads wait for nobody, so there the check stays in the request's transaction.
     session = db.session()
-    own_read = not session.in_transaction() and not (session.new or session.dirty
-                                                       or session.deleted)
+    own_read = (not session.in_transaction()
+                and not (session.new or session.dirty or session.deleted)
+                and session.get_bind().dialect.name == "sqlite")
     try:
         with reading() if own_read else nullcontext():
             device = device_for_token(credentials.strip())
