@@ -97,6 +97,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# How writers take turns at a SQLite file (DOORSTEP_SQLITE_WRITERS): "queue" (the
+# default: threads queue in the process, processes through the lock file), "process"
+# (threads queue, processes meet at SQLite's busy handler), "busy" (SQLite's busy handler
+# only, as before the queue). For measuring (bench/sync_push_http_bench.py) and as a way
+# back; the outcomes are the same in every mode.
+WRITERS = os.environ.get("DOORSTEP_SQLITE_WRITERS", "queue")
 # How long a thread waits for its turn at a SQLite file's write lock before the request
 # is refused as busy (503), like SQLite's own busy_timeout below.
 WRITER_WAIT_SECONDS = 5.0
@@ -132,6 +138,14 @@ class _FileTurn:
             fcntl.flock(self._fd, fcntl.LOCK_UN)  # the thread that wanted it gave up
 
     def acquire(self, timeout: float) -> bool:
+        try:  # free: take it at once, without waking the helper
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            with self._cond:
+                self._held = True
+            return True
         with self._cond:
             self._wanted = True
             self._cond.notify_all()
@@ -238,11 +252,13 @@ os.register_at_fork(after_in_child=_forget_queues_after_fork)
 def writer_queue(database: str | None) -> WriterQueue | None:
     """This process's queue for the SQLite file ``database`` (None for a memory database,
     which no other connection shares)."""
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+    if not database or database == ":memory:" or database.startswith("file::memory:") \
+            or WRITERS == "busy":
         return None
     with _queues_mutex:
         if database not in _queues:
-            _queues[database] = WriterQueue(os.path.abspath(database))
+            _queues[database] = WriterQueue(os.path.abspath(database)
+                                            if WRITERS == "queue" else None)
         return _queues[database]
 
 
