@@ -252,13 +252,17 @@ os.register_at_fork(after_in_child=_forget_queues_after_fork)
 def writer_queue(database: str | None) -> WriterQueue | None:
     """This process's queue for the SQLite file ``database`` (None for a memory database,
     which no other connection shares)."""
-    if not database or database == ":memory:" or database.startswith("file::memory:") \
+    # A "file:" URI may name a memory database or open the file read-only: left to SQLite.
+    if not database or database == ":memory:" or database.startswith("file:") \
             or WRITERS == "busy":
         return None
     with _queues_mutex:
         if database not in _queues:
-            _queues[database] = WriterQueue(os.path.abspath(database)
-                                            if WRITERS == "queue" else None)
+            try:
+                queue = WriterQueue(os.path.abspath(database) if WRITERS == "queue" else None)
+            except OSError:  # no lock file next to it: processes meet at the busy handler
+                queue = WriterQueue(None)
+            _queues[database] = queue
         return _queues[database]
 
 
@@ -327,7 +331,8 @@ def _sqlite_queued_connection(dialect, connection_record, cargs, cparams):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    # isinstance, not the class's module: the connections are _QueuedConnection.
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event below issue BEGIN itself.
     dbapi_connection.isolation_level = None

@@ -208,3 +208,15 @@ def test_another_process_waits_for_the_turn_and_gets_it_when_it_is_let_go(tmp_pa
         child.wait(10)
     assert mine.acquire(1)  # and back again once the child is done
     mine.release()
+
+
+def test_queued_sqlite_connections_keep_wal_foreign_keys_and_the_busy_timeout(tmp_path):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'settings.db'}")
+    with engine.connect() as conn:
+        assert isinstance(conn.connection.dbapi_connection, database._QueuedConnection)
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout"),
+                pragma("synchronous")) == ("wal", 1, 5000, 1)
+    engine.dispose()
