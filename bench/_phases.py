@@ -14,8 +14,9 @@ Phases (wall ms and this thread's CPU ms; nested ones are said so):
 * ``dump`` — PushOut dumping the answer;
 * ``commit`` — the after-request hook's commit, with inside it ``rollup`` (the KPI
   rollup's refresh at before_commit) and ``enqueue`` (queuing message delivery after it);
-* ``lock_wait`` — SQLite only: the time ``BEGIN IMMEDIATE`` took (waiting for the one
-  write lock: SQLite's busy handler, or the in-process writer queue when there is one);
+* ``lock_wait`` — SQLite only: the time ``BEGIN IMMEDIATE`` took (SQLite's busy handler
+  waiting for the one write lock), and ``queue_wait``, the wait for the turn in the
+  writer queue before it;
 * ``hold`` — from taking the database's one writer turn (SQLite: BEGIN IMMEDIATE;
   PostgreSQL: the change-feed counter's row lock) to the end of the commit. Requests
   that write take turns, so 1 / hold is the most requests per second the database takes;
@@ -135,10 +136,9 @@ def install(app) -> None:
             record["sql_wall"] = record.get("sql_wall", 0) + took
             record["statements"] = record.get("statements", 0) + 1
 
-    # The in-process writer queue, when there is one, is waited on before BEGIN IMMEDIATE.
+    # The writer queue (server/database.py) is waited on before BEGIN IMMEDIATE.
     from server import database
-    if hasattr(database, "_wait_for_writer"):
-        database._wait_for_writer = _timed("queue_wait", database._wait_for_writer)
+    database.WriterQueue.acquire = _timed("queue_wait", database.WriterQueue.acquire)
 
 
 def dump() -> None:
