@@ -7,6 +7,11 @@ kills it ("WORKER TIMEOUT"), so two sync workers could stall the console for 30 
 ``gthread`` worker waits for idle keep-alive connections in its event loop, not in a
 thread, and serves ``GUNICORN_THREADS`` requests at once; its heartbeat comes from that
 loop, so only a request that really runs too long is killed.
+
+On SQLite every write takes the database's one write lock in turn (server/database.py:
+threads queue first come, first served, processes through a lock file), so more workers
+do not write faster; the embedded setup does best with one process of 16 threads
+(docs/operations.md, "SQLite: one writer at a time").
 """
 
 import os

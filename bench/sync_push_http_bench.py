@@ -13,6 +13,7 @@ SQLite's busy timeout runs out, is counted as an error).
     .venv/bin/python bench/sync_push_http_bench.py                       # SQLite
     DATABASE_URL=postgresql://… .venv/bin/python bench/sync_push_http_bench.py
     PUSH_DEVICES=20 PUSH_BATCHES=10 PUSH_ROUNDS=3 WEB_CONCURRENCY=2 GUNICORN_THREADS=8
+    PUSH_PHASES=1 …    # also where a request's time goes (bench/_phases.py)
 
 Prints per round mutations/s, p50/p95 of a push, and the server's CPU time (all gunicorn
 processes, from /proc) per mutation — on this shared 2-core machine the client and other
@@ -30,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -99,10 +101,13 @@ def server_cpu_seconds(pgid: int) -> float:
     return total / tick
 
 
-def run_device(port: int, device: dict, orders: list[str], latencies: list, errors: list):
+def run_device(port: int, device: dict, orders: list[str], latencies: list, errors: list,
+               warmup: bool = False):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {device['token']}",
                "Content-Type": "application/json"}
+    if warmup:  # not counted by PUSH_PHASES
+        headers["X-Bench-Warmup"] = "1"
     try:
         for order_id in orders:
             body = json.dumps({"protocol": 2, "mutations": batch_for(device, order_id)})
@@ -127,10 +132,11 @@ def run_device(port: int, device: dict, orders: list[str], latencies: list, erro
         conn.close()
 
 
-def push_round(port: int, devices: list[dict], first: int, count: int, pgid: int) -> dict:
+def push_round(port: int, devices: list[dict], first: int, count: int, pgid: int,
+               warmup: bool = False) -> dict:
     latencies, errors = [], []
     threads = [threading.Thread(target=run_device, args=(
-        port, device, device["orders"][first:first + count], latencies, errors))
+        port, device, device["orders"][first:first + count], latencies, errors, warmup))
         for device in devices]
     cpu = server_cpu_seconds(pgid)
     client_cpu = time.process_time()
@@ -175,13 +181,20 @@ if __name__ == "__main__":
     workers = env.setdefault("WEB_CONCURRENCY", "2")
     threads = env.setdefault("GUNICORN_THREADS", "8")
     log = open(os.devnull, "w")
+    # PUSH_PHASES=1: the same server with every phase of a push timed (bench/_phases.py).
+    phases_dir = None
+    config = "gunicorn.conf.py"
+    if os.environ.get("PUSH_PHASES") == "1":
+        phases_dir = tempfile.mkdtemp(prefix="doorstep-phases-")
+        env["PHASES_DIR"] = phases_dir
+        config = "bench/_phases_gunicorn.py"
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "server:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", config, "server:create_app()"],
         cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
     rounds = []
     try:
         wait_for(port)
-        push_round(port, devices, 0, 1, server.pid)  # imports, caches, connections
+        push_round(port, devices, 0, 1, server.pid, warmup=True)  # imports, caches, connections
         for r in range(ROUNDS):
             rounds.append(push_round(port, devices, 1 + r * BATCHES, BATCHES, server.pid))
             print(f"round {r + 1}: {rounds[-1]['mutations_per_s']} mutations/s, "
@@ -207,4 +220,8 @@ if __name__ == "__main__":
         "load_average": os.getloadavg(),
         "rounds": rounds, "targets": TARGETS.get(name),
     }
+    if phases_dir:
+        from _phases import summary
+
+        figures["phases_ms"] = summary(phases_dir)
     report(f"sync_push_http_{name}_{MIX}", figures)

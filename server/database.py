@@ -4,14 +4,37 @@ SQLite is the embedded default: every connection runs in WAL mode with foreign k
 and every transaction starts with ``BEGIN IMMEDIATE`` so that two writers never both read
 and then fail to upgrade their lock (SQLite's "database is locked" on commit). PostgreSQL
 needs none of this.
+
+SQLite has one write lock per database file, and a connection that finds it taken polls
+for it (the busy handler sleeps 1, 2, 5 … up to 100 ms between tries, so a waiter can
+sleep through many turns and wait seconds). The threads of one process therefore queue
+for it first, in arrival order (``WriterQueue``): a thread only issues ``BEGIN IMMEDIATE``
+when it is its turn, and the thread that commits hands the turn straight to the next one.
+Only other processes (a second web worker, the job consumer, a command) still meet at the
+busy handler.
+
+``reading()`` is the one exception to ``BEGIN IMMEDIATE``: a transaction begun inside it
+is a plain deferred ``BEGIN``, which in WAL mode reads a snapshot without taking or
+waiting for the write lock. Use it only for a transaction that reads and ends
+(``end_read``) before anything is written: a deferred transaction that later writes can
+fail at once with "database is locked" when another writer committed in between.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import contextvars
+import fcntl
+import os
+import sqlite3
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -74,9 +97,242 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# How writers take turns at a SQLite file (DOORSTEP_SQLITE_WRITERS): "queue" (the
+# default: threads queue in the process, processes through the lock file), "process"
+# (threads queue, processes meet at SQLite's busy handler), "busy" (SQLite's busy handler
+# only, as before the queue). For measuring (bench/sync_push_http_bench.py) and as a way
+# back; the outcomes are the same in every mode.
+WRITERS = os.environ.get("DOORSTEP_SQLITE_WRITERS", "queue")
+# How long a thread waits for its turn at a SQLite file's write lock before the request
+# is refused as busy (503), like SQLite's own busy_timeout below.
+WRITER_WAIT_SECONDS = 5.0
+
+
+class _FileTurn:
+    """The turn among processes: an exclusive ``flock`` on ``<database>-writer.lock``.
+
+    A blocked ``flock`` cannot time out, so a helper thread waits in it on behalf of the
+    thread at the head of this process's queue, which itself waits at most its timeout.
+    The kernel wakes a blocked ``flock`` as soon as the file is unlocked, so processes
+    alternate instead of sleeping through each other's turns; a process that ends (or
+    is killed) loses its lock with it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._cond = threading.Condition(threading.Lock())
+        self._wanted = self._held = False
+        threading.Thread(target=self._take_turns, name="doorstep-sqlite-writer",
+                         daemon=True).start()
+
+    def _take_turns(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._wanted and not self._held)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            with self._cond:
+                if self._wanted:
+                    self._held = True
+                    self._cond.notify_all()
+                    continue
+            fcntl.flock(self._fd, fcntl.LOCK_UN)  # the thread that wanted it gave up
+
+    def acquire(self, timeout: float) -> bool:
+        try:  # free: take it at once, without waking the helper
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            with self._cond:
+                self._held = True
+            return True
+        with self._cond:
+            self._wanted = True
+            self._cond.notify_all()
+            if self._cond.wait_for(lambda: self._held, timeout):
+                self._wanted = False
+                return True
+            self._wanted = False
+            return False
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._cond.notify_all()
+
+
+class WriterQueue:
+    """The turn to write to one SQLite file: the threads of this process take it first
+    come, first served, then the process takes its turn among processes (``_FileTurn``).
+
+    The owner may take it again (a second connection in the same thread then meets
+    SQLite's busy handler, as it would without the queue). ``release`` hands the turn to
+    the longest waiter directly, so no thread sleeps while the lock is free and none is
+    overtaken.
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        self._files = _FileTurn(path + "-writer.lock") if path else None
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiting: collections.deque[tuple[int, threading.Event]] = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        first = self._take(timeout)
+        if first is None:
+            return False
+        if first and self._files is not None and \
+                not self._files.acquire(max(0.0, deadline - time.monotonic())):
+            self._hand_over()
+            return False
+        return True
+
+    def _take(self, timeout: float) -> bool | None:
+        """True: the turn is now this thread's; False: it already was (taken again);
+        None: the wait ran out."""
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return False
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return True
+            turn = (me, threading.Event())
+            self._waiting.append(turn)
+        if turn[1].wait(timeout):
+            return True
+        with self._mutex:
+            if turn[1].is_set():  # handed over just as the wait ran out
+                return True
+            self._waiting.remove(turn)
+            return None
+
+    def release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+        if self._files is not None:
+            self._files.release()
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._owner, turn = self._waiting.popleft()
+                self._depth = 1
+                turn.set()
+            else:
+                self._owner, self._depth = None, 0
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+
+_queues: dict[str, WriterQueue] = {}
+_queues_mutex = threading.Lock()
+
+
+def _forget_queues_after_fork() -> None:
+    # A forked child (a gunicorn worker of a preloaded app) must not share the parent's
+    # lock file description or its helper thread, which did not survive the fork.
+    global _queues_mutex
+    _queues.clear()
+    _queues_mutex = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_queues_after_fork)
+
+
+def writer_queue(database: str | None) -> WriterQueue | None:
+    """This process's queue for the SQLite file ``database`` (None for a memory database,
+    which no other connection shares)."""
+    # A "file:" URI may name a memory database or open the file read-only: left to SQLite.
+    if not database or database == ":memory:" or database.startswith("file:") \
+            or WRITERS == "busy":
+        return None
+    with _queues_mutex:
+        if database not in _queues:
+            try:
+                queue = WriterQueue(os.path.abspath(database) if WRITERS == "queue" else None)
+            except OSError:  # no lock file next to it: processes meet at the busy handler
+                queue = WriterQueue(None)
+            _queues[database] = queue
+        return _queues[database]
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A SQLite connection that gives its writer turn back when its transaction ends,
+    after the COMMIT or ROLLBACK itself (SQLAlchemy's commit event comes before it)."""
+
+    _doorstep_turn: WriterQueue | None = None
+
+    def _let_go(self) -> None:
+        turn, self._doorstep_turn = self._doorstep_turn, None
+        if turn is not None:
+            turn.release()
+
+    def commit(self):
+        try:
+            return super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self):
+        try:
+            return super().rollback()
+        finally:
+            self._let_go()
+
+    def close(self):
+        try:
+            return super().close()
+        finally:
+            self._let_go()
+
+
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("doorstep_reading",
+                                                                 default=False)
+
+
+@contextlib.contextmanager
+def reading():
+    """Transactions begun inside this block only read: on SQLite a deferred ``BEGIN``
+    that neither waits for nor holds the write lock. End the transaction (``end_read``)
+    before writing anything."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def end_read(session) -> None:
+    """End ``session``'s read-only transaction and keep what it loaded (not expired), so
+    the objects can be used in the request's next transaction without reading them again.
+    Call it only when nothing was written."""
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_queued_connection(dialect, connection_record, cargs, cparams):
+    if dialect.name == "sqlite" and "factory" not in cparams:
+        cparams["factory"] = _QueuedConnection
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    # isinstance, not the class's module: the connections are _QueuedConnection.
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event below issue BEGIN itself.
     dbapi_connection.isolation_level = None
@@ -90,5 +346,22 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name != "sqlite":
+        return
+    if _reading.get():
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    queue = writer_queue(conn.engine.url.database)
+    if queue is not None and isinstance(dbapi_connection, _QueuedConnection):
+        dbapi_connection._let_go()  # a turn left over from a transaction ended by hand
+        if not queue.acquire(WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))
+        dbapi_connection._doorstep_turn = queue
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(dbapi_connection, _QueuedConnection):
+            dbapi_connection._let_go()
+        raise

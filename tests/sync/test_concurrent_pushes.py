@@ -1,0 +1,222 @@
+"""Many phones pushing at once (issue 17, push over HTTP; server/database.py).
+
+On SQLite the threads of a process take turns at the one write lock first come, first
+served (``WriterQueue``), and processes take turns through a lock file; the token and the
+body are checked before a request waits for its turn. Nothing of this may change an
+outcome: every batch applies once, in order, and nothing is lost.
+"""
+
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from server import database
+from server.accounts.models import Device
+from server.accounts.service import issue_device_token
+from server.extensions import db
+from server.workorders.models import WorkOrderNote
+from tests import factories
+
+pytestmark = pytest.mark.live
+
+PHONES, BATCHES, BATCH = 8, 4, 5
+
+
+def _note(order_id, mutation_id: int) -> dict:
+    return {"id": mutation_id, "name": "add_note", "version": 1,
+            "args": {"order_id": str(order_id), "note_id": str(uuid.uuid4()),
+                     "body": f"note {mutation_id}", "device_time": "2026-11-23T09:00:00Z"}}
+
+
+@pytest.fixture
+def phones(app):
+    office = factories.make_user("dispatcher")
+    phones = []
+    for _ in range(PHONES):
+        tech = factories.make_technician()
+        order = factories.make_order(actor=office)
+        factories.walk_to(order, "scheduled", office, tech)
+        device, token = issue_device_token(tech.user, "phone", timedelta(days=1))
+        phones.append({"token": token, "order": order.id, "device": device.id})
+    db.session.commit()
+    # The commit's after-commit jobs (run in-process in tests) may leave a transaction
+    # open on this thread's session, holding the write lock the phones need.
+    db.session.remove()
+    return phones
+
+
+def test_phones_pushing_at_once_all_apply_in_order_and_nothing_is_lost(app, phones):
+    answers: list[tuple[int, dict]] = []
+    start = threading.Barrier(PHONES)
+
+    def phone(p):
+        client = app.test_client()
+        start.wait()
+        for b in range(BATCHES):
+            mutations = [_note(p["order"], b * BATCH + i + 1) for i in range(BATCH)]
+            response = client.post("/api/v1/sync/push", json={
+                "protocol": 2, "mutations": mutations},
+                headers={"Authorization": f"Bearer {p['token']}"})
+            answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=phone, args=(p,)) for p in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [status for status, _ in answers] == [200] * PHONES * BATCHES
+    assert all(r["status"] == "applied" for _, body in answers for r in body["results"])
+    db.session.remove()
+    for p in phones:
+        assert db.session.get(Device, p["device"]).last_mutation_id == BATCHES * BATCH
+        bodies = db.session.scalars(select(WorkOrderNote.body)
+                                    .where(WorkOrderNote.work_order_id == p["order"])).all()
+        assert sorted(bodies) == sorted(f"note {n}" for n in range(1, BATCHES * BATCH + 1))
+    assert db.session.scalar(select(func.count()).select_from(WorkOrderNote)) == \
+        PHONES * BATCHES * BATCH
+
+
+@pytest.fixture
+def writer_held(app):
+    """Another thread holds an open write transaction (on SQLite: the write lock) until
+    the test sets the returned event."""
+    held, done = threading.Event(), threading.Event()
+    engine = db.engine
+
+    def writer():
+        with engine.connect() as conn:
+            conn.execute(text("UPDATE sync_counter SET value = value WHERE id = 1"))
+            held.set()
+            done.wait(30)
+            conn.rollback()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert held.wait(10)
+    yield done
+    done.set()
+    thread.join(10)
+
+
+def test_a_bad_token_or_a_bad_body_is_answered_while_another_request_writes(
+        app, phones, writer_held):
+    client = app.test_client()
+    refused = client.post("/api/v1/sync/push", json={"protocol": 2, "mutations": []},
+                          headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and refused.get_json()["reason"] == "token_unknown"
+    invalid = client.post("/api/v1/sync/push", json={"protocol": 2, "mutations": "x"},
+                          headers={"Authorization": f"Bearer {phones[0]['token']}"})
+    assert invalid.status_code == 422
+    assert "mutations" in invalid.get_json()["errors"]["json"]
+    writer_held.set()
+    # Once the writer is gone the same phone's push applies (its token was not used up).
+    ok = client.post("/api/v1/sync/push", json={
+        "protocol": 2, "mutations": [_note(phones[0]["order"], 1)]},
+        headers={"Authorization": f"Bearer {phones[0]['token']}"})
+    assert ok.status_code == 200 and ok.get_json()["results"][0]["status"] == "applied"
+
+
+def test_a_push_that_waits_too_long_for_its_turn_is_refused_busy_and_stores_nothing(
+        app, phones, writer_held, monkeypatch):
+    if db.engine.dialect.name != "sqlite":
+        # PostgreSQL has no database-wide write lock: the push does not wait at all.
+        writer_held.set()
+    monkeypatch.setattr(database, "WRITER_WAIT_SECONDS", 0.2)
+    client = app.test_client()
+    response = client.post("/api/v1/sync/push", json={
+        "protocol": 2, "mutations": [_note(phones[0]["order"], 1)]},
+        headers={"Authorization": f"Bearer {phones[0]['token']}"})
+    if db.engine.dialect.name != "sqlite":
+        assert response.status_code == 200
+        return
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "busy" in response.get_json()["description"]
+    writer_held.set()
+    db.session.remove()
+    assert db.session.get(Device, phones[0]["device"]).last_mutation_id == 0
+    assert db.session.scalar(select(func.count()).select_from(WorkOrderNote)) == 0
+
+
+def test_threads_take_their_turn_in_the_order_they_asked():
+    queue = database.WriterQueue()
+    assert queue.acquire(1)
+    order, started = [], []
+
+    def waiter(name):
+        started.append(name)
+        assert queue.acquire(5)
+        order.append(name)
+        queue.release()
+
+    threads = []
+    for name in "abcd":
+        threads.append(threading.Thread(target=waiter, args=(name,)))
+        threads[-1].start()
+        while queue.waiting < len(threads):  # each is queued before the next asks
+            threading.Event().wait(0.001)
+    queue.release()
+    for thread in threads:
+        thread.join(5)
+    assert order == ["a", "b", "c", "d"]
+
+
+def test_a_thread_that_gives_up_waiting_leaves_the_queue_and_the_next_one_goes():
+    queue = database.WriterQueue()
+    assert queue.acquire(1)
+    assert queue.acquire(1)  # the owner may take it again (a second connection)
+    outcome = []
+    impatient = threading.Thread(target=lambda: outcome.append(queue.acquire(0.05)))
+    impatient.start()
+    impatient.join(5)
+    assert outcome == [False] and queue.waiting == 0
+    queue.release()
+    queue.release()
+    assert queue.acquire(0.05)  # free again: nobody was left holding it
+    queue.release()
+
+
+CHILD = """
+import sys, time
+from server.database import WriterQueue
+queue = WriterQueue(sys.argv[1])
+print("busy" if not queue.acquire(0.2) else "took it while held", flush=True)
+sys.stdin.readline()  # the parent has let go
+print("got it" if queue.acquire(10) else "still waiting", flush=True)
+queue.release()
+"""
+
+
+def test_another_process_waits_for_the_turn_and_gets_it_when_it_is_let_go(tmp_path):
+    path = str(tmp_path / "doorstep.db")
+    mine = database.WriterQueue(path)
+    assert mine.acquire(1)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, path], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "busy"
+        mine.release()
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "got it"
+    finally:
+        child.wait(10)
+    assert mine.acquire(1)  # and back again once the child is done
+    mine.release()
+
+
+def test_queued_sqlite_connections_keep_wal_foreign_keys_and_the_busy_timeout(tmp_path):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'settings.db'}")
+    with engine.connect() as conn:
+        assert isinstance(conn.connection.dbapi_connection, database._QueuedConnection)
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout"),
+                pragma("synchronous")) == ("wal", 1, 5000, 1)
+    engine.dispose()
