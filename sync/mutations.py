@@ -39,6 +39,7 @@ from server.feedback.models import Survey
 from server.inventory import fieldstock
 from server.inventory import service as stock
 from server.inventory.models import MovementKind, Part, StockLocation
+from server.kpis import rollup as kpi_rollup
 from server.media import service as media
 from server.media.models import Photo, PhotoKind, Signature
 from server.schemas import AwareDateTime, Integer
@@ -133,6 +134,8 @@ def settle(ctx_or_owed) -> None:
             stamp = {"sync_pos": position} if issubclass(model, Syncable) else {}
             session.execute(insert(model.__table__),
                             [{**row, **stamp} for row in by_id.values()])
+            if model is TimeLog:  # no flush sees these rows: the KPI rollup must be told
+                kpi_rollup.note_written("TimeLog", by_id)
     if moves:
         stock.record_movements(moves, ledger_objects=False)
     for van_id, pairs in used.items():

@@ -1,7 +1,7 @@
 """work orders: an index on (assignee, appointment start) for the ETA's previous-job look-up
 
 Revision ID: s22_pushengine_assignee_start
-Revises: s21_stockrest_claim_photos
+Revises: s22_kpievents_event_facts
 Create Date: 2026-11-30 12:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = 's22_pushengine_assignee_start'
-down_revision = 's21_stockrest_claim_photos'
+down_revision = 's22_kpievents_event_facts'
 branch_labels = None
 depends_on = None
 
