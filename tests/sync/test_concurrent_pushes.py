@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 from server import database
@@ -25,6 +26,13 @@ from tests import factories
 pytestmark = pytest.mark.live
 
 PHONES, BATCHES, BATCH = 8, 4, 5
+
+
+def _plain_client(app) -> FlaskClient:
+    """A client as a phone is: no test session to commit first. (``app.test_client()``
+    gives the suite's CommittingClient once any test has used the ``client`` fixture, and
+    that one commits the test's own session, which a phone's thread has not got.)"""
+    return FlaskClient(app, app.response_class)
 
 
 def _note(order_id, mutation_id: int) -> dict:
@@ -55,7 +63,7 @@ def test_phones_pushing_at_once_all_apply_in_order_and_nothing_is_lost(app, phon
     start = threading.Barrier(PHONES)
 
     def phone(p):
-        client = app.test_client()
+        client = _plain_client(app)
         start.wait()
         for b in range(BATCHES):
             mutations = [_note(p["order"], b * BATCH + i + 1) for i in range(BATCH)]
@@ -106,7 +114,7 @@ def writer_held(app):
 
 def test_a_bad_token_or_a_bad_body_is_answered_while_another_request_writes(
         app, phones, writer_held):
-    client = app.test_client()
+    client = _plain_client(app)
     refused = client.post("/api/v1/sync/push", json={"protocol": 2, "mutations": []},
                           headers={"Authorization": "Bearer not-a-token"})
     assert refused.status_code == 401 and refused.get_json()["reason"] == "token_unknown"
@@ -128,7 +136,7 @@ def test_a_push_that_waits_too_long_for_its_turn_is_refused_busy_and_stores_noth
         # PostgreSQL has no database-wide write lock: the push does not wait at all.
         writer_held.set()
     monkeypatch.setattr(database, "WRITER_WAIT_SECONDS", 0.2)
-    client = app.test_client()
+    client = _plain_client(app)
     response = client.post("/api/v1/sync/push", json={
         "protocol": 2, "mutations": [_note(phones[0]["order"], 1)]},
         headers={"Authorization": f"Bearer {phones[0]['token']}"})
