@@ -28,10 +28,9 @@ from ..assets.models import Asset
 from ..customers.models import Address
 from ..extensions import db
 from ..feedback.models import Complaint, Survey
-from ..followups.models import FollowUp
 from ..technicians.models import Technician
 from ..warranty.models import WarrantyClaim
-from ..workorders.models import PartUsage, TimeLog, WorkOrder, WorkOrderEvent
+from ..workorders.models import PartUsage, WorkOrder, WorkOrderEvent
 from ..settings.service import company_calendar
 from ..workorders.sla import WorkingCalendar
 
