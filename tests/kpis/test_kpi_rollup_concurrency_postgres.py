@@ -19,14 +19,13 @@ from server.warranty import service as warranty
 from server.warranty.models import WarrantyClaim
 from server.workorders.models import PartUsage
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 
 pytestmark = pytest.mark.live
 
 
 def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     tech = factories.make_technician()
     order = factories.make_order(office, assignee=tech, status="completed")

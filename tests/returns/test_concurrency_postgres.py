@@ -13,6 +13,7 @@ from server.extensions import db
 from server.returns import service
 from server.returns.models import ReturnRequest
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 from tests.returns.conftest import receipt_png
 
 pytestmark = pytest.mark.live
@@ -45,9 +46,7 @@ def _together(app, work, n=WRITERS):
 
 
 def test_concurrent_requests_and_decisions_keep_one_request_and_one_replacement(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     customer = factories.make_customer()
     asset = factories.make_asset(customer)

@@ -16,6 +16,7 @@ from server.extensions import db
 from server.inventory import service as stock
 from server.inventory.models import LocationKind, Part, StockLocation
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 
 pytestmark = pytest.mark.live
 
@@ -23,9 +24,7 @@ WRITERS, TRIES, STOCK = 6, 15, 40
 
 
 def test_concurrent_transfers_and_issues_keep_levels_equal_to_the_ledger(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     techs = [factories.make_technician() for _ in range(3)]
     part = factories.make_part()

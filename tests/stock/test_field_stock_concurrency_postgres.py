@@ -20,6 +20,7 @@ from server.inventory.models import (
     VanDelivery,
 )
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 
 pytestmark = pytest.mark.live
 
@@ -48,9 +49,7 @@ def _run_together(app, work, n):
 
 
 def test_concurrent_sends_respect_reservations_and_a_delivery_is_booked_once(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     techs = [factories.make_technician() for _ in range(3)]
     part = factories.make_part()

@@ -21,6 +21,7 @@ from server.inventory.models import (
     VanDelivery,
 )
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 from tests.factories import walk_to
 
 pytestmark = pytest.mark.live
@@ -50,9 +51,7 @@ def _run_together(app, work, n):
 
 
 def test_receiving_a_purchase_twice_at_once_books_it_once(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     tech = factories.make_technician()
     part = factories.make_part()

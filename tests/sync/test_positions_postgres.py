@@ -17,6 +17,7 @@ from server.audit.models import AuditEvent
 from server.extensions import db
 from server.workorders.models import WorkOrder
 from tests import factories
+from tests.concurrency import require_concurrent_writers
 from tests.sync.phone import Phone
 
 pytestmark = pytest.mark.live
@@ -24,9 +25,7 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture
 def two_orders(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises them with BEGIN IMMEDIATE, "
-                    "so this race cannot arise there (CI runs this on PostgreSQL)")
+    require_concurrent_writers()
     office = factories.make_user("dispatcher")
     tech = factories.make_technician()
     first, second = factories.make_order(actor=office), factories.make_order(actor=office)
