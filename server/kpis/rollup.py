@@ -212,17 +212,27 @@ def refresh(order_ids, events_of=None, sources=()) -> int:
         # change as well as ours. Without it each transaction rewrote the row from its own
         # snapshot and the last commit lost the other's fact (docs/kpis.md, "The rollup").
         # SQLite needs nothing: BEGIN IMMEDIATE already serialises writers.
-        created = db.session.execute(
-            select(WorkOrder.id, WorkOrder.created_at).where(WorkOrder.id.in_(chunk))
-            .order_by(WorkOrder.id).with_for_update()).all()
-        db.session.execute(delete(KpiOrderFacts).where(KpiOrderFacts.id.in_(chunk)))
+        # (Through the session: it flushes what is pending first. The writes below go to
+        # its connection directly: they are plain table statements, built once.)
+        created = db.session.execute(_LOCK_ORDERS, {"ids": chunk}).all()
+        connection = db.session.connection()
+        connection.execute(_DELETE_ORDER_FACTS, {"ids": chunk})
         if not created:
             continue
         days = [at.astimezone(zone).date() for _, at in created]
-        db.session.execute(_facts_insert_for_days(min(days), max(days), calendar, window),
+        connection.execute(_facts_insert_for_days(min(days), max(days), calendar, window),
                            {"ids": [order_id for order_id, _ in created]})
     refresh_events(ids if events_of is None else events_of, sources)
     return len(ids)
+
+
+# refresh()'s statements, built once (their ids bound at each call): building even a small
+# statement costs more than SQLite takes to run it, and a commit runs them for every
+# changed order.
+_LOCK_ORDERS = (select(WorkOrder.id, WorkOrder.created_at).where(WorkOrder.id.in_(_IDS))
+                .order_by(WorkOrder.id).with_for_update())
+_DELETE_ORDER_FACTS = delete(KpiOrderFacts.__table__).where(
+    KpiOrderFacts.__table__.c.id.in_(_IDS))
 
 
 # --- the event rows: ratings, follow-ups and time logs with their order's dimensions -----
@@ -281,20 +291,35 @@ def refresh_events(order_ids=(), sources=()) -> None:
     Sources first: one that moved to another order is deleted by its own id before that
     order's rows are rewritten."""
     by_source, by_order = _event_inserts()
-    e = KpiEventFacts
-    for name, (_, kinds) in _SOURCES.items():
-        keys = sorted({key for model, key in sources if model == name}, key=str)
+    delete_by_source, delete_by_order = _event_deletes()
+    keys_of = {name: sorted({key for model, key in sources if model == name}, key=str)
+               for name in _SOURCES}
+    orders = sorted({i for i in order_ids if i is not None}, key=str)
+    if not orders and not any(keys_of.values()):
+        return
+    db.session.flush()  # the statements go to the connection: nothing pending is missed
+    connection = db.session.connection()
+    for name, keys in keys_of.items():
         for i in range(0, len(keys), CHUNK):
             chunk = keys[i:i + CHUNK]
-            db.session.execute(delete(e).where(e.src.in_(chunk), e.kind.in_(kinds)))
-            for kind in kinds:
-                db.session.execute(by_source[kind], {"ids": chunk})
-    orders = sorted({i for i in order_ids if i is not None}, key=str)
+            connection.execute(delete_by_source[name], {"ids": chunk})
+            for kind in _SOURCES[name][1]:
+                connection.execute(by_source[kind], {"ids": chunk})
     for i in range(0, len(orders), CHUNK):
         chunk = orders[i:i + CHUNK]
-        db.session.execute(delete(e).where(e.order_id.in_(chunk)))
-        for kind, stmt in by_order.items():
-            db.session.execute(stmt, {"ids": chunk})
+        connection.execute(delete_by_order, {"ids": chunk})
+        for stmt in by_order.values():
+            connection.execute(stmt, {"ids": chunk})
+
+
+@lru_cache(maxsize=1)
+def _event_deletes() -> tuple[dict, object]:
+    """The DELETEs of ``refresh_events``, built once: per source model, of its sources'
+    rows ``:ids``; and of every event row of the orders ``:ids``."""
+    e = KpiEventFacts.__table__.c
+    by_source = {name: delete(KpiEventFacts.__table__).where(
+        e.src.in_(_IDS), e.kind.in_(kinds)) for name, (_, kinds) in _SOURCES.items()}
+    return by_source, delete(KpiEventFacts.__table__).where(e.order_id.in_(_IDS))
 
 
 def _days(start: date | None, end: date | None, zone,
