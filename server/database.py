@@ -111,15 +111,23 @@ WRITER_WAIT_SECONDS = 5.0
 class _FileTurn:
     """The turn among processes: an exclusive ``flock`` on ``<database>-writer.lock``.
 
+    A process that wants the turn while another holds it queues for it through a second
+    file, ``<database>-writer.wait``: it holds that file while it waits for the turn and
+    lets go of it once the turn is its own. A process that has just let the turn go finds
+    the waiting file taken and queues behind the waiter instead of taking the turn
+    straight back (the kernel would let whichever process asks first have it; the one
+    that just let go is running, the waiter still has to be woken), so processes that
+    both want it alternate.
+
     A blocked ``flock`` cannot time out, so a helper thread waits in it on behalf of the
     thread at the head of this process's queue, which itself waits at most its timeout.
-    The kernel wakes a blocked ``flock`` as soon as the file is unlocked, so processes
-    alternate instead of sleeping through each other's turns; a process that ends (or
-    is killed) loses its lock with it.
+    A process that ends (or is killed) loses its locks with it.
     """
 
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._wait_fd = os.open(path.removesuffix(".lock") + ".wait",
+                                os.O_RDWR | os.O_CREAT, 0o600)
         self._cond = threading.Condition(threading.Lock())
         self._wanted = self._held = False
         threading.Thread(target=self._take_turns, name="doorstep-sqlite-writer",
@@ -129,7 +137,9 @@ class _FileTurn:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._wanted and not self._held)
+            fcntl.flock(self._wait_fd, fcntl.LOCK_EX)  # next in line among processes
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+            fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
             with self._cond:
                 if self._wanted:
                     self._held = True
@@ -137,12 +147,22 @@ class _FileTurn:
                     continue
             fcntl.flock(self._fd, fcntl.LOCK_UN)  # the thread that wanted it gave up
 
-    def acquire(self, timeout: float) -> bool:
-        try:  # free: take it at once, without waking the helper
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    def _take_now(self) -> bool:
+        """The turn at once, if it is free and no other process is waiting for it."""
+        try:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pass
-        else:
+            return False  # another process is next: queue behind it
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+
+    def acquire(self, timeout: float) -> bool:
+        if self._take_now():  # without waking the helper
             with self._cond:
                 self._held = True
             return True
@@ -164,7 +184,13 @@ class _FileTurn:
 
 class WriterQueue:
     """The turn to write to one SQLite file: the threads of this process take it first
-    come, first served, then the process takes its turn among processes (``_FileTurn``).
+    come, first served, and the process takes its turn among processes (``_FileTurn``).
+
+    Once this process has the turn among processes, it keeps it for the threads that were
+    already queued here when it got it (at most ``BATCH_LIMIT``), then lets the other
+    processes in. Each request then waits about as long wherever it arrived: with one
+    thread's turn per process, a process serving 17 phones and one serving 3 would take
+    turns equally, and the 17 would wait more than three times as long as the 3.
 
     The owner may take it again (a second connection in the same thread then meets
     SQLite's busy handler, as it would without the queue). ``release`` hands the turn to
@@ -172,22 +198,31 @@ class WriterQueue:
     overtaken.
     """
 
+    BATCH_LIMIT = 16
+
     def __init__(self, path: str | None = None) -> None:
         self._files = _FileTurn(path + "-writer.lock") if path else None
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
         self._waiting: collections.deque[tuple[int, threading.Event]] = collections.deque()
+        # Whether this process holds the turn among processes, and for how many more of
+        # its queued threads it keeps it. Only the thread that owns the turn changes them.
+        self._file_held = False
+        self._batch_left = 0
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         first = self._take(timeout)
         if first is None:
             return False
-        if first and self._files is not None and \
-                not self._files.acquire(max(0.0, deadline - time.monotonic())):
-            self._hand_over()
-            return False
+        if first and self._files is not None and not self._file_held:
+            if not self._files.acquire(max(0.0, deadline - time.monotonic())):
+                self._hand_over()
+                return False
+            with self._mutex:
+                self._file_held = True
+                self._batch_left = min(len(self._waiting), self.BATCH_LIMIT)
         return True
 
     def _take(self, timeout: float) -> bool | None:
@@ -216,18 +251,29 @@ class WriterQueue:
             self._depth -= 1
             if self._depth > 0:
                 return
-        if self._files is not None:
+            # While the batch lasts, the next thread queued here gets the turn with the
+            # turn among processes kept (decided and handed over under one lock, so a
+            # waiter that gives up meanwhile cannot leave the file held by nobody).
+            if self._file_held and self._waiting and self._batch_left > 0:
+                self._batch_left -= 1
+                self._pass_to_next()
+                return
+            let_go, self._file_held = self._file_held, False
+        if let_go:  # the next thread here, if any, queues for it like another process
             self._files.release()
         self._hand_over()
 
     def _hand_over(self) -> None:
         with self._mutex:
-            if self._waiting:
-                self._owner, turn = self._waiting.popleft()
-                self._depth = 1
-                turn.set()
-            else:
-                self._owner, self._depth = None, 0
+            self._pass_to_next()
+
+    def _pass_to_next(self) -> None:
+        if self._waiting:
+            self._owner, turn = self._waiting.popleft()
+            self._depth = 1
+            turn.set()
+        else:
+            self._owner, self._depth = None, 0
 
     @property
     def waiting(self) -> int:

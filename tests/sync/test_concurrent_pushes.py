@@ -9,6 +9,7 @@ outcome: every batch applies once, in order, and nothing is lost.
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -216,6 +217,44 @@ def test_another_process_waits_for_the_turn_and_gets_it_when_it_is_let_go(tmp_pa
         child.wait(10)
     assert mine.acquire(1)  # and back again once the child is done
     mine.release()
+
+
+FAIR_CHILD = """
+import sys, threading, time
+from server.database import WriterQueue
+queue = WriterQueue(sys.argv[1])
+threads, start = int(sys.argv[2]), float(sys.argv[3])
+turns = [0] * threads
+def writer(i):
+    time.sleep(max(0.0, start - time.time()))
+    while time.time() < start + 1.5:
+        assert queue.acquire(10)
+        time.sleep(0.003)  # the work done in the turn
+        turns[i] += 1
+        queue.release()
+workers = [threading.Thread(target=writer, args=(i,)) for i in range(threads)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+print(" ".join(map(str, turns)), flush=True)
+"""
+
+
+def test_every_writer_gets_about_as_many_turns_whichever_process_it_is_in(tmp_path):
+    """Two web processes, one with three requests waiting to write and one with a single
+    one (gunicorn hands connections to whichever process accepts first, so 17 phones on
+    one and 3 on the other happens). Each request gets about as many turns: a process
+    keeps the turn for the threads queued in it, then lets the other one in. Taking turns
+    one thread per process instead gave the lone writer three times as many."""
+    path = str(tmp_path / "doorstep.db")
+    start = time.time() + 1.0  # both children loaded and waiting before it
+    children = [subprocess.Popen([sys.executable, "-c", FAIR_CHILD, path, str(threads),
+                                  str(start)], stdout=subprocess.PIPE, text=True)
+                for threads in (3, 1)]
+    turns = [int(n) for child in children for n in child.communicate(timeout=30)[0].split()]
+    assert len(turns) == 4 and min(turns) > 0
+    assert max(turns) <= 1.6 * min(turns), turns
 
 
 def test_queued_sqlite_connections_keep_wal_foreign_keys_and_the_busy_timeout(tmp_path):
