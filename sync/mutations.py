@@ -137,7 +137,8 @@ def settle(ctx_or_owed) -> None:
             if model is TimeLog:  # no flush sees these rows: the KPI rollup must be told
                 kpi_rollup.note_written("TimeLog", by_id)
     if moves:
-        stock.record_movements(moves, ledger_objects=False)
+        stock.record_movements(moves, ledger_objects=False,
+                               position=transaction_position(db.session()))
     for van_id, pairs in used.items():
         fieldstock.on_parts_used(van_id, pairs)
     if charges:

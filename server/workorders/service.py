@@ -222,6 +222,15 @@ def prime_event_seq(order_ids) -> None:
             counters.setdefault(order_id, last.get(order_id) or 0)
 
 
+def count_events_from(last_seqs: dict) -> None:
+    """``prime_event_seq`` for a caller that has just read the last ``seq`` of these orders'
+    histories itself (order id → last seq, None for none): a sync batch reads it with the
+    orders, in one statement."""
+    counters = db.session.info.setdefault(EVENT_SEQ, {})
+    for order_id, last in last_seqs.items():
+        counters.setdefault(order_id, last or 0)
+
+
 def _check_references(data: dict) -> tuple[Customer, Address, Asset | None]:
     customer = db.session.get(Customer, data["customer_id"])
     if customer is None or customer.deleted_at is not None:
