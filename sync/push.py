@@ -30,7 +30,7 @@ from datetime import datetime
 from sqlalchemy import (String, Uuid, bindparam, exists, func, inspect, literal_column, null,
                         select, type_coerce, union_all, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
@@ -91,9 +91,7 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     ``prepared``: their arguments as ``prepare`` resolved them before the push began."""
     # Serialise pushes from the same device (two tabs, a retry racing the original), and
     # with its revocation: read under the lock, revoked_at is the committed value.
-    revoked_at, last = session.execute(
-        select(Device.revoked_at, Device.last_mutation_id).where(Device.id == device.id)
-        .with_for_update()).one()
+    revoked_at, last = session.execute(_LOCK_DEVICE, {"device": device.id}).one()
     if revoked_at is not None:
         raise DeviceRevoked()
     set_committed_value(device, "last_mutation_id", last)  # as read under the lock
@@ -132,6 +130,8 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
     return result
 
 
+_LOCK_DEVICE = select(Device.revoked_at, Device.last_mutation_id).where(
+    Device.id == bindparam("device")).with_for_update()
 _DEVICES = Device.__table__
 _SET_LAST = update(_DEVICES).where(_DEVICES.c.id == bindparam("device")).values(
     last_mutation_id=bindparam("last"))
@@ -270,10 +270,14 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     order_ids = sorted(_uuids(envelopes, None, "order_id"))
     held, ever = batch["held"], batch["ever_assigned"]
     last_seq = {}
+    # An order a batch moves on its way may message its customer (``messaging.hooks``:
+    # "on the way"), which reads the customer and the address: they come with the order.
+    statement = _ORDERS_TO_MESSAGE if any(
+        envelope.get("name") == "transition" for envelope in envelopes) else _ORDERS
     for start in range(0, len(order_ids), 500):
         # The order, whether it was ever this technician's, and its last event number:
         # one statement (each a round trip on PostgreSQL, made under the counter's lock).
-        for order, assigned, seq in session.execute(_ORDERS, {
+        for order, assigned, seq in session.execute(statement, {
                 "ids": order_ids[start:start + 500], "technician_id": technician.id}):
             held[(WorkOrder, order.id)] = order
             ever[order.id] = bool(assigned)
@@ -299,6 +303,8 @@ _ORDERS = select(
     select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == WorkOrder.id)
     .scalar_subquery(),
 ).where(WorkOrder.id.in_(bindparam("ids", expanding=True)))
+_ORDERS_TO_MESSAGE = _ORDERS.options(joinedload(WorkOrder.customer),
+                                     joinedload(WorkOrder.address))
 _PARTS = select(Part).where(Part.id.in_(bindparam("ids", expanding=True)))
 _VAN = select(StockLocation).where(StockLocation.technician_id == bindparam("technician_id"))
 

@@ -29,6 +29,7 @@ import phonenumbers
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..customers.models import Customer
 from ..database import new_uuid, utcnow
@@ -161,6 +162,13 @@ def _by_ids(model):
     return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
 
 
+def _not_loaded(session: Session, model, keys: set) -> set:
+    """Those of ``keys`` whose ``model`` row the session does not hold yet (a sync batch
+    reads its orders' customers and addresses with the orders)."""
+    return {key for key in keys
+            if session.identity_map.get(identity_key(model, key)) is None}
+
+
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
     """Queue the messages these new history events ask for. Returns the ids of rows that
     are queued for delivery (failed-at-once rows are stored but not returned)."""
@@ -174,10 +182,10 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
     # several orders' events at once); held here, so each order finds its own loaded.
     orders = {ev.work_order_id: ev.work_order or session.get(WorkOrder, ev.work_order_id)
               for ev in events}
-    held = [session.scalars(_by_ids(model), {"ids": sorted(keys, key=str)}).all()
+    held = [session.scalars(_by_ids(model), {"ids": sorted(missing, key=str)}).all()
             for model, keys in ((Customer, {o.customer_id for o in orders.values() if o}),
                                 (Address, {o.address_id for o in orders.values() if o}))
-            if keys]
+            if (missing := _not_loaded(session, model, keys))]
     for ev in events:
         order = orders[ev.work_order_id]
         if order is None:
