@@ -274,7 +274,9 @@ def load_order(ctx: Context, order_id: uuid.UUID) -> WorkOrder:
     An order reassigned or cancelled while the phone was offline still takes the work done
     on it (flagged as a conflict); one never assigned to them is refused.
     """
-    order = ctx.session.get(WorkOrder, order_id)
+    # The batch's prefetch holds its orders (``sync.push.prefetch``): no identity-map
+    # look-up through the session for each of its mutations.
+    order = ctx.held.get((WorkOrder, order_id)) or ctx.session.get(WorkOrder, order_id)
     if order is not None:
         ctx.held[(WorkOrder, order_id)] = order
     if order is not None and order_id not in ctx.ever_assigned:
@@ -505,7 +507,7 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     if not claim_line(ctx, PartUsage, "line_id", args["line_id"], order,
                       part_id=args["part_id"], quantity=sign * args["quantity"]):
         return  # the same line again: append-only by UUID
-    part = ctx.session.get(Part, args["part_id"])
+    part = ctx.held.get((Part, args["part_id"])) or ctx.session.get(Part, args["part_id"])
     if part is not None:
         ctx.held[(Part, part.id)] = part
     if part is None:
