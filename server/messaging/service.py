@@ -138,9 +138,9 @@ def _recipients(customer: Customer) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid.UUID]:
-    """Insert outbox rows, skipping any whose dedupe_key exists; returns those inserted."""
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_skipping_known(dialect: str):
+    """The outbox's INSERT that skips a dedupe_key that exists, built once per dialect."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -148,9 +148,14 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
     # One statement for all the rows (executemany: SQLAlchemy sends them in multi-row
     # INSERTs, compiled once and cached); RETURNING, not rowcount: psycopg reports -1 for a
     # skipped ON CONFLICT row.
-    statement = (insert(Message.__table__)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                 .returning(Message.__table__.c.id))
+    return (insert(Message.__table__)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Message.__table__.c.id))
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid.UUID]:
+    """Insert outbox rows, skipping any whose dedupe_key exists; returns those inserted."""
+    statement = _insert_skipping_known(session.get_bind().dialect.name)
     if len(rows) == 1:
         return list(session.execute(statement, rows[0]).scalars())
     return list(session.execute(statement, rows).scalars())
