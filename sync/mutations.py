@@ -42,6 +42,7 @@ from server.inventory.models import MovementKind, Part, StockLocation
 from server.kpis import rollup as kpi_rollup
 from server.media import service as media
 from server.media.models import Photo, PhotoKind, Signature
+from server.reports import triggers as report_triggers
 from server.schemas import AwareDateTime, Integer
 from server.technicians.models import Technician
 from server.workorders import service as orders
@@ -110,7 +111,7 @@ class Owed:
     moves: list = field(default_factory=list)
     used: dict = field(default_factory=dict)  # van id → [(order id, part id)]
     charges: dict = field(default_factory=dict)  # order id → order
-    # Append-only rows no session hook needs to see (notes, time logs, and the history
+    # Append-only rows no session hook needs to see (notes, photos, time logs, and the history
     # events of lines: ``_owe_event``): model → {id: row}, inserted in one executemany per
     # table instead of one ORM object each. ``claim_line`` looks here first, so a line id
     # sent twice in a run is judged as before.
@@ -136,8 +137,11 @@ def settle(ctx_or_owed) -> None:
                             [{**row, **stamp} for row in by_id.values()])
             if model is TimeLog:  # no flush sees these rows: the KPI rollup must be told
                 kpi_rollup.note_written("TimeLog", by_id)
+            elif model is Photo:  # nor the signed reports (their content lists photos)
+                report_triggers.note_written({row["work_order_id"] for row in by_id.values()})
     if moves:
-        stock.record_movements(moves, ledger_objects=False)
+        stock.record_movements(moves, ledger_objects=False,
+                               position=transaction_position(db.session()))
     for van_id, pairs in used.items():
         fieldstock.on_parts_used(van_id, pairs)
     if charges:
@@ -270,7 +274,9 @@ def load_order(ctx: Context, order_id: uuid.UUID) -> WorkOrder:
     An order reassigned or cancelled while the phone was offline still takes the work done
     on it (flagged as a conflict); one never assigned to them is refused.
     """
-    order = ctx.session.get(WorkOrder, order_id)
+    # The batch's prefetch holds its orders (``sync.push.prefetch``): no identity-map
+    # look-up through the session for each of its mutations.
+    order = ctx.held.get((WorkOrder, order_id)) or ctx.session.get(WorkOrder, order_id)
     if order is not None:
         ctx.held[(WorkOrder, order_id)] = order
     if order is not None and order_id not in ctx.ever_assigned:
@@ -501,7 +507,7 @@ def _move_part(ctx: Context, args: dict, sign: int) -> None:
     if not claim_line(ctx, PartUsage, "line_id", args["line_id"], order,
                       part_id=args["part_id"], quantity=sign * args["quantity"]):
         return  # the same line again: append-only by UUID
-    part = ctx.session.get(Part, args["part_id"])
+    part = ctx.held.get((Part, args["part_id"])) or ctx.session.get(Part, args["part_id"])
     if part is not None:
         ctx.held[(Part, part.id)] = part
     if part is None:
@@ -558,9 +564,11 @@ def attach_photo(ctx: Context, args: dict) -> None:
     order = load_order(ctx, args["order_id"])
     if not claim_line(ctx, Photo, "photo_id", args["photo_id"], order, sha256=args["sha256"]):
         return
-    media.attach_photo(order, args["photo_id"], args["kind"], args["sha256"],
-                       args.get("taken_at"), args.get("caption"), known_new=True,
-                       bytes_unknown=args["sha256"] in ctx.unknown_bytes, flush=False)
+    # Owed like a note (``_owe_row``): no session hook but the reports' needs to see the
+    # line, and ``settle`` tells that one (``reports.triggers.note_written``).
+    _owe_row(ctx, Photo, media.photo_row(order, args["photo_id"], args["kind"], args["sha256"],
+                                         args.get("taken_at"), args.get("caption"),
+                                         bytes_unknown=args["sha256"] in ctx.unknown_bytes))
     _owe_event(ctx, order, "photo_attached", device_id=ctx.device.id, server_time=ctx.now,
                device_time=args.get("taken_at"),
                data={"photo_id": str(args["photo_id"]), "kind": args["kind"]})

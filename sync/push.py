@@ -27,9 +27,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import (String, Uuid, bindparam, exists, func, inspect, literal_column, null,
+                        select, type_coerce, union_all, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import Device, User
@@ -38,7 +39,7 @@ from server.inventory.models import Part, StockLocation
 from server.media.models import Blob, BlobRefusal
 from server.technicians.models import Technician
 from server.workorders import service as orders
-from server.workorders.models import WorkOrder
+from server.workorders.models import WorkOrder, WorkOrderEvent
 
 from .models import RejectedMutation, ScopeInterval
 from .mutations import Context, Owed, Rejected, applying, resolve, settle
@@ -61,14 +62,36 @@ class PushResult:
     stopped: dict | None = None
 
 
+def prepare(device: Device, mutations: list[dict]) -> dict:
+    """The arguments of ``mutations`` checked and upgraded (``resolve``) before the push
+    begins: pure Python, so a route calls it before its first statement, and the push
+    holds the write turn (SQLite) or the change-feed counter (PostgreSQL) for less time.
+
+    Mutation id → its ``(mutation, args)``, or None when they are refused. Only ids above
+    the ``last_mutation_id`` the device was loaded with (it only grows: the others are
+    replays); any id missing here is resolved by the push itself, as before.
+    """
+    last = inspect(device).dict.get("last_mutation_id")  # never a query: None if not loaded
+    if last is None:
+        return {}
+    prepared = {}
+    for envelope in mutations:
+        if envelope["id"] > last:
+            try:
+                prepared[envelope["id"]] = resolve(envelope["name"], envelope["version"],
+                                                   envelope["args"])
+            except Rejected:
+                prepared[envelope["id"]] = None
+    return prepared
+
+
 def push(session: Session, device: Device, actor: User, technician: Technician,
-         mutations: list[dict], now: datetime) -> PushResult:
-    """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only."""
+         mutations: list[dict], now: datetime, prepared: dict | None = None) -> PushResult:
+    """Apply ``mutations`` (already shaped by the envelope schema) in id order. Flushes only.
+    ``prepared``: their arguments as ``prepare`` resolved them before the push began."""
     # Serialise pushes from the same device (two tabs, a retry racing the original), and
     # with its revocation: read under the lock, revoked_at is the committed value.
-    revoked_at, last = session.execute(
-        select(Device.revoked_at, Device.last_mutation_id).where(Device.id == device.id)
-        .with_for_update()).one()
+    revoked_at, last = session.execute(_LOCK_DEVICE, {"device": device.id}).one()
     if revoked_at is not None:
         raise DeviceRevoked()
     set_committed_value(device, "last_mutation_id", last)  # as read under the lock
@@ -92,18 +115,30 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
         # one that is rolled back would stay in the session while the counter's increment
         # (and, on PostgreSQL, its lock) went with the savepoint.
         transaction_position(session)
-        outcomes = _apply_batch(session, device, actor, technician, to_apply, now)
+        outcomes = _apply_batch(session, device, actor, technician, to_apply, now,
+                                prepared or {})
         applied = iter(outcomes)
         slots = [next(applied) if slot is None else slot for slot in slots]
     result.results = slots
-    # Same transaction as the effects; set once, not per mutation (each set would make the
-    # next savepoint flush an UPDATE of the device row).
-    device.last_mutation_id = result.last_mutation_id = last
+    # Same transaction as the effects; set once, not per mutation, with a plain UPDATE (no
+    # session hook watches devices: a flush of the row would run them all for nothing).
+    if last != device.last_mutation_id:
+        session.execute(_SET_LAST, {"device": device.id, "last": last})
+        set_committed_value(device, "last_mutation_id", last)
+    result.last_mutation_id = last
     session.flush()
     return result
 
 
-def _apply_batch(session, device, actor, technician, envelopes, now) -> list[dict]:
+_LOCK_DEVICE = select(Device.revoked_at, Device.last_mutation_id).where(
+    Device.id == bindparam("device")).with_for_update()
+_DEVICES = Device.__table__
+_SET_LAST = update(_DEVICES).where(_DEVICES.c.id == bindparam("device")).values(
+    last_mutation_id=bindparam("last"))
+
+
+def _apply_batch(session, device, actor, technician, envelopes, now,
+                 prepared: dict) -> list[dict]:
     """Every mutation's outcome, applied in order with the fewest savepoints and flushes.
 
     Runs of mutations apply together in one savepoint, flushed once (``_apply_run``). A
@@ -115,11 +150,14 @@ def _apply_batch(session, device, actor, technician, envelopes, now) -> list[dic
     only the run before it. A refusal the database makes at a run's flush (a unique key)
     names no mutation: that run's mutations are applied one by one instead.
     """
-    batch = {"ever_assigned": {}, "held": {}, "absent_lines": absent_lines(session, envelopes),
-             "unknown_bytes": unknown_bytes(session, envelopes)}
+    absent, unknown = lookups(session, envelopes)
+    batch = {"ever_assigned": {}, "held": {}, "absent_lines": absent, "unknown_bytes": unknown}
     prefetch(session, technician, envelopes, batch)
     resolved = []
     for envelope in envelopes:
+        if envelope["id"] in prepared:
+            resolved.append(prepared[envelope["id"]])
+            continue
         try:
             resolved.append(resolve(envelope["name"], envelope["version"], envelope["args"]))
         except Rejected:
@@ -231,16 +269,20 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
     (``add_event``), and the parts they use or return, and the technician's van."""
     order_ids = sorted(_uuids(envelopes, None, "order_id"))
     held, ever = batch["held"], batch["ever_assigned"]
+    last_seq = {}
+    # An order a batch moves on its way may message its customer (``messaging.hooks``:
+    # "on the way"), which reads the customer and the address: they come with the order.
+    statement = _ORDERS_TO_MESSAGE if any(
+        envelope.get("name") == "transition" for envelope in envelopes) else _ORDERS
     for start in range(0, len(order_ids), 500):
-        chunk = order_ids[start:start + 500]
-        for order in session.scalars(_ORDERS, {"ids": chunk}):
+        # The order, whether it was ever this technician's, and its last event number:
+        # one statement (each a round trip on PostgreSQL, made under the counter's lock).
+        for order, assigned, seq in session.execute(statement, {
+                "ids": order_ids[start:start + 500], "technician_id": technician.id}):
             held[(WorkOrder, order.id)] = order
-        assigned = set(session.scalars(_ASSIGNED, {"ids": chunk,
-                                                   "technician_id": technician.id}))
-        for order_id in chunk:
-            if (WorkOrder, order_id) in held:
-                ever[order_id] = order_id in assigned
-    orders.prime_event_seq([key[1] for key in held if key[0] is WorkOrder])
+            ever[order.id] = bool(assigned)
+            last_seq[order.id] = seq
+    orders.count_events_from(last_seq)
     part_ids = sorted(_uuids(envelopes, ("use_part", "return_part"), "part_id"))
     for start in range(0, len(part_ids), 500):
         for part in session.scalars(_PARTS, {"ids": part_ids[start:start + 500]}):
@@ -254,10 +296,15 @@ def prefetch(session: Session, technician: Technician, envelopes: list[dict],
 
 
 # The prefetch's statements, built once (their values bound at each push).
-_ORDERS = select(WorkOrder).where(WorkOrder.id.in_(bindparam("ids", expanding=True)))
-_ASSIGNED = select(ScopeInterval.work_order_id).where(
-    ScopeInterval.work_order_id.in_(bindparam("ids", expanding=True)),
-    ScopeInterval.technician_id == bindparam("technician_id")).distinct()
+_ORDERS = select(
+    WorkOrder,
+    exists().where(ScopeInterval.work_order_id == WorkOrder.id,
+                   ScopeInterval.technician_id == bindparam("technician_id")),
+    select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == WorkOrder.id)
+    .scalar_subquery(),
+).where(WorkOrder.id.in_(bindparam("ids", expanding=True)))
+_ORDERS_TO_MESSAGE = _ORDERS.options(joinedload(WorkOrder.customer),
+                                     joinedload(WorkOrder.address))
 _PARTS = select(Part).where(Part.id.in_(bindparam("ids", expanding=True)))
 _VAN = select(StockLocation).where(StockLocation.technician_id == bindparam("technician_id"))
 
@@ -266,18 +313,90 @@ def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
     """The photo hashes these mutations name for which neither bytes (``Blob``) nor a
     refusal (``BlobRefusal``) are recorded: one query per table instead of two per photo.
     No mutation records either, so the answer holds for the whole batch."""
+    return lookups(session, envelopes)[1]
+
+
+def _hashes(envelopes: list[dict]) -> list[str]:
+    """The photo hashes these mutations name (not validated yet: only strings)."""
     wanted = set()
     for envelope in envelopes:
         args = envelope.get("args")
         if envelope.get("name") == "attach_photo" and isinstance(args, dict) \
                 and isinstance(args.get("sha256"), str):
             wanted.add(args["sha256"])
-    if not wanted:
-        return set()
-    hashes = sorted(wanted)
-    for model in (Blob, BlobRefusal):
-        wanted -= _present(session, model.__table__.c.sha256, hashes)
+    return sorted(wanted)
+
+
+def _line_ids(envelopes: list[dict]) -> dict[type, set]:
+    """The line ids these mutations name, by the table of their lines. Arguments are not
+    validated yet: anything that is not a UUID is left out, and is looked up (or refused)
+    by the mutation itself as before."""
+    wanted: dict[type, set] = {}
+    for envelope in envelopes:
+        found = applying(envelope.get("name"), envelope.get("version"))
+        args = envelope.get("args")
+        if found is None or found.line_model is None or not isinstance(args, dict):
+            continue
+        try:
+            key = uuid.UUID(str(args.get(found.line_id)))
+        except (TypeError, ValueError):
+            continue
+        wanted.setdefault(found.line_model, set()).add(key)
     return wanted
+
+
+def lookups(session: Session, envelopes: list[dict]) -> tuple[set, set]:
+    """``(absent_lines, unknown_bytes)`` of these mutations, read in one statement.
+
+    ``absent_lines``: ``(model, id)`` for each line id they name that the database does not
+    hold (``claim_line`` trusts it). ``unknown_bytes``: the photo hashes they name with
+    neither bytes (``Blob``) nor a refusal (``BlobRefusal``) recorded. No mutation records
+    either, and the batch has written nothing yet when it asks.
+
+    One UNION ALL of a SELECT per table (its keys bound at each push) instead of one
+    statement per table: on PostgreSQL each statement is a round trip made while the
+    change-feed counter is locked.
+    """
+    lines, hashes = _line_ids(envelopes), _hashes(envelopes)
+    columns = [model.__table__.c.id for model in lines]
+    keys = [sorted(found) for found in lines.values()]
+    if hashes:
+        columns += [Blob.__table__.c.sha256, BlobRefusal.__table__.c.sha256]
+        keys += [hashes, hashes]
+    present: list[set] = [set() for _ in columns]
+    if max((len(k) for k in keys), default=0) > _CHUNK:  # more than a batch ever holds
+        present = [_present(session, column, k) for column, k in zip(columns, keys)]
+    elif columns:
+        for branch, line_id, sha256 in session.execute(
+                _lookup_statement(tuple(columns)), {f"k{i}": k for i, k in enumerate(keys)}):
+            present[branch].add(sha256 if line_id is None else line_id)
+    absent = set()
+    for (model, wanted), found in zip(lines.items(), present):
+        absent.update((model, key) for key in wanted if key not in found)
+    unknown = set(hashes) - present[-1] - present[-2] if hashes else set()
+    return absent, unknown
+
+
+_CHUNK = 500
+_LOOKUPS: dict = {}
+
+
+def _lookup_statement(columns: tuple):
+    """SELECT branch number, key for each of ``columns`` holding one of its bound keys
+    (``k<branch>``), UNION ALL: built once per set of tables. Line ids and hashes come back
+    in separate columns (a UUID and a string column cannot share one on PostgreSQL)."""
+    statement = _LOOKUPS.get(columns)
+    if statement is None:
+        branches = []
+        for i, column in enumerate(columns):
+            is_uuid = isinstance(column.type, Uuid)
+            branches.append(select(
+                literal_column(str(i)).label("branch"),
+                (column if is_uuid else type_coerce(null(), Uuid)).label("line_id"),
+                (type_coerce(null(), String) if is_uuid else column).label("sha256"))
+                .where(column.in_(bindparam(f"k{i}", expanding=True))))
+        statement = _LOOKUPS[columns] = union_all(*branches)
+    return statement
 
 
 _PRESENT: dict = {}
@@ -293,34 +412,15 @@ def _present(session: Session, column, keys: list) -> set:
         statement = _PRESENT[key] = select(column).where(
             column.in_(bindparam("keys", expanding=True)))
     found = set()
-    for start in range(0, len(keys), 500):
-        found.update(session.execute(statement, {"keys": keys[start:start + 500]}).scalars())
+    for start in range(0, len(keys), _CHUNK):
+        found.update(session.execute(statement, {"keys": keys[start:start + _CHUNK]}).scalars())
     return found
 
 
 def absent_lines(session: Session, envelopes: list[dict]) -> set:
     """``(model, id)`` for each line id these mutations name that the database does not
-    hold: one query per table instead of one per mutation (``claim_line`` trusts it).
-
-    Arguments are not validated yet: anything that is not a UUID is left out, and is
-    looked up (or refused) by the mutation itself as before.
-    """
-    wanted: dict[type, set] = {}
-    for envelope in envelopes:
-        found = applying(envelope.get("name"), envelope.get("version"))
-        args = envelope.get("args")
-        if found is None or found.line_model is None or not isinstance(args, dict):
-            continue
-        try:
-            key = uuid.UUID(str(args.get(found.line_id)))
-        except (TypeError, ValueError):
-            continue
-        wanted.setdefault(found.line_model, set()).add(key)
-    absent = set()
-    for model, keys in wanted.items():
-        present = _present(session, model.__table__.c.id, sorted(keys))
-        absent.update((model, key) for key in keys if key not in present)
-    return absent
+    hold: one query per table instead of one per mutation (``claim_line`` trusts it)."""
+    return lookups(session, envelopes)[0]
 
 
 def _apply_one(session, device, actor, technician, envelope, now, batch) -> dict:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from flask_babel import gettext as _
 from sqlalchemy import String, bindparam, func, or_, select, type_coerce, union_all
 from sqlalchemy import insert as sa_insert
+from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import new_uuid, utcnow
 from ..errors import Conflict, Invalid, NotFound
@@ -211,14 +213,17 @@ def _checked(move: Movement) -> Movement:
     return replace(move, source=source, target=target)
 
 
-def record_movements(moves: list[Movement], ledger_objects: bool = True) -> list[StockMovement]:
+def record_movements(moves: list[Movement], ledger_objects: bool = True,
+                     position: int | None = None) -> list[StockMovement]:
     """Write these ledger lines in order, each as ``record_movement`` would, and flush once:
     the levels they touch are locked together (one fixed order), then moved line by line.
 
     Raises Invalid as ``record_movement`` for the first line that fails; no level is moved
     and no line written then. ``ledger_objects=False`` (a sync batch, which never reads
     them back) writes the lines in one executemany instead of one ORM object each, and
-    returns an empty list; the same rows, in the same transaction.
+    returns an empty list; the same rows, in the same transaction. With it, ``position``
+    (the transaction's change-feed position, ``sync.positions``, which a flush would stamp)
+    writes the levels with one executemany UPDATE too, instead of a flush of the session.
     """
     moves = [_checked(move) for move in moves]
     levels = _locked_pairs({(move.part.id, location.id) for move in moves
@@ -238,8 +243,10 @@ def record_movements(moves: list[Movement], ledger_objects: bool = True) -> list
             after[key] -= move.quantity
         if move.target is not None:
             after[(move.part.id, move.target.id)] += move.quantity
-    for key, quantity in after.items():
-        if levels[key].quantity != quantity:
+    moved = {key: quantity for key, quantity in after.items()
+             if levels[key].quantity != quantity}
+    if ledger_objects or position is None:
+        for key, quantity in moved.items():
             levels[key].quantity = quantity
     lines = [dict(
         part_id=move.part.id, quantity=move.quantity, reason=str(move.kind),
@@ -249,7 +256,10 @@ def record_movements(moves: list[Movement], ledger_objects: bool = True) -> list
         serial=(move.serial or "").strip() or None, reverses_id=move.reverses_id,
         created_at=move.at or utcnow()) for move in moves]
     if not ledger_objects:
-        db.session.flush()  # the levels
+        if position is None:
+            db.session.flush()  # the levels
+        elif moved:
+            _write_levels([levels[key] for key in moved], moved.values(), position)
         db.session.execute(sa_insert(StockMovement.__table__),
                            [{"id": new_uuid(), "details": {}, **line} for line in lines])
         return []
@@ -257,6 +267,27 @@ def record_movements(moves: list[Movement], ledger_objects: bool = True) -> list
     db.session.add_all(movements)
     db.session.flush()
     return movements
+
+
+# A level's new quantity, as the flush of a changed level writes it (``updated_at`` is its
+# onupdate, ``sync_pos`` the change-feed position every write of a Syncable row gets).
+_LEVEL_UPDATE = sa_update(StockLevel.__table__).where(
+    StockLevel.__table__.c.id == bindparam("level_id")).values(
+    quantity=bindparam("new_quantity"), updated_at=bindparam("new_updated_at"),
+    sync_pos=bindparam("new_sync_pos"))
+
+
+def _write_levels(levels: list[StockLevel], quantities, position: int) -> None:
+    """Write these levels' new quantities with one executemany UPDATE, the same columns a
+    flush writes, and keep the loaded rows as written (no session hook watches levels)."""
+    now = utcnow()
+    rows = [{"level_id": level.id, "new_quantity": quantity, "new_updated_at": now,
+             "new_sync_pos": position} for level, quantity in zip(levels, quantities)]
+    db.session.execute(_LEVEL_UPDATE, rows)
+    for level, row in zip(levels, rows):
+        set_committed_value(level, "quantity", row["new_quantity"])
+        set_committed_value(level, "updated_at", now)
+        set_committed_value(level, "sync_pos", position)
 
 
 def count(location: StockLocation, part: Part, counted: int, actor_id: uuid.UUID | None,

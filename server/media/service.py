@@ -36,20 +36,29 @@ def attach_photo(order, photo_id: uuid.UUID, kind: str, sha256: str,
             raise Conflict("This photo id is already used for something else.",
                            {"photo_id": ["is already used"]}, code="duplicate_id")
         return existing
+    photo = Photo(**photo_row(order, photo_id, kind, sha256, taken_at, caption,
+                              bytes_unknown=bytes_unknown))
+    db.session.add(photo)
+    if flush:
+        db.session.flush()
+    return photo
+
+
+def photo_row(order, photo_id: uuid.UUID, kind: str, sha256: str, taken_at: datetime | None,
+              caption: str | None = None, bytes_unknown: bool = False) -> dict:
+    """A new photo line of ``order`` as ``attach_photo`` makes it (every column but
+    ``created_at`` and ``sync_pos``), for a caller that inserts many at once (a sync batch:
+    it then tells ``reports.triggers.note_written``, as a flush of the line would)."""
     # Ready only when the bytes were uploaded for this order (media.blobs): bytes stored for
     # someone else's order stay out of reach until this device uploads them too.
     blob = None if bytes_unknown else available_for(sha256, order.id)
     refusal = db.session.get(BlobRefusal, sha256) if blob is None and not bytes_unknown \
         else None
-    photo = Photo(id=photo_id, work_order_id=order.id, kind=kind, sha256=sha256,
-                  taken_at=taken_at, caption=caption,
-                  status="ready" if blob else "failed" if refusal else "pending",
-                  failure_reason=refusal.reason if refusal else None,
-                  width=blob.width if blob else None, height=blob.height if blob else None)
-    db.session.add(photo)
-    if flush:
-        db.session.flush()
-    return photo
+    return {"id": photo_id, "work_order_id": order.id, "kind": kind, "sha256": sha256,
+            "taken_at": taken_at, "caption": caption,
+            "status": "ready" if blob else "failed" if refusal else "pending",
+            "failure_reason": refusal.reason if refusal else None,
+            "width": blob.width if blob else None, "height": blob.height if blob else None}
 
 
 def capture_signature(order, signature_id: uuid.UUID, signer_name: str, image_sha256: str,

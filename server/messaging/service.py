@@ -29,6 +29,7 @@ import phonenumbers
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..customers.models import Customer
 from ..database import new_uuid, utcnow
@@ -137,9 +138,9 @@ def _recipients(customer: Customer) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid.UUID]:
-    """Insert outbox rows, skipping any whose dedupe_key exists; returns those inserted."""
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_skipping_known(dialect: str):
+    """The outbox's INSERT that skips a dedupe_key that exists, built once per dialect."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -147,9 +148,14 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
     # One statement for all the rows (executemany: SQLAlchemy sends them in multi-row
     # INSERTs, compiled once and cached); RETURNING, not rowcount: psycopg reports -1 for a
     # skipped ON CONFLICT row.
-    statement = (insert(Message.__table__)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                 .returning(Message.__table__.c.id))
+    return (insert(Message.__table__)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Message.__table__.c.id))
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid.UUID]:
+    """Insert outbox rows, skipping any whose dedupe_key exists; returns those inserted."""
+    statement = _insert_skipping_known(session.get_bind().dialect.name)
     if len(rows) == 1:
         return list(session.execute(statement, rows[0]).scalars())
     return list(session.execute(statement, rows).scalars())
@@ -159,6 +165,13 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> list[uuid
 def _by_ids(model):
     """``model`` rows by id, a statement built once per model (ids bound at each call)."""
     return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+def _not_loaded(session: Session, model, keys: set) -> set:
+    """Those of ``keys`` whose ``model`` row the session does not hold yet (a sync batch
+    reads its orders' customers and addresses with the orders)."""
+    return {key for key in keys
+            if session.identity_map.get(identity_key(model, key)) is None}
 
 
 def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uuid.UUID]:
@@ -174,10 +187,10 @@ def queue_for_events(session: Session, events: list[WorkOrderEvent]) -> list[uui
     # several orders' events at once); held here, so each order finds its own loaded.
     orders = {ev.work_order_id: ev.work_order or session.get(WorkOrder, ev.work_order_id)
               for ev in events}
-    held = [session.scalars(_by_ids(model), {"ids": sorted(keys, key=str)}).all()
+    held = [session.scalars(_by_ids(model), {"ids": sorted(missing, key=str)}).all()
             for model, keys in ((Customer, {o.customer_id for o in orders.values() if o}),
                                 (Address, {o.address_id for o in orders.values() if o}))
-            if keys]
+            if (missing := _not_loaded(session, model, keys))]
     for ev in events:
         order = orders[ev.work_order_id]
         if order is None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, g
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..database import utcnow
 from ..errors import ServiceError
@@ -93,6 +93,13 @@ def insert_if_missing(session, order_id: uuid.UUID) -> None:
     insert_missing(session, [order_id])
 
 
+# The orders among some that have an active link: built once (``insert_missing`` runs in
+# the flush of every sync batch that moves an order on its way).
+_ACTIVE_LINKS = select(CustomerLink.work_order_id).where(
+    CustomerLink.work_order_id.in_(bindparam("ids", expanding=True)),
+    CustomerLink.revoked_at.is_(None), CustomerLink.expires_at > bindparam("now"))
+
+
 def insert_missing(session, order_ids) -> None:
     """``insert_if_missing`` for many orders: one query for the links they have, one
     INSERT for the orders with none."""
@@ -104,9 +111,8 @@ def insert_missing(session, order_ids) -> None:
     now = utcnow()
     have = set()
     for start in range(0, len(order_ids), 500):
-        have.update(session.scalars(select(CustomerLink.work_order_id).where(
-            CustomerLink.work_order_id.in_(order_ids[start:start + 500]),
-            CustomerLink.revoked_at.is_(None), CustomerLink.expires_at > now)))
+        have.update(session.scalars(_ACTIVE_LINKS, {"ids": order_ids[start:start + 500],
+                                                    "now": now}))
     days = current_app.config["CUSTOMER_LINK_MAX_AGE_DAYS"]
     rows = [{"id": uuid.uuid4(), "work_order_id": order_id,
              "nonce": secrets.token_urlsafe(12), "created_at": now,

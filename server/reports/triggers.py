@@ -54,6 +54,16 @@ def _note_candidates(session: Session, flush_context) -> None:
             candidates.add(("blob", obj.sha256))
 
 
+def note_written(order_ids) -> None:
+    """Orders whose photo lines were written without the session (a sync batch's bulk
+    insert, which no flush sees): the commit brings their reports up to date as it does
+    for lines the session flushed."""
+    from ..extensions import db
+
+    db.session().info.setdefault(_CANDIDATES, set()).update(
+        ("order", order_id) for order_id in order_ids)
+
+
 def _orders(session: Session, candidates: set) -> set:
     order_ids = {key for kind, key in candidates if kind == "order"}
     for model, column in _SHOWN_VIA.items():

@@ -58,11 +58,15 @@ class Push(MethodView):
             raise PayloadTooLarge(f"A batch may hold at most {limit} mutations.",
                                   {"mutations": [f"more than {limit} items"]},
                                   code="batch_too_large")
+        # The arguments are checked before the first statement of the write transaction:
+        # the push then holds the write turn only for its database work.
+        prepared = outbox.prepare(g.device, body["mutations"])
         technician = service.technician_for(g.actor)
         if body.get("app_version"):
             g.device.app_version = body["app_version"]
         now = utcnow()
-        result = outbox.push(db.session, g.device, g.actor, technician, body["mutations"], now)
+        result = outbox.push(db.session, g.device, g.actor, technician, body["mutations"], now,
+                             prepared)
         return {"last_mutation_id": result.last_mutation_id, "results": result.results,
                 "stopped": result.stopped, "server_time": now}
 

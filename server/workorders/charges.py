@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -181,14 +181,22 @@ def apply_charges(order: WorkOrder, lines: list[PartUsage] | None = None) -> Cha
         (answer for answer in (rule(order) for rule in LABOUR_TRAVEL_RULES)
          if answer is not None), None)
     if fixed is not None:
-        order.labour_cents, order.travel_cents = fixed
-    elif order.in_warranty:
-        order.labour_cents = order.travel_cents = 0
-    elif is_rework(order):
-        order.labour_cents = order.travel_cents = 0
+        labour, travel = fixed
+    elif order.in_warranty or is_rework(order):
+        labour = travel = 0
     else:
-        order.labour_cents = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
-        order.travel_cents = order.travel_cents or config["TRAVEL_CENTS"]
+        labour = order.labour_cents or config["LABOUR_CENTS"].get(order.type, 0)
+        travel = order.travel_cents or config["TRAVEL_CENTS"]
+    # A stored order is only touched where a charge changed: setting a value it already
+    # holds would still make the session flush it (and run every flush hook) for nothing.
+    stored = inspect(order).persistent
+    _store(order, stored, labour_cents=labour, travel_cents=travel)
     charges = order_charges(order, lines)
-    order.parts_cents = charges.parts_cents
+    _store(order, stored, parts_cents=charges.parts_cents)
     return charges
+
+
+def _store(order: WorkOrder, stored: bool, **values) -> None:
+    for name, value in values.items():
+        if not stored or getattr(order, name) != value:
+            setattr(order, name, value)

@@ -205,21 +205,14 @@ def event_row(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
     return row
 
 
-_LAST_SEQS = (select(WorkOrderEvent.work_order_id, func.max(WorkOrderEvent.seq))
-              .where(WorkOrderEvent.work_order_id.in_(bindparam("ids", expanding=True)))
-              .group_by(WorkOrderEvent.work_order_id))
-
-
-def prime_event_seq(order_ids) -> None:
-    """Read the last ``seq`` of these orders' histories in one query, for ``add_event`` to
-    count on from (a sync batch appends to several orders at once). Orders already counted
-    in this transaction are left as they are."""
+def count_events_from(last_seqs: dict) -> None:
+    """Count on from these last ``seq`` of orders' histories (order id → last seq, None for
+    none), read by the caller (a sync batch reads them with its orders, in one statement)
+    instead of once per order by ``add_event``. Orders already counted in this transaction
+    are left as they are."""
     counters = db.session.info.setdefault(EVENT_SEQ, {})
-    ids = sorted({order_id for order_id in order_ids if order_id not in counters})
-    for chunk in _chunks(ids):
-        last = dict(db.session.execute(_LAST_SEQS, {"ids": chunk}).all())
-        for order_id in chunk:
-            counters.setdefault(order_id, last.get(order_id) or 0)
+    for order_id, last in last_seqs.items():
+        counters.setdefault(order_id, last or 0)
 
 
 def _check_references(data: dict) -> tuple[Customer, Address, Asset | None]:

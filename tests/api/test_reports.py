@@ -272,6 +272,15 @@ def test_a_part_added_from_the_phone_after_signing_also_needs_a_new_signature(si
     assert report_of(signed_report).status == "needs_resign"
 
 
+def test_a_photo_added_from_the_phone_after_signing_also_needs_a_new_signature(
+        signed_report):
+    """The push writes photo lines in one insert with the batch's others, which no flush of
+    the session sees: the report is still brought up to date with the commit."""
+    signed_report.take_photo("after", photo(1600, 1200, seed=42), upload=False)
+    report = report_of(signed_report)
+    assert report.status == "needs_resign" and "needs a new signature" in report.failure_reason
+
+
 def test_edits_that_are_not_signed_content_leave_the_report_alone(signed_report, api_as,
                                                                    dispatcher):
     api_as(dispatcher).patch(f"/api/v1/workorders/{signed_report.order.id}",

@@ -79,14 +79,14 @@ def test_an_integrity_error_inside_a_mutation_becomes_its_rejection(phone, job, 
     first = new_id()
     phone.queue("add_note", {**note_args(phone, job), "note_id": first})
     phone.push()
-    original = media.attach_photo
+    original = media.photo_row  # the photo line a push writes
 
     def forgetful_attach(order, photo_id, *args, **kwargs):
         db.session.add(WorkOrderNote(id=uuid.UUID(first), work_order_id=order.id,
                                      author_id=phone.technician.user.id, body="clash"))
         return original(order, photo_id, *args, **kwargs)
 
-    monkeypatch.setattr(media, "attach_photo", forgetful_attach)
+    monkeypatch.setattr(media, "photo_row", forgetful_attach)
     phone.queue("attach_photo", {"order_id": str(job.id), "photo_id": new_id(), "kind": "before",
                                  "sha256": "c" * 64})
     phone.queue("add_note", note_args(phone, job))
