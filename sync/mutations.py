@@ -79,7 +79,7 @@ class Context:
     # Orders this technician was ever assigned, looked up once per batch.
     ever_assigned: dict = field(default_factory=dict)
     # Line ids (``(model, id)``) the database did not hold when the batch began, read in
-    # one query per table (``sync.push.absent_lines``); an id leaves the set once claimed.
+    # one statement for the batch (``sync.push.lookups``); an id leaves the set once claimed.
     absent_lines: set = field(default_factory=set)
     # Rows read for the batch, held so the session's weak identity map keeps them: each
     # mutation finds its order, parts and van there instead of selecting them again.

@@ -309,13 +309,6 @@ _PARTS = select(Part).where(Part.id.in_(bindparam("ids", expanding=True)))
 _VAN = select(StockLocation).where(StockLocation.technician_id == bindparam("technician_id"))
 
 
-def unknown_bytes(session: Session, envelopes: list[dict]) -> set:
-    """The photo hashes these mutations name for which neither bytes (``Blob``) nor a
-    refusal (``BlobRefusal``) are recorded: one query per table instead of two per photo.
-    No mutation records either, so the answer holds for the whole batch."""
-    return lookups(session, envelopes)[1]
-
-
 def _hashes(envelopes: list[dict]) -> list[str]:
     """The photo hashes these mutations name (not validated yet: only strings)."""
     wanted = set()
@@ -415,12 +408,6 @@ def _present(session: Session, column, keys: list) -> set:
     for start in range(0, len(keys), _CHUNK):
         found.update(session.execute(statement, {"keys": keys[start:start + _CHUNK]}).scalars())
     return found
-
-
-def absent_lines(session: Session, envelopes: list[dict]) -> set:
-    """``(model, id)`` for each line id these mutations name that the database does not
-    hold: one query per table instead of one per mutation (``claim_line`` trusts it)."""
-    return lookups(session, envelopes)[0]
 
 
 def _apply_one(session, device, actor, technician, envelope, now, batch) -> dict:
