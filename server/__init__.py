@@ -6,11 +6,14 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 
-from . import database  # noqa: F401  (registers the SQLite engine settings)
+from . import database  # (also registers the SQLite engine settings)
 from .config import load_config
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 API_PREFIX = "/api/"
+# The phones' push: it writes, so on SQLite it waits for this process's writer first
+# (database.yield_to_writer).
+PUSH_PATH = "/api/v1/sync/push"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -193,6 +196,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _authenticate_api():
         if request.path.startswith(API_PREFIX):
+            if request.method == "POST" and request.path == PUSH_PATH:
+                database.yield_to_writer(db.engine)
             load_api_actor()
             _authorise_before_parsing()
 

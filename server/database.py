@@ -210,6 +210,7 @@ class WriterQueue:
         # its queued threads it keeps it. Only the thread that owns the turn changes them.
         self._file_held = False
         self._batch_left = 0
+        self._file_let_go = threading.Condition(self._mutex)
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -259,6 +260,8 @@ class WriterQueue:
                 self._pass_to_next()
                 return
             let_go, self._file_held = self._file_held, False
+            if let_go:
+                self._file_let_go.notify_all()
         if let_go:  # the next thread here, if any, queues for it like another process
             self._files.release()
         self._hand_over()
@@ -274,6 +277,19 @@ class WriterQueue:
             turn.set()
         else:
             self._owner, self._depth = None, 0
+
+    def wait_while_writing(self, timeout: float) -> None:
+        """Wait, at most ``timeout``, while this process holds the turn among processes.
+
+        For a request that will write and has not yet started (``yield_to_writer``): the
+        threads of a process share one interpreter lock, so its work (checking the token,
+        reading the body) would slow down this process's writer, whose turn every other
+        writer waits for. It waits for its own turn anyway, and it does that work while
+        another process writes instead."""
+        if self._files is None:
+            return
+        with self._mutex:
+            self._file_let_go.wait_for(lambda: not self._file_held, timeout)
 
     @property
     def waiting(self) -> int:
@@ -344,6 +360,15 @@ class _QueuedConnection(sqlite3.Connection):
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("doorstep_reading",
                                                                  default=False)
+
+
+def yield_to_writer(engine: Engine, timeout: float = 1.0) -> None:
+    """Before a request that will write starts its work: on SQLite, let this process's
+    writer finish its turn first (``WriterQueue.wait_while_writing``). Nothing elsewhere."""
+    if engine.dialect.name == "sqlite":
+        queue = writer_queue(engine.url.database)
+        if queue is not None:
+            queue.wait_while_writing(timeout)
 
 
 @contextlib.contextmanager

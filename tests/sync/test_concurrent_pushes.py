@@ -190,6 +190,34 @@ def test_a_thread_that_gives_up_waiting_leaves_the_queue_and_the_next_one_goes()
     queue.release()
 
 
+def test_a_push_starts_its_work_only_once_its_own_process_has_let_the_turn_go(tmp_path):
+    """A push arriving while its process writes waits before checking its token and body
+    (the process's threads share one interpreter lock, and the writer's turn is what every
+    other writer waits for); it starts as soon as the process lets the turn go, and never
+    waits longer than its timeout."""
+    queue = database.WriterQueue(str(tmp_path / "doorstep.db"))
+    assert queue.acquire(1)  # this process is writing
+    started = []
+    push = threading.Thread(target=lambda: (queue.wait_while_writing(5),
+                                            started.append(time.monotonic())))
+    push.start()
+    push.join(0.2)
+    assert not started  # still waiting for the writer
+    let_go = time.monotonic()
+    queue.release()
+    push.join(5)
+    assert started and started[0] >= let_go
+
+    began = time.monotonic()
+    queue.wait_while_writing(5)  # nobody writing: at once
+    assert time.monotonic() - began < 0.5
+    assert queue.acquire(1)
+    began = time.monotonic()
+    queue.wait_while_writing(0.1)  # a writer that takes too long is not waited for
+    assert 0.1 <= time.monotonic() - began < 2
+    queue.release()
+
+
 CHILD = """
 import sys, time
 from server.database import WriterQueue
