@@ -36,3 +36,14 @@ accesslog = "-"
 # gunicorn 27's control socket (~/.gunicorn/gunicorn.ctl) would be fought over by several
 # instances on one machine.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, move everything it holds (modules, mappers,
+    compiled statements) out of the garbage collector's sight. Otherwise each collection
+    of the oldest generation walks those ~300,000 objects: a pause of 130-170 ms, which
+    holds every request of the process, a writer's turn included
+    (bench/gc_pause_bench.py: 130-170 ms without it, under 2 ms with it)."""
+    import gc
+
+    gc.freeze()
