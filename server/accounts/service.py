@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..audit import service as audit
 from ..database import utcnow
@@ -122,9 +123,14 @@ class TokenProblem(Exception):
         self.reason = reason
 
 
+# Every API request asks it: built once, and the device's user comes with it (one statement).
+_DEVICE_BY_TOKEN = (select(Device).options(joinedload(Device.user))
+                    .where(Device.token_hash == bindparam("token_hash")))
+
+
 def device_for_token(token: str) -> Device:
     """The device holding ``token``. Raises TokenProblem (unknown/expired/revoked/inactive)."""
-    device = db.session.scalar(select(Device).where(Device.token_hash == _digest(token)))
+    device = db.session.scalar(_DEVICE_BY_TOKEN, {"token_hash": _digest(token)})
     if device is None:
         raise TokenProblem("token_unknown")
     if device.revoked_at is not None:
