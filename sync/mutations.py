@@ -131,10 +131,14 @@ def settle(ctx_or_owed) -> None:
     if rows:
         session = db.session()
         position = transaction_position(session)  # what positions stamps on ORM rows
+        # The run's ORM objects first (the order, its part lines, transition events: what
+        # the session's hooks watch), as the first insert's autoflush did; then the owed
+        # rows straight on the connection, one INSERT per table built once.
+        session.flush()
+        connection = session.connection()
         for model, by_id in rows.items():
             stamp = {"sync_pos": position} if issubclass(model, Syncable) else {}
-            session.execute(insert(model.__table__),
-                            [{**row, **stamp} for row in by_id.values()])
+            connection.execute(_insert_of(model), [{**row, **stamp} for row in by_id.values()])
             if model is TimeLog:  # no flush sees these rows: the KPI rollup must be told
                 kpi_rollup.note_written("TimeLog", by_id)
             elif model is Photo:  # nor the signed reports (their content lists photos)
@@ -146,6 +150,17 @@ def settle(ctx_or_owed) -> None:
         fieldstock.on_parts_used(van_id, pairs)
     if charges:
         orders.recompute_charges_many(charges.values())
+
+
+_INSERTS: dict = {}
+
+
+def _insert_of(model):
+    """The plain INSERT of ``model``'s table (``settle``), built once."""
+    statement = _INSERTS.get(model)
+    if statement is None:
+        statement = _INSERTS[model] = insert(model.__table__)
+    return statement
 
 
 @dataclass(frozen=True)
