@@ -37,8 +37,11 @@ def fields(phone, order, base=None, **changes):
 
 
 def events(order, kind):
+    """The order's history events of ``kind``, oldest first (PostgreSQL returns rows in
+    any order without ORDER BY)."""
     return list(db.session.scalars(select(WorkOrderEvent).where(
-        WorkOrderEvent.work_order_id == order.id, WorkOrderEvent.kind == kind)))
+        WorkOrderEvent.work_order_id == order.id, WorkOrderEvent.kind == kind)
+        .order_by(WorkOrderEvent.seq)))
 
 
 def conflicts(order):
