@@ -11,9 +11,6 @@ from .config import load_config
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 API_PREFIX = "/api/"
-# The phones' push: it writes, so on SQLite it waits for this process's writer first
-# (database.yield_to_writer).
-PUSH_PATH = "/api/v1/sync/push"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -196,8 +193,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _authenticate_api():
         if request.path.startswith(API_PREFIX):
-            if request.method == "POST" and request.path == PUSH_PATH:
-                database.yield_to_writer(db.engine)
+            if request.endpoint == "sync.Push":  # it writes: on SQLite it lets this
+                database.yield_to_writer(db.engine)  # process's writer finish first
             load_api_actor()
             _authorise_before_parsing()
 

@@ -152,15 +152,10 @@ def settle(ctx_or_owed) -> None:
         orders.recompute_charges_many(charges.values())
 
 
-_INSERTS: dict = {}
-
-
+@functools.cache
 def _insert_of(model):
     """The plain INSERT of ``model``'s table (``settle``), built once."""
-    statement = _INSERTS.get(model)
-    if statement is None:
-        statement = _INSERTS[model] = insert(model.__table__)
-    return statement
+    return insert(model.__table__)
 
 
 @dataclass(frozen=True)

@@ -74,15 +74,17 @@ def prepare(device: Device, mutations: list[dict]) -> dict:
     last = inspect(device).dict.get("last_mutation_id")  # never a query: None if not loaded
     if last is None:
         return {}
-    prepared = {}
-    for envelope in mutations:
-        if envelope["id"] > last:
-            try:
-                prepared[envelope["id"]] = resolve(envelope["name"], envelope["version"],
-                                                   envelope["args"])
-            except Rejected:
-                prepared[envelope["id"]] = None
-    return prepared
+    return {envelope["id"]: _resolved(envelope) for envelope in mutations
+            if envelope["id"] > last}
+
+
+def _resolved(envelope: dict):
+    """The envelope's ``(mutation, args)``, or None when its arguments are refused (it is
+    then applied alone, and its refusal recorded, by ``_apply_one``)."""
+    try:
+        return resolve(envelope["name"], envelope["version"], envelope["args"])
+    except Rejected:
+        return None
 
 
 def push(session: Session, device: Device, actor: User, technician: Technician,
@@ -153,15 +155,8 @@ def _apply_batch(session, device, actor, technician, envelopes, now,
     absent, unknown = lookups(session, envelopes)
     batch = {"ever_assigned": {}, "held": {}, "absent_lines": absent, "unknown_bytes": unknown}
     prefetch(session, technician, envelopes, batch)
-    resolved = []
-    for envelope in envelopes:
-        if envelope["id"] in prepared:
-            resolved.append(prepared[envelope["id"]])
-            continue
-        try:
-            resolved.append(resolve(envelope["name"], envelope["version"], envelope["args"]))
-        except Rejected:
-            resolved.append(None)
+    resolved = [prepared[envelope["id"]] if envelope["id"] in prepared else _resolved(envelope)
+                for envelope in envelopes]
     outcomes: list[dict] = []
     start = 0
     while start < len(envelopes):
