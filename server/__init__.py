@@ -205,3 +205,7 @@ def register_request_hooks(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+    @app.teardown_request
+    def _forget_arrival(_error):
+        database.forget_arrival()

@@ -131,6 +131,19 @@ def test_a_bad_token_or_a_bad_body_is_answered_while_another_request_writes(
     assert ok.status_code == 200 and ok.get_json()["results"][0]["status"] == "applied"
 
 
+def test_a_refused_push_leaves_no_place_in_the_writer_queue_to_the_next_request(
+        app, phones):
+    """A push keeps its place in the writer queue from its arrival until its first write;
+    one refused before writing must not hand that old place to whatever request this
+    thread serves next (it would go ahead of everyone who arrived meanwhile)."""
+    client = _plain_client(app)
+    invalid = client.post("/api/v1/sync/push", json={"protocol": 2, "mutations": "x"},
+                          headers={"Authorization": f"Bearer {phones[0]['token']}"})
+    assert invalid.status_code == 422
+    before = time.monotonic()
+    assert database._arrival() >= before  # now, not the refused push's arrival
+
+
 def test_a_push_that_waits_too_long_for_its_turn_is_refused_busy_and_stores_nothing(
         app, phones, writer_held, monkeypatch):
     if db.engine.dialect.name != "sqlite":
@@ -188,6 +201,46 @@ def test_a_thread_that_gives_up_waiting_leaves_the_queue_and_the_next_one_goes()
     queue.release()
     assert queue.acquire(0.05)  # free again: nobody was left holding it
     queue.release()
+
+
+def test_requests_take_their_turn_in_the_order_they_arrived_not_the_order_they_asked(
+        tmp_path):
+    """Pushes let go together when their process stops writing reach the queue in whatever
+    order they finish reading their bodies; each still goes in the order it arrived in,
+    so a phone served first is not served last the next time round."""
+    queue = database.WriterQueue(str(tmp_path / "doorstep.db"))
+    assert queue.acquire(1)  # this process is writing
+    order, arrived = [], {"first": threading.Event(), "second": threading.Event()}
+
+    def push(name, reading_for):
+        queue.wait_while_writing(5)  # arrives while its process writes
+        arrived[name].set()
+        time.sleep(reading_for)  # checks its token, reads its body
+        assert queue.acquire(5)
+        order.append(name)
+        queue.release()
+
+    def next_writer():  # takes the turn once both are let go; writes while they queue
+        for event in arrived.values():
+            assert event.wait(5)
+        assert queue.acquire(5)
+        deadline = time.monotonic() + 5
+        while queue.waiting < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        queue.release()
+
+    early = threading.Thread(target=push, args=("first", 0.4))
+    early.start()
+    time.sleep(0.05)
+    late = threading.Thread(target=push, args=("second", 0.2))  # asks first
+    late.start()
+    time.sleep(0.05)
+    writer = threading.Thread(target=next_writer)
+    writer.start()
+    queue.release()
+    for thread in (writer, early, late):
+        thread.join(5)
+    assert order == ["first", "second"]
 
 
 def test_a_push_starts_its_work_only_once_its_own_process_has_let_the_turn_go(tmp_path):
