@@ -27,6 +27,7 @@ import contextvars
 import fcntl
 import heapq
 import itertools
+import logging
 import os
 import sqlite3
 import threading
@@ -38,6 +39,8 @@ from sqlalchemy import BigInteger, DateTime, Engine, MetaData, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Named constraints so Alembic migrations are reproducible on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -208,6 +211,13 @@ class WriterQueue:
     """
 
     BATCH_LIMIT = 16
+    # SQLite copies the WAL back into the database file (a checkpoint) inside the COMMIT
+    # that takes the WAL past 1,000 pages (its wal_autocheckpoint), so that writer held
+    # the turn for it: 5–8 ms every dozen visit pushes, all other writers waiting. The
+    # connections that take turns here turn that off and run the same checkpoint
+    # (PASSIVE: it waits for no one and no writer waits for it) right after a commit has
+    # let the turn go, about as often (``checkpoint_now_and_then``).
+    CHECKPOINT_PAGES = 1000
 
     def __init__(self, path: str | None = None) -> None:
         self._files = _FileTurn(path + "-writer.lock") if path else None
@@ -222,6 +232,10 @@ class WriterQueue:
         self._file_held = False
         self._batch_left = 0
         self._file_let_go = threading.Condition(self._mutex)
+        # Commits since the last checkpoint, and how many there are between checkpoints:
+        # adapted to the pages a commit writes, measured at each checkpoint.
+        self._commits = 0
+        self._checkpoint_every = 1
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -313,6 +327,28 @@ class WriterQueue:
     def waiting(self) -> int:
         return len(self._waiting)
 
+    def checkpoint_now_and_then(self, connection: sqlite3.Connection) -> None:
+        """After a commit, once its turn is let go: a checkpoint of the WAL when about
+        ``CHECKPOINT_PAGES`` have been written since the last one."""
+        with self._mutex:
+            self._commits += 1
+            if self._commits < self._checkpoint_every:
+                return
+            commits, self._commits = self._commits, 0
+        try:
+            _, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:  # e.g. the file is gone: the next commit tries again
+            log.warning("WAL checkpoint failed", exc_info=True)
+            return
+        if frames <= 0:  # nothing written since SQLite last started the WAL over
+            return
+        # The WAL's length (since SQLite last started it over, after a complete
+        # checkpoint) over the commits that wrote it, this process's and others'; the
+        # interval at most doubles at a time, so one small commit cannot stretch it far.
+        every = max(1, round(self.CHECKPOINT_PAGES * commits / frames))
+        with self._mutex:
+            self._checkpoint_every = min(every, 2 * self._checkpoint_every)
+
 
 _queues: dict[str, WriterQueue] = {}
 _queues_mutex = threading.Lock()
@@ -351,6 +387,7 @@ class _QueuedConnection(sqlite3.Connection):
     after the COMMIT or ROLLBACK itself (SQLAlchemy's commit event comes before it)."""
 
     _doorstep_turn: WriterQueue | None = None
+    _doorstep_checkpoints = False  # this connection leaves checkpoints to its queue
 
     def _let_go(self) -> None:
         turn, self._doorstep_turn = self._doorstep_turn, None
@@ -358,10 +395,14 @@ class _QueuedConnection(sqlite3.Connection):
             turn.release()
 
     def commit(self):
+        turn = self._doorstep_turn
         try:
-            return super().commit()
+            result = super().commit()
         finally:
             self._let_go()
+        if turn is not None:
+            turn.checkpoint_now_and_then(self)
+        return result
 
     def rollback(self):
         try:
@@ -464,6 +505,9 @@ def _sqlite_begin_immediate(conn):
     queue = writer_queue(conn.engine.url.database)
     if queue is not None and isinstance(dbapi_connection, _QueuedConnection):
         dbapi_connection._let_go()  # a turn left over from a transaction ended by hand
+        if not dbapi_connection._doorstep_checkpoints:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+            dbapi_connection._doorstep_checkpoints = True
         if not queue.acquire(WRITER_WAIT_SECONDS):
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    sqlite3.OperationalError("database is locked"))

@@ -354,3 +354,38 @@ def test_queued_sqlite_connections_keep_wal_foreign_keys_and_the_busy_timeout(tm
         assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout"),
                 pragma("synchronous")) == ("wal", 1, 5000, 1)
     engine.dispose()
+
+
+def test_the_wal_is_checkpointed_after_the_writer_lets_its_turn_go_and_stays_short(
+        tmp_path, monkeypatch):
+    """SQLite's own checkpoint ran inside the COMMIT that crossed 1,000 pages, while that
+    writer held the turn. Queued connections leave it off and checkpoint right after the
+    commit has let the turn go, about as often, so the WAL still stays short."""
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "wal.db"
+    engine = create_engine(f"sqlite:///{path}")
+    queue = database.writer_queue(str(path))
+    checkpoints = []
+    real = database.WriterQueue.checkpoint_now_and_then
+
+    def watched(self, connection):
+        checkpoints.append(self._owner)  # who holds the turn as it runs
+        return real(self, connection)
+
+    monkeypatch.setattr(database.WriterQueue, "checkpoint_now_and_then", watched)
+    wal_pages = []
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+        conn.commit()
+        for _ in range(300):  # about 9 pages a commit: 2,700 pages in all
+            conn.exec_driver_sql("INSERT INTO t (body) VALUES (randomblob(3000))"
+                                 + ", (randomblob(3000))" * 9)
+            conn.commit()
+            wal_pages.append(path.with_name("wal.db-wal").stat().st_size // 4096)
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    engine.dispose()
+    assert len(checkpoints) == 301 and set(checkpoints) == {None}  # every commit, turn free
+    assert queue.waiting == 0
+    # The file keeps its largest size; without the checkpoints it would hold all 2,700.
+    assert max(wal_pages) < 2 * database.WriterQueue.CHECKPOINT_PAGES
