@@ -462,6 +462,28 @@ def reading():
         _reading.reset(token)
 
 
+def read_on_its_own(session, work):
+    """``work()``, on SQLite in a read-only transaction of its own (``reading``) ended
+    before the caller writes anything, when the session has no transaction open and
+    nothing waiting to be written; otherwise in the session's transaction, as always.
+
+    For what a request reads before it writes: it then neither waits for nor holds the
+    one write turn while it reads. What it loaded stays loaded (``end_read``).
+    PostgreSQL's reads wait for nobody, so there it stays in the request's transaction.
+    """
+    own_read = (not session.in_transaction()
+                and not (session.new or session.dirty or session.deleted)
+                and session.get_bind().dialect.name == "sqlite")
+    if not own_read:
+        return work()
+    try:
+        with reading():
+            return work()
+    finally:
+        if session.in_transaction():
+            end_read(session)
+
+
 def end_read(session) -> None:
     """End ``session``'s read-only transaction and keep what it loaded (not expired), so
     the objects can be used in the request's next transaction without reading them again.

@@ -6,13 +6,12 @@ the authorisation matrix test walks every endpoint with every role.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from functools import wraps
 
 from flask import g, redirect, request, url_for
 from flask_login import current_user
 
-from ..database import end_read, reading, utcnow
+from ..database import read_on_its_own, utcnow
 from ..errors import ServiceError
 from ..extensions import db
 from .service import TokenProblem, device_for_token
@@ -34,25 +33,15 @@ def load_api_actor() -> None:
     if scheme.lower() != "bearer" or not credentials.strip():
         return
     # On SQLite the token is checked in a read-only transaction of its own, ended before
-    # the view runs: it neither waits for nor holds the one write lock, so checking the
-    # token and reading the body happen while another request writes. What it loaded
-    # stays loaded (end_read). A revocation committed between this check and the view's
-    # writes is seen the way PostgreSQL's read-committed transactions see it: the push
-    # re-reads the device's revocation under its lock (sync.push.push). PostgreSQL's
-    # reads wait for nobody, so there the check stays in the request's transaction.
-    session = db.session()
-    own_read = (not session.in_transaction()
-                and not (session.new or session.dirty or session.deleted)
-                and session.get_bind().dialect.name == "sqlite")
+    # the view runs (read_on_its_own): checking the token and reading the body happen
+    # while another request writes. A revocation committed between this check and the
+    # view's writes is seen the way PostgreSQL's read-committed transactions see it: the
+    # push re-reads the device's revocation under its lock (sync.push.push).
     try:
-        with reading() if own_read else nullcontext():
-            device = device_for_token(credentials.strip())
+        device = read_on_its_own(db.session(), lambda: device_for_token(credentials.strip()))
     except TokenProblem as problem:
         g.token_problem = problem.reason
         return
-    finally:
-        if own_read and session.in_transaction():
-            end_read(session)
     # Throttle the write: last_seen is for the admin's device list, not an audit trail.
     now = utcnow()
     if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 300:

@@ -10,7 +10,7 @@ from sync import push as outbox
 from sync.models import RejectedMutation, SyncConflict
 
 from ..accounts.auth import api_roles
-from ..database import utcnow
+from ..database import read_on_its_own, utcnow
 from ..errors import ServiceError
 from ..extensions import db
 from . import service
@@ -61,7 +61,9 @@ class Push(MethodView):
         # The arguments are checked before the first statement of the write transaction:
         # the push then holds the write turn only for its database work.
         prepared = outbox.prepare(g.device, body["mutations"])
-        technician = service.technician_for(g.actor)
+        # Read before the write transaction too (on SQLite outside the write turn; a
+        # technician's row does not change under a push).
+        technician = read_on_its_own(db.session(), lambda: service.technician_for(g.actor))
         if body.get("app_version"):
             g.device.app_version = body["app_version"]
         now = utcnow()
