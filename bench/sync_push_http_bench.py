@@ -15,9 +15,11 @@ SQLite's busy timeout runs out, is counted as an error).
     PUSH_DEVICES=20 PUSH_BATCHES=10 PUSH_ROUNDS=3 WEB_CONCURRENCY=2 GUNICORN_THREADS=8
     PUSH_PHASES=1 …    # also where a request's time goes (bench/_phases.py)
 
-Prints per round mutations/s, p50/p95 of a push, and the server's CPU time (all gunicorn
-processes, from /proc) per mutation — on this shared 2-core machine the client and other
-people's work take cores too, so the CPU rate is the steadier figure. Writes
+Prints per round mutations/s, p50/p95/p99 of a push, the range of the phones' own p50s
+(the fastest and the slowest phone: how evenly they are served), and the server's CPU
+time (all gunicorn processes, from /proc) per mutation — on this shared 2-core machine
+the client and other people's work take cores too, so the CPU rate is the steadier
+figure. Writes
 bench/results/sync_push_http_<backend>_<mix>.json.
 """
 
@@ -102,7 +104,7 @@ def server_cpu_seconds(pgid: int) -> float:
 
 
 def run_device(port: int, device: dict, orders: list[str], latencies: list, errors: list,
-               warmup: bool = False):
+               warmup: bool = False, own: list | None = None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {device['token']}",
                "Content-Type": "application/json"}
@@ -122,6 +124,8 @@ def run_device(port: int, device: dict, orders: list[str], latencies: list, erro
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 continue
             latencies.append((time.perf_counter() - started) * 1000)
+            if own is not None:
+                own.append(latencies[-1])
             if response.status != 200:
                 errors.append(f"{response.status} {data[:160]!r}")
                 continue
@@ -135,9 +139,10 @@ def run_device(port: int, device: dict, orders: list[str], latencies: list, erro
 def push_round(port: int, devices: list[dict], first: int, count: int, pgid: int,
                warmup: bool = False) -> dict:
     latencies, errors = [], []
+    per_device = [[] for _ in devices]  # each phone's own latencies
     threads = [threading.Thread(target=run_device, args=(
-        port, device, device["orders"][first:first + count], latencies, errors, warmup))
-        for device in devices]
+        port, device, device["orders"][first:first + count], latencies, errors, warmup, own))
+        for device, own in zip(devices, per_device, strict=True)]
     cpu = server_cpu_seconds(pgid)
     client_cpu = time.process_time()
     started = time.perf_counter()
@@ -153,6 +158,11 @@ def push_round(port: int, devices: list[dict], first: int, count: int, pgid: int
             "mutations_per_s": round(mutations / elapsed),
             "p50_ms": round(percentile(latencies, 50), 1),
             "p95_ms": round(percentile(latencies, 95), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
+            # The fastest and the slowest phone's median: how evenly the phones are served.
+            "device_p50_ms_range": [round(min(statistics.median(own) for own in per_device), 1),
+                                    round(max(statistics.median(own) for own in per_device), 1)]
+            if all(per_device) else None,
             "server_cpu_s": round(cpu, 2),
             "mutations_per_server_cpu_s": round(mutations / cpu) if cpu else None,
             "client_cpu_s": round(client_cpu, 2),
@@ -199,6 +209,8 @@ if __name__ == "__main__":
             rounds.append(push_round(port, devices, 1 + r * BATCHES, BATCHES, server.pid))
             print(f"round {r + 1}: {rounds[-1]['mutations_per_s']} mutations/s, "
                   f"p50 {rounds[-1]['p50_ms']} ms, p95 {rounds[-1]['p95_ms']} ms, "
+                  f"p99 {rounds[-1]['p99_ms']} ms, phones' p50 "
+                  f"{'–'.join(map(str, rounds[-1]['device_p50_ms_range'] or []))} ms, "
                   f"{rounds[-1]['mutations_per_server_cpu_s']} per server CPU-s, "
                   f"errors {rounds[-1]['errors']}", flush=True)
     finally:
