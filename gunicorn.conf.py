@@ -10,8 +10,8 @@ loop, so only a request that really runs too long is killed.
 
 On SQLite every write takes the database's one write lock in turn (server/database.py:
 threads queue first come, first served, processes through a lock file), so more workers
-do not write faster; the embedded setup does best with one process of 16 threads
-(docs/operations.md, "SQLite: one writer at a time").
+do not write faster; the embedded setup does best with one process of 4 threads behind
+a proxy that buffers request bodies (docs/operations.md, "SQLite: one writer at a time").
 """
 
 import os
