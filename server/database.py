@@ -419,7 +419,7 @@ class _QueuedConnection(sqlite3.Connection):
 
 _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("doorstep_reading",
                                                                  default=False)
-# When the request now in this thread arrived (``yield_to_writer``), for its place in the
+# When the request now in this thread arrived (``wait_while_writing``), for its place in the
 # writer queue; taken by its first write transaction, dropped when the request ends.
 _arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("doorstep_arrived",
                                                                         default=None)
