@@ -144,32 +144,6 @@ def test_a_refused_push_leaves_no_place_in_the_writer_queue_to_the_next_request(
     assert database._arrival() >= before  # now, not the refused push's arrival
 
 
-@pytest.fixture
-def no_technician_record(app):
-    """A device token of an account with the technician role but no technician record."""
-    user = factories.make_user("technician")
-    device, token = issue_device_token(user, "phone", timedelta(days=1))
-    device.last_seen_at = database.utcnow()  # seen just now: the push need not stamp it
-    db.session.commit()
-    db.session.remove()
-    return token
-
-
-def test_a_push_reads_who_its_technician_is_without_waiting_for_the_write_turn(
-        app, no_technician_record, writer_held):
-    """The technician behind the token is read before the push's write transaction: an
-    account with the technician role but no technician record is told so while another
-    request writes, not after waiting for the turn (or a 503 when that runs out)."""
-    token = no_technician_record
-    began = time.monotonic()
-    refused = _plain_client(app).post(
-        "/api/v1/sync/push", json={"protocol": 2, "mutations": []},
-        headers={"Authorization": f"Bearer {token}"})
-    assert refused.status_code == 403
-    assert "Only technicians sync" in refused.get_json()["description"]
-    assert time.monotonic() - began < database.WRITER_WAIT_SECONDS
-
-
 def test_a_push_that_waits_too_long_for_its_turn_is_refused_busy_and_stores_nothing(
         app, phones, writer_held, monkeypatch):
     if db.engine.dialect.name != "sqlite":
