@@ -128,12 +128,17 @@ class _FileTurn:
     A process that ends (or is killed) loses its locks with it.
     """
 
+    # How long after this process last found another one holding or waiting for the turn
+    # it still counts as competing (``competing``).
+    COMPETITION_SECONDS = 1.0
+
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._wait_fd = os.open(path.removesuffix(".lock") + ".wait",
                                 os.O_RDWR | os.O_CREAT, 0o600)
         self._cond = threading.Condition(threading.Lock())
         self._wanted = self._held = False
+        self._competed_at = float("-inf")
         threading.Thread(target=self._take_turns, name="doorstep-sqlite-writer",
                          daemon=True).start()
 
@@ -165,11 +170,18 @@ class _FileTurn:
         finally:
             fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
 
+    @property
+    def competing(self) -> bool:
+        """Whether another process wanted the turn lately: it held it or waited for it
+        when this one last asked, within ``COMPETITION_SECONDS``."""
+        return time.monotonic() - self._competed_at < self.COMPETITION_SECONDS
+
     def acquire(self, timeout: float) -> bool:
         if self._take_now():  # without waking the helper
             with self._cond:
                 self._held = True
             return True
+        self._competed_at = time.monotonic()
         with self._cond:
             self._wanted = True
             self._cond.notify_all()
@@ -197,6 +209,10 @@ class WriterQueue:
     its wait varied from about half a round of all phones to one and a half: 20 phones on
     two processes of 16 threads waited p50 236 ms, p95 358 ms; by arrival, p50 251 ms,
     p95 292 ms at the same rate (bench/sync_push_http_bench.py, medians of 9 rounds).
+    That holds only while processes compete (``_FileTurn.competing``). One process alone
+    takes the turn in the order its threads ask: one process of 4 threads served 1–6 %
+    more pushes per second in that order than by arrival (median 4.6 %, five runs of
+    9–30 rounds each, the two orders alternating), and as many more per CPU-second.
 
     Once this process has the turn among processes, it keeps it for the threads that were
     already queued here when it got it (at most ``BATCH_LIMIT``), then lets the other
@@ -224,7 +240,8 @@ class WriterQueue:
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
-        # Waiting threads by arrival: a heap of (arrived, tie-breaker, thread, event).
+        # Waiting threads by their place: a heap of (place, tie-breaker, thread, event);
+        # the place is when the request arrived or when it asked (``_take``).
         self._waiting: list[tuple[float, int, int, threading.Event]] = []
         self._tickets = itertools.count()
         # Whether this process holds the turn among processes, and for how many more of
@@ -262,7 +279,11 @@ class WriterQueue:
             if self._owner is None:
                 self._owner, self._depth = me, 1
                 return True
-            turn = (_arrival(), next(self._tickets), me, threading.Event())
+            arrived = _arrival()
+            # By arrival only while processes compete (the class says why); else by now.
+            place = arrived if self._files is not None and self._files.competing \
+                else time.monotonic()
+            turn = (place, next(self._tickets), me, threading.Event())
             heapq.heappush(self._waiting, turn)
         if turn[3].wait(timeout):
             return True
