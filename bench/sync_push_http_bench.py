@@ -19,7 +19,10 @@ Prints per round mutations/s, p50/p95/p99 of a push, the range of the phones' ow
 (the fastest and the slowest phone: how evenly they are served), and the server's CPU
 time (all gunicorn processes, from /proc) per mutation — on this shared 2-core machine
 the client and other people's work take cores too, so the CPU rate is the steadier
-figure. Writes
+figure. After each round, while the server is idle, the machine's pace: bench/
+sync_push_bench.py's plain-SQL reference (two-row inserts through the driver, in
+batches of 100, on the same database), and the round's mutations/s as a percentage of
+it, so runs at different times (or on other machines) can be compared. Writes
 bench/results/sync_push_http_<backend>_<mix>.json.
 """
 
@@ -40,12 +43,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from _world import ROOT, backend, make_app, percentile, report, technician_with_orders, token_for
-from sync_push_bench import notes, visit
+from sync_push_bench import notes, reference_round, visit
 
 DEVICES = int(os.environ.get("PUSH_DEVICES", "20"))
 BATCHES = int(os.environ.get("PUSH_BATCHES", "10"))  # per device and round
 ROUNDS = int(os.environ.get("PUSH_ROUNDS", "3"))
 MIX = os.environ.get("PUSH_MIX", "visit")
+# The plain-SQL reference after each round: 40 transactions of 100 two-row steps, about
+# 60 ms on SQLite here (shorter ones vary too much from one to the next).
+REFERENCE_BATCHES = 40
 TARGETS = {"sqlite": {"mutations_per_s": 1500, "p95_ms": 250},
            "postgresql": {"mutations_per_s": 1000}}
 
@@ -207,12 +213,17 @@ if __name__ == "__main__":
         push_round(port, devices, 0, 1, server.pid, warmup=True)  # imports, caches, connections
         for r in range(ROUNDS):
             rounds.append(push_round(port, devices, 1 + r * BATCHES, BATCHES, server.pid))
+            reference = reference_round(app, REFERENCE_BATCHES)["steps_per_s"]
+            rounds[-1]["reference_steps_per_s"] = reference
+            rounds[-1]["percent_of_reference"] = round(
+                100 * rounds[-1]["mutations_per_s"] / reference, 2)
             print(f"round {r + 1}: {rounds[-1]['mutations_per_s']} mutations/s, "
                   f"p50 {rounds[-1]['p50_ms']} ms, p95 {rounds[-1]['p95_ms']} ms, "
                   f"p99 {rounds[-1]['p99_ms']} ms, phones' p50 "
                   f"{'–'.join(map(str, rounds[-1]['device_p50_ms_range'] or []))} ms, "
                   f"{rounds[-1]['mutations_per_server_cpu_s']} per server CPU-s, "
-                  f"errors {rounds[-1]['errors']}", flush=True)
+                  f"errors {rounds[-1]['errors']}; reference {reference} steps/s "
+                  f"({rounds[-1]['percent_of_reference']} %)", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -228,6 +239,10 @@ if __name__ == "__main__":
         "p95_ms_median": statistics.median(r["p95_ms"] for r in rounds),
         "mutations_per_server_cpu_s_median": statistics.median(
             r["mutations_per_server_cpu_s"] for r in rounds),
+        "reference_steps_per_s_median": statistics.median(
+            r["reference_steps_per_s"] for r in rounds),
+        "percent_of_reference_median": statistics.median(
+            r["percent_of_reference"] for r in rounds),
         "errors": sum(r["errors"] for r in rounds),
         "load_average": os.getloadavg(),
         "rounds": rounds, "targets": TARGETS.get(name),
