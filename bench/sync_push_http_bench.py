@@ -23,8 +23,9 @@ figure. After each round, while the server is idle, the machine's pace: bench/
 sync_push_bench.py's plain-SQL reference (two-row inserts through the driver, in
 batches of 100, on the same database), and the round's mutations/s as a percentage of
 it, so runs at different times (or on other machines) can be compared. The reference
-falls by about a fifth from the first round to the fifth as the tables and the WAL
-grow (the push rate does not), so compare rounds at the same place in their runs. Writes
+falls by about a fifth from the first round to the fifth as the tables grow (it does
+so with the WAL checkpointed after every round too; the push rate does not fall), so
+compare rounds at the same place in their runs. Writes
 bench/results/sync_push_http_<backend>_<mix>.json.
 """
 
