@@ -931,7 +931,9 @@ class _Builder:
         stock_demo.seed(self.staff.get("admin"), self.now)  # templates, requests, deliveries
         stock_demo.seed_purchases(self.staff.get("admin"), self.now)  # purchase orders
         self._quality_checks()
-        billing_demo.seed(self.now, self.techs[0][0], self.staff["dispatcher.zh"], self._stock)
+        first, first_spec = self.techs[0]
+        billing_demo.seed(self.now, first, self.staff["dispatcher.zh"], self._stock,
+                          ZoneInfo(first_spec.city.timezone))
         warranty_demo.seed(self.staff.get("admin"), self.warehouse, self.now)
         returns_demo.seed(self.staff.get("admin"), self.now)  # one return request per state
         db.session.flush()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -50,10 +51,21 @@ def _customer_and_asset(name: str, line1: str, serial: str, today: date) -> tupl
     return customer, asset
 
 
+def later_today(now: datetime, zone: ZoneInfo) -> datetime:
+    """A start two hours after this hour began, on the technician's own calendar day: from
+    22:00 local on, 22:00 that day (already begun, still today's job)."""
+    start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    local_day = now.astimezone(zone).date()
+    if start.astimezone(zone).date() != local_day:
+        start = datetime.combine(local_day, time(22), zone).astimezone(now.tzinfo)
+    return start
+
+
 def seed(now: datetime, technician: Technician, office: User,
-         move_stock: Callable[..., None]) -> None:
+         move_stock: Callable[..., None], zone: ZoneInfo) -> None:
     """Add the two jobs. ``move_stock`` is the seed's ledger writer (part, from, to,
-    quantity, reason, at, actor, order), so the part fitted leaves the van's stock."""
+    quantity, reason, at, actor, order), so the part fitted leaves the van's stock;
+    ``zone`` is the technician's, whose "today" the waiting job is booked on."""
     today = now.date()
     (name_a, line_a, fault_a), (name_b, line_b, fault_b) = PEOPLE
     van = db.session.scalar(select(StockLocation)
@@ -70,7 +82,7 @@ def seed(now: datetime, technician: Technician, office: User,
         "channel": "phone", "type": "repair", "priority": "normal",
         "customer_id": customer.id, "asset_id": asset.id, "language": "zh",
         "symptom_code": "AC_NOT_COOLING", "intake_answers": INTAKE, "description": fault_a}, now=now - timedelta(hours=20))
-    start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    start = later_today(now, zone)
     orders.update_order(office, waiting, {"assignee_id": technician.id,
                                           "appointment_start": start,
                                           "appointment_end": start + timedelta(hours=2)},

@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -23,7 +24,7 @@ from server.assets.models import Asset
 from server.assets.service import warranty_status
 from server.customers.models import Customer
 from server.database import utcnow
-from server.demo import DEMO_PASSWORD, seed
+from server.demo import DEMO_PASSWORD, SHANGHAI, seed
 from server.errors import Conflict
 from server.extensions import db
 from server.feedback.models import Complaint, Survey
@@ -379,6 +380,21 @@ def test_the_demo_reports_render_through_the_job_path_when_the_seed_commits(
     print(f"\n{len(reports)} demo reports rendered and signed in {elapsed:.1f} s")
 
 
+def test_the_job_waiting_for_its_quote_is_booked_on_the_technicians_today_at_any_hour():
+    """"Later today" is the technician's day, not UTC's: seeded at 22:10 UTC the job was
+    booked for 00:00 UTC, tomorrow by UTC but 08:00 on the same Shanghai day; seeded at
+    23:30 in Shanghai, two hours on would be tomorrow there, so it takes 22:00 today."""
+    from server.billing.demo import later_today
+
+    zone = ZoneInfo(SHANGHAI.timezone)
+    assert later_today(datetime(2026, 11, 30, 10, 20, tzinfo=UTC), zone) \
+        == datetime(2026, 11, 30, 12, tzinfo=UTC)  # 18:20 → 20:00 in Shanghai
+    assert later_today(datetime(2026, 11, 30, 22, 10, tzinfo=UTC), zone) \
+        == datetime(2026, 12, 1, 0, tzinfo=UTC)  # 06:10 → 08:00 on 1 December there
+    assert later_today(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), zone) \
+        == datetime(2026, 11, 30, 14, tzinfo=UTC)  # 23:30 → 22:00 the same day
+
+
 def test_the_demo_has_a_quote_waiting_and_one_approved_and_paid(demo):
     from server.billing import service as billing
     from server.billing.models import Quote
@@ -389,8 +405,10 @@ def test_the_demo_has_a_quote_waiting_and_one_approved_and_paid(demo):
         User.email == "tech1@demo.doorstep"))
     charged = [o for o in _orders() if o.assignee_id == first.id and o.in_warranty is False]
     quotes = {o.id: billing.quote_for(o) for o in charged}
+    zone = ZoneInfo(SHANGHAI.timezone)  # the first technician's: today is theirs
     waiting = [o for o in charged if o.status == Status.SCHEDULED and quotes[o.id] is None
-               and o.appointment_start.date() == demo.now.date()]
+               and o.appointment_start.astimezone(zone).date()
+               == demo.now.astimezone(zone).date()]
     assert waiting, "an out-of-warranty job booked today waits for the customer's decision"
     approved = [o for o in charged if quotes[o.id] is not None]
     assert len(approved) == 1
