@@ -10,8 +10,9 @@ for it (the busy handler sleeps 1, 2, 5 … up to 100 ms between tries, so a wai
 sleep through many turns and wait seconds). The threads of one process therefore queue
 for it first, in arrival order (``WriterQueue``): a thread only issues ``BEGIN IMMEDIATE``
 when it is its turn, and the thread that commits hands the turn straight to the next one.
-Only other processes (a second web worker, the job consumer, a command) still meet at the
-busy handler.
+Processes (a second web worker, the job consumer, a command) take turns through lock files
+next to the database (``_FileTurn``), in the order their writers arrived; only programs
+outside Doorstep (the ``sqlite3`` shell, a backup tool) still meet it at the busy handler.
 
 ``reading()`` is the one exception to ``BEGIN IMMEDIATE``: a transaction begun inside it
 is a plain deferred ``BEGIN``, which in WAL mode reads a snapshot without taking or
@@ -28,8 +29,11 @@ import fcntl
 import heapq
 import itertools
 import logging
+import math
+import mmap
 import os
 import sqlite3
+import struct
 import threading
 import time
 import uuid
@@ -112,6 +116,19 @@ WRITERS = os.environ.get("DOORSTEP_SQLITE_WRITERS", "queue")
 WRITER_WAIT_SECONDS = 5.0
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (0: a slot nobody has claimed)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        return True
+    return True
+
+
 class _FileTurn:
     """The turn among processes: an exclusive ``flock`` on ``<database>-writer.lock``.
 
@@ -123,6 +140,12 @@ class _FileTurn:
     that just let go is running, the waiter still has to be woken), so processes that
     both want it alternate.
 
+    Each process also says, in a third file shared by all of them
+    (``<database>-writer.heads``, mapped into memory), when its longest-waiting writer
+    arrived (``publish``); the process holding the turn keeps it for its next writer only
+    while no other process has one waiting since earlier (``waited_for_since``). That is
+    only an order: the turn itself is always the ``flock``.
+
     A blocked ``flock`` cannot time out, so a helper thread waits in it on behalf of the
     thread at the head of this process's queue, which itself waits at most its timeout.
     A process that ends (or is killed) loses its locks with it.
@@ -131,16 +154,65 @@ class _FileTurn:
     # How long after this process last found another one holding or waiting for the turn
     # it still counts as competing (``competing``).
     COMPETITION_SECONDS = 1.0
+    # Slots in the heads file: one per process using the database, a dead one's reused.
+    SLOTS = 128
 
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._wait_fd = os.open(path.removesuffix(".lock") + ".wait",
                                 os.O_RDWR | os.O_CREAT, 0o600)
+        self._pids, self._heads, self._slot = self._claim_slot(
+            path.removesuffix(".lock") + ".heads")
         self._cond = threading.Condition(threading.Lock())
         self._wanted = self._held = False
         self._competed_at = float("-inf")
         threading.Thread(target=self._take_turns, name="doorstep-sqlite-writer",
                          daemon=True).start()
+
+    def _claim_slot(self, path: str):
+        """The heads file mapped (process ids, then heads: when each one's longest-waiting
+        writer arrived, infinity for none) and this process's slot in it (None when all
+        are taken by living processes: it then says nothing and still reads the others)."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        size = 16 * self.SLOTS
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # one process claims a slot at a time
+            if os.fstat(fd).st_size < size:
+                os.ftruncate(fd, size)
+                os.pwrite(fd, struct.pack(f"{self.SLOTS}q{self.SLOTS}d", *[0] * self.SLOTS,
+                                          *[math.inf] * self.SLOTS), 0)
+            shared = mmap.mmap(fd, size)
+            pids = memoryview(shared)[:8 * self.SLOTS].cast("q")
+            heads = memoryview(shared)[8 * self.SLOTS:].cast("d")
+            slot = next((i for i, pid in enumerate(pids) if not _alive(pid)), None)
+            if slot is not None:
+                pids[slot], heads[slot] = os.getpid(), math.inf
+            return pids, heads, slot
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)  # the mapping keeps a copy of the descriptor
+            os.close(fd)
+
+    def publish(self, head: float) -> None:
+        """When this process's longest-waiting writer arrived (infinity: none waits), by
+        ``time.monotonic()``: one clock for every process on the machine."""
+        if self._slot is not None:
+            self._heads[self._slot] = head
+
+    def waited_for_since(self, place: float) -> bool:
+        """Whether another process has had a writer waiting since before ``place``: its
+        published head is older, and a process is really waiting for the turn (holds the
+        waiting file; a process that died cannot, whatever its slot still says)."""
+        heads = self._heads.tolist()
+        if self._slot is not None:
+            heads[self._slot] = math.inf
+        if min(heads) >= place:
+            return False
+        try:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+        return False
 
     def _take_turns(self) -> None:
         while True:
@@ -214,11 +286,14 @@ class WriterQueue:
     more pushes per second in that order than by arrival (median 4.6 %, five runs of
     9–30 rounds each, the two orders alternating), and as many more per CPU-second.
 
-    Once this process has the turn among processes, it keeps it for the threads that were
-    already queued here when it got it (at most ``BATCH_LIMIT``), then lets the other
-    processes in. Each request then waits about as long wherever it arrived: with one
-    thread's turn per process, a process serving 17 phones and one serving 3 would take
-    turns equally, and the 17 would wait more than three times as long as the 3.
+    Once this process has the turn among processes, it keeps it for its next queued
+    thread only while that one has waited longer than every other process's
+    (``_FileTurn.waited_for_since``), then lets them in: requests are served in the order
+    they arrived whichever process they arrived at. Gunicorn hands a phone's connection
+    to whichever process accepts it first, so 17 phones on one process and 3 on the other
+    happens; with one thread's turn per process the 17 waited more than three times as
+    long as the 3, and with a batch of the threads already queued per turn (as before
+    this order) one phone's median wait could still be 50 ms while another's was 230 ms.
 
     The owner may take it again (a second connection in the same thread then meets
     SQLite's busy handler, as it would without the queue). ``release`` hands the turn to
@@ -226,7 +301,6 @@ class WriterQueue:
     overtaken.
     """
 
-    BATCH_LIMIT = 16
     # SQLite copies the WAL back into the database file (a checkpoint) inside the COMMIT
     # that takes the WAL past 1,000 pages (its wal_autocheckpoint), so that writer held
     # the turn for it: 5–8 ms every dozen visit pushes, all other writers waiting. The
@@ -244,10 +318,11 @@ class WriterQueue:
         # the place is when the request arrived or when it asked (``_take``).
         self._waiting: list[tuple[float, int, int, threading.Event]] = []
         self._tickets = itertools.count()
-        # Whether this process holds the turn among processes, and for how many more of
-        # its queued threads it keeps it. Only the thread that owns the turn changes them.
+        # Whether this process holds the turn among processes (only the thread that owns
+        # the turn changes it), and the place of the thread waiting for it (infinity if
+        # none): with the queue's head, what this process publishes as its oldest waiter.
         self._file_held = False
-        self._batch_left = 0
+        self._owner_place = self._asking = math.inf
         self._file_let_go = threading.Condition(self._mutex)
         # Commits since the last checkpoint, and how many there are between checkpoints:
         # adapted to the pages a commit writes, measured at each checkpoint.
@@ -260,12 +335,17 @@ class WriterQueue:
         if first is None:
             return False
         if first and self._files is not None and not self._file_held:
-            if not self._files.acquire(max(0.0, deadline - time.monotonic())):
+            with self._mutex:
+                self._asking = self._owner_place
+                self._publish()
+            took = self._files.acquire(max(0.0, deadline - time.monotonic()))
+            with self._mutex:
+                self._asking = math.inf
+                self._file_held = took
+                self._publish()
+            if not took:
                 self._hand_over()
                 return False
-            with self._mutex:
-                self._file_held = True
-                self._batch_left = min(len(self._waiting), self.BATCH_LIMIT)
         return True
 
     def _take(self, timeout: float) -> bool | None:
@@ -276,15 +356,16 @@ class WriterQueue:
             if self._owner == me:
                 self._depth += 1
                 return False
-            if self._owner is None:
-                self._owner, self._depth = me, 1
-                return True
             arrived = _arrival()
             # By arrival only while processes compete (the class says why); else by now.
             place = arrived if self._files is not None and self._files.competing \
                 else time.monotonic()
+            if self._owner is None:
+                self._owner, self._depth, self._owner_place = me, 1, place
+                return True
             turn = (place, next(self._tickets), me, threading.Event())
             heapq.heappush(self._waiting, turn)
+            self._publish()
         if turn[3].wait(timeout):
             return True
         with self._mutex:
@@ -292,6 +373,7 @@ class WriterQueue:
                 return True
             self._waiting.remove(turn)
             heapq.heapify(self._waiting)
+            self._publish()
             return None
 
     def release(self) -> None:
@@ -299,11 +381,12 @@ class WriterQueue:
             self._depth -= 1
             if self._depth > 0:
                 return
-            # While the batch lasts, the next thread queued here gets the turn with the
-            # turn among processes kept (decided and handed over under one lock, so a
-            # waiter that gives up meanwhile cannot leave the file held by nobody).
-            if self._file_held and self._waiting and self._batch_left > 0:
-                self._batch_left -= 1
+            # The next thread queued here gets the turn with the turn among processes
+            # kept while no other process has waited longer (decided and handed over
+            # under one lock, so a waiter that gives up meanwhile cannot leave the file
+            # held by nobody).
+            if self._file_held and self._waiting \
+                    and not self._files.waited_for_since(self._waiting[0][0]):
                 self._pass_to_next()
                 return
             let_go, self._file_held = self._file_held, False
@@ -319,11 +402,19 @@ class WriterQueue:
 
     def _pass_to_next(self) -> None:
         if self._waiting:
-            _, _, self._owner, turn = heapq.heappop(self._waiting)
+            self._owner_place, _, self._owner, turn = heapq.heappop(self._waiting)
             self._depth = 1
+            self._publish()
             turn.set()
         else:
-            self._owner, self._depth = None, 0
+            self._owner, self._depth, self._owner_place = None, 0, math.inf
+
+    def _publish(self) -> None:
+        """Tell the other processes when this one's longest-waiting writer arrived (under
+        ``_mutex``): the thread waiting for the turn among processes, or the queue's head."""
+        if self._files is not None:
+            self._files.publish(min(self._asking,
+                                    self._waiting[0][0] if self._waiting else math.inf))
 
     def wait_while_writing(self, timeout: float) -> None:
         """Wait, at most ``timeout``, while this process holds the turn among processes.

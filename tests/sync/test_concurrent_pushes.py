@@ -6,6 +6,7 @@ body are checked before a request waits for its turn. Nothing of this may change
 outcome: every batch applies once, in order, and nothing is lost.
 """
 
+import os
 import subprocess
 import sys
 import threading
@@ -388,8 +389,9 @@ def test_every_writer_gets_about_as_many_turns_whichever_process_it_is_in(tmp_pa
     """Two web processes, one with three requests waiting to write and one with a single
     one (gunicorn hands connections to whichever process accepts first, so 17 phones on
     one and 3 on the other happens). Each request gets about as many turns: a process
-    keeps the turn for the threads queued in it, then lets the other one in. Taking turns
-    one thread per process instead gave the lone writer three times as many."""
+    keeps the turn while its next writer has waited longer than the other's, then lets
+    the other one in. Taking turns one thread per process instead gave the lone writer
+    three times as many."""
     path = str(tmp_path / "doorstep.db")
     start = time.time() + 1.0  # both children loaded and waiting before it
     children = [subprocess.Popen([sys.executable, "-c", FAIR_CHILD, path, str(threads),
@@ -398,6 +400,72 @@ def test_every_writer_gets_about_as_many_turns_whichever_process_it_is_in(tmp_pa
     turns = [int(n) for child in children for n in child.communicate(timeout=30)[0].split()]
     assert len(turns) == 4 and min(turns) > 0
     assert max(turns) <= 1.6 * min(turns), turns
+
+
+EARLIER_CHILD = """
+import sys
+from server.database import WriterQueue
+queue = WriterQueue(sys.argv[1])
+print("asking", flush=True)
+assert queue.acquire(10)
+print("got it", flush=True)
+sys.stdin.readline()  # the parent has seen it
+queue.release()
+"""
+
+
+def test_the_turn_goes_to_the_process_whose_writer_has_waited_longest(tmp_path):
+    """A process holding the turn does not keep it for a writer of its own that asked
+    after another process's: requests are served in the order they came, whichever web
+    process took their connection (before, a process kept the turn for every writer
+    already queued in it, and one phone's median wait could be 50 ms, another's 230)."""
+    path = str(tmp_path / "doorstep.db")
+    queue = database.WriterQueue(path)
+    assert queue.acquire(1)  # this process is writing
+    child = subprocess.Popen([sys.executable, "-c", EARLIER_CHILD, path],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    order = []
+    try:
+        assert child.stdout.readline().strip() == "asking"
+        deadline = time.monotonic() + 10
+        while not queue._files.waited_for_since(time.monotonic()):  # the child waits
+            assert time.monotonic() < deadline, "the child never queued for the turn"
+            time.sleep(0.005)
+
+        def later_writer():  # one of this process's, asking after the child
+            assert queue.acquire(10)
+            order.append("this process's later writer")
+            queue.release()
+
+        mine = threading.Thread(target=later_writer)
+        mine.start()
+        while queue.waiting < 1:
+            assert time.monotonic() < deadline, "the later writer never queued"
+            time.sleep(0.005)
+        queue.release()
+        assert child.stdout.readline().strip() == "got it"
+        order.append("the other process's earlier writer")  # while it holds the turn
+        child.stdin.write("done\n")
+        child.stdin.flush()
+        mine.join(10)
+    finally:
+        child.kill()
+        child.wait(5)
+    assert order == ["the other process's earlier writer", "this process's later writer"]
+
+
+def test_a_process_that_ends_gives_its_place_in_the_heads_file_to_the_next(tmp_path):
+    """Each process using the database has a slot in ``<database>-writer.heads``; one that
+    has ended (or was killed) leaves its slot to the next process, so restarts of the web
+    workers never run out of slots."""
+    path = str(tmp_path / "doorstep.db")
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", "import sys\nfrom server.database import "
+                        "WriterQueue\nWriterQueue(sys.argv[1])", path], check=True, timeout=30)
+    queue = database.WriterQueue(path)
+    assert queue._files._slot == 0  # the first slot, whose process has ended
+    assert queue._files._pids[0] == os.getpid()
+    assert not queue._files.waited_for_since(float("inf"))  # nobody else waits
 
 
 def test_queued_sqlite_connections_keep_wal_foreign_keys_and_the_busy_timeout(tmp_path):
