@@ -9,16 +9,17 @@ thread, and serves ``GUNICORN_THREADS`` requests at once; its heartbeat comes fr
 loop, so only a request that really runs too long is killed.
 
 On SQLite every write takes the database's one write lock in turn (server/database.py:
-threads queue first come, first served, processes through a lock file), so more workers
-do not write faster; the embedded setup does best with one process of 4 threads behind
-a proxy that buffers request bodies (docs/operations.md, "SQLite: one writer at a time").
+requests queue first come, first served, across threads and processes), so more workers
+hardly write faster (docs/operations.md, "SQLite: one writer at a time"). The worker is
+gthread's own with one addition (server/web_worker.py): it notes when each request was
+ready to read, so a request that waited for a free thread keeps its place in that queue.
 """
 
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = "server.web_worker.ArrivalThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A request that takes longer than this is a bug (slow work goes to the queue): restart
 # the worker. Idle connections never count against it with gthread.

@@ -236,7 +236,7 @@ if __name__ == "__main__":
         "backend": name, "mix": MIX, "devices": DEVICES, "batch": 20,
         "batches_per_device_and_round": BATCHES, "rounds": ROUNDS,
         "gunicorn": {"workers": int(workers), "threads": int(threads),
-                     "worker_class": "gthread"},
+                     "worker_class": "server.web_worker.ArrivalThreadWorker (gthread)"},
         "mutations_per_s_median": statistics.median(r["mutations_per_s"] for r in rounds),
         "p50_ms_median": statistics.median(r["p50_ms"] for r in rounds),
         "p95_ms_median": statistics.median(r["p95_ms"] for r in rounds),

@@ -427,7 +427,8 @@ class WriterQueue:
         made inside an open transaction, as tests do) does not wait for itself. The
         request keeps its place in the queue from the moment it called this: its first
         write transaction queues as if it had asked for the turn then."""
-        _arrived.set(time.monotonic())  # its place in the queue: now, not after its work
+        # its place in the queue: when it was ready to read, not after its work
+        _arrived.set(_ready_at.get() or time.monotonic())
         if self._files is None:
             return
         me = threading.get_ident()
@@ -535,6 +536,17 @@ _reading: contextvars.ContextVar[bool] = contextvars.ContextVar("doorstep_readin
 # writer queue; taken by its first write transaction, dropped when the request ends.
 _arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("doorstep_arrived",
                                                                         default=None)
+
+
+# When the request this thread is about to serve was ready to read (``note_ready``).
+_ready_at: contextvars.ContextVar[float | None] = contextvars.ContextVar("doorstep_ready_at",
+                                                                         default=None)
+
+
+def note_ready(at: float | None) -> None:
+    """The request this thread serves next was ready to read at ``at`` (``time.monotonic``),
+    before it waited for a thread (``server.web_worker``); None once it is served."""
+    _ready_at.set(at)
 
 
 def _arrival() -> float:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import uuid
 from datetime import timedelta
 
@@ -298,6 +299,36 @@ def test_a_process_alone_serves_its_requests_in_the_order_they_asked(tmp_path):
     queue = database.WriterQueue(str(tmp_path / "doorstep.db"))
     assert _served_while_let_go_together(queue) == ["second", "first"]
     assert not queue._files.competing
+
+
+def test_a_request_that_waited_for_a_web_thread_keeps_its_place_from_when_it_was_ready(
+        monkeypatch):
+    """A gthread worker with all its threads busy queues the next request; the writer
+    queue places that request from when its connection was handed to the thread pool
+    (``server.web_worker``), not from when a thread got round to it, so a web process
+    holding more phones than threads does not push its phones behind the other's."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from server.web_worker import ArrivalThreadWorker
+
+    worker = ArrivalThreadWorker.__new__(ArrivalThreadWorker)  # its two methods alone
+    served = []
+
+    def serve(_self, _conn):  # what the request does first (server.register_request_hooks)
+        queue = database.WriterQueue()
+        queue.wait_while_writing(1)
+        served.append(database._arrival())
+
+    monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda _self, _conn: None)
+    monkeypatch.setattr(ThreadWorker, "handle", serve)
+    conn = types.SimpleNamespace()
+    ready = time.monotonic()
+    worker.enqueue_req(conn)
+    time.sleep(0.2)  # every thread was busy
+    worker.handle(conn)
+    assert ready <= served[0] < ready + 0.1
+    assert database._ready_at.get() is None  # the next request says when it was ready
+    assert database._arrival() >= ready + 0.2  # one with no such note: when it asks
 
 
 def test_a_push_starts_its_work_only_once_its_own_process_has_let_the_turn_go(tmp_path):
