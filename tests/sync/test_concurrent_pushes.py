@@ -485,6 +485,57 @@ def test_the_turn_goes_to_the_process_whose_writer_has_waited_longest(tmp_path):
     assert order == ["the other process's earlier writer", "this process's later writer"]
 
 
+SILENT_CHILD = """
+import sys
+from server.database import WriterQueue
+queue = WriterQueue(sys.argv[1])
+queue._files.publish = lambda head: None  # as a process with no slot in the heads file
+print("asking", flush=True)
+assert queue.acquire(10)
+print("got it", flush=True)
+sys.stdin.readline()
+queue.release()
+"""
+
+
+def test_a_process_keeps_the_turn_only_so_long_while_another_waits_unseen(tmp_path):
+    """A waiting process the heads file says nothing of (all its slots taken) still gets
+    the turn: the holder passes it to its own threads at most ``KEEP_LIMIT`` times in a
+    row while another process waits."""
+    path = str(tmp_path / "doorstep.db")
+    queue = database.WriterQueue(path)
+    assert queue.acquire(1)
+    served = []
+
+    def local_writer(i):
+        assert queue.acquire(20)
+        served.append(i)
+        queue.release()
+
+    local = [threading.Thread(target=local_writer, args=(i,)) for i in range(30)]
+    for thread in local:
+        thread.start()
+    child = subprocess.Popen([sys.executable, "-c", SILENT_CHILD, path],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "asking"
+        deadline = time.monotonic() + 10
+        while queue.waiting < 30 or not queue._files.another_waits():
+            assert time.monotonic() < deadline, "not everyone queued"
+            time.sleep(0.005)
+        queue.release()
+        assert child.stdout.readline().strip() == "got it"
+        assert len(served) == database.WriterQueue.KEEP_LIMIT  # then it let the child in
+        child.stdin.write("done\n")
+        child.stdin.flush()
+        for thread in local:
+            thread.join(20)
+    finally:
+        child.kill()
+        child.wait(5)
+    assert sorted(served) == list(range(30))
+
+
 def test_a_process_that_ends_gives_its_place_in_the_heads_file_to_the_next(tmp_path):
     """Each process using the database has a slot in ``<database>-writer.heads``; one that
     has ended (or was killed) leaves its slot to the next process, so restarts of the web
