@@ -20,7 +20,11 @@ import os
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "server.web_worker.ArrivalThreadWorker"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# SQLite (the embedded default, as in server/config.py) takes writes one at a time: two
+# processes of 4 threads served 20 phones' whole-visit pushes fastest, 8 threads each
+# about 6 % slower (docs/operations.md, "SQLite: one writer at a time"). PostgreSQL: 8.
+_on_sqlite = (os.environ.get("DATABASE_URL") or "sqlite:").startswith("sqlite")
+threads = int(os.environ.get("GUNICORN_THREADS", "4" if _on_sqlite else "8"))
 # A request that takes longer than this is a bug (slow work goes to the queue): restart
 # the worker. Idle connections never count against it with gthread.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

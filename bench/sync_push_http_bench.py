@@ -3,9 +3,10 @@
 Issue 17: 20 devices in batches of 20 — ≥ 1,500 mutations/s and p95 ≤ 250 ms on SQLite,
 ≥ 1,000 mutations/s on PostgreSQL. The server runs as docs/operations.md runs it
 (``gunicorn -c gunicorn.conf.py "server:create_app()"``: ``WEB_CONCURRENCY`` gthread
-workers of ``GUNICORN_THREADS`` threads, defaults 2 and 8) on a loopback port; the phones
-are threads of this process, each on its own keep-alive connection, each sending its
-batches one after the other (a phone waits for an answer before it sends the next batch).
+workers of ``GUNICORN_THREADS`` threads, defaults 2 and 8, 4 on SQLite) on a loopback
+port; the phones are threads of this process, each on its own keep-alive connection,
+each sending its batches one after the other (a phone waits for an answer before it
+sends the next batch).
 Every batch is one visit (bench/sync_push_bench.py's mixes: PUSH_MIX=visit, the default,
 or notes); every mutation must come back ``applied`` (a batch refused as a whole, e.g. a 503 when
 SQLite's busy timeout runs out, is counted as an error).
@@ -198,7 +199,8 @@ if __name__ == "__main__":
            "SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": str(port),
            "BLOB_DIR": app.config["BLOB_DIR"]}
     workers = env.setdefault("WEB_CONCURRENCY", "2")
-    threads = env.setdefault("GUNICORN_THREADS", "8")
+    threads = env.setdefault("GUNICORN_THREADS", "4" if name == "sqlite" else "8")  # as
+    # gunicorn.conf.py chooses
     log = open(os.devnull, "w")
     # PUSH_PHASES=1: the same server with every phase of a push timed (bench/_phases.py).
     phases_dir = None

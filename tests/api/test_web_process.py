@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import runpy
 import shlex
 import socket
 import subprocess
@@ -112,3 +113,21 @@ def test_a_worker_hides_the_loaded_app_from_the_garbage_collector():
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("url, threads", [
+    (None, 4), ("sqlite:////srv/doorstep/doorstep.db", 4),
+    ("postgresql://doorstep@db/doorstep", 8)])
+def test_the_web_process_has_two_workers_of_4_threads_on_sqlite_and_8_on_postgresql(
+        monkeypatch, url, threads):
+    """On SQLite writes take one turn at a time, and two processes of 4 threads served
+    pushes fastest (docs/operations.md); PostgreSQL keeps 8. An explicit setting wins."""
+    for name in ("DATABASE_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["workers"], settings["threads"]) == (2, threads)
+    assert settings["worker_class"] == "server.web_worker.ArrivalThreadWorker"
+    monkeypatch.setenv("GUNICORN_THREADS", "6")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"] == 6
