@@ -436,7 +436,8 @@ class WriterQueue:
         writer waits for. It waits for its own turn anyway, and it does that work while
         another process writes instead. A thread that holds the turn itself (a request
         made inside an open transaction, as tests do) does not wait for itself. The
-        request keeps its place in the queue from the moment it called this: its first
+        request keeps its place in the queue from when it was ready to read, if its web
+        worker said so (``note_ready``), else from the moment it called this: its first
         write transaction queues as if it had asked for the turn then."""
         # its place in the queue: when it was ready to read, not after its work
         _arrived.set(_ready_at.get() or time.monotonic())
