@@ -199,13 +199,21 @@ class _FileTurn:
             self._heads[self._slot] = head
 
     def waited_for_since(self, place: float) -> bool:
-        """Whether another process has had a writer waiting since before ``place``: its
-        published head is older, and a process is really waiting for the turn (holds the
-        waiting file; a process that died cannot, whatever its slot still says)."""
+        """Whether another process has had a writer waiting since before ``place``: a
+        living process published an older head, and a process is really waiting for the
+        turn (holds the waiting file). A process killed while it waited leaves its head
+        in its slot until the slot is reused; it is passed over."""
         heads = self._heads.tolist()
         if self._slot is not None:
             heads[self._slot] = math.inf
-        return min(heads) < place and self.another_waits()
+        oldest = min(heads)
+        while oldest < place:
+            slot = heads.index(oldest)
+            if _alive(self._pids[slot]):
+                return self.another_waits()
+            heads[slot] = math.inf
+            oldest = min(heads)
+        return False
 
     def another_waits(self) -> bool:
         """Whether another process is waiting for the turn now (it holds the waiting file)."""

@@ -6,6 +6,7 @@ body are checked before a request waits for its turn. Nothing of this may change
 outcome: every batch applies once, in order, and nothing is lost.
 """
 
+import math
 import os
 import subprocess
 import sys
@@ -534,6 +535,51 @@ def test_a_process_keeps_the_turn_only_so_long_while_another_waits_unseen(tmp_pa
         child.kill()
         child.wait(5)
     assert sorted(served) == list(range(30))
+
+
+def test_a_process_killed_while_waiting_does_not_hold_up_the_order(tmp_path):
+    """A process killed while it waited leaves its head in its slot. The holder passes it
+    over: a writer of its own that asked before a living process's still goes first."""
+    path = str(tmp_path / "doorstep.db")
+    queue = database.WriterQueue(path)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    assert queue.acquire(1)
+    order = []
+
+    def earlier_writer():
+        assert queue.acquire(10)
+        order.append("this process's earlier writer")
+        queue.release()
+
+    mine = threading.Thread(target=earlier_writer)
+    mine.start()
+    deadline = time.monotonic() + 10
+    while queue.waiting < 1:
+        assert time.monotonic() < deadline, "the writer never queued"
+        time.sleep(0.005)
+    child = subprocess.Popen([sys.executable, "-c", EARLIER_CHILD, path],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "asking"
+        while not queue._files.waited_for_since(math.inf):  # the child waits
+            assert time.monotonic() < deadline, "the child never queued for the turn"
+            time.sleep(0.005)
+        # The slot of a process killed while it waited, there since before both asked
+        # (written once the child has claimed its own slot, which could have been it).
+        slot = next(i for i, pid in enumerate(queue._files._pids) if pid == 0)
+        queue._files._pids[slot] = int(gone.stdout)
+        queue._files._heads[slot] = time.monotonic() - 60.0
+        queue.release()
+        assert child.stdout.readline().strip() == "got it"
+        order.append("the other process's later writer")
+        child.stdin.write("done\n")
+        child.stdin.flush()
+        mine.join(10)
+    finally:
+        child.kill()
+        child.wait(5)
+    assert order == ["this process's earlier writer", "the other process's later writer"]
 
 
 def test_a_process_that_ends_gives_its_place_in_the_heads_file_to_the_next(tmp_path):
