@@ -434,7 +434,7 @@ def test_every_writer_gets_about_as_many_turns_whichever_process_it_is_in(tmp_pa
     assert max(turns) <= 1.6 * min(turns), turns
 
 
-EARLIER_CHILD = """
+OTHER_WRITER = """
 import sys
 from server.database import WriterQueue
 queue = WriterQueue(sys.argv[1])
@@ -446,6 +446,54 @@ queue.release()
 """
 
 
+def _served_once_let_go(queue: database.WriterQueue, path: str, other_asks_first: bool,
+                        before_letting_go=lambda: None) -> list[str]:
+    """While this process writes, a writer of its own and one of another process
+    (``OTHER_WRITER``) ask for the turn, in the order given; ``before_letting_go`` runs
+    once both wait, then this process lets go. Whose writer is served first, then next."""
+    assert queue.acquire(1)  # this process is writing
+    order, other = [], None
+
+    def own_writer():
+        assert queue.acquire(10)
+        order.append("this process's")
+        queue.release()
+
+    mine = threading.Thread(target=own_writer)
+    deadline = time.monotonic() + 10
+
+    def own_asks():
+        mine.start()
+        while queue.waiting < 1:
+            assert time.monotonic() < deadline, "this process's writer never queued"
+            time.sleep(0.005)
+
+    def other_asks():
+        nonlocal other
+        other = subprocess.Popen([sys.executable, "-c", OTHER_WRITER, path],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert other.stdout.readline().strip() == "asking"
+        while not queue._files.waited_for_since(math.inf):  # it waits for the turn
+            assert time.monotonic() < deadline, "the other process never queued"
+            time.sleep(0.005)
+
+    try:
+        for ask in ((other_asks, own_asks) if other_asks_first else (own_asks, other_asks)):
+            ask()
+        before_letting_go()
+        queue.release()
+        assert other.stdout.readline().strip() == "got it"
+        order.append("the other process's")  # while it holds the turn
+        other.stdin.write("done\n")
+        other.stdin.flush()
+        mine.join(10)
+    finally:
+        if other is not None:
+            other.kill()
+            other.wait(5)
+    return order
+
+
 def test_the_turn_goes_to_the_process_whose_writer_has_waited_longest(tmp_path):
     """A process holding the turn does not keep it for a writer of its own that asked
     after another process's: requests are served in the order they came, whichever web
@@ -453,37 +501,8 @@ def test_the_turn_goes_to_the_process_whose_writer_has_waited_longest(tmp_path):
     already queued in it, and one phone's median wait could be 50 ms, another's 230)."""
     path = str(tmp_path / "doorstep.db")
     queue = database.WriterQueue(path)
-    assert queue.acquire(1)  # this process is writing
-    child = subprocess.Popen([sys.executable, "-c", EARLIER_CHILD, path],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    order = []
-    try:
-        assert child.stdout.readline().strip() == "asking"
-        deadline = time.monotonic() + 10
-        while not queue._files.waited_for_since(time.monotonic()):  # the child waits
-            assert time.monotonic() < deadline, "the child never queued for the turn"
-            time.sleep(0.005)
-
-        def later_writer():  # one of this process's, asking after the child
-            assert queue.acquire(10)
-            order.append("this process's later writer")
-            queue.release()
-
-        mine = threading.Thread(target=later_writer)
-        mine.start()
-        while queue.waiting < 1:
-            assert time.monotonic() < deadline, "the later writer never queued"
-            time.sleep(0.005)
-        queue.release()
-        assert child.stdout.readline().strip() == "got it"
-        order.append("the other process's earlier writer")  # while it holds the turn
-        child.stdin.write("done\n")
-        child.stdin.flush()
-        mine.join(10)
-    finally:
-        child.kill()
-        child.wait(5)
-    assert order == ["the other process's earlier writer", "this process's later writer"]
+    assert _served_once_let_go(queue, path, other_asks_first=True) == [
+        "the other process's", "this process's"]
 
 
 SILENT_CHILD = """
@@ -544,42 +563,17 @@ def test_a_process_killed_while_waiting_does_not_hold_up_the_order(tmp_path):
     queue = database.WriterQueue(path)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
-    assert queue.acquire(1)
-    order = []
 
-    def earlier_writer():
-        assert queue.acquire(10)
-        order.append("this process's earlier writer")
-        queue.release()
-
-    mine = threading.Thread(target=earlier_writer)
-    mine.start()
-    deadline = time.monotonic() + 10
-    while queue.waiting < 1:
-        assert time.monotonic() < deadline, "the writer never queued"
-        time.sleep(0.005)
-    child = subprocess.Popen([sys.executable, "-c", EARLIER_CHILD, path],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "asking"
-        while not queue._files.waited_for_since(math.inf):  # the child waits
-            assert time.monotonic() < deadline, "the child never queued for the turn"
-            time.sleep(0.005)
-        # The slot of a process killed while it waited, there since before both asked
-        # (written once the child has claimed its own slot, which could have been it).
+    def killed_while_waiting():
+        # Its slot, there since before both asked (written once the other process has
+        # claimed its own slot, which could have been this one).
         slot = next(i for i, pid in enumerate(queue._files._pids) if pid == 0)
         queue._files._pids[slot] = int(gone.stdout)
         queue._files._heads[slot] = time.monotonic() - 60.0
-        queue.release()
-        assert child.stdout.readline().strip() == "got it"
-        order.append("the other process's later writer")
-        child.stdin.write("done\n")
-        child.stdin.flush()
-        mine.join(10)
-    finally:
-        child.kill()
-        child.wait(5)
-    assert order == ["this process's earlier writer", "the other process's later writer"]
+
+    assert _served_once_let_go(queue, path, other_asks_first=False,
+                               before_letting_go=killed_while_waiting) == [
+        "this process's", "the other process's"]
 
 
 def test_a_process_that_ends_gives_its_place_in_the_heads_file_to_the_next(tmp_path):
