@@ -35,6 +35,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import runpy
 import signal
 import socket
 import statistics
@@ -45,6 +46,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 from _world import ROOT, backend, make_app, percentile, report, technician_with_orders, token_for
 from sync_push_bench import notes, reference_round, visit
@@ -190,6 +192,13 @@ def wait_for(port: int, seconds: float = 60) -> None:
     raise SystemExit("the server did not start")
 
 
+def gunicorn_settings(env: dict) -> dict:
+    """gunicorn.conf.py's settings under ``env`` (workers, threads, worker class), read
+    from the file itself so the figures name what the server really ran with."""
+    with mock.patch.dict(os.environ, env, clear=True):
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
 if __name__ == "__main__":
     app = make_app("pushhttp")
     name = backend(app)
@@ -198,9 +207,7 @@ if __name__ == "__main__":
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": str(port),
            "BLOB_DIR": app.config["BLOB_DIR"]}
-    workers = env.setdefault("WEB_CONCURRENCY", "2")
-    threads = env.setdefault("GUNICORN_THREADS", "4" if name == "sqlite" else "8")  # as
-    # gunicorn.conf.py chooses
+    settings = gunicorn_settings(env)  # what the server below runs with
     log = open(os.devnull, "w")
     # PUSH_PHASES=1: the same server with every phase of a push timed (bench/_phases.py).
     phases_dir = None
@@ -237,8 +244,7 @@ if __name__ == "__main__":
     figures = {
         "backend": name, "mix": MIX, "devices": DEVICES, "batch": 20,
         "batches_per_device_and_round": BATCHES, "rounds": ROUNDS,
-        "gunicorn": {"workers": int(workers), "threads": int(threads),
-                     "worker_class": "server.web_worker.ArrivalThreadWorker (gthread)"},
+        "gunicorn": {key: settings[key] for key in ("workers", "threads", "worker_class")},
         "mutations_per_s_median": statistics.median(r["mutations_per_s"] for r in rounds),
         "p50_ms_median": statistics.median(r["p50_ms"] for r in rounds),
         "p95_ms_median": statistics.median(r["p95_ms"] for r in rounds),
