@@ -193,9 +193,11 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _authenticate_api():
         if request.path.startswith(API_PREFIX):
+            read_ahead = None
             if request.endpoint == "sync.Push":  # it writes: on SQLite it lets this
                 database.yield_to_writer(db.engine)  # process's writer finish first
-            load_api_actor()
+                from .sync_api.service import read_before_push as read_ahead
+            load_api_actor(read_ahead)
             _authorise_before_parsing()
 
     @app.after_request

@@ -25,8 +25,12 @@ class RoleForbidden(ServiceError):
     status = 403
 
 
-def load_api_actor() -> None:
-    """Read the bearer token, if any, into ``g.actor`` and ``g.device``."""
+def load_api_actor(read_ahead=None) -> None:
+    """Read the bearer token, if any, into ``g.actor`` and ``g.device``.
+
+    ``read_ahead(device)``, if given, runs right after a valid token's device is read, in
+    the same read: what the view will read anyway, so a write transaction on SQLite does
+    not read it while every other writer waits for the turn (``sync_api.service``)."""
     g.actor = g.device = g.token_problem = None
     scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     # RFC 9110: the scheme name is case-insensitive ("bearer", "BEARER" are the same).
@@ -38,7 +42,8 @@ def load_api_actor() -> None:
     # view's writes is seen the way PostgreSQL's read-committed transactions see it: the
     # push re-reads the device's revocation under its lock (sync.push.push).
     try:
-        device = read_on_its_own(db.session(), lambda: device_for_token(credentials.strip()))
+        device = read_on_its_own(db.session(),
+                                 lambda: _device_and_ahead(credentials.strip(), read_ahead))
     except TokenProblem as problem:
         g.token_problem = problem.reason
         return
@@ -47,6 +52,13 @@ def load_api_actor() -> None:
     if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 300:
         device.last_seen_at = now
     g.actor, g.device = device.user, device
+
+
+def _device_and_ahead(token: str, read_ahead):
+    device = device_for_token(token)
+    if read_ahead is not None:
+        read_ahead(device)
+    return device
 
 
 def load_console_user(user_id: str):

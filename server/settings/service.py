@@ -56,6 +56,11 @@ RAISES = ("high", "emergency")
 
 # --- reading -------------------------------------------------------------------------------
 
+def read_stored() -> None:
+    """Read the stored settings now, once for this request (``get`` then asks no more)."""
+    _stored()
+
+
 def _stored() -> dict:
     cache = g.get("_doorstep_settings")
     if cache is None:

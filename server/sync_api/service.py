@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Response, current_app
+from flask import Response, current_app, g
 from sqlalchemy import select
 
 from sync import pull as feed
@@ -34,9 +34,20 @@ class NotATechnician(ServiceError):
     status = 403
 
 
+def read_before_push(device) -> None:
+    """What a push reads before it writes, read with its token (``load_api_actor``): the
+    caller's technician row, and the company's settings (the KPI rollup's calendar, read
+    at commit). On SQLite a push holds the one write turn from its first statement to its
+    commit; these two statements then ran inside it, every other writer waiting.
+    Both are as they were when the token was checked, a moment before the push began."""
+    g.push_technician = (device.user_id, technician_of(device.user))
+    settings.read_stored()
+
+
 def technician_for(user):
     """Raises NotATechnician: only technicians have a scope to sync."""
-    tech = technician_of(user)
+    read = g.get("push_technician")
+    tech = read[1] if read is not None and read[0] == user.id else technician_of(user)
     if tech is None:
         raise NotATechnician("Only technicians sync a device.")
     return tech

@@ -134,6 +134,45 @@ def test_a_bad_token_or_a_bad_body_is_answered_while_another_request_writes(
     assert ok.status_code == 200 and ok.get_json()["results"][0]["status"] == "applied"
 
 
+def test_a_push_reads_the_technician_and_the_settings_before_its_write_turn(app, phones):
+    """Every other writer waits while a push holds the write turn (SQLite: BEGIN IMMEDIATE
+    to COMMIT; PostgreSQL: the change-feed counter's row lock, taken at its first write).
+    The technician row and the company's settings (the KPI rollup's calendar, needed at
+    commit) are read with the token instead, before the turn begins."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    answers = []
+
+    def phone():  # a thread of its own, as a web thread is: nothing read before it
+        answers.append(_plain_client(app).post("/api/v1/sync/push", json={
+            "protocol": 2, "mutations": [_note(phones[0]["order"], 1)]},
+            headers={"Authorization": f"Bearer {phones[0]['token']}"}))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        thread = threading.Thread(target=phone)
+        thread.start()
+        thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert answers[0].status_code == 200
+    assert answers[0].get_json()["results"][0]["status"] == "applied"
+    turn = next(i for i, statement in enumerate(seen)
+                if statement == "BEGIN IMMEDIATE" or statement.startswith("UPDATE sync_counter"))
+
+    def reads(statements, table):
+        return [s for s in statements if s.startswith("SELECT") and f" FROM {table} " in f"{s} "]
+
+    assert reads(seen[turn:], "technicians") == [] and reads(seen[turn:], "settings") == []
+    # Both are still read (who pushes is checked; the rollup has its calendar), before it.
+    assert reads(seen[:turn], "technicians") and reads(seen[:turn], "settings")
+
+
 def test_a_refused_push_leaves_no_place_in_the_writer_queue_to_the_next_request(
         app, phones):
     """A push keeps its place in the writer queue from its arrival until its first write;
