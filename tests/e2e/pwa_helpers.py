@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.extensions import db
 from server.inventory.models import Part
@@ -136,6 +137,19 @@ def phone_context_fixture(browser):
     context.close()
 
 
+# Where the app's service worker stands: each state of its registration, and the caches.
+_WORKER_STATE = """async () => {
+    const registration = await navigator.serviceWorker.getRegistration("/app/");
+    const state = (worker) => worker ? worker.state : null;
+    return JSON.stringify({
+        registered: !!registration,
+        installing: state(registration && registration.installing),
+        waiting: state(registration && registration.waiting),
+        active: state(registration && registration.active),
+        caches: await caches.keys()});
+}"""
+
+
 class TechnicianApp:
     """Drives the app the way a technician uses it."""
 
@@ -159,7 +173,15 @@ class TechnicianApp:
         self.wait_synced()
         # The service worker has the shell: the app now opens with no network.
         # (Predicates are functions: the app's CSP refuses the eval a bare expression needs.)
-        page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=20_000)
+        try:
+            page.wait_for_function("() => !!navigator.serviceWorker.controller",
+                                   timeout=20_000)
+        except PlaywrightTimeout:
+            # Once seen in CI and not since: say where the worker stood, to know next time
+            # whether its install failed (a shell file not fetched) or it never activated.
+            raise AssertionError(
+                "no service worker controls the page after 20 s: "
+                f"{page.evaluate(_WORKER_STATE)}") from None
 
     # -- sync -----------------------------------------------------------------------------
     @property
