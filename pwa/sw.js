@@ -5,7 +5,7 @@
  *   fetch     routes below; the API is never cached here (the app keeps its data in
  *             IndexedDB and its changes in the outbox)
  *   message   "skip-waiting": the page asks for the new version, after it made sure no
- *             unsynced work is open on screen
+ *             unsynced work is open on screen; "claim": a page the activation missed
  *
  * The server writes BUILD (a digest of the shell) and SHELL (the files) into the two
  * lines below, so every change to the app is a new worker and nothing is listed by hand.
@@ -82,5 +82,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "skip-waiting") self.skipWaiting();
+  // A page the activation's claim missed asks for it (updates.js, claimMissedPage).
+  if (data.type === "claim") event.waitUntil(self.clients.claim().catch(() => {}));
   if (data.type === "build" && event.ports[0]) event.ports[0].postMessage({ build: BUILD });
 });

@@ -48,10 +48,26 @@ export async function registerWorker() {
   });
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (reloading) location.reload();
+    else askBuild();  // claimed (first install, claimMissedPage): its build for Settings
   });
   askBuild();
+  claimMissedPage();
   setInterval(checkForUpdate, 30 * 60 * 1000);
   return registration;
+}
+
+/**
+ * A page no worker controls once one is active asks it to take over. Activation claims the
+ * open pages, but not one still loading at that moment (a second navigation while the first
+ * install finished), nor one opened with a hard reload; such a page has no offline shell
+ * behind its fetches, and nothing else would claim it before the app's next start.
+ */
+function claimMissedPage() {
+  navigator.serviceWorker.ready.then((ready) => {
+    if (!navigator.serviceWorker.controller && ready.active) {
+      ready.active.postMessage({ type: "claim" });
+    }
+  });
 }
 
 /** Ask the server whether a new version exists (also done by the browser on navigation). */

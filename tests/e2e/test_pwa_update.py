@@ -88,3 +88,28 @@ def test_an_update_while_changes_are_pending_loses_nothing(
     page.goto(f"{live_server}/app/#/settings")
     expect(page.get_by_test_id("build")).to_have_text("release-2")
     assert not app.errors
+
+
+def test_a_page_the_worker_did_not_claim_asks_it_to_and_works_offline(
+        live_server, phone_context, committed):
+    """Activation claims the pages open at that moment, but not one still loading then, nor
+    one opened with a hard reload. Such a page fetched past the offline shell until the
+    app's next start; now it asks the active worker to take it over."""
+    job = committed(build_job)
+    page = phone_context.new_page()
+    app = TechnicianApp(page, live_server)
+    app.sign_in(job.email)
+
+    # A hard reload (Shift+Reload) leaves the page with no controlling worker.
+    cdp = phone_context.new_cdp_session(page)
+    with page.expect_navigation():
+        cdp.send("Page.reload", {"ignoreCache": True})
+    page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=10_000)
+    page.goto(f"{live_server}/app/#/settings")
+    expect(page.get_by_test_id("build")).not_to_have_text("—")
+
+    phone_context.set_offline(True)
+    status = page.evaluate(
+        "() => fetch('/app/js/main.js').then((r) => r.status, () => 'failed')")
+    assert status == 200
+    assert not app.errors
