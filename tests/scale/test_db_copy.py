@@ -51,9 +51,11 @@ def empty_postgres():
         admin.dispose()
 
 
-@pytest.fixture
-def sqlite_installation(tmp_path):
-    """An embedded installation of its own: a SQLite file with the demo data committed."""
+@pytest.fixture(scope="module")
+def sqlite_installation(tmp_path_factory):
+    """An embedded installation of its own: a SQLite file with the demo data committed.
+    Built once for the module (seeding it takes seconds): the copies only read it."""
+    tmp_path = tmp_path_factory.mktemp("installation")
     from flask_migrate import upgrade
 
     from server.demo import seed
