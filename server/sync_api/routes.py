@@ -63,17 +63,10 @@ class Push(MethodView):
         prepared = outbox.prepare(g.device, body["mutations"])
         # Read with the token, before the write transaction (service.read_before_push).
         technician = service.technician_for(g.actor)
-        if body.get("app_version") and body["app_version"] != g.device.app_version:
-            g.device.app_version = body["app_version"]  # the same one would flush the row
+        service.record_app_version(g.device, body.get("app_version"))
         now = utcnow()
         result = outbox.push(db.session, g.device, g.actor, technician, body["mutations"], now,
                              prepared)
-        # The request's one commit, made here rather than after the response is built:
-        # on SQLite the push holds the one write turn until it commits, and dumping the
-        # outcomes (PushOut) and encoding them is no work for that turn. An error after
-        # this point loses nothing: the phone sends the batch again, and its acknowledged
-        # ids are replayed (docs/sync-protocol.md §3).
-        db.session.commit()
         return {"last_mutation_id": result.last_mutation_id, "results": result.results,
                 "stopped": result.stopped, "server_time": now}
 

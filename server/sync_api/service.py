@@ -53,6 +53,14 @@ def technician_for(user):
     return tech
 
 
+def record_app_version(device, version: str | None) -> None:
+    """The app version the phone says it runs, when it says one. Only a new one is
+    assigned: the same value would still mark the device changed, and every push would
+    take its row through the flush for nothing."""
+    if version and version != device.app_version:
+        device.app_version = version
+
+
 def check_protocol(protocol: int, pulling: bool) -> None:
     """Raises UpgradeRequired for a device too old to pull, or too new for this server."""
     if protocol > PROTOCOL:

@@ -173,53 +173,6 @@ def test_a_push_reads_the_technician_and_the_settings_before_its_write_turn(app,
     assert reads(seen[:turn], "technicians") and reads(seen[:turn], "settings")
 
 
-def test_a_push_ends_its_write_turn_before_building_its_response(app, phones, monkeypatch):
-    """The outcomes are dumped and encoded after the commit, so no writer waits for that;
-    and nothing the response needs takes a turn again (an expired row read back after the
-    commit would begin a second transaction, on SQLite a second write turn)."""
-    from sqlalchemy import event
-
-    from server.sync_api.schemas import PushOut
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    def committed(conn):
-        seen.append("<commit>")
-
-    dump = PushOut.dump
-
-    def dumped(self, *args, **kwargs):
-        seen.append("<dump>")
-        return dump(self, *args, **kwargs)
-
-    monkeypatch.setattr(PushOut, "dump", dumped)
-    event.listen(db.engine, "before_cursor_execute", record)
-    event.listen(db.engine, "commit", committed)
-    try:
-        answer = _plain_client(app).post("/api/v1/sync/push", json={
-            "protocol": 2, "app_version": "2026.12", "mutations": [_note(phones[0]["order"], 1)]},
-            headers={"Authorization": f"Bearer {phones[0]['token']}"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-        event.remove(db.engine, "commit", committed)
-    assert answer.status_code == 200
-    assert answer.get_json()["results"][0]["status"] == "applied"
-    assert seen.count("<dump>") == 1 and seen.count("<commit>") >= 1
-    # The write (the note, the device's last id and app version) is committed first …
-    dumped_at = seen.index("<dump>")
-    last_write = max(i for i, statement in enumerate(seen[:dumped_at])
-                     if statement.startswith(("INSERT", "UPDATE", "DELETE")))
-    assert "<commit>" in seen[last_write:dumped_at]
-    # … and nothing is read or written after it.
-    assert seen[dumped_at + 1:] in ([], ["<commit>"])
-    db.session.remove()
-    device = db.session.get(Device, phones[0]["device"])
-    assert device.app_version == "2026.12" and device.last_mutation_id == 1
-
-
 def test_a_refused_push_leaves_no_place_in_the_writer_queue_to_the_next_request(
         app, phones):
     """A push keeps its place in the writer queue from its arrival until its first write;

@@ -34,6 +34,28 @@ def test_a_batch_applies_in_order_and_is_acknowledged(phone_for, technician, job
     assert phone.outbox == [] and notes_on(job) == 3
 
 
+def test_a_push_records_the_app_version_the_phone_runs(phone_for, technician, job):
+    """Each push says which version of the app sent it; one that says none keeps the
+    version on record."""
+    phone = phone_for(technician)
+
+    def push(version):
+        note(phone, job)
+        body = {"protocol": 2, "mutations": phone.outbox}
+        if version is not None:
+            body["app_version"] = version
+        response = phone.client.post("/api/v1/sync/push", headers=phone._headers(), json=body)
+        assert response.status_code == 200
+        phone._acknowledge(response.get_json())
+        return db.session.get(Device, phone.device_id).app_version
+
+    assert push("2026.12") == "2026.12"
+    assert push("2026.12") == "2026.12"
+    assert push(None) == "2026.12"
+    assert push("2027.01") == "2027.01"
+    assert notes_on(job) == 4
+
+
 def test_a_lost_response_and_a_retry_apply_once(phone_for, technician, job):
     phone = phone_for(technician)
     note(phone, job)
