@@ -46,7 +46,8 @@ class AdoptIn(InSchema):
     protocol = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     device_id = fields.UUID(required=True, metadata={
         "description": "the revoked device whose outbox this device took over"})
-    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SAFE_INTEGER)),
+    ids = fields.List(fields.Integer(strict=True,
+                                     validate=validate.Range(min=1, max=MAX_SAFE_INTEGER)),
                       required=True, validate=validate.Length(max=1000), metadata={
                           "description": "the old device's mutation ids still in the outbox"})
 
