@@ -176,9 +176,15 @@ def add_event(order: WorkOrder, kind: str, actor: User | None = None, **fields) 
 
 
 def _next_seq(order_id: uuid.UUID) -> int:
+    from sync.positions import transaction_position  # sync.positions imports this module
+
     counters = db.session.info.setdefault(EVENT_SEQ, {})
     last = counters.get(order_id)
     if last is None:
+        # The counter first, then the last number: on PostgreSQL a transaction that writes
+        # only history (a customer asking for another window) would otherwise read it while
+        # a push appends to the same order, and both would take the same number.
+        transaction_position(db.session)
         last = db.session.scalar(
             select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.work_order_id == order_id)
         ) or 0

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.audit.models import AuditEvent
@@ -102,3 +102,45 @@ def test_pulls_do_not_wait_for_writers(client, two_orders):
     finally:
         slow.rollback()
         slow.close()
+
+
+def test_history_written_alone_waits_for_a_writer_appending_to_the_same_order(
+        app, two_orders):
+    """A customer's request for another window writes only history (no replicated row).
+    It still takes the change-feed counter before it numbers its event, so it waits for a
+    push appending to the same order instead of taking the same number and failing."""
+    from server.portal import service as portal
+    from server.workorders.models import WorkOrderEvent
+
+    _, order_id, _ = two_orders
+    last = db.session.scalar(select(func.max(WorkOrderEvent.seq))
+                             .where(WorkOrderEvent.work_order_id == order_id))
+    db.session.remove()
+    push = Session(db.engine)  # a push on the phone's order, open with its event written
+    push.get(WorkOrder, order_id).diagnosis = "written on site"
+    push.add(WorkOrderEvent(work_order_id=order_id, seq=last + 1, kind="field_changed"))
+    push.flush()
+
+    failures = []
+
+    def customer_asks():
+        with app.app_context():
+            try:
+                portal.ask_new_window(db.session.get(WorkOrder, order_id), "Tomorrow, please.")
+                db.session.commit()
+            except Exception as error:  # an IntegrityError before the fix: reported below
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=customer_asks)
+    thread.start()
+    time.sleep(0.5)  # the customer's request reaches the database while the push is open
+    push.commit()
+    push.close()
+    thread.join(timeout=10)
+    assert failures == []
+    kinds = db.session.execute(select(WorkOrderEvent.seq, WorkOrderEvent.kind).where(
+        WorkOrderEvent.work_order_id == order_id, WorkOrderEvent.seq > last)
+        .order_by(WorkOrderEvent.seq)).all()
+    assert kinds == [(last + 1, "field_changed"), (last + 2, "customer_asked_new_window")]
