@@ -20,7 +20,7 @@ writers the same way.
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from server.database import Syncable
 from server.workorders.lifecycle import TERMINAL
@@ -30,18 +30,22 @@ from server.workorders.service import EVENT_SEQ
 from .models import ScopeInterval, SyncCounter
 
 _POSITION = "doorstep_sync_position"
+_TAKEN_IN = "doorstep_sync_position_taken_in"
 
 
 _TAKE_POSITION = (update(SyncCounter).where(SyncCounter.id == 1)
                   .values(value=SyncCounter.value + 1).returning(SyncCounter.value))
 
 
-def transaction_position(session: Session) -> int:
+def transaction_position(session: Session | scoped_session) -> int:
     """This transaction's change-feed position, taking (and locking) it on first use."""
+    if isinstance(session, scoped_session):
+        session = session()
     position = session.info.get(_POSITION)
     if position is None:
         position = session.connection().execute(_TAKE_POSITION).scalar_one()
         session.info[_POSITION] = position
+        session.info[_TAKEN_IN] = session.get_nested_transaction()
     return position
 
 
@@ -96,4 +100,23 @@ def _stamp_positions(session: Session, flush_context, instances) -> None:
 def _forget_position(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_POSITION, None)
+        session.info.pop(_TAKEN_IN, None)
         session.info.pop(EVENT_SEQ, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_position_rolled_back(session: Session, previous_transaction) -> None:
+    """A savepoint rolled back takes the counter's increment (and, on PostgreSQL, its row
+    lock) with it: a position taken inside it, or inside a savepoint within it, is no
+    longer this transaction's, and the next write takes one again. The history numbers
+    read under that lock go too: another writer may append to the same orders now."""
+    if not previous_transaction.nested:
+        return
+    taken_in = session.info.get(_TAKEN_IN)
+    while taken_in is not None:
+        if taken_in is previous_transaction:
+            session.info.pop(_POSITION, None)
+            session.info.pop(_TAKEN_IN, None)
+            session.info.pop(EVENT_SEQ, None)
+            return
+        taken_in = taken_in.parent

@@ -113,9 +113,9 @@ def push(session: Session, device: Device, actor: User, technician: Technician,
         to_apply.append(envelope)
         last = mutation_id
     if to_apply:
-        # The change-feed position is taken before any savepoint: a position taken inside
-        # one that is rolled back would stay in the session while the counter's increment
-        # (and, on PostgreSQL, its lock) went with the savepoint.
+        # The change-feed position is taken before any savepoint: taken inside a run that
+        # is rolled back, it would go with the run (``positions``) and, on PostgreSQL, let
+        # another writer in before this push took it again.
         transaction_position(session)
         outcomes = _apply_batch(session, device, actor, technician, to_apply, now,
                                 prepared or {})
