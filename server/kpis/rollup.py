@@ -205,12 +205,15 @@ def refresh(order_ids, events_of=None, sources=()) -> int:
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         # Lock the orders first (in one order of ids, so two refreshes cannot deadlock on
-        # each other). Another transaction that changed one of them still holds a lock that
-        # conflicts with this one (its UPDATE of the order, or the key-share lock its new
-        # event or part line takes on the order): we wait until it commits, and the
-        # recomputation below — a new snapshot per statement (READ COMMITTED) — sees its
-        # change as well as ours. Without it each transaction rewrote the row from its own
-        # snapshot and the last commit lost the other's fact (docs/kpis.md, "The rollup").
+        # each other): every transaction that changed an order's facts recomputes its row
+        # under this lock before it commits, so the second one waits for the first to
+        # commit and its recomputation — a new snapshot per statement (READ COMMITTED) —
+        # sees the first one's change as well as its own. Without it each transaction
+        # rewrote the row from its own snapshot and the last commit lost the other's fact
+        # (docs/kpis.md, "The rollup"). FOR NO KEY UPDATE, the lock an UPDATE of the order
+        # takes, not FOR UPDATE: that one also conflicts with the key-share lock a new
+        # event, part line or claim takes on its order, so two transactions each holding
+        # one of those locks waited for each other here and one died of a deadlock.
         # SQLite needs nothing: BEGIN IMMEDIATE already serialises writers.
         # (Through the session: it flushes what is pending first. The writes below go to
         # its connection directly: they are plain table statements, built once.)
@@ -230,7 +233,7 @@ def refresh(order_ids, events_of=None, sources=()) -> int:
 # statement costs more than SQLite takes to run it, and a commit runs them for every
 # changed order.
 _LOCK_ORDERS = (select(WorkOrder.id, WorkOrder.created_at).where(WorkOrder.id.in_(_IDS))
-                .order_by(WorkOrder.id).with_for_update())
+                .order_by(WorkOrder.id).with_for_update(key_share=True))
 _DELETE_ORDER_FACTS = delete(KpiOrderFacts.__table__).where(
     KpiOrderFacts.__table__.c.id.in_(_IDS))
 

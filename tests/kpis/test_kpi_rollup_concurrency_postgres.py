@@ -17,7 +17,7 @@ from server.kpis.models import KpiOrderFacts
 from server.accounts.models import User
 from server.warranty import service as warranty
 from server.warranty.models import WarrantyClaim
-from server.workorders.models import PartUsage
+from server.workorders.models import PartUsage, WorkOrder
 from tests import factories
 from tests.concurrency import require_concurrent_writers
 
@@ -79,4 +79,54 @@ def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
     row = db.session.scalars(select(KpiOrderFacts).where(KpiOrderFacts.id == order_id)).one()
     assert row.warranty_credited_cents == 700  # the office's credit
     assert row.warranty_parts_cents == 2 * 900  # the technician's part line
+    assert rollup.check() == []
+
+
+def test_a_new_claim_and_an_order_change_committed_together_do_not_deadlock(app):
+    """The office opens a warranty claim on an order (its insert takes a key-share lock on
+    the order) while another transaction changes the order itself (a no-key update): the
+    two locks do not conflict, so both reach their commit. Each then locks the order for
+    its rollup; a lock that conflicted with the claim's key share made each wait for the
+    other, and PostgreSQL killed one with "deadlock detected" (seen in the cluster
+    rehearsal: incident detection linking orders while phones pushed)."""
+    require_concurrent_writers()
+    office = factories.make_user("dispatcher")
+    tech = factories.make_technician()
+    order = factories.make_order(office, assignee=tech, status="completed")
+    db.session.commit()
+    order_id, office_id = order.id, office.id
+    db.session.remove()
+
+    both_flushed = threading.Barrier(2)
+    errors: list[str] = []
+
+    def run(change):
+        with app.test_request_context():
+            try:
+                change()
+                db.session.flush()
+                both_flushed.wait(timeout=30)
+                db.session.commit()
+            except Exception as problem:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(repr(problem))
+
+    def open_claim():
+        warranty.create_claim(db.session.get(User, office_id), order_id)
+
+    def change_order():
+        db.session.get(WorkOrder, order_id).resolution = "Replaced the fan; tested an hour."
+
+    threads = [threading.Thread(target=run, args=(open_claim,)),
+               threading.Thread(target=run, args=(change_order,))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+
+    assert db.session.scalar(select(WarrantyClaim.id)
+                             .where(WarrantyClaim.work_order_id == order_id)) is not None
+    assert db.session.get(WorkOrder, order_id).resolution.startswith("Replaced the fan")
     assert rollup.check() == []
