@@ -24,6 +24,33 @@ from tests.concurrency import require_concurrent_writers
 pytestmark = pytest.mark.live
 
 
+def _commit_together(app, *changes) -> list[str]:
+    """Each change in a request of its own, on its own thread: flushed, then committed once
+    every other one is flushed too (until the rollup the changes take no lock another
+    waits for). Returns the errors, empty when every change committed."""
+    all_flushed = threading.Barrier(len(changes))
+    errors: list[str] = []
+
+    def run(change):
+        with app.test_request_context():
+            try:
+                change()
+                db.session.flush()
+                all_flushed.wait(timeout=30)
+                db.session.commit()
+            except Exception as problem:  # noqa: BLE001 - reported by the caller
+                db.session.rollback()
+                errors.append(repr(problem))
+
+    threads = [threading.Thread(target=run, args=(change,)) for change in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
 def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
     require_concurrent_writers()
     office = factories.make_user("dispatcher")
@@ -41,23 +68,6 @@ def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
     assert (before.warranty_parts_cents, before.warranty_credited_cents) == (0, 0)
     db.session.remove()
 
-    both_flushed = threading.Barrier(2)
-    errors: list[str] = []
-
-    def run(change):
-        """``change`` flushed, then committed once the other one is flushed too: the two
-        take no lock the other waits for (a claim is not replicated to phones, so crediting
-        it does not take the change-feed counter a part line takes) until the rollup."""
-        with app.test_request_context():
-            try:
-                change()
-                db.session.flush()
-                both_flushed.wait(timeout=30)
-                db.session.commit()
-            except Exception as problem:  # noqa: BLE001 - reported below
-                db.session.rollback()
-                errors.append(repr(problem))
-
     def credit():
         warranty.move_claim(db.session.get(User, office_id),
                             db.session.get(WarrantyClaim, claim_id), "credited",
@@ -67,14 +77,9 @@ def test_a_credit_and_a_part_line_committed_together_both_reach_the_rollup(app):
         db.session.add(PartUsage(work_order_id=order_id, part_id=part_id, quantity=2,
                                  unit_price_cents=900, technician_id=tech_id))
 
-    threads = [threading.Thread(target=run, args=(credit,)),
-               threading.Thread(target=run, args=(use_part,))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    # A claim is not replicated to phones, so crediting it does not take the change-feed
+    # counter a part line takes: the two meet only at the rollup.
+    assert _commit_together(app, credit, use_part) == []
 
     row = db.session.scalars(select(KpiOrderFacts).where(KpiOrderFacts.id == order_id)).one()
     assert row.warranty_credited_cents == 700  # the office's credit
@@ -97,34 +102,13 @@ def test_a_new_claim_and_an_order_change_committed_together_do_not_deadlock(app)
     order_id, office_id = order.id, office.id
     db.session.remove()
 
-    both_flushed = threading.Barrier(2)
-    errors: list[str] = []
-
-    def run(change):
-        with app.test_request_context():
-            try:
-                change()
-                db.session.flush()
-                both_flushed.wait(timeout=30)
-                db.session.commit()
-            except Exception as problem:  # noqa: BLE001 - reported below
-                db.session.rollback()
-                errors.append(repr(problem))
-
     def open_claim():
         warranty.create_claim(db.session.get(User, office_id), order_id)
 
     def change_order():
         db.session.get(WorkOrder, order_id).resolution = "Replaced the fan; tested an hour."
 
-    threads = [threading.Thread(target=run, args=(open_claim,)),
-               threading.Thread(target=run, args=(change_order,))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    assert _commit_together(app, open_claim, change_order) == []
 
     assert db.session.scalar(select(WarrantyClaim.id)
                              .where(WarrantyClaim.work_order_id == order_id)) is not None
